@@ -1,0 +1,1 @@
+//! Batch work: segment logging, generators, nightly jobs.

@@ -1,0 +1,278 @@
+//! Newtypes for codes, numbers and bounded texts.
+//!
+//! Every code is validated when it is built: not empty, at most N characters, no control
+//! characters, upper-cased (Business Central stores codes in upper case). Decoding from disk or
+//! JSON goes through the same check, so an invalid code cannot exist in memory.
+//!
+//! On-disk format: codes serialize as plain strings; [`EntryNo`] as a `u64`. Changing either is
+//! a format change (see `storage::codec`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::DomainError;
+
+/// Checks that `value` is a valid code of at most `max` characters and returns it upper-cased.
+fn check_code(kind: &'static str, max: usize, value: &str) -> Result<String, DomainError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(DomainError::EmptyCode { kind });
+    }
+    let len = trimmed.chars().count();
+    if len > max {
+        return Err(DomainError::CodeTooLong {
+            kind,
+            value: trimmed.to_string(),
+            max,
+            len,
+        });
+    }
+    if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
+        return Err(DomainError::BadCharacter {
+            field: kind,
+            value: trimmed.to_string(),
+            ch: c,
+        });
+    }
+    Ok(trimmed.to_uppercase())
+}
+
+macro_rules! code_type {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $max:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Longest code allowed, in characters.
+            pub const MAX_LEN: usize = $max;
+            /// What this code names, for messages.
+            pub const KIND: &'static str = $kind;
+
+            /// Builds the code, upper-casing it; refuses empty, overlong or control characters.
+            pub fn new(value: &str) -> Result<Self, DomainError> {
+                check_code($kind, $max, value).map($name)
+            }
+
+            /// The code as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The code's bytes, as used in storage keys.
+            pub fn as_bytes(&self) -> &[u8] {
+                self.0.as_bytes()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = DomainError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                // Fast path for values that are already canonical (everything read from disk).
+                if !s.is_empty()
+                    && s.len() <= $max * 4
+                    && s.chars().count() <= $max
+                    && s.trim() == s
+                    && !s.chars().any(|c| c.is_control() || c.is_lowercase())
+                {
+                    return Ok($name(s));
+                }
+                Self::new(&s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::try_from(s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+code_type!(
+    /// Contact number (`No.` of table Contact), at most 20 characters.
+    ContactNo, "contact number", 20
+);
+code_type!(
+    /// Segment number, at most 20 characters.
+    SegmentNo, "segment number", 20
+);
+code_type!(
+    /// Number series code, at most 20 characters.
+    SeriesCode, "number series code", 20
+);
+code_type!(
+    /// Interaction template code, at most 10 characters.
+    TemplateCode, "interaction template code", 10
+);
+code_type!(
+    /// Interaction group code, at most 10 characters.
+    GroupCode, "interaction group code", 10
+);
+code_type!(
+    /// Salesperson code, at most 20 characters.
+    SalespersonCode, "salesperson code", 20
+);
+code_type!(
+    /// Campaign number, at most 20 characters.
+    CampaignNo, "campaign number", 20
+);
+code_type!(
+    /// Language code, at most 10 characters.
+    LanguageCode, "language code", 10
+);
+code_type!(
+    /// Country/region code, at most 10 characters.
+    CountryCode, "country/region code", 10
+);
+code_type!(
+    /// Saved segment criteria code, at most 10 characters.
+    CriteriaCode, "criteria code", 10
+);
+
+/// A number drawn from or typed for a number series, at most 20 characters. Kept as typed
+/// (numbers such as `CT000001` are already upper case; no case folding happens here).
+pub type SeriesNo = String;
+
+macro_rules! entry_number {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u64);
+
+        impl $name {
+            /// Big-endian bytes: byte order equals numeric order.
+            pub fn to_key(self) -> [u8; 8] {
+                self.0.to_be_bytes()
+            }
+            /// The number after this one.
+            pub fn next(self) -> Self {
+                $name(self.0 + 1)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s.trim().parse::<u64>() {
+                    Ok(n) if n > 0 => Ok($name(n)),
+                    _ => Err(DomainError::BadNumber {
+                        field: stringify!($name),
+                        value: s.to_string(),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+entry_number!(
+    /// Interaction log entry number: strictly increasing, never reused, starts at 1.
+    EntryNo
+);
+entry_number!(
+    /// Logged segment entry number.
+    LoggedSegmentNo
+);
+entry_number!(
+    /// Campaign entry number.
+    CampaignEntryNo
+);
+
+/// Checks a free text field: at most `max` characters and no control characters.
+pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
+    let len = value.chars().count();
+    if len > max {
+        return Err(DomainError::TextTooLong { field, max, len });
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(DomainError::BadCharacter {
+            field,
+            value: value.to_string(),
+            ch: c,
+        });
+    }
+    Ok(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_upper_cased_and_length_checked() {
+        assert_eq!(ContactNo::new(" ct001 ").unwrap().as_str(), "CT001");
+        assert!(matches!(
+            TemplateCode::new("ABCDEFGHIJK"),
+            Err(DomainError::CodeTooLong {
+                max: 10,
+                len: 11,
+                ..
+            })
+        ));
+        assert!(matches!(
+            ContactNo::new(""),
+            Err(DomainError::EmptyCode { .. })
+        ));
+        assert!(matches!(
+            ContactNo::new("A\u{7}B"),
+            Err(DomainError::BadCharacter { .. })
+        ));
+    }
+
+    #[test]
+    fn decoding_revalidates() {
+        let bad: Result<ContactNo, _> = serde_json::from_str("\"\"");
+        assert!(bad.is_err());
+        let ok: ContactNo = serde_json::from_str("\"ct1\"").unwrap();
+        assert_eq!(ok.as_str(), "CT1");
+    }
+
+    #[test]
+    fn entry_numbers_parse_positive_only() {
+        assert_eq!("7".parse::<EntryNo>().unwrap(), EntryNo(7));
+        assert!("0".parse::<EntryNo>().is_err());
+        assert!("x".parse::<EntryNo>().is_err());
+    }
+}

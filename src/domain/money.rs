@@ -1,0 +1,162 @@
+//! Money as integer cents, written `12.34`.
+//!
+//! Amounts are never negative in interlog (costs only). Text form always has two decimals.
+//! In binary formats (the store's codec) a `Money` is a plain `u64` of cents; in human-readable
+//! formats (JSON) it is the text `"12.34"`, so no float ever touches an amount.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::DomainError;
+
+/// A non-negative amount in cents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(pub u64);
+
+impl Money {
+    /// Zero.
+    pub const ZERO: Money = Money(0);
+
+    /// Builds an amount from whole cents.
+    pub fn from_cents(cents: u64) -> Self {
+        Money(cents)
+    }
+
+    /// The amount in cents.
+    pub fn cents(self) -> u64 {
+        self.0
+    }
+
+    /// Sum that refuses to wrap.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).map(Money)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
+impl FromStr for Money {
+    type Err = DomainError;
+
+    /// Accepts `12`, `12.3`, `12.34` (a leading `+` is allowed); refuses negatives, more than two
+    /// decimals, exponents and anything that is not a plain decimal number.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = |reason: &'static str| DomainError::BadMoney {
+            value: s.to_string(),
+            reason,
+        };
+        let t = s.trim();
+        let t = t.strip_prefix('+').unwrap_or(t);
+        if t.starts_with('-') {
+            return Err(bad("amounts cannot be negative"));
+        }
+        let (whole, frac) = match t.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (t, ""),
+        };
+        if whole.is_empty() && frac.is_empty() {
+            return Err(bad("expected a number such as 12.34"));
+        }
+        if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad("expected a number such as 12.34"));
+        }
+        if frac.len() > 2 {
+            return Err(bad("at most two decimals"));
+        }
+        let whole: u64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad("amount too large"))?
+        };
+        let mut cents_part: u64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse()
+                .map_err(|_| bad("expected a number such as 12.34"))?
+        };
+        if frac.len() == 1 {
+            cents_part *= 10;
+        }
+        whole
+            .checked_mul(100)
+            .and_then(|c| c.checked_add(cents_part))
+            .map(Money)
+            .ok_or_else(|| bad("amount too large"))
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            s.serialize_u64(self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            #[derive(Deserialize)]
+            #[serde(untagged)]
+            enum Text {
+                S(String),
+                N(serde_json::Number),
+            }
+            match Text::deserialize(d)? {
+                Text::S(s) => s.parse().map_err(serde::de::Error::custom),
+                Text::N(n) => n.to_string().parse().map_err(serde::de::Error::custom),
+            }
+        } else {
+            u64::deserialize(d).map(Money)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_two_decimals() {
+        assert_eq!("12.34".parse::<Money>().unwrap(), Money(1234));
+        assert_eq!("12.3".parse::<Money>().unwrap(), Money(1230));
+        assert_eq!("8".parse::<Money>().unwrap(), Money(800));
+        assert_eq!(".5".parse::<Money>().unwrap(), Money(50));
+        assert_eq!(Money(800).to_string(), "8.00");
+        assert_eq!(Money(5).to_string(), "0.05");
+    }
+
+    #[test]
+    fn refuses_negative_and_junk() {
+        for bad in [
+            "-1",
+            "1.234",
+            "abc",
+            "",
+            "1e3",
+            "1,50",
+            ".",
+            "1.2.3",
+            "99999999999999999999",
+        ] {
+            assert!(bad.parse::<Money>().is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn json_is_text_and_accepts_numbers() {
+        assert_eq!(serde_json::to_string(&Money(1250)).unwrap(), "\"12.50\"");
+        let m: Money = serde_json::from_str("12.5").unwrap();
+        assert_eq!(m, Money(1250));
+        let m: Money = serde_json::from_str("\"8\"").unwrap();
+        assert_eq!(m, Money(800));
+    }
+}

@@ -1,0 +1,401 @@
+//! Segments: the header with its interaction section, lines that inherit and override it, and
+//! the criteria history that makes *go back* exact (SPEC §2.6).
+//!
+//! The update rules are pure functions here; `ops::segments` applies them to stored lines.
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use super::codes::*;
+use super::enums::*;
+use super::interaction::{resolve_correspondence, ContactProfile, HeaderCorrespondence};
+use super::master::InteractionTemplate;
+use super::money::Money;
+
+/// Line numbers step by this much.
+pub const LINE_NO_STEP: u64 = 10_000;
+/// Longest follow-up segment description.
+pub const FOLLOW_UP_DESCRIPTION_LEN: usize = 50;
+
+/// The interaction section of a segment header: what every line inherits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentInteraction {
+    /// Template.
+    pub template_code: Option<TemplateCode>,
+    /// Group (from the template).
+    pub group_code: Option<GroupCode>,
+    /// Cost per line.
+    pub unit_cost: Money,
+    /// Duration per line, minutes.
+    pub unit_duration_min: u32,
+    /// Subject given to lines.
+    pub subject_default: String,
+    /// Language given to lines.
+    pub language_code_default: Option<LanguageCode>,
+    /// Correspondence type default.
+    pub correspondence_type_default: CorrespondenceType,
+    /// Use the default even when the contact has its own type.
+    pub ignore_contact_correspondence_type: bool,
+    /// Direction.
+    pub information_flow: InformationFlow,
+    /// Who starts it.
+    pub initiated_by: InitiatedBy,
+}
+
+impl SegmentInteraction {
+    /// Copies a template's defaults (SPEC §2.6: setting a template on the header).
+    pub fn from_template(t: &InteractionTemplate) -> Self {
+        SegmentInteraction {
+            template_code: Some(t.code.clone()),
+            group_code: Some(t.group_code.clone()),
+            unit_cost: t.unit_cost,
+            unit_duration_min: t.unit_duration_min,
+            subject_default: String::new(),
+            language_code_default: t.language_code_default.clone(),
+            correspondence_type_default: t.correspondence_type_default,
+            ignore_contact_correspondence_type: t.ignore_contact_correspondence_type,
+            information_flow: t.information_flow,
+            initiated_by: t.initiated_by,
+        }
+    }
+
+    /// The header part of the correspondence rule.
+    pub fn header_correspondence(&self) -> HeaderCorrespondence {
+        HeaderCorrespondence {
+            default: self.correspondence_type_default,
+            ignore_contact: self.ignore_contact_correspondence_type,
+        }
+    }
+}
+
+/// Options of a criteria action (add / reduce / refine).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriteriaOptions {
+    /// Add: also add contacts already in the segment.
+    pub allow_existing: bool,
+    /// Add: add the persons of each matching company.
+    pub expand_companies: bool,
+    /// Add: add each matching person's company.
+    pub related_companies: bool,
+    /// Add: ignore the contacts' "exclude from segment" flag.
+    pub ignore_exclusion: bool,
+    /// Reduce / refine: widen the match to entire companies.
+    pub entire_companies: bool,
+}
+
+/// What a criteria action did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CriteriaKind {
+    /// Add contacts matching the filters.
+    Add,
+    /// Remove contacts matching the filters.
+    Reduce,
+    /// Keep only contacts matching the filters.
+    Refine,
+    /// Add the contacts of a logged segment.
+    ReuseLogged,
+}
+
+/// One recorded criteria action with what it changed, so *go back* can undo it exactly.
+/// Stored inside the segment header; its encoding is part of the on-disk format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriteriaAction {
+    /// Action number within the segment (1, 2, …).
+    pub no: u32,
+    /// Kind of action.
+    pub kind: CriteriaKind,
+    /// Filters as typed (`FIELD=EXPR`).
+    pub filters: Vec<String>,
+    /// Options.
+    pub options: CriteriaOptions,
+    /// For `ReuseLogged`: the logged segment whose contacts were reused.
+    pub logged_segment: Option<LoggedSegmentNo>,
+    /// Line numbers the action inserted: `first..=last` (lines are appended in order).
+    pub inserted: Option<(u64, u64)>,
+    /// How many lines the action inserted.
+    pub inserted_count: u64,
+    /// Block generation holding the lines the action deleted (restored by go back).
+    pub deleted_gen: Option<u64>,
+    /// How many lines the action deleted.
+    pub deleted_count: u64,
+}
+
+/// A segment header. Stored one per key; its encoding is part of the on-disk format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentHeader {
+    /// Segment number.
+    pub no: SegmentNo,
+    /// Description (≤ 100); lines start with it as their description.
+    pub description: String,
+    /// Date lines inherit (defaults to the work date at creation).
+    pub date: NaiveDate,
+    /// Salesperson lines inherit.
+    pub salesperson_code: Option<SalespersonCode>,
+    /// Campaign lines inherit.
+    pub campaign_no: Option<CampaignNo>,
+    /// The interaction section.
+    pub interaction: SegmentInteraction,
+    /// Block generation that holds the lines (storage detail, see `storage::keys`).
+    pub lines_gen: u64,
+    /// Number of lines.
+    pub line_count: u64,
+    /// Highest line number used so far (0 = none).
+    pub last_line_no: u64,
+    /// Contacts epoch at which every line's contact was last checked.
+    pub contacts_epoch: u64,
+    /// Criteria actions, oldest first.
+    pub criteria: Vec<CriteriaAction>,
+}
+
+impl SegmentHeader {
+    /// Line number the next appended line gets.
+    pub fn next_line_no(&self) -> u64 {
+        self.last_line_no + LINE_NO_STEP
+    }
+}
+
+/// A segment line: one contact with its own copy of every interaction field.
+///
+/// This is the logical record; the store packs lines into blocks (see `storage::blocks`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentLine {
+    /// Line number (steps of 10000).
+    pub line_no: u64,
+    /// Contact.
+    pub contact_no: ContactNo,
+    /// The contact's company.
+    pub contact_company_no: Option<ContactNo>,
+    /// The contact's correspondence profile when the line was made.
+    pub contact_profile: ContactProfile,
+    /// Template.
+    pub template_code: Option<TemplateCode>,
+    /// Group.
+    pub group_code: Option<GroupCode>,
+    /// Description.
+    pub description: String,
+    /// The description was typed for this line (so a template change keeps it).
+    pub description_typed: bool,
+    /// Subject.
+    pub subject: String,
+    /// Cost.
+    pub cost: Money,
+    /// Duration in minutes.
+    pub duration_min: u32,
+    /// Date.
+    pub date: NaiveDate,
+    /// Time (set at logging when empty).
+    pub time: Option<NaiveTime>,
+    /// Salesperson.
+    pub salesperson_code: Option<SalespersonCode>,
+    /// Correspondence type.
+    pub correspondence_type: CorrespondenceType,
+    /// Language.
+    pub language_code: Option<LanguageCode>,
+    /// Campaign.
+    pub campaign_no: Option<CampaignNo>,
+    /// Evaluation.
+    pub evaluation: Evaluation,
+    /// Direction.
+    pub information_flow: InformationFlow,
+    /// Who starts it.
+    pub initiated_by: InitiatedBy,
+    /// The attempt failed.
+    pub attempt_failed: bool,
+}
+
+/// The contact data a new line needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineContact {
+    /// Contact number.
+    pub no: ContactNo,
+    /// Company.
+    pub company_no: Option<ContactNo>,
+    /// Salesperson of the contact.
+    pub salesperson_code: Option<SalespersonCode>,
+    /// Correspondence profile.
+    pub profile: ContactProfile,
+}
+
+impl From<&super::master::Contact> for LineContact {
+    fn from(c: &super::master::Contact) -> Self {
+        LineContact {
+            no: c.no.clone(),
+            company_no: c.company_no.clone(),
+            salesperson_code: c.salesperson_code.clone(),
+            profile: ContactProfile::from(c),
+        }
+    }
+}
+
+/// The template fields the correspondence rule needs for a line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TemplateCorrespondence {
+    /// Template default.
+    pub default: CorrespondenceType,
+    /// Template ignores the contact's type.
+    pub ignore_contact: bool,
+}
+
+impl From<&InteractionTemplate> for TemplateCorrespondence {
+    fn from(t: &InteractionTemplate) -> Self {
+        TemplateCorrespondence {
+            default: t.correspondence_type_default,
+            ignore_contact: t.ignore_contact_correspondence_type,
+        }
+    }
+}
+
+impl SegmentLine {
+    /// A new line for `contact` that inherits every interaction field of `header`.
+    /// `template` is the header's template (for the correspondence rule), if any.
+    pub fn inherit(
+        header: &SegmentHeader,
+        line_no: u64,
+        contact: &LineContact,
+        template: Option<TemplateCorrespondence>,
+    ) -> Self {
+        let i = &header.interaction;
+        let mut line = SegmentLine {
+            line_no,
+            contact_no: contact.no.clone(),
+            contact_company_no: contact.company_no.clone(),
+            contact_profile: contact.profile,
+            template_code: i.template_code.clone(),
+            group_code: i.group_code.clone(),
+            description: header.description.clone(),
+            description_typed: false,
+            subject: i.subject_default.clone(),
+            cost: i.unit_cost,
+            duration_min: i.unit_duration_min,
+            date: header.date,
+            time: None,
+            salesperson_code: header
+                .salesperson_code
+                .clone()
+                .or_else(|| contact.salesperson_code.clone()),
+            correspondence_type: CorrespondenceType::Blank,
+            language_code: i.language_code_default.clone(),
+            campaign_no: header.campaign_no.clone(),
+            evaluation: Evaluation::Blank,
+            information_flow: i.information_flow,
+            initiated_by: i.initiated_by,
+            attempt_failed: false,
+        };
+        line.correspondence_type = line.resolve_correspondence(header, template);
+        line
+    }
+
+    /// Applies SPEC §2.5 to this line: the header's override first, then the line's template.
+    pub fn resolve_correspondence(
+        &self,
+        header: &SegmentHeader,
+        template: Option<TemplateCorrespondence>,
+    ) -> CorrespondenceType {
+        let t = template.unwrap_or_default();
+        // The header's override speaks for the header's template only.
+        let h = (self.template_code == header.interaction.template_code)
+            .then(|| header.interaction.header_correspondence());
+        resolve_correspondence(h, t.default, t.ignore_contact, self.contact_profile)
+    }
+
+    /// Sets a template on this line: re-copies group, cost, duration, flow, initiated-by and
+    /// correspondence type from it; the description becomes the template's unless one was
+    /// typed for this line.
+    pub fn set_template(&mut self, header: &SegmentHeader, t: &InteractionTemplate) {
+        self.template_code = Some(t.code.clone());
+        self.group_code = Some(t.group_code.clone());
+        self.cost = t.unit_cost;
+        self.duration_min = t.unit_duration_min;
+        self.information_flow = t.information_flow;
+        self.initiated_by = t.initiated_by;
+        if !self.description_typed {
+            self.description = t.description.clone();
+        }
+        self.correspondence_type = self.resolve_correspondence(header, Some(t.into()));
+    }
+}
+
+/// Applies a header change to one line (SPEC §2.6): a template change reaches every line
+/// (the line's template is re-set, then the header's edited values are copied); any other
+/// change reaches only lines still on the header's template, and only the fields that changed.
+/// Returns whether the line changed.
+pub fn propagate_header_change(
+    old: &SegmentHeader,
+    new: &SegmentHeader,
+    new_template: Option<&InteractionTemplate>,
+    line: &mut SegmentLine,
+    line_template: Option<TemplateCorrespondence>,
+) -> bool {
+    let before = line.clone();
+    let (oi, ni) = (&old.interaction, &new.interaction);
+    let template_changed = oi.template_code != ni.template_code;
+    if template_changed {
+        match new_template {
+            Some(t) => line.set_template(new, t),
+            None => {
+                line.template_code = None;
+                line.group_code = None;
+            }
+        }
+    } else if line.template_code != oi.template_code {
+        return false;
+    }
+    macro_rules! copy_if_changed {
+        ($old:expr, $new:expr, $field:expr) => {
+            if template_changed || $old != $new {
+                $field = $new.clone();
+            }
+        };
+    }
+    copy_if_changed!(oi.unit_cost, ni.unit_cost, line.cost);
+    copy_if_changed!(
+        oi.unit_duration_min,
+        ni.unit_duration_min,
+        line.duration_min
+    );
+    copy_if_changed!(
+        oi.information_flow,
+        ni.information_flow,
+        line.information_flow
+    );
+    copy_if_changed!(oi.initiated_by, ni.initiated_by, line.initiated_by);
+    copy_if_changed!(oi.group_code, ni.group_code, line.group_code);
+    copy_if_changed!(
+        oi.language_code_default,
+        ni.language_code_default,
+        line.language_code
+    );
+    copy_if_changed!(oi.subject_default, ni.subject_default, line.subject);
+    if old.description != new.description {
+        line.description = new.description.clone();
+        line.description_typed = false;
+    }
+    if old.date != new.date {
+        line.date = new.date;
+    }
+    if old.salesperson_code != new.salesperson_code && new.salesperson_code.is_some() {
+        line.salesperson_code = new.salesperson_code.clone();
+    }
+    if old.campaign_no != new.campaign_no {
+        line.campaign_no = new.campaign_no.clone();
+    }
+    if template_changed
+        || oi.correspondence_type_default != ni.correspondence_type_default
+        || oi.ignore_contact_correspondence_type != ni.ignore_contact_correspondence_type
+    {
+        let t = new_template
+            .map(TemplateCorrespondence::from)
+            .or(line_template);
+        line.correspondence_type = line.resolve_correspondence(new, t);
+    }
+    *line != before
+}
+
+/// Description of a follow-up segment: `Follow-up on segment <no>`, cut to 50 characters.
+pub fn follow_up_description(segment: &SegmentNo) -> String {
+    format!("Follow-up on segment {segment}")
+        .chars()
+        .take(FOLLOW_UP_DESCRIPTION_LEN)
+        .collect()
+}

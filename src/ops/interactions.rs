@@ -1,0 +1,693 @@
+//! Single interactions: create (for a contact, for a salesperson, from an existing entry),
+//! postpone / resume / delete postponed (SPEC §2.3), switch canceled with the first-selected
+//! rule and the un-cancel guard (§2.4), edit, show, list.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{must_get, setup, Ctx, OpError};
+use crate::domain::*;
+use crate::storage::blocks::EntryBlock;
+use crate::storage::{keys, Store, TreeId, WriteSet};
+
+/// What the user gives to create (or resume) an interaction. Unset fields take their defaults
+/// (SPEC §2.2).
+#[derive(Clone, Debug, Default)]
+pub struct InteractionRequest {
+    /// Contact.
+    pub contact: Option<ContactNo>,
+    /// Pre-fill contact, template and salesperson from this entry.
+    pub from_entry: Option<EntryNo>,
+    /// Template.
+    pub template: Option<TemplateCode>,
+    /// Salesperson.
+    pub salesperson: Option<SalespersonCode>,
+    /// Description (default: the template's).
+    pub description: Option<String>,
+    /// Subject (default: the description).
+    pub subject: Option<String>,
+    /// Cost (default: the template's unit cost).
+    pub cost: Option<Money>,
+    /// Duration in minutes (default: the template's).
+    pub duration_min: Option<u32>,
+    /// Evaluation.
+    pub evaluation: Option<Evaluation>,
+    /// The attempt failed (default: successful).
+    pub attempt_failed: Option<bool>,
+    /// Campaign (default: the template's).
+    pub campaign: Option<CampaignNo>,
+    /// Correspondence type (default: SPEC §2.5).
+    pub correspondence_type: Option<CorrespondenceType>,
+    /// Date (default: the work date).
+    pub date: Option<NaiveDate>,
+    /// Comment lines to add.
+    pub comments: Vec<String>,
+    /// Save as postponed instead of finishing.
+    pub postpone: bool,
+}
+
+/// A stored entry with the campaign entry made for it, if any.
+#[derive(Clone, Debug, Serialize)]
+pub struct Created {
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: LogEntry,
+    /// Campaign entry made with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_entry: Option<CampaignEntry>,
+}
+
+fn missing(what: &'static str, hint: impl Into<String>) -> OpError {
+    OpError::Missing {
+        what,
+        hint: hint.into(),
+    }
+}
+
+fn comment_lines(ctx: &Ctx, texts: &[String]) -> Result<Vec<Comment>, OpError> {
+    texts
+        .iter()
+        .map(|t| {
+            Ok(Comment {
+                date: ctx.work_date,
+                text: check_text("comment", t, COMMENT_LEN)?,
+            })
+        })
+        .collect()
+}
+
+/// Builds and checks an entry from a request; `base` is the entry being resumed, if any.
+fn build_entry(
+    store: &Store,
+    ctx: &Ctx,
+    req: &InteractionRequest,
+    entry_no: EntryNo,
+    base: Option<&LogEntry>,
+) -> Result<LogEntry, OpError> {
+    let from = match req.from_entry {
+        Some(e) => Some(store.entry(e)?.ok_or_else(|| OpError::NotFound {
+            what: "interaction log entry",
+            key: e.to_string(),
+        })?),
+        None => None,
+    };
+    let prefill = base.or(from.as_ref());
+    let contact_no = req
+        .contact
+        .clone()
+        .or_else(|| prefill.map(|e| e.contact_no.clone()))
+        .ok_or_else(|| missing("contact", "give --contact N (or --from-entry E)"))?;
+    let contact: Contact = must_get(
+        store,
+        TreeId::Contacts,
+        contact_no.as_bytes(),
+        "contact",
+        &contact_no,
+    )?;
+    if contact.privacy_blocked {
+        return Err(OpError::PrivacyBlocked {
+            contact: contact.no,
+        });
+    }
+    let template_code = req
+        .template
+        .clone()
+        .or_else(|| prefill.map(|e| e.template_code.clone()))
+        .ok_or_else(|| missing("interaction template", "give --template CODE"))?;
+    let template: InteractionTemplate = must_get(
+        store,
+        TreeId::Templates,
+        template_code.as_bytes(),
+        "interaction template",
+        &template_code,
+    )?;
+    let setup = setup(store)?;
+    let salesperson_code = req
+        .salesperson
+        .clone()
+        .or_else(|| prefill.map(|e| e.salesperson_code.clone()))
+        .or_else(|| contact.salesperson_code.clone())
+        .or_else(|| setup.default_salesperson.clone())
+        .ok_or_else(|| {
+            missing(
+                "salesperson",
+                format!(
+                    "give --salesperson CODE, set one on contact {}, or set a default with `interlog setup set --default-salesperson CODE`",
+                    contact.no
+                ),
+            )
+        })?;
+    let sp: Salesperson = must_get(
+        store,
+        TreeId::Salespeople,
+        salesperson_code.as_bytes(),
+        "salesperson",
+        &salesperson_code,
+    )?;
+    if sp.blocked {
+        return Err(OpError::SalespersonBlocked { code: sp.code });
+    }
+    let template_changed = base.is_some_and(|b| b.template_code != template.code);
+    fn keep(b: Option<&LogEntry>, template_changed: bool) -> Option<&LogEntry> {
+        if template_changed {
+            None
+        } else {
+            b
+        }
+    }
+    let description = match &req.description {
+        Some(d) => d.clone(),
+        None => keep(base, template_changed)
+            .map_or_else(|| template.description.clone(), |b| b.description.clone()),
+    };
+    let description = check_text("description", &description, DESCRIPTION_LEN)?;
+    if description.trim().is_empty() {
+        return Err(missing(
+            "description",
+            format!(
+                "template {} has no description; give --description TEXT",
+                template.code
+            ),
+        ));
+    }
+    let subject = match &req.subject {
+        Some(s) => check_text("subject", s, SUBJECT_LEN)?,
+        None => {
+            keep(base, template_changed).map_or_else(|| description.clone(), |b| b.subject.clone())
+        }
+    };
+    let campaign_no = match &req.campaign {
+        Some(c) => Some(c.clone()),
+        None => keep(base, template_changed)
+            .map_or_else(|| template.campaign_no.clone(), |b| b.campaign_no.clone()),
+    };
+    if let Some(c) = &campaign_no {
+        must_get::<Campaign>(store, TreeId::Campaigns, c.as_bytes(), "campaign", c)?;
+    }
+    let correspondence_type = req.correspondence_type.unwrap_or_else(|| {
+        keep(base, template_changed).map_or_else(
+            || {
+                resolve_correspondence(
+                    None,
+                    template.correspondence_type_default,
+                    template.ignore_contact_correspondence_type,
+                    ContactProfile::from(&contact),
+                )
+            },
+            |b| b.correspondence_type,
+        )
+    });
+    let mut comments = base.map(|b| b.comments.clone()).unwrap_or_default();
+    comments.extend(comment_lines(ctx, &req.comments)?);
+    let date = req.date.unwrap_or(ctx.work_date);
+    Ok(LogEntry {
+        entry_no,
+        contact_no: contact.no.clone(),
+        contact_company_no: contact.company_no.clone(),
+        date,
+        time_of_interaction: ctx.time,
+        description,
+        subject,
+        information_flow: template.information_flow,
+        initiated_by: template.initiated_by,
+        cost: req
+            .cost
+            .or_else(|| keep(base, template_changed).map(|b| b.cost))
+            .unwrap_or(template.unit_cost),
+        duration_min: req
+            .duration_min
+            .or_else(|| keep(base, template_changed).map(|b| b.duration_min))
+            .unwrap_or(template.unit_duration_min),
+        user_id: ctx.user.clone(),
+        group_code: template.group_code.clone(),
+        template_code: template.code.clone(),
+        campaign_no,
+        campaign_entry_no: None,
+        segment_no: None,
+        logged_segment_entry_no: None,
+        salesperson_code: sp.code,
+        correspondence_type,
+        language_code: template
+            .language_code_default
+            .clone()
+            .or_else(|| contact.language_code.clone()),
+        evaluation: req
+            .evaluation
+            .or_else(|| base.map(|b| b.evaluation))
+            .unwrap_or_default(),
+        attempt_failed: req
+            .attempt_failed
+            .or_else(|| base.map(|b| b.attempt_failed))
+            .unwrap_or(false),
+        postponed: req.postpone,
+        canceled: false,
+        comments,
+    })
+}
+
+/// Adds a campaign entry for a finished single interaction with a campaign.
+fn campaign_entry_for(
+    store: &Store,
+    e: &mut LogEntry,
+    ws: &mut WriteSet,
+) -> Result<Option<CampaignEntry>, OpError> {
+    let Some(campaign) = e.campaign_no.clone() else {
+        return Ok(None);
+    };
+    if e.postponed {
+        return Ok(None);
+    }
+    let no = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
+    let ce = CampaignEntry {
+        entry_no: CampaignEntryNo(no),
+        campaign_no: campaign,
+        description: e.description.clone(),
+        date: e.date,
+        user_id: e.user_id.clone(),
+        segment_no: None,
+        salesperson_code: Some(e.salesperson_code.clone()),
+        logged_segment_entry_no: None,
+        canceled: false,
+    };
+    ws.put_rec(
+        TreeId::CampaignEntries,
+        keys::num(no),
+        "campaign entry",
+        &ce,
+    )?;
+    ws.put_counter(keys::meta::NEXT_CAMPAIGN_ENTRY, no + 1);
+    e.campaign_entry_no = Some(ce.entry_no);
+    Ok(Some(ce))
+}
+
+/// Creates one interaction (or saves it as postponed), SPEC §2.2.
+pub fn create(store: &Store, ctx: &Ctx, req: &InteractionRequest) -> Result<Created, OpError> {
+    let _w = store.writer();
+    let no = store.entry_horizon()?;
+    let mut e = build_entry(store, ctx, req, no, None)?;
+    let mut ws = WriteSet::new();
+    let campaign_entry = campaign_entry_for(store, &mut e, &mut ws)?;
+    let block = EntryBlock::from_entries(std::slice::from_ref(&e)).expect("one entry");
+    ws.put(TreeId::Entries, no.to_key(), block.encode()?);
+    ws.put_marker(
+        TreeId::ContactIndex,
+        keys::contact_entry(e.contact_no.as_bytes(), no.0),
+    );
+    if e.postponed {
+        ws.put_marker(TreeId::Postponed, no.to_key());
+    }
+    ws.put_counter(keys::meta::NEXT_ENTRY, no.0 + 1);
+    store.apply(ws)?;
+    Ok(Created {
+        entry: e,
+        campaign_entry,
+    })
+}
+
+/// One visible entry.
+pub fn get(store: &Store, no: EntryNo) -> Result<LogEntry, OpError> {
+    store.entry(no)?.ok_or_else(|| OpError::NotFound {
+        what: "interaction log entry",
+        key: no.to_string(),
+    })
+}
+
+/// Loads the blocks holding `nos`, keyed by block key.
+fn load_blocks(store: &Store, nos: &[EntryNo]) -> Result<BTreeMap<EntryNo, EntryBlock>, OpError> {
+    let mut blocks: BTreeMap<EntryNo, EntryBlock> = BTreeMap::new();
+    for &n in nos {
+        if blocks
+            .range(..=n)
+            .next_back()
+            .is_some_and(|(_, b)| b.get(n).is_some())
+        {
+            continue;
+        }
+        match store.entry_block(n)? {
+            Some((k, b)) if b.get(n).is_some() => {
+                blocks.insert(k, b);
+            }
+            _ => {
+                return Err(OpError::NotFound {
+                    what: "interaction log entry",
+                    key: n.to_string(),
+                })
+            }
+        }
+    }
+    Ok(blocks)
+}
+
+fn block_of(blocks: &mut BTreeMap<EntryNo, EntryBlock>, n: EntryNo) -> &mut EntryBlock {
+    blocks
+        .range_mut(..=n)
+        .next_back()
+        .map(|(_, b)| b)
+        .expect("block loaded by load_blocks")
+}
+
+fn put_blocks(blocks: BTreeMap<EntryNo, EntryBlock>, ws: &mut WriteSet) -> Result<(), OpError> {
+    for (key, block) in blocks {
+        let (vals, del_old) = block.encode_for(key)?;
+        if del_old {
+            ws.del(TreeId::Entries, key.to_key());
+        }
+        for (k, v) in vals {
+            ws.put(TreeId::Entries, k.to_key(), v);
+        }
+    }
+    Ok(())
+}
+
+/// Every postponed entry, by number.
+pub fn postponed(store: &Store) -> Result<Vec<LogEntry>, OpError> {
+    let horizon = store.entry_horizon()?;
+    let mut out = Vec::new();
+    for k in store.t.postponed.iter().keys() {
+        let n = EntryNo(keys::read_num(&k?).unwrap_or(0));
+        if n >= horizon {
+            continue;
+        }
+        if let Some(e) = store.entry(n)? {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Resumes a postponed entry: same number, the work date as its date, the remaining checks,
+/// a campaign entry if a campaign is set. `changes` may change fields (its `contact`,
+/// `from_entry` and `postpone` are ignored).
+pub fn resume(
+    store: &Store,
+    ctx: &Ctx,
+    no: EntryNo,
+    changes: &InteractionRequest,
+) -> Result<Created, OpError> {
+    let _w = store.writer();
+    let old = get(store, no)?;
+    if !old.postponed {
+        return Err(OpError::NotPostponed { entry: no });
+    }
+    let req = InteractionRequest {
+        contact: Some(old.contact_no.clone()),
+        from_entry: None,
+        postpone: false,
+        date: Some(ctx.work_date),
+        ..changes.clone()
+    };
+    let mut e = build_entry(store, ctx, &req, no, Some(&old))?;
+    let mut ws = WriteSet::new();
+    let campaign_entry = campaign_entry_for(store, &mut e, &mut ws)?;
+    let mut blocks = load_blocks(store, &[no])?;
+    block_of(&mut blocks, no).put(&e);
+    put_blocks(blocks, &mut ws)?;
+    ws.del(TreeId::Postponed, no.to_key());
+    store.apply(ws)?;
+    Ok(Created {
+        entry: e,
+        campaign_entry,
+    })
+}
+
+/// Deletes postponed entries; refuses (deleting nothing) if any is not postponed.
+pub fn delete_postponed(store: &Store, nos: &[EntryNo]) -> Result<Vec<EntryNo>, OpError> {
+    let _w = store.writer();
+    let mut blocks = load_blocks(store, nos)?;
+    let mut ws = WriteSet::new();
+    for &n in nos {
+        let b = block_of(&mut blocks, n);
+        let e = b.get(n).ok_or_else(|| OpError::NotFound {
+            what: "interaction log entry",
+            key: n.to_string(),
+        })?;
+        if !e.postponed {
+            return Err(OpError::NotPostponed { entry: n });
+        }
+        b.remove(n);
+        ws.del(
+            TreeId::ContactIndex,
+            keys::contact_entry(e.contact_no.as_bytes(), n.0),
+        );
+        ws.del(TreeId::Postponed, n.to_key());
+    }
+    put_blocks(blocks, &mut ws)?;
+    store.apply(ws)?;
+    Ok(nos.to_vec())
+}
+
+/// Result of switching canceled.
+#[derive(Clone, Debug, Serialize)]
+pub struct CancelResult {
+    /// The value now set on every selected entry.
+    pub canceled: bool,
+    /// The entries.
+    pub entries: Vec<EntryNo>,
+}
+
+/// Switches canceled on a selection: the new value is the opposite of the first selected
+/// entry's, applied to all. Un-cancelling is refused while an entry's logged segment or campaign
+/// entry is canceled. Logged segment counts follow.
+pub fn switch_canceled(store: &Store, nos: &[EntryNo]) -> Result<CancelResult, OpError> {
+    let _w = store.writer();
+    let Some(&first) = nos.first() else {
+        return Err(missing("entry numbers", "give at least one entry number"));
+    };
+    let mut blocks = load_blocks(store, nos)?;
+    let target = !block_of(&mut blocks, first)
+        .get(first)
+        .map(|e| e.canceled)
+        .unwrap_or(false);
+    let mut ws = WriteSet::new();
+    let mut logged: BTreeMap<LoggedSegmentNo, LoggedSegment> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for &n in nos {
+        if !seen.insert(n) {
+            continue;
+        }
+        let b = block_of(&mut blocks, n);
+        let mut e = b.get(n).expect("loaded");
+        if e.postponed {
+            return Err(OpError::IsPostponed { entry: n });
+        }
+        if e.canceled == target {
+            continue;
+        }
+        if let Some(ls) = e.logged_segment_entry_no {
+            if !logged.contains_key(&ls) {
+                let rec: LoggedSegment = must_get(
+                    store,
+                    TreeId::LoggedSegments,
+                    &ls.to_key(),
+                    "logged segment",
+                    &ls,
+                )?;
+                logged.insert(ls, rec);
+            }
+            let rec = logged.get_mut(&ls).expect("inserted");
+            if !target && rec.canceled {
+                return Err(OpError::CannotUncancel {
+                    entry: n,
+                    reason: format!("its logged segment {ls} is canceled"),
+                });
+            }
+            if target {
+                rec.canceled_entries += 1;
+            } else {
+                rec.canceled_entries -= 1;
+            }
+        }
+        if !target {
+            if let Some(ce) = e.campaign_entry_no {
+                let c: Option<CampaignEntry> =
+                    store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
+                if c.is_some_and(|c| c.canceled) {
+                    return Err(OpError::CannotUncancel {
+                        entry: n,
+                        reason: format!("its campaign entry {ce} is canceled"),
+                    });
+                }
+            }
+        }
+        e.canceled = target;
+        b.put(&e);
+    }
+    put_blocks(blocks, &mut ws)?;
+    for (k, rec) in logged {
+        ws.put_rec(TreeId::LoggedSegments, k.to_key(), "logged segment", &rec)?;
+    }
+    store.apply(ws)?;
+    Ok(CancelResult {
+        canceled: target,
+        entries: seen.into_iter().collect(),
+    })
+}
+
+/// Changes to an existing entry.
+#[derive(Clone, Debug, Default)]
+pub struct EntryEdit {
+    /// Evaluation.
+    pub evaluation: Option<Evaluation>,
+    /// Cost.
+    pub cost: Option<Money>,
+    /// Duration.
+    pub duration_min: Option<u32>,
+    /// Description.
+    pub description: Option<String>,
+    /// Comment lines to add.
+    pub comments: Vec<String>,
+}
+
+/// Edits evaluation, cost, duration, description or comments of an entry.
+pub fn edit(store: &Store, ctx: &Ctx, no: EntryNo, edit: &EntryEdit) -> Result<LogEntry, OpError> {
+    let _w = store.writer();
+    let mut blocks = load_blocks(store, &[no])?;
+    let b = block_of(&mut blocks, no);
+    let mut e = b.get(no).expect("loaded");
+    if e.postponed {
+        return Err(OpError::IsPostponed { entry: no });
+    }
+    if let Some(v) = edit.evaluation {
+        e.evaluation = v;
+    }
+    if let Some(v) = edit.cost {
+        e.cost = v;
+    }
+    if let Some(v) = edit.duration_min {
+        e.duration_min = v;
+    }
+    if let Some(d) = &edit.description {
+        let d = check_text("description", d, DESCRIPTION_LEN)?;
+        if d.trim().is_empty() {
+            return Err(missing("description", "an interaction needs a description"));
+        }
+        e.description = d;
+    }
+    e.comments.extend(comment_lines(ctx, &edit.comments)?);
+    b.put(&e);
+    let mut ws = WriteSet::new();
+    put_blocks(blocks, &mut ws)?;
+    store.apply(ws)?;
+    Ok(e)
+}
+
+/// Which entries a listing shows. Postponed entries are never listed here (see [`postponed`]).
+#[derive(Clone, Debug, Default)]
+pub struct EntryFilter {
+    /// Only this contact (uses the contact index).
+    pub contact: Option<ContactNo>,
+    /// Only this template.
+    pub template: Option<TemplateCode>,
+    /// Only this salesperson.
+    pub salesperson: Option<SalespersonCode>,
+    /// Only this campaign.
+    pub campaign: Option<CampaignNo>,
+    /// Only this segment.
+    pub segment: Option<SegmentNo>,
+    /// Only this logged segment.
+    pub logged_segment: Option<LoggedSegmentNo>,
+    /// Only canceled (`Some(true)`) or only not canceled (`Some(false)`).
+    pub canceled: Option<bool>,
+    /// From this date on.
+    pub from_date: Option<NaiveDate>,
+    /// Up to this date.
+    pub to_date: Option<NaiveDate>,
+}
+
+impl EntryFilter {
+    /// Does the (materialized) entry pass?
+    pub fn matches_entry(&self, e: &LogEntry) -> bool {
+        !e.postponed
+            && self.contact.as_ref().is_none_or(|c| *c == e.contact_no)
+            && self.template.as_ref().is_none_or(|t| *t == e.template_code)
+            && self
+                .salesperson
+                .as_ref()
+                .is_none_or(|sp| *sp == e.salesperson_code)
+            && self
+                .campaign
+                .as_ref()
+                .is_none_or(|c| Some(c) == e.campaign_no.as_ref())
+            && self
+                .segment
+                .as_ref()
+                .is_none_or(|c| Some(c) == e.segment_no.as_ref())
+            && self
+                .logged_segment
+                .is_none_or(|l| Some(l) == e.logged_segment_entry_no)
+            && self.canceled.is_none_or(|c| c == e.canceled)
+            && self.from_date.is_none_or(|d| e.date >= d)
+            && self.to_date.is_none_or(|d| e.date <= d)
+    }
+
+    /// Does the entry pass?
+    pub fn matches(&self, e: &crate::storage::blocks::EntryRef<'_>) -> bool {
+        let s = e.shared;
+        !e.row.postponed()
+            && self.contact.as_ref().is_none_or(|c| *c == e.row.contact_no)
+            && self.template.as_ref().is_none_or(|t| *t == s.template_code)
+            && self
+                .salesperson
+                .as_ref()
+                .is_none_or(|sp| sp == e.salesperson)
+            && self
+                .campaign
+                .as_ref()
+                .is_none_or(|c| Some(c) == s.campaign_no.as_ref())
+            && self
+                .segment
+                .as_ref()
+                .is_none_or(|c| Some(c) == s.segment_no.as_ref())
+            && self
+                .logged_segment
+                .is_none_or(|l| Some(l) == s.logged_segment_entry_no)
+            && self.canceled.is_none_or(|c| c == e.row.canceled())
+            && self.from_date.is_none_or(|d| s.date >= d)
+            && self.to_date.is_none_or(|d| s.date <= d)
+    }
+}
+
+/// Visits the matching entries in number order; `f` returns false to stop.
+pub fn for_each(
+    store: &Store,
+    filter: &EntryFilter,
+    mut f: impl FnMut(LogEntry) -> Result<bool, OpError>,
+) -> Result<(), OpError> {
+    if let Some(contact) = &filter.contact {
+        for e in store.contact_entries(contact)? {
+            if filter.matches_entry(&e) && !f(e)? {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    let mut err = None;
+    store.for_each_block(EntryNo(1), None, |_, block| {
+        for r in block.iter() {
+            if filter.matches(&r) {
+                match f(r.to_entry()) {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(false),
+                    Err(e) => {
+                        err = Some(e);
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        Ok(true)
+    })?;
+    err.map_or(Ok(()), Err)
+}
+
+/// The matching entries, in number order.
+pub fn list(store: &Store, filter: &EntryFilter) -> Result<Vec<LogEntry>, OpError> {
+    let mut out = Vec::new();
+    for_each(store, filter, |e| {
+        out.push(e);
+        Ok(true)
+    })?;
+    Ok(out)
+}

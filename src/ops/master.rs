@@ -1,0 +1,623 @@
+//! Master data: setup, number series, contacts, salespeople, groups, templates, campaigns.
+//!
+//! Adding records goes through a [`MasterBatch`]: records are checked against the store *and*
+//! the records added earlier in the same batch (so an import file may add a company and its
+//! persons), then written in one transaction. Import uses one batch per file, which makes an
+//! import all-or-nothing; the single `add_*` functions are batches of one.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{must_get, number_for, setup, Ctx, OpError};
+use crate::domain::*;
+use crate::storage::{keys, Store, TreeId, WriteSet};
+
+/// Creates a new store with Business Central's default marketing number series
+/// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup.
+pub fn init(path: &Path) -> Result<Store, OpError> {
+    let store = Store::create(path)?;
+    let mut ws = WriteSet::new();
+    let series = [
+        ("CONT", "Contact", "CT000001", "CT100000"),
+        ("SEGM", "Segment", "SM00001", "SM99999"),
+        ("CAMP", "Campaign", "CP0001", "CP9999"),
+    ];
+    for (code, desc, start, end) in series {
+        let s = NoSeries::simple(SeriesCode::new(code)?, desc, start, Some(end));
+        ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+    }
+    let setup = MarketingSetup {
+        contact_nos: Some(SeriesCode::new("CONT")?),
+        segment_nos: Some(SeriesCode::new("SEGM")?),
+        campaign_nos: Some(SeriesCode::new("CAMP")?),
+        default_salesperson: None,
+        default_correspondence_type: CorrespondenceType::Email,
+        default_language: None,
+    };
+    ws.put_rec(TreeId::Setup, b"setup", "marketing setup", &setup)?;
+    store.apply(ws)?;
+    Ok(store)
+}
+
+/// A change to marketing setup: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct SetupChange {
+    /// Contact numbers series.
+    pub contact_nos: Option<Option<SeriesCode>>,
+    /// Segment numbers series.
+    pub segment_nos: Option<Option<SeriesCode>>,
+    /// Campaign numbers series.
+    pub campaign_nos: Option<Option<SeriesCode>>,
+    /// Default salesperson.
+    pub default_salesperson: Option<Option<SalespersonCode>>,
+    /// Default correspondence type.
+    pub default_correspondence_type: Option<CorrespondenceType>,
+    /// Default language.
+    pub default_language: Option<Option<LanguageCode>>,
+}
+
+/// Changes marketing setup; every series and salesperson named must exist.
+pub fn set_setup(store: &Store, change: SetupChange) -> Result<MarketingSetup, OpError> {
+    let _w = store.writer();
+    let mut s = setup(store)?;
+    for (slot, new) in [
+        (&mut s.contact_nos, change.contact_nos),
+        (&mut s.segment_nos, change.segment_nos),
+        (&mut s.campaign_nos, change.campaign_nos),
+    ] {
+        if let Some(new) = new {
+            if let Some(code) = &new {
+                must_get::<NoSeries>(
+                    store,
+                    TreeId::Series,
+                    code.as_bytes(),
+                    "number series",
+                    code,
+                )?;
+            }
+            *slot = new;
+        }
+    }
+    if let Some(sp) = change.default_salesperson {
+        if let Some(code) = &sp {
+            must_get::<Salesperson>(
+                store,
+                TreeId::Salespeople,
+                code.as_bytes(),
+                "salesperson",
+                code,
+            )?;
+        }
+        s.default_salesperson = sp;
+    }
+    if let Some(t) = change.default_correspondence_type {
+        s.default_correspondence_type = t;
+    }
+    if let Some(l) = change.default_language {
+        s.default_language = l;
+    }
+    let mut ws = WriteSet::new();
+    ws.put_rec(TreeId::Setup, b"setup", "marketing setup", &s)?;
+    store.apply(ws)?;
+    Ok(s)
+}
+
+/// Adds a number series (validated; the code must be new).
+pub fn add_series(store: &Store, series: NoSeries) -> Result<NoSeries, OpError> {
+    let _w = store.writer();
+    series.validate()?;
+    if store.t.series.contains_key(series.code.as_bytes())? {
+        return Err(OpError::AlreadyExists {
+            what: "number series",
+            key: series.code.to_string(),
+        });
+    }
+    let mut ws = WriteSet::new();
+    ws.put_rec(
+        TreeId::Series,
+        series.code.as_bytes(),
+        "number series",
+        &series,
+    )?;
+    store.apply(ws)?;
+    Ok(series)
+}
+
+/// Adds a line to a number series.
+pub fn add_series_line(
+    store: &Store,
+    code: &SeriesCode,
+    line: SeriesLine,
+) -> Result<NoSeries, OpError> {
+    let _w = store.writer();
+    let mut s: NoSeries = must_get(
+        store,
+        TreeId::Series,
+        code.as_bytes(),
+        "number series",
+        code,
+    )?;
+    s.lines.push(line);
+    s.validate()?;
+    let mut ws = WriteSet::new();
+    ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+    store.apply(ws)?;
+    Ok(s)
+}
+
+/// Every number series.
+pub fn list_series(store: &Store) -> Result<Vec<NoSeries>, OpError> {
+    Ok(store.all_recs(TreeId::Series, "number series")?)
+}
+
+/// The next number of a series on the work date, without using it.
+pub fn peek_series(store: &Store, ctx: &Ctx, code: &SeriesCode) -> Result<Draw, OpError> {
+    let s: NoSeries = must_get(
+        store,
+        TreeId::Series,
+        code.as_bytes(),
+        "number series",
+        code,
+    )?;
+    Ok(s.peek(ctx.work_date)?)
+}
+
+/// Draws the next number of a series on the work date.
+pub fn next_series(store: &Store, ctx: &Ctx, code: &SeriesCode) -> Result<Draw, OpError> {
+    let _w = store.writer();
+    let mut s: NoSeries = must_get(
+        store,
+        TreeId::Series,
+        code.as_bytes(),
+        "number series",
+        code,
+    )?;
+    let d = s.draw(ctx.work_date)?;
+    let mut ws = WriteSet::new();
+    ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+    store.apply(ws)?;
+    Ok(d)
+}
+
+/// What the user gives to add a contact; the number may come from the contact series.
+#[derive(Clone, Debug, Default)]
+pub struct ContactInput {
+    /// Typed number (else drawn from setup's contact series).
+    pub no: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Company or person.
+    pub kind: ContactKind,
+    /// A person's company.
+    pub company_no: Option<ContactNo>,
+    /// E-mail.
+    pub email: String,
+    /// Salesperson.
+    pub salesperson_code: Option<SalespersonCode>,
+    /// Language.
+    pub language_code: Option<LanguageCode>,
+    /// Correspondence type.
+    pub correspondence_type: CorrespondenceType,
+    /// Privacy blocked.
+    pub privacy_blocked: bool,
+    /// Exclude from segment.
+    pub exclude_from_segment: bool,
+    /// City.
+    pub city: String,
+    /// Post code.
+    pub post_code: String,
+    /// Country/region.
+    pub country_code: Option<CountryCode>,
+    /// Phone.
+    pub phone: String,
+}
+
+/// What the user gives to add a campaign.
+#[derive(Clone, Debug, Default)]
+pub struct CampaignInput {
+    /// Typed number (else drawn from setup's campaign series).
+    pub no: Option<String>,
+    /// Description.
+    pub description: String,
+    /// First day.
+    pub starting_date: Option<chrono::NaiveDate>,
+    /// Last day.
+    pub ending_date: Option<chrono::NaiveDate>,
+    /// Salesperson.
+    pub salesperson_code: Option<SalespersonCode>,
+}
+
+/// A record added by a batch, with any number-series warning.
+#[derive(Clone, Debug, Serialize)]
+pub struct Added<T> {
+    /// The record as stored.
+    #[serde(flatten)]
+    pub record: T,
+    /// Number series warning, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// Adds master records checked against the store and each other, then writes them at once.
+pub struct MasterBatch<'s> {
+    store: &'s Store,
+    _writer: std::sync::MutexGuard<'s, ()>,
+    contacts: BTreeMap<ContactNo, Contact>,
+    salespeople: BTreeMap<SalespersonCode, Salesperson>,
+    groups: BTreeMap<GroupCode, InteractionGroup>,
+    templates: BTreeMap<TemplateCode, InteractionTemplate>,
+    campaigns: BTreeMap<CampaignNo, Campaign>,
+    ws: WriteSet,
+}
+
+impl<'s> MasterBatch<'s> {
+    /// Starts a batch (takes the writer lock until committed or dropped).
+    pub fn new(store: &'s Store) -> Self {
+        MasterBatch {
+            store,
+            _writer: store.writer(),
+            contacts: BTreeMap::new(),
+            salespeople: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            templates: BTreeMap::new(),
+            campaigns: BTreeMap::new(),
+            ws: WriteSet::new(),
+        }
+    }
+
+    /// Number of records added so far.
+    pub fn len(&self) -> usize {
+        self.contacts.len()
+            + self.salespeople.len()
+            + self.groups.len()
+            + self.templates.len()
+            + self.campaigns.len()
+    }
+
+    /// True when nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn contact(&self, no: &ContactNo) -> Result<Option<Contact>, OpError> {
+        if let Some(c) = self.contacts.get(no) {
+            return Ok(Some(c.clone()));
+        }
+        Ok(self
+            .store
+            .get_rec(TreeId::Contacts, no.as_bytes(), "contact")?)
+    }
+
+    fn check_salesperson(&self, code: &SalespersonCode) -> Result<(), OpError> {
+        if self.salespeople.contains_key(code)
+            || self.store.t.salespeople.contains_key(code.as_bytes())?
+        {
+            Ok(())
+        } else {
+            Err(OpError::NotFound {
+                what: "salesperson",
+                key: code.to_string(),
+            })
+        }
+    }
+
+    fn check_campaign(&self, no: &CampaignNo) -> Result<(), OpError> {
+        if self.campaigns.contains_key(no) || self.store.t.campaigns.contains_key(no.as_bytes())? {
+            Ok(())
+        } else {
+            Err(OpError::NotFound {
+                what: "campaign",
+                key: no.to_string(),
+            })
+        }
+    }
+
+    /// Adds a contact. A person's company must exist and be a company; the salesperson must
+    /// exist; the number is typed or drawn from setup's contact series.
+    pub fn add_contact(
+        &mut self,
+        ctx: &Ctx,
+        input: ContactInput,
+    ) -> Result<Added<Contact>, OpError> {
+        let setup = setup(self.store)?;
+        let typed = match &input.no {
+            Some(n) => Some(ContactNo::new(n)?.to_string()),
+            None => None,
+        };
+        let (no, warning) = number_for(
+            self.store,
+            ctx,
+            setup.contact_nos.as_ref(),
+            "contact_nos",
+            typed.as_deref(),
+            &mut self.ws,
+        )?;
+        let no = ContactNo::new(&no)?;
+        if self.contact(&no)?.is_some() {
+            return Err(OpError::AlreadyExists {
+                what: "contact",
+                key: no.to_string(),
+            });
+        }
+        let mut c = Contact::new(no, &input.name, input.kind);
+        if input.kind == ContactKind::Person || input.company_no.is_some() {
+            c.company_no = input.company_no.clone();
+        }
+        c.email = input.email;
+        c.salesperson_code = input.salesperson_code;
+        c.language_code = input.language_code;
+        c.correspondence_type = input.correspondence_type;
+        c.privacy_blocked = input.privacy_blocked;
+        c.exclude_from_segment = input.exclude_from_segment;
+        c.city = input.city;
+        c.post_code = input.post_code;
+        c.country_code = input.country_code;
+        c.phone = input.phone;
+        c.validate()?;
+        if c.kind == ContactKind::Person {
+            if let Some(company) = &c.company_no {
+                match self.contact(company)? {
+                    None => {
+                        return Err(OpError::NotFound {
+                            what: "company contact",
+                            key: company.to_string(),
+                        })
+                    }
+                    Some(co) if co.kind != ContactKind::Company => {
+                        return Err(OpError::Refused {
+                            reason: format!(
+                                "contact {company} is a person, not a company — a person's company number must name a company"
+                            ),
+                        })
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        if let Some(sp) = &c.salesperson_code {
+            self.check_salesperson(sp)?;
+        }
+        self.ws
+            .put_rec(TreeId::Contacts, c.no.as_bytes(), "contact", &c)?;
+        self.contacts.insert(c.no.clone(), c.clone());
+        Ok(Added { record: c, warning })
+    }
+
+    /// Adds a salesperson.
+    pub fn add_salesperson(&mut self, mut s: Salesperson) -> Result<Salesperson, OpError> {
+        s.validate()?;
+        if self.salespeople.contains_key(&s.code)
+            || self.store.t.salespeople.contains_key(s.code.as_bytes())?
+        {
+            return Err(OpError::AlreadyExists {
+                what: "salesperson",
+                key: s.code.to_string(),
+            });
+        }
+        self.ws
+            .put_rec(TreeId::Salespeople, s.code.as_bytes(), "salesperson", &s)?;
+        self.salespeople.insert(s.code.clone(), s.clone());
+        Ok(s)
+    }
+
+    /// Adds an interaction group.
+    pub fn add_group(&mut self, mut g: InteractionGroup) -> Result<InteractionGroup, OpError> {
+        g.validate()?;
+        if self.groups.contains_key(&g.code)
+            || self.store.t.groups.contains_key(g.code.as_bytes())?
+        {
+            return Err(OpError::AlreadyExists {
+                what: "interaction group",
+                key: g.code.to_string(),
+            });
+        }
+        self.ws
+            .put_rec(TreeId::Groups, g.code.as_bytes(), "interaction group", &g)?;
+        self.groups.insert(g.code.clone(), g.clone());
+        Ok(g)
+    }
+
+    /// Adds an interaction template; its group (and campaign, if any) must exist.
+    pub fn add_template(
+        &mut self,
+        mut t: InteractionTemplate,
+    ) -> Result<InteractionTemplate, OpError> {
+        t.validate()?;
+        if self.templates.contains_key(&t.code)
+            || self.store.t.templates.contains_key(t.code.as_bytes())?
+        {
+            return Err(OpError::AlreadyExists {
+                what: "interaction template",
+                key: t.code.to_string(),
+            });
+        }
+        if !self.groups.contains_key(&t.group_code)
+            && !self.store.t.groups.contains_key(t.group_code.as_bytes())?
+        {
+            return Err(OpError::NotFound {
+                what: "interaction group",
+                key: t.group_code.to_string(),
+            });
+        }
+        if let Some(c) = &t.campaign_no {
+            self.check_campaign(c)?;
+        }
+        self.ws.put_rec(
+            TreeId::Templates,
+            t.code.as_bytes(),
+            "interaction template",
+            &t,
+        )?;
+        self.templates.insert(t.code.clone(), t.clone());
+        Ok(t)
+    }
+
+    /// Adds a campaign; the number is typed or drawn from setup's campaign series.
+    pub fn add_campaign(
+        &mut self,
+        ctx: &Ctx,
+        input: CampaignInput,
+    ) -> Result<Added<Campaign>, OpError> {
+        let setup = setup(self.store)?;
+        let typed = match &input.no {
+            Some(n) => Some(CampaignNo::new(n)?.to_string()),
+            None => None,
+        };
+        let (no, warning) = number_for(
+            self.store,
+            ctx,
+            setup.campaign_nos.as_ref(),
+            "campaign_nos",
+            typed.as_deref(),
+            &mut self.ws,
+        )?;
+        let mut c = Campaign {
+            no: CampaignNo::new(&no)?,
+            description: input.description,
+            starting_date: input.starting_date,
+            ending_date: input.ending_date,
+            salesperson_code: input.salesperson_code,
+        };
+        c.validate()?;
+        if self.campaigns.contains_key(&c.no)
+            || self.store.t.campaigns.contains_key(c.no.as_bytes())?
+        {
+            return Err(OpError::AlreadyExists {
+                what: "campaign",
+                key: c.no.to_string(),
+            });
+        }
+        if let Some(sp) = &c.salesperson_code {
+            self.check_salesperson(sp)?;
+        }
+        self.ws
+            .put_rec(TreeId::Campaigns, c.no.as_bytes(), "campaign", &c)?;
+        self.campaigns.insert(c.no.clone(), c.clone());
+        Ok(Added { record: c, warning })
+    }
+
+    /// Writes everything added, atomically and durably.
+    pub fn commit(self) -> Result<(), OpError> {
+        if !self.ws.is_empty() {
+            self.store.apply(self.ws)?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds one contact.
+pub fn add_contact(
+    store: &Store,
+    ctx: &Ctx,
+    input: ContactInput,
+) -> Result<Added<Contact>, OpError> {
+    let mut b = MasterBatch::new(store);
+    let c = b.add_contact(ctx, input)?;
+    b.commit()?;
+    Ok(c)
+}
+
+/// Adds one salesperson.
+pub fn add_salesperson(store: &Store, s: Salesperson) -> Result<Salesperson, OpError> {
+    let mut b = MasterBatch::new(store);
+    let s = b.add_salesperson(s)?;
+    b.commit()?;
+    Ok(s)
+}
+
+/// Adds one interaction group.
+pub fn add_group(store: &Store, g: InteractionGroup) -> Result<InteractionGroup, OpError> {
+    let mut b = MasterBatch::new(store);
+    let g = b.add_group(g)?;
+    b.commit()?;
+    Ok(g)
+}
+
+/// Adds one interaction template.
+pub fn add_template(store: &Store, t: InteractionTemplate) -> Result<InteractionTemplate, OpError> {
+    let mut b = MasterBatch::new(store);
+    let t = b.add_template(t)?;
+    b.commit()?;
+    Ok(t)
+}
+
+/// Adds one campaign.
+pub fn add_campaign(
+    store: &Store,
+    ctx: &Ctx,
+    input: CampaignInput,
+) -> Result<Added<Campaign>, OpError> {
+    let mut b = MasterBatch::new(store);
+    let c = b.add_campaign(ctx, input)?;
+    b.commit()?;
+    Ok(c)
+}
+
+/// One contact.
+pub fn get_contact(store: &Store, no: &ContactNo) -> Result<Contact, OpError> {
+    must_get(store, TreeId::Contacts, no.as_bytes(), "contact", no)
+}
+
+/// Every contact, by number.
+pub fn list_contacts(store: &Store) -> Result<Vec<Contact>, OpError> {
+    Ok(store.all_recs(TreeId::Contacts, "contact")?)
+}
+
+/// One salesperson.
+pub fn get_salesperson(store: &Store, code: &SalespersonCode) -> Result<Salesperson, OpError> {
+    must_get(
+        store,
+        TreeId::Salespeople,
+        code.as_bytes(),
+        "salesperson",
+        code,
+    )
+}
+
+/// Every salesperson.
+pub fn list_salespeople(store: &Store) -> Result<Vec<Salesperson>, OpError> {
+    Ok(store.all_recs(TreeId::Salespeople, "salesperson")?)
+}
+
+/// Every interaction group.
+pub fn list_groups(store: &Store) -> Result<Vec<InteractionGroup>, OpError> {
+    Ok(store.all_recs(TreeId::Groups, "interaction group")?)
+}
+
+/// One interaction template.
+pub fn get_template(store: &Store, code: &TemplateCode) -> Result<InteractionTemplate, OpError> {
+    must_get(
+        store,
+        TreeId::Templates,
+        code.as_bytes(),
+        "interaction template",
+        code,
+    )
+}
+
+/// Every interaction template.
+pub fn list_templates(store: &Store) -> Result<Vec<InteractionTemplate>, OpError> {
+    Ok(store.all_recs(TreeId::Templates, "interaction template")?)
+}
+
+/// One campaign.
+pub fn get_campaign(store: &Store, no: &CampaignNo) -> Result<Campaign, OpError> {
+    must_get(store, TreeId::Campaigns, no.as_bytes(), "campaign", no)
+}
+
+/// Every campaign.
+pub fn list_campaigns(store: &Store) -> Result<Vec<Campaign>, OpError> {
+    Ok(store.all_recs(TreeId::Campaigns, "campaign")?)
+}
+
+/// Every campaign entry.
+pub fn list_campaign_entries(store: &Store) -> Result<Vec<CampaignEntry>, OpError> {
+    Ok(store.all_recs(TreeId::CampaignEntries, "campaign entry")?)
+}
+
+/// The contacts epoch (bumped whenever a stored contact changes or disappears).
+pub fn contacts_epoch(store: &Store) -> Result<u64, OpError> {
+    Ok(store.counter(keys::meta::CONTACTS_EPOCH)?)
+}

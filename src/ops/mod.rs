@@ -1,0 +1,268 @@
+//! Operations: what a user does to one record or one segment, with the rules of SPEC.md.
+//!
+//! Every operation that changes data takes the store's writer lock, reads what it needs,
+//! checks every rule *before* writing, and then applies all of its writes in one transaction
+//! ([`Store::apply`]), which returns only once the writes are durable. A refused operation
+//! writes nothing.
+
+pub mod interactions;
+pub mod logged;
+pub mod master;
+pub mod segments;
+pub mod stats;
+
+use chrono::{Local, NaiveDate, NaiveTime, Timelike};
+
+use crate::domain::*;
+use crate::storage::{StorageError, Store, TreeId, WriteSet};
+
+/// Who does an operation and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ctx {
+    /// BC's work date: the usage date of number series, the default date of interactions and
+    /// segments (`--work-date`, default today).
+    pub work_date: NaiveDate,
+    /// The real date (creation date of logged segments).
+    pub today: NaiveDate,
+    /// Time of day for new interactions: now, rounded up to the next minute.
+    pub time: NaiveTime,
+    /// User id written on entries.
+    pub user: String,
+}
+
+impl Ctx {
+    /// The current moment for `user`, with the work date = today.
+    pub fn now(user: &str) -> Ctx {
+        let now = Local::now().naive_local();
+        Ctx::at(user, now.date(), now.time())
+    }
+
+    /// A fixed moment (tests, replays). The time is rounded up to the next whole minute.
+    pub fn at(user: &str, today: NaiveDate, time: NaiveTime) -> Ctx {
+        let exact = time.second() == 0 && time.nanosecond() == 0;
+        let mins = time.hour() * 60 + time.minute() + u32::from(!exact);
+        let time = if mins >= 24 * 60 {
+            NaiveTime::from_hms_opt(23, 59, 0).expect("valid time")
+        } else {
+            NaiveTime::from_hms_opt(mins / 60, mins % 60, 0).expect("valid time")
+        };
+        Ctx {
+            work_date: today,
+            today,
+            time,
+            user: user.chars().take(USER_LEN).collect(),
+        }
+    }
+
+    /// The same context with another work date.
+    pub fn with_work_date(mut self, d: NaiveDate) -> Ctx {
+        self.work_date = d;
+        self
+    }
+}
+
+/// Why an operation was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    /// A referenced record does not exist.
+    #[error("{what} {key} does not exist")]
+    NotFound {
+        /// Kind of record.
+        what: &'static str,
+        /// Its key.
+        key: String,
+    },
+    /// A record with this key exists already.
+    #[error("{what} {key} already exists")]
+    AlreadyExists {
+        /// Kind of record.
+        what: &'static str,
+        /// Its key.
+        key: String,
+    },
+    /// A required value is missing.
+    #[error("{what} is missing — {hint}")]
+    Missing {
+        /// What is missing.
+        what: &'static str,
+        /// How to give it.
+        hint: String,
+    },
+    /// The contact is blocked for privacy.
+    #[error("cannot use contact {contact}: blocked for privacy")]
+    PrivacyBlocked {
+        /// The contact.
+        contact: ContactNo,
+    },
+    /// The salesperson is blocked.
+    #[error("cannot use salesperson {code}: blocked")]
+    SalespersonBlocked {
+        /// The salesperson.
+        code: SalespersonCode,
+    },
+    /// The entry is not postponed.
+    #[error("interaction log entry {entry} is not postponed — only postponed interactions can be resumed or deleted")]
+    NotPostponed {
+        /// The entry.
+        entry: EntryNo,
+    },
+    /// The entry is postponed.
+    #[error("interaction log entry {entry} is postponed — resume it first (`interlog interaction resume {entry}`)")]
+    IsPostponed {
+        /// The entry.
+        entry: EntryNo,
+    },
+    /// Un-cancelling is refused while the logged segment or campaign entry is canceled.
+    #[error("cannot un-cancel interaction log entry {entry}: {reason}")]
+    CannotUncancel {
+        /// The entry.
+        entry: EntryNo,
+        /// Why.
+        reason: String,
+    },
+    /// The segment has been logged before.
+    #[error("segment {segment} is already logged (logged segment {logged})")]
+    AlreadyLogged {
+        /// The segment.
+        segment: SegmentNo,
+        /// Its logged segment.
+        logged: LoggedSegmentNo,
+    },
+    /// The segment has no line with a contact.
+    #[error(
+        "segment {segment} is empty — add contacts with `interlog segment add-contacts {segment}`"
+    )]
+    SegmentEmpty {
+        /// The segment.
+        segment: SegmentNo,
+    },
+    /// Some segment lines cannot be logged.
+    #[error("segment {segment} cannot be logged: {} line(s) have problems\n{}", problems.len(), format_problems(problems))]
+    LinesInvalid {
+        /// The segment.
+        segment: SegmentNo,
+        /// Every failing line.
+        problems: Vec<LineProblem>,
+    },
+    /// Any other rule.
+    #[error("{reason}")]
+    Refused {
+        /// Why.
+        reason: String,
+    },
+    /// A value breaks a domain rule.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<crate::storage::CodecError> for OpError {
+    fn from(e: crate::storage::CodecError) -> Self {
+        OpError::Storage(e.into())
+    }
+}
+
+impl From<SeriesError> for OpError {
+    fn from(e: SeriesError) -> Self {
+        OpError::Domain(DomainError::Series(e))
+    }
+}
+
+impl From<sled::Error> for OpError {
+    fn from(e: sled::Error) -> Self {
+        OpError::Storage(e.into())
+    }
+}
+
+/// One segment line that cannot be logged.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LineProblem {
+    /// Line number.
+    pub line_no: u64,
+    /// Contact on the line.
+    pub contact_no: Option<ContactNo>,
+    /// What is wrong.
+    pub problem: String,
+}
+
+fn format_problems(p: &[LineProblem]) -> String {
+    const SHOWN: usize = 20;
+    let mut s: Vec<String> = p
+        .iter()
+        .take(SHOWN)
+        .map(|p| {
+            format!(
+                "  line {} (contact {}): {}",
+                p.line_no,
+                p.contact_no.as_ref().map_or("-", |c| c.as_str()),
+                p.problem
+            )
+        })
+        .collect();
+    if p.len() > SHOWN {
+        s.push(format!(
+            "  … and {} more (use --json for all)",
+            p.len() - SHOWN
+        ));
+    }
+    s.join("\n")
+}
+
+/// Reads a record or fails with `NotFound`.
+pub(crate) fn must_get<T: serde::de::DeserializeOwned>(
+    store: &Store,
+    tree: TreeId,
+    key: &[u8],
+    what: &'static str,
+    shown: &dyn std::fmt::Display,
+) -> Result<T, OpError> {
+    store
+        .get_rec(tree, key, what)?
+        .ok_or_else(|| OpError::NotFound {
+            what,
+            key: shown.to_string(),
+        })
+}
+
+/// Reads the marketing setup (blank when never set).
+pub fn setup(store: &Store) -> Result<MarketingSetup, OpError> {
+    Ok(store
+        .get_rec(TreeId::Setup, b"setup", "marketing setup")?
+        .unwrap_or_default())
+}
+
+/// A number for a new record: the typed one (allowed when the series accepts typed numbers or
+/// no series is set) or the next one of the series named by the setup field `setting`.
+/// The series update is added to `ws`; the returned warning, if any, should reach the user.
+pub(crate) fn number_for(
+    store: &Store,
+    ctx: &Ctx,
+    series: Option<&SeriesCode>,
+    setting: &'static str,
+    typed: Option<&str>,
+    ws: &mut WriteSet,
+) -> Result<(String, Option<String>), OpError> {
+    match (typed, series) {
+        (Some(no), None) => Ok((no.to_string(), None)),
+        (Some(no), Some(code)) => {
+            let s: NoSeries = must_get(store, TreeId::Series, code.as_bytes(), "number series", code)?;
+            s.check_manual()?;
+            Ok((no.to_string(), None))
+        }
+        (None, None) => Err(OpError::Missing {
+            what: "number",
+            hint: format!(
+                "type a number, or set `{setting}` in marketing setup (`interlog setup set --{} CODE`)",
+                setting.replace('_', "-")
+            ),
+        }),
+        (None, Some(code)) => {
+            let mut s: NoSeries = must_get(store, TreeId::Series, code.as_bytes(), "number series", code)?;
+            let draw = s.draw(ctx.work_date)?;
+            ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+            Ok((draw.no, draw.warning))
+        }
+    }
+}

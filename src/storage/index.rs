@@ -1,0 +1,388 @@
+//! The contact index: which entries belong to a contact.
+//!
+//! Two kinds of items, merged by every lookup:
+//!
+//! * **per-entry keys** (`contact_index` tree): `contact 0x00 entry` → marker. Written by single
+//!   interactions, in the same transaction as the entry.
+//! * **runs** (`index_runs` + `index_run_blocks`): one sorted run per bulk batch. A run's
+//!   records are fixed width — the contact's bytes zero-padded to the run's widest contact, then
+//!   the entry's offset from the run's base as `u32` big-endian — so byte order is (contact,
+//!   entry) order. Records are packed into blocks of ≤ 96 KiB keyed by
+//!   `run id ++ first record`. Each run carries a Bloom filter (10 bits per contact, 7 hashes)
+//!   that lookups consult first, so a lookup over 1,000 runs only seeks the runs that can hold
+//!   the contact. Run infos (with their filters) are cached in memory by the store.
+//!
+//! A run becomes visible when its info is stored, which happens in the batch's commit
+//! transaction; blocks of runs at or above the `next_run` counter are staged leftovers that
+//! recovery deletes.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::codec::{self, CodecError};
+use super::keys;
+use crate::domain::{ContactNo, EntryNo, LoggedSegmentNo};
+
+const RUN_BLOCK: &str = "contact index run block";
+/// Records per run block are limited so a block stays under this many bytes.
+const RUN_BLOCK_BYTES: usize = 96 * 1024;
+const BLOOM_BITS_PER_KEY: usize = 10;
+const BLOOM_HASHES: u32 = 7;
+
+/// A Bloom filter over contact numbers. Deterministic (same contacts, same bits).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bloom {
+    bits: Vec<u8>,
+}
+
+fn hash64(bytes: &[u8], seed: u64) -> u64 {
+    // FNV-1a followed by the splitmix64 finalizer: stable across builds and platforms.
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+impl Bloom {
+    /// An empty filter sized for `n` keys.
+    pub fn with_capacity(n: usize) -> Self {
+        let bytes = (n.max(1) * BLOOM_BITS_PER_KEY).div_ceil(8).max(8);
+        Bloom {
+            bits: vec![0; bytes],
+        }
+    }
+
+    fn positions(&self, key: &[u8]) -> impl Iterator<Item = usize> {
+        let m = (self.bits.len() * 8) as u64;
+        let h1 = hash64(key, 0);
+        let h2 = hash64(key, 0x9e37_79b9_7f4a_7c15) | 1;
+        (0..BLOOM_HASHES as u64).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
+    }
+
+    /// Adds a key.
+    pub fn insert(&mut self, key: &[u8]) {
+        let pos: Vec<usize> = self.positions(key).collect();
+        for p in pos {
+            self.bits[p / 8] |= 1 << (p % 8);
+        }
+    }
+
+    /// False when the key is certainly absent.
+    pub fn may_contain(&self, key: &[u8]) -> bool {
+        if self.bits.is_empty() {
+            return false;
+        }
+        self.positions(key)
+            .all(|p| self.bits[p / 8] & (1 << (p % 8)) != 0)
+    }
+}
+
+/// What is stored about a run. Its encoding is part of the on-disk format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Run id (from the `next_run` counter).
+    pub run_id: u64,
+    /// Entry number that record offsets count from.
+    pub base: EntryNo,
+    /// Number of records.
+    pub count: u64,
+    /// Bytes of the contact part of each record.
+    pub width: u8,
+    /// Number of blocks.
+    pub blocks: u32,
+    /// Logged segment the run was written for.
+    pub logged_segment: Option<LoggedSegmentNo>,
+    /// Filter over the run's contacts.
+    pub bloom: Bloom,
+}
+
+impl RunInfo {
+    fn record_len(&self) -> usize {
+        self.width as usize + 4
+    }
+}
+
+/// Collects (contact, entry offset) pairs of one batch and turns them into a run.
+///
+/// Pairs from parallel workers are appended chunk by chunk in plan order, so the result does
+/// not depend on scheduling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunBuilder {
+    width: usize,
+    /// Records, each `width + 4` bytes.
+    recs: Vec<u8>,
+}
+
+impl RunBuilder {
+    /// A builder for contacts of at most `width` bytes.
+    pub fn new(width: usize) -> Self {
+        RunBuilder {
+            width,
+            recs: Vec::new(),
+        }
+    }
+
+    /// Adds a pair. The contact must not be longer than the width.
+    pub fn push(&mut self, contact: &[u8], offset: u32) {
+        debug_assert!(contact.len() <= self.width);
+        self.recs.extend_from_slice(contact);
+        self.recs
+            .extend(std::iter::repeat_n(0u8, self.width - contact.len()));
+        self.recs.extend_from_slice(&offset.to_be_bytes());
+    }
+
+    /// Appends another builder's pairs (same width).
+    pub fn append(&mut self, other: RunBuilder) {
+        debug_assert_eq!(self.width, other.width);
+        if self.recs.is_empty() {
+            self.recs = other.recs;
+        } else {
+            self.recs.extend_from_slice(&other.recs);
+        }
+    }
+
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.recs.len() / (self.width + 4)
+    }
+
+    /// True when there are no pairs.
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    fn sort(&mut self) {
+        let r = self.width + 4;
+        if self.recs.chunks_exact(r).is_sorted() {
+            return; // segments built by criteria are usually in contact order already
+        }
+        if r <= 16 {
+            // Pack each record into a u128 (big-endian, zero-padded): integer order = byte order.
+            let mut packed: Vec<u128> = self
+                .recs
+                .par_chunks_exact(r)
+                .map(|c| {
+                    let mut b = [0u8; 16];
+                    b[..r].copy_from_slice(c);
+                    u128::from_be_bytes(b)
+                })
+                .collect();
+            packed.par_sort_unstable();
+            self.recs
+                .par_chunks_exact_mut(r)
+                .zip(packed.par_iter())
+                .for_each(|(dst, v)| dst.copy_from_slice(&v.to_be_bytes()[..r]));
+        } else {
+            let mut idx: Vec<u32> = (0..self.len() as u32).collect();
+            let recs = &self.recs;
+            idx.par_sort_unstable_by(|&a, &b| {
+                recs[a as usize * r..(a as usize + 1) * r]
+                    .cmp(&recs[b as usize * r..(b as usize + 1) * r])
+            });
+            let mut out = Vec::with_capacity(self.recs.len());
+            for i in idx {
+                out.extend_from_slice(&recs[i as usize * r..(i as usize + 1) * r]);
+            }
+            self.recs = out;
+        }
+    }
+
+    /// Sorts the pairs and cuts them into blocks. Returns the run info and the blocks as
+    /// (key, value) for the `index_run_blocks` tree.
+    pub fn finish(
+        mut self,
+        run_id: u64,
+        base: EntryNo,
+        logged_segment: Option<LoggedSegmentNo>,
+    ) -> (RunInfo, Vec<(Vec<u8>, Vec<u8>)>) {
+        self.sort();
+        let r = self.width + 4;
+        let per_block = (RUN_BLOCK_BYTES / r).max(1);
+        let n = self.len();
+        let mut bloom = Bloom::with_capacity(n);
+        let mut prev: Option<&[u8]> = None;
+        for rec in self.recs.chunks_exact(r) {
+            let contact = trim_zeros(&rec[..self.width]);
+            if prev != Some(contact) {
+                bloom.insert(contact);
+                prev = Some(contact);
+            }
+        }
+        let blocks: Vec<(Vec<u8>, Vec<u8>)> = self
+            .recs
+            .par_chunks(per_block * r)
+            .map(|chunk| {
+                let mut key = Vec::with_capacity(8 + r);
+                key.extend_from_slice(&keys::num(run_id));
+                key.extend_from_slice(&chunk[..r]);
+                (key, codec::encode_raw(chunk))
+            })
+            .collect();
+        let info = RunInfo {
+            run_id,
+            base,
+            count: n as u64,
+            width: self.width as u8,
+            blocks: blocks.len() as u32,
+            logged_segment,
+            bloom,
+        };
+        (info, blocks)
+    }
+}
+
+fn trim_zeros(b: &[u8]) -> &[u8] {
+    let end = b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
+    &b[..end]
+}
+
+/// Finds the entries of `contact` in one run.
+pub fn lookup_run(
+    blocks: &sled::Tree,
+    run: &RunInfo,
+    contact: &ContactNo,
+    out: &mut Vec<EntryNo>,
+) -> Result<(), super::StorageError> {
+    let c = contact.as_bytes();
+    if c.len() > run.width as usize || !run.bloom.may_contain(c) {
+        return Ok(());
+    }
+    let r = run.record_len();
+    let mut probe = Vec::with_capacity(8 + r);
+    probe.extend_from_slice(&keys::num(run.run_id));
+    probe.extend_from_slice(c);
+    probe.resize(8 + run.width as usize, 0);
+    let contact_padded = probe[8..].to_vec();
+    probe.extend_from_slice(&[0, 0, 0, 0]);
+    // The block holding the contact's first record starts at or before the probe.
+    let start = match blocks.range(..=probe.as_slice()).next_back() {
+        Some(kv) => {
+            let (k, _) = kv?;
+            if k.starts_with(&keys::num(run.run_id)) {
+                k.to_vec()
+            } else {
+                probe.clone()
+            }
+        }
+        None => probe.clone(),
+    };
+    for kv in blocks.range(start.as_slice()..) {
+        let (k, v) = kv?;
+        if !k.starts_with(&keys::num(run.run_id))
+            || k[8..8 + run.width as usize] > contact_padded[..]
+        {
+            break;
+        }
+        let recs = codec::decode_raw(RUN_BLOCK, &v)?;
+        if recs.len() % r != 0 {
+            return Err(CodecError::Corrupt {
+                what: RUN_BLOCK,
+                detail: "record area is not a whole number of records".into(),
+            }
+            .into());
+        }
+        let n = recs.len() / r;
+        // first record ≥ (contact, 0)
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if recs[mid * r..mid * r + run.width as usize] < contact_padded[..] {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut i = lo;
+        while i < n && recs[i * r..i * r + run.width as usize] == contact_padded[..] {
+            let off = u32::from_be_bytes(
+                recs[i * r + run.width as usize..(i + 1) * r]
+                    .try_into()
+                    .expect("4 bytes"),
+            );
+            out.push(EntryNo(run.base.0 + off as u64));
+            i += 1;
+        }
+        if i < n {
+            break; // a larger contact follows inside this block
+        }
+    }
+    Ok(())
+}
+
+/// Every (contact, entry) pair of a run, in order (for verification and clean-up).
+pub fn scan_run(
+    blocks: &sled::Tree,
+    run: &RunInfo,
+) -> Result<Vec<(Vec<u8>, EntryNo)>, super::StorageError> {
+    let r = run.record_len();
+    let mut out = Vec::with_capacity(run.count as usize);
+    for kv in blocks.scan_prefix(keys::num(run.run_id)) {
+        let (_, v) = kv?;
+        let recs = codec::decode_raw(RUN_BLOCK, &v)?;
+        for rec in recs.chunks_exact(r) {
+            let off = u32::from_be_bytes(rec[run.width as usize..].try_into().expect("4 bytes"));
+            out.push((
+                trim_zeros(&rec[..run.width as usize]).to_vec(),
+                EntryNo(run.base.0 + off as u64),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bloom_has_no_false_negatives() {
+        let mut b = Bloom::with_capacity(1000);
+        for i in 0..1000 {
+            b.insert(format!("CT{i:06}").as_bytes());
+        }
+        for i in 0..1000 {
+            assert!(b.may_contain(format!("CT{i:06}").as_bytes()));
+        }
+        let fp = (1000..11000)
+            .filter(|i| b.may_contain(format!("CT{i:06}").as_bytes()))
+            .count();
+        assert!(fp < 300, "false positive rate too high: {fp}/10000");
+    }
+
+    #[test]
+    fn runs_sort_wide_and_narrow_records_alike() {
+        for width in [6usize, 20] {
+            let mut b = RunBuilder::new(width);
+            for (c, o) in [("B", 3u32), ("A", 9), ("AB", 1), ("A", 2)] {
+                b.push(c.as_bytes(), o);
+            }
+            b.sort();
+            let r = width + 4;
+            let got: Vec<(&[u8], u32)> = b
+                .recs
+                .chunks_exact(r)
+                .map(|c| {
+                    (
+                        trim_zeros(&c[..width]),
+                        u32::from_be_bytes(c[width..].try_into().unwrap()),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                got,
+                vec![
+                    (&b"A"[..], 2),
+                    (&b"A"[..], 9),
+                    (&b"AB"[..], 1),
+                    (&b"B"[..], 3)
+                ]
+            );
+        }
+    }
+}

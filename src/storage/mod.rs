@@ -1,0 +1,582 @@
+//! The store: a sled database with one tree per kind of record, the key layout, the codec, the
+//! block formats, the contact index, durability and crash recovery.
+//!
+//! # Invariants
+//! * **One writer.** Every operation that changes data holds [`Store::writer`] for its whole
+//!   duration (reads, planning, staging and commit). sled itself lets only one process open a
+//!   store, so there is exactly one writer per store. Readers take no lock.
+//! * **Atomic visibility.** A change becomes visible through exactly one sled transaction
+//!   ([`Store::apply`]). Bulk data (entry blocks, line blocks, index runs) is written *staged*
+//!   first, under numbers at or above the committed counters `next_entry`, `next_gen` and
+//!   `next_run`; readers never look at or above those counters, and the commit transaction
+//!   moves the counters past the staged data.
+//! * **Recovery.** On open, anything at or above the committed counters is a leftover of an
+//!   interrupted batch and is deleted; line block generations listed in `garbage` (replaced or
+//!   removed segments) are deleted. Only then can anything read.
+//! * **Durability.** [`Store::apply`] returns only after the transaction is flushed and the
+//!   store's files are fsynced (see [`durable`]).
+
+pub mod blocks;
+pub mod codec;
+pub mod durable;
+pub mod entries;
+pub mod index;
+pub mod keys;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+
+pub use codec::CodecError;
+use index::RunInfo;
+
+/// Layout version written by `init`; a store with another layout is refused.
+pub const LAYOUT_VERSION: u32 = 1;
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// No store at the path.
+    #[error(
+        "no interlog store at {path} — create one with `interlog init` (or pass --store PATH)"
+    )]
+    NoStore {
+        /// Path given.
+        path: PathBuf,
+    },
+    /// `init` on an existing store or a non-empty directory.
+    #[error("{path} already exists — choose another --store path or remove it first")]
+    AlreadyExists {
+        /// Path given.
+        path: PathBuf,
+    },
+    /// Another process has the store open.
+    #[error("store {path} is in use by another process — wait for it to finish and retry")]
+    InUse {
+        /// Path given.
+        path: PathBuf,
+    },
+    /// The store was made by an incompatible version.
+    #[error("store {path} has layout version {found}; this build reads layout {LAYOUT_VERSION}")]
+    Layout {
+        /// Path given.
+        path: PathBuf,
+        /// Version found.
+        found: u32,
+    },
+    /// A stored value does not decode.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    /// sled failed.
+    #[error("storage engine error: {0}")]
+    Sled(#[from] sled::Error),
+    /// A file-system call failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// On what.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The store's contents break an invariant.
+    #[error("store is inconsistent: {0} — run `interlog verify` for a full report")]
+    Inconsistent(String),
+}
+
+impl StorageError {
+    /// True for "the disk is full" (or out of quota).
+    pub fn is_disk_full(&self) -> bool {
+        let io = match self {
+            StorageError::Io { source, .. } => Some(source),
+            StorageError::Sled(sled::Error::Io(e)) => Some(e),
+            _ => None,
+        };
+        io.is_some_and(|e| matches!(e.raw_os_error(), Some(28) | Some(122)))
+    }
+}
+
+macro_rules! trees {
+    ($($(#[$doc:meta])* $field:ident => $variant:ident),+ $(,)?) => {
+        /// Every tree of the store.
+        #[derive(Clone)]
+        pub struct Trees {
+            $($(#[$doc])* pub $field: sled::Tree,)+
+        }
+
+        /// Names a tree inside a [`WriteSet`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum TreeId {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl Trees {
+            fn open(db: &sled::Db) -> sled::Result<Trees> {
+                Ok(Trees { $($field: db.open_tree(stringify!($field))?,)+ })
+            }
+
+            /// The tree named by `id`.
+            pub fn get(&self, id: TreeId) -> &sled::Tree {
+                match id { $(TreeId::$variant => &self.$field,)+ }
+            }
+
+            fn all(&self) -> Vec<sled::Tree> {
+                vec![$(self.$field.clone(),)+]
+            }
+        }
+
+        impl TreeId {
+            fn index(self) -> usize {
+                self as usize
+            }
+        }
+    };
+}
+
+trees! {
+    /// Counters and the layout marker.
+    meta => Meta,
+    /// Marketing setup.
+    setup => Setup,
+    /// Number series.
+    series => Series,
+    /// Contacts.
+    contacts => Contacts,
+    /// Salespeople.
+    salespeople => Salespeople,
+    /// Interaction groups.
+    groups => Groups,
+    /// Interaction templates.
+    templates => Templates,
+    /// Campaigns.
+    campaigns => Campaigns,
+    /// Segment headers.
+    segments => Segments,
+    /// Saved segment criteria.
+    saved_criteria => SavedCriteria,
+    /// Interaction log entry blocks.
+    entries => Entries,
+    /// Per-entry contact index keys.
+    contact_index => ContactIndex,
+    /// Contact index run infos.
+    index_runs => IndexRuns,
+    /// Contact index run blocks.
+    index_run_blocks => IndexRunBlocks,
+    /// Postponed entry numbers.
+    postponed => Postponed,
+    /// Segment line blocks.
+    lines => Lines,
+    /// Logged segments.
+    logged_segments => LoggedSegments,
+    /// Logged segment by segment number.
+    logged_by_segment => LoggedBySegment,
+    /// Campaign entries.
+    campaign_entries => CampaignEntries,
+    /// Line block generations to delete.
+    garbage => Garbage,
+    /// Batch job progress.
+    jobs => Jobs,
+}
+
+/// Writes to apply in one atomic transaction.
+#[derive(Default, Debug)]
+pub struct WriteSet {
+    items: Vec<(TreeId, Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl WriteSet {
+    /// An empty write set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Puts raw bytes.
+    pub fn put(&mut self, tree: TreeId, key: impl AsRef<[u8]>, value: Vec<u8>) {
+        self.items.push((tree, key.as_ref().to_vec(), Some(value)));
+    }
+
+    /// Encodes and puts a record.
+    pub fn put_rec<T: Serialize>(
+        &mut self,
+        tree: TreeId,
+        key: impl AsRef<[u8]>,
+        what: &'static str,
+        value: &T,
+    ) -> Result<(), CodecError> {
+        self.put(tree, key, codec::encode(what, value)?);
+        Ok(())
+    }
+
+    /// Puts a marker value.
+    pub fn put_marker(&mut self, tree: TreeId, key: impl AsRef<[u8]>) {
+        self.put(tree, key, codec::marker().to_vec());
+    }
+
+    /// Sets a counter in `meta`.
+    pub fn put_counter(&mut self, name: &[u8], value: u64) {
+        self.put(
+            TreeId::Meta,
+            name,
+            codec::encode("counter", &value).expect("u64 encodes"),
+        );
+    }
+
+    /// Removes a key.
+    pub fn del(&mut self, tree: TreeId, key: impl AsRef<[u8]>) {
+        self.items.push((tree, key.as_ref().to_vec(), None));
+    }
+
+    /// Number of writes.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when nothing is to be written.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// What recovery found and did when the store was opened.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct RecoveryReport {
+    /// Staged entry blocks of an interrupted batch, deleted.
+    pub staged_entry_blocks: u64,
+    /// Staged line blocks, deleted.
+    pub staged_line_blocks: u64,
+    /// Staged index run blocks and infos, deleted.
+    pub staged_index_blocks: u64,
+    /// Line blocks of replaced or removed segments, deleted.
+    pub garbage_line_blocks: u64,
+}
+
+impl RecoveryReport {
+    /// True when recovery had nothing to do.
+    pub fn is_clean(&self) -> bool {
+        *self == RecoveryReport::default()
+    }
+}
+
+/// An open interlog store.
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    /// The trees.
+    pub t: Trees,
+    writer: Mutex<()>,
+    sync: Mutex<durable::SyncState>,
+    runs: RwLock<Option<Arc<Vec<RunInfo>>>>,
+    recovery: RecoveryReport,
+}
+
+fn cache_bytes() -> u64 {
+    std::env::var("INTERLOG_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(256)
+        * 1024
+        * 1024
+}
+
+impl Store {
+    fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
+        sled::Config::new()
+            .path(path)
+            .cache_capacity(cache_bytes())
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                    StorageError::InUse {
+                        path: path.to_path_buf(),
+                    }
+                }
+                other => StorageError::Sled(other),
+            })
+    }
+
+    fn from_db(path: &Path, db: sled::Db) -> Result<Store, StorageError> {
+        let t = Trees::open(&db)?;
+        let sync = durable::SyncState::at_open(path).map_err(|source| StorageError::Io {
+            action: "list",
+            path: path.join("blobs"),
+            source,
+        })?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            db,
+            t,
+            writer: Mutex::new(()),
+            sync: Mutex::new(sync),
+            runs: RwLock::new(None),
+            recovery: RecoveryReport::default(),
+        })
+    }
+
+    /// Creates a new, empty store at `path` (counters at their start values). Refuses an
+    /// existing store or a non-empty directory.
+    pub fn create(path: &Path) -> Result<Store, StorageError> {
+        if path.exists() {
+            let non_empty = std::fs::read_dir(path)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(true);
+            if non_empty {
+                return Err(StorageError::AlreadyExists {
+                    path: path.to_path_buf(),
+                });
+            }
+        }
+        let db = Self::open_db(path)?;
+        let store = Self::from_db(path, db)?;
+        let mut ws = WriteSet::new();
+        ws.put_rec(TreeId::Meta, keys::meta::LAYOUT, "layout", &LAYOUT_VERSION)?;
+        for name in [
+            keys::meta::NEXT_ENTRY,
+            keys::meta::NEXT_LOGGED,
+            keys::meta::NEXT_CAMPAIGN_ENTRY,
+            keys::meta::NEXT_GEN,
+            keys::meta::NEXT_RUN,
+        ] {
+            ws.put_counter(name, 1);
+        }
+        ws.put_counter(keys::meta::CONTACTS_EPOCH, 0);
+        store.apply(ws)?;
+        Ok(store)
+    }
+
+    /// Opens an existing store and runs recovery before returning.
+    pub fn open(path: &Path) -> Result<Store, StorageError> {
+        if !path.join("db").is_file() || !path.join("conf").is_file() {
+            return Err(StorageError::NoStore {
+                path: path.to_path_buf(),
+            });
+        }
+        let db = Self::open_db(path)?;
+        let mut store = Self::from_db(path, db)?;
+        match store.t.meta.get(keys::meta::LAYOUT)? {
+            None => {
+                return Err(StorageError::NoStore {
+                    path: path.to_path_buf(),
+                })
+            }
+            Some(v) => {
+                let found: u32 = codec::decode("layout", &v)?;
+                if found != LAYOUT_VERSION {
+                    return Err(StorageError::Layout {
+                        path: path.to_path_buf(),
+                        found,
+                    });
+                }
+            }
+        }
+        store.recovery = store.recover()?;
+        Ok(store)
+    }
+
+    /// Where the store lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What recovery did when this store was opened.
+    pub fn recovery(&self) -> &RecoveryReport {
+        &self.recovery
+    }
+
+    /// Takes the writer lock (see the module invariants).
+    pub fn writer(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads a counter.
+    pub fn counter(&self, name: &[u8]) -> Result<u64, StorageError> {
+        match self.t.meta.get(name)? {
+            Some(v) => Ok(codec::decode("counter", &v)?),
+            None => Err(StorageError::Inconsistent(format!(
+                "counter {} is missing",
+                String::from_utf8_lossy(name)
+            ))),
+        }
+    }
+
+    /// Reads and decodes a record.
+    pub fn get_rec<T: DeserializeOwned>(
+        &self,
+        tree: TreeId,
+        key: impl AsRef<[u8]>,
+        what: &'static str,
+    ) -> Result<Option<T>, StorageError> {
+        match self.t.get(tree).get(key)? {
+            Some(v) => Ok(Some(codec::decode(what, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Decodes every record of a tree, in key order.
+    pub fn all_recs<T: DeserializeOwned>(
+        &self,
+        tree: TreeId,
+        what: &'static str,
+    ) -> Result<Vec<T>, StorageError> {
+        self.t
+            .get(tree)
+            .iter()
+            .values()
+            .map(|v| Ok(codec::decode(what, &v?)?))
+            .collect()
+    }
+
+    /// Applies a write set atomically and makes it durable.
+    pub fn apply(&self, ws: WriteSet) -> Result<(), StorageError> {
+        self.apply_no_sync(ws)?;
+        self.make_durable()
+    }
+
+    /// Applies a write set atomically without waiting for the disk (the caller syncs later).
+    pub fn apply_no_sync(&self, ws: WriteSet) -> Result<(), StorageError> {
+        if ws.is_empty() {
+            return Ok(());
+        }
+        let trees = self.t.all();
+        let res: Result<(), TransactionError<()>> =
+            trees.as_slice().transaction(|tx: &Vec<TransactionalTree>| {
+                for (tree, key, value) in &ws.items {
+                    let t = &tx[tree.index()];
+                    match value {
+                        Some(v) => {
+                            t.insert(key.as_slice(), v.as_slice())?;
+                        }
+                        None => {
+                            t.remove(key.as_slice())?;
+                        }
+                    }
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            });
+        match res {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Storage(e)) => Err(StorageError::Sled(e)),
+            Err(TransactionError::Abort(())) => {
+                Err(StorageError::Inconsistent("transaction aborted".into()))
+            }
+        }
+    }
+
+    /// Writes a staged value outside any transaction (bulk data under uncommitted numbers).
+    pub fn put_staged(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
+        self.t.get(tree).insert(key, value)?;
+        Ok(())
+    }
+
+    /// Flushes sled and fsyncs the store's files.
+    pub fn make_durable(&self) -> Result<(), StorageError> {
+        self.db.flush()?;
+        let mut st = self.sync.lock().unwrap_or_else(|p| p.into_inner());
+        durable::sync_store(&self.path, &mut st).map_err(|source| StorageError::Io {
+            action: "fsync",
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Deletes every key of `tree` at or above `from`; returns how many.
+    fn delete_from(&self, tree: &sled::Tree, from: &[u8]) -> Result<u64, StorageError> {
+        let mut n = 0;
+        for k in tree.range(from..).keys() {
+            tree.remove(k?)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Deletes every key of `tree` starting with `prefix`; returns how many.
+    pub fn delete_prefix(&self, tree: TreeId, prefix: &[u8]) -> Result<u64, StorageError> {
+        let t = self.t.get(tree);
+        let mut n = 0;
+        for k in t.scan_prefix(prefix).keys() {
+            t.remove(k?)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Deletes staged leftovers and garbage (see the module invariants). Also used by a batch
+    /// that fails before its commit, under the writer lock, to roll itself back.
+    pub fn recover(&self) -> Result<RecoveryReport, StorageError> {
+        let next_entry = self.counter(keys::meta::NEXT_ENTRY)?;
+        let next_gen = self.counter(keys::meta::NEXT_GEN)?;
+        let next_run = self.counter(keys::meta::NEXT_RUN)?;
+        let mut r = RecoveryReport {
+            staged_entry_blocks: self.delete_from(&self.t.entries, &keys::num(next_entry))?,
+            staged_line_blocks: self.delete_from(&self.t.lines, &keys::num(next_gen))?,
+            staged_index_blocks: self
+                .delete_from(&self.t.index_run_blocks, &keys::num(next_run))?
+                + self.delete_from(&self.t.index_runs, &keys::num(next_run))?,
+            garbage_line_blocks: 0,
+        };
+        r.garbage_line_blocks = self.collect_garbage()?;
+        if !r.is_clean() {
+            self.make_durable()?;
+        }
+        Ok(r)
+    }
+
+    /// Deletes the line block generations listed in `garbage`.
+    pub fn collect_garbage(&self) -> Result<u64, StorageError> {
+        let mut n = 0;
+        for k in self.t.garbage.iter().keys() {
+            let k = k?;
+            n += self.delete_prefix(TreeId::Lines, &k)?;
+            self.t.garbage.remove(k)?;
+        }
+        Ok(n)
+    }
+
+    /// Committed index runs (cached; the cache is refreshed after every commit that adds or
+    /// removes runs, see [`Store::invalidate_runs`]).
+    pub fn runs(&self) -> Result<Arc<Vec<RunInfo>>, StorageError> {
+        if let Some(r) = self.runs.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            return Ok(r.clone());
+        }
+        let next_run = self.counter(keys::meta::NEXT_RUN)?;
+        let mut v: Vec<RunInfo> = Vec::new();
+        for kv in self.t.index_runs.range(..keys::num(next_run).as_slice()) {
+            let (_, val) = kv?;
+            v.push(codec::decode("contact index run", &val)?);
+        }
+        let arc = Arc::new(v);
+        *self.runs.write().unwrap_or_else(|p| p.into_inner()) = Some(arc.clone());
+        Ok(arc)
+    }
+
+    /// Drops the cached run list.
+    pub fn invalidate_runs(&self) {
+        *self.runs.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Size of the store's files on disk, in bytes.
+    pub fn disk_size(&self) -> Result<u64, StorageError> {
+        fn walk(p: &Path) -> std::io::Result<u64> {
+            let mut n = 0;
+            for e in std::fs::read_dir(p)? {
+                let e = e?;
+                let m = e.metadata()?;
+                n += if m.is_dir() {
+                    walk(&e.path())?
+                } else {
+                    m.len()
+                };
+            }
+            Ok(n)
+        }
+        walk(&self.path).map_err(|source| StorageError::Io {
+            action: "measure",
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
