@@ -1,1 +1,423 @@
-//! (in progress)
+//! Logged segments: list and show with BC's counts, switching canceled with the cascade to
+//! entries and campaign entries (SPEC §2.4), the two clean-up jobs, and follow-up segments made
+//! later from a logged segment, filtered by outcome (SPEC §2.7 *beyond*).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use serde::Serialize;
+
+use super::master::Added;
+use super::segments::{append_lines, new_header, next_action, Progress, SegmentInput};
+use super::{must_get, Ctx, OpError};
+use crate::domain::*;
+use crate::storage::blocks::{EntryBlock, FLAG_CANCELED};
+use crate::storage::index::{scan_run, RunBuilder, RunInfo};
+use crate::storage::{keys, Store, TreeId, WriteSet};
+
+/// A logged segment with BC's derived counts.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoggedSegmentView {
+    /// The record.
+    #[serde(flatten)]
+    pub logged: LoggedSegment,
+    /// Interactions whose canceled flag equals the logged segment's.
+    pub no_of_interactions: u64,
+    /// Campaign entries whose canceled flag equals the logged segment's.
+    pub no_of_campaign_entries: u64,
+}
+
+fn view(store: &Store, logged: LoggedSegment) -> Result<LoggedSegmentView, OpError> {
+    let mut n = 0;
+    for ce in &logged.campaign_entries {
+        let c: Option<CampaignEntry> =
+            store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
+        if c.is_some_and(|c| c.canceled == logged.canceled) {
+            n += 1;
+        }
+    }
+    Ok(LoggedSegmentView {
+        no_of_interactions: logged.no_of_interactions(),
+        no_of_campaign_entries: n,
+        logged,
+    })
+}
+
+fn load(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegment, OpError> {
+    must_get(
+        store,
+        TreeId::LoggedSegments,
+        &no.to_key(),
+        "logged segment",
+        &no,
+    )
+}
+
+/// Every logged segment, by number.
+pub fn list(store: &Store) -> Result<Vec<LoggedSegmentView>, OpError> {
+    store
+        .all_recs::<LoggedSegment>(TreeId::LoggedSegments, "logged segment")?
+        .into_iter()
+        .map(|l| view(store, l))
+        .collect()
+}
+
+/// One logged segment.
+pub fn show(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpError> {
+    let l = load(store, no)?;
+    view(store, l)
+}
+
+/// Switches canceled on a logged segment: the logged segment, all of its interaction log
+/// entries and its campaign entries get the new value, in one atomic change.
+pub fn switch_canceled(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpError> {
+    let _w = store.writer();
+    let mut logged = load(store, no)?;
+    let target = !logged.canceled;
+    let mut ws = WriteSet::new();
+    let mut attached = 0u64;
+    store.for_each_block(
+        logged.first_entry_no,
+        Some(logged.end_entry_no()),
+        |key, mut block| {
+            let shared_ls = block.shared.logged_segment_entry_no;
+            let mut changed = false;
+            for (_, row) in block.rows.iter_mut() {
+                let ls = row
+                    .shared
+                    .as_ref()
+                    .map_or(shared_ls, |s| s.logged_segment_entry_no);
+                if ls == Some(no) {
+                    attached += 1;
+                    if row.canceled() != target {
+                        row.set_flag(FLAG_CANCELED, target);
+                        changed = true;
+                    }
+                }
+            }
+            if changed {
+                ws.put(TreeId::Entries, key.to_key(), block.encode()?);
+            }
+            Ok(true)
+        },
+    )?;
+    for ce in &logged.campaign_entries {
+        let c: Option<CampaignEntry> =
+            store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
+        if let Some(mut c) = c {
+            c.canceled = target;
+            ws.put_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry", &c)?;
+        }
+    }
+    logged.canceled = target;
+    logged.entries = attached;
+    logged.canceled_entries = if target { attached } else { 0 };
+    ws.put_rec(
+        TreeId::LoggedSegments,
+        no.to_key(),
+        "logged segment",
+        &logged,
+    )?;
+    store.apply(ws)?;
+    view(store, logged)
+}
+
+/// What a clean-up job did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CleanupResult {
+    /// Interaction log entries deleted.
+    pub entries_deleted: u64,
+    /// Logged segments deleted.
+    pub logged_segments_deleted: u64,
+    /// Entries detached from deleted logged segments.
+    pub entries_detached: u64,
+    /// Campaign entries detached from deleted logged segments.
+    pub campaign_entries_detached: u64,
+}
+
+/// The run whose entry range holds `e`.
+fn run_of(spans: &BTreeMap<u64, (u64, u64)>, e: EntryNo) -> Option<u64> {
+    spans
+        .range(..=e.0)
+        .next_back()
+        .filter(|(base, (_, span))| e.0 < *base + *span)
+        .map(|(_, (id, _))| *id)
+}
+
+/// Deletes every canceled interaction log entry (SPEC §2.4 clean-up), with its contact index
+/// items, in one atomic change. Logged segment counts follow.
+pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> {
+    let _w = store.writer();
+    let runs = store.runs()?;
+    // Run id by base entry, with the span of entry numbers it covers.
+    let mut spans: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for r in runs.iter() {
+        let span = match r.logged_segment {
+            Some(ls) => store
+                .get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
+                .map_or(r.count, |l| l.entries_written.max(r.count)),
+            None => r.count,
+        };
+        spans.insert(r.base.0, (r.run_id, span));
+    }
+    let mut ws = WriteSet::new();
+    let mut result = CleanupResult::default();
+    let mut per_run: BTreeMap<u64, HashSet<EntryNo>> = BTreeMap::new();
+    let mut per_logged: BTreeMap<LoggedSegmentNo, u64> = BTreeMap::new();
+    store.for_each_block(EntryNo(1), None, |key, mut block| {
+        let mut removed: Vec<(EntryNo, ContactNo, Option<LoggedSegmentNo>)> = Vec::new();
+        for e in block.iter() {
+            if e.row.canceled() {
+                removed.push((
+                    e.entry_no,
+                    e.row.contact_no.clone(),
+                    e.shared.logged_segment_entry_no,
+                ));
+            }
+        }
+        if removed.is_empty() {
+            return Ok(true);
+        }
+        for (n, contact, ls) in &removed {
+            block.remove(*n);
+            ws.del(
+                TreeId::ContactIndex,
+                keys::contact_entry(contact.as_bytes(), n.0),
+            );
+            if let Some(run) = run_of(&spans, *n) {
+                per_run.entry(run).or_default().insert(*n);
+            }
+            if let Some(ls) = ls {
+                *per_logged.entry(*ls).or_default() += 1;
+            }
+        }
+        result.entries_deleted += removed.len() as u64;
+        let (vals, del_old) = block.encode_for(key)?;
+        if del_old {
+            ws.del(TreeId::Entries, key.to_key());
+        }
+        for (k, v) in vals {
+            ws.put(TreeId::Entries, k.to_key(), v);
+        }
+        Ok(true)
+    })?;
+    for (ls, n) in per_logged {
+        if let Some(mut l) =
+            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
+        {
+            l.entries = l.entries.saturating_sub(n);
+            l.canceled_entries = l.canceled_entries.saturating_sub(n);
+            ws.put_rec(TreeId::LoggedSegments, ls.to_key(), "logged segment", &l)?;
+        }
+    }
+    for (run_id, gone) in per_run {
+        let Some(info) = runs.iter().find(|r| r.run_id == run_id) else {
+            continue;
+        };
+        rewrite_run_without(store, info, &gone, &mut ws)?;
+    }
+    store.apply(ws)?;
+    store.invalidate_runs();
+    Ok(result)
+}
+
+/// Rewrites a run without the pairs of `gone` (drops it when nothing is left).
+fn rewrite_run_without(
+    store: &Store,
+    info: &RunInfo,
+    gone: &HashSet<EntryNo>,
+    ws: &mut WriteSet,
+) -> Result<(), OpError> {
+    let pairs = scan_run(&store.t.index_run_blocks, info)?;
+    for k in store
+        .t
+        .index_run_blocks
+        .scan_prefix(keys::num(info.run_id))
+        .keys()
+    {
+        ws.del(TreeId::IndexRunBlocks, k?);
+    }
+    let kept: Vec<&(Vec<u8>, EntryNo)> = pairs.iter().filter(|(_, e)| !gone.contains(e)).collect();
+    if kept.is_empty() {
+        ws.del(TreeId::IndexRuns, keys::num(info.run_id));
+        return Ok(());
+    }
+    let mut b = RunBuilder::new(info.width as usize);
+    for (c, e) in kept {
+        b.push(c, (e.0 - info.base.0) as u32);
+    }
+    let (mut new_info, blocks) = b.finish(info.run_id, info.base, info.logged_segment);
+    // Keep the original filter: a superset never hides a contact.
+    new_info.bloom = info.bloom.clone();
+    for (k, v) in blocks {
+        ws.put(TreeId::IndexRunBlocks, k, v);
+    }
+    ws.put_rec(
+        TreeId::IndexRuns,
+        keys::num(info.run_id),
+        "contact index run",
+        &new_info,
+    )?;
+    Ok(())
+}
+
+/// Deletes every canceled logged segment (SPEC §2.4 clean-up): their entries and campaign
+/// entries are detached first (they keep existing, without a logged segment), all in one
+/// atomic change.
+pub fn delete_canceled_logged_segments(store: &Store) -> Result<CleanupResult, OpError> {
+    let _w = store.writer();
+    let mut ws = WriteSet::new();
+    let mut result = CleanupResult::default();
+    for l in store.all_recs::<LoggedSegment>(TreeId::LoggedSegments, "logged segment")? {
+        if !l.canceled {
+            continue;
+        }
+        let no = l.entry_no;
+        store.for_each_block(l.first_entry_no, Some(l.end_entry_no()), |key, block| {
+            let mut entries = block.entries();
+            let mut changed = false;
+            for e in entries.iter_mut() {
+                if e.logged_segment_entry_no == Some(no) {
+                    e.logged_segment_entry_no = None;
+                    changed = true;
+                    result.entries_detached += 1;
+                }
+            }
+            if changed {
+                let nb = EntryBlock::from_entries(&entries).expect("non-empty block");
+                let (vals, del_old) = nb.encode_for(key)?;
+                if del_old {
+                    ws.del(TreeId::Entries, key.to_key());
+                }
+                for (k, v) in vals {
+                    ws.put(TreeId::Entries, k.to_key(), v);
+                }
+            }
+            Ok(true)
+        })?;
+        for ce in &l.campaign_entries {
+            if let Some(mut c) = store.get_rec::<CampaignEntry>(
+                TreeId::CampaignEntries,
+                ce.to_key(),
+                "campaign entry",
+            )? {
+                c.logged_segment_entry_no = None;
+                ws.put_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry", &c)?;
+                result.campaign_entries_detached += 1;
+            }
+        }
+        ws.del(TreeId::LoggedSegments, no.to_key());
+        if store.get_rec::<LoggedSegmentNo>(
+            TreeId::LoggedBySegment,
+            l.segment_no.as_bytes(),
+            "logged segment number",
+        )? == Some(no)
+        {
+            ws.del(TreeId::LoggedBySegment, l.segment_no.as_bytes());
+        }
+        result.logged_segments_deleted += 1;
+    }
+    store.apply(ws)?;
+    Ok(result)
+}
+
+/// Which entries of a logged segment a follow-up takes.
+#[derive(Clone, Debug, Default)]
+pub struct OutcomeFilter {
+    /// Only entries with this evaluation.
+    pub evaluation: Option<Evaluation>,
+    /// Only failed (`Some(true)`) or only successful (`Some(false)`) attempts.
+    pub attempt_failed: Option<bool>,
+    /// Only canceled (`Some(true)`) or only not canceled (`Some(false)`) entries.
+    pub canceled: Option<bool>,
+}
+
+impl OutcomeFilter {
+    fn describe(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if let Some(e) = self.evaluation {
+            v.push(format!("Evaluation={e}"));
+        }
+        if let Some(f) = self.attempt_failed {
+            v.push(format!("Attempt Failed={}", if f { "Yes" } else { "No" }));
+        }
+        if let Some(c) = self.canceled {
+            v.push(format!("Canceled={}", if c { "Yes" } else { "No" }));
+        }
+        v
+    }
+}
+
+/// Creates a follow-up segment from a logged segment's entries that match the outcome filter:
+/// one line per contact (first occurrence, entry order), numbered from setup's segment series.
+pub fn follow_up(
+    store: &Store,
+    ctx: &Ctx,
+    no: LoggedSegmentNo,
+    filter: &OutcomeFilter,
+    progress: &dyn Progress,
+) -> Result<Added<SegmentHeader>, OpError> {
+    let _w = store.writer();
+    let l = load(store, no)?;
+    let mut seen: BTreeSet<ContactNo> = BTreeSet::new();
+    let mut order: Vec<ContactNo> = Vec::new();
+    store.for_each_block(l.first_entry_no, Some(l.end_entry_no()), |_, block| {
+        for e in block.iter() {
+            let ok = e.shared.logged_segment_entry_no == Some(no)
+                && filter.evaluation.is_none_or(|v| v == e.row.evaluation)
+                && filter
+                    .attempt_failed
+                    .is_none_or(|f| f == (e.row.flags & crate::storage::blocks::FLAG_FAILED != 0))
+                && filter.canceled.is_none_or(|c| c == e.row.canceled());
+            if ok && seen.insert(e.row.contact_no.clone()) {
+                order.push(e.row.contact_no.clone());
+            }
+        }
+        Ok(true)
+    })?;
+    if order.is_empty() {
+        return Err(OpError::Refused {
+            reason: format!("no interaction of logged segment {no} matches the outcome filter — nothing to follow up"),
+        });
+    }
+    let mut contacts = Vec::with_capacity(order.len());
+    for c in &order {
+        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, c.as_bytes(), "contact")? {
+            if !c.privacy_blocked {
+                contacts.push(LineContact::from(&c));
+            }
+        }
+    }
+    let campaign = l
+        .campaign_entries
+        .first()
+        .and_then(|ce| {
+            store
+                .get_rec::<CampaignEntry>(TreeId::CampaignEntries, ce.to_key(), "campaign entry")
+                .ok()
+                .flatten()
+        })
+        .map(|c| c.campaign_no);
+    let mut ws = WriteSet::new();
+    let input = SegmentInput {
+        no: None,
+        description: follow_up_description(&l.segment_no),
+        salesperson: None,
+        campaign,
+    };
+    let (header, warning) = new_header(store, ctx, &input, &mut ws)?;
+    let mut action = next_action(
+        &header,
+        CriteriaKind::ReuseLogged,
+        &[],
+        CriteriaOptions::default(),
+    );
+    action.logged_segment = Some(no);
+    action.filters = filter.describe();
+    progress.start("adding lines", contacts.len() as u64);
+    let change = append_lines(store, ws, header, contacts, action, progress)?;
+    progress.finish();
+    Ok(Added {
+        record: change.segment,
+        warning,
+    })
+}

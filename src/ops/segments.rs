@@ -1,1 +1,941 @@
-//! (in progress)
+//! Segments (SPEC §2.6): create, the interaction section and its propagation to lines, lines
+//! added / removed / overridden one by one, building by criteria (add, reduce, refine) with an
+//! exact *go back*, and reusing a logged segment's contacts.
+//!
+//! Bulk changes stream lines from the segment's current block generation into a new, staged
+//! one (or append staged blocks above the last line) and switch the header in one transaction,
+//! so an interrupted change leaves the segment as it was (see `storage::lines`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::master::Added;
+use super::{must_get, number_for, setup, Ctx, OpError};
+use crate::domain::filter::{matches_all, FieldFilter};
+use crate::domain::*;
+use crate::storage::blocks::{LineBlock, LineBlockBuilder};
+use crate::storage::lines::{GenWriter, NO_GEN};
+use crate::storage::{codec, keys, StorageError, Store, TreeId, WriteSet};
+
+/// Reports progress of long operations (a bar on a terminal, nothing otherwise).
+pub trait Progress: Sync {
+    /// A phase starts; `total` units are expected (0 = unknown).
+    fn start(&self, _phase: &str, _total: u64) {}
+    /// `n` more units are done.
+    fn advance(&self, _n: u64) {}
+    /// The phase is over.
+    fn finish(&self) {}
+}
+
+/// Progress that shows nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// What the user gives to create a segment.
+#[derive(Clone, Debug, Default)]
+pub struct SegmentInput {
+    /// Typed number (else drawn from setup's segment series).
+    pub no: Option<String>,
+    /// Description.
+    pub description: String,
+    /// Salesperson lines inherit.
+    pub salesperson: Option<SalespersonCode>,
+    /// Campaign lines inherit.
+    pub campaign: Option<CampaignNo>,
+}
+
+/// A segment header with the outcome of a change to it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SegmentChange {
+    /// The header after the change.
+    pub segment: SegmentHeader,
+    /// Lines the change touched (inserted, deleted, updated).
+    pub lines_changed: u64,
+}
+
+fn load(store: &Store, no: &SegmentNo) -> Result<SegmentHeader, OpError> {
+    must_get(store, TreeId::Segments, no.as_bytes(), "segment", no)
+}
+
+/// One segment header.
+pub fn get(store: &Store, no: &SegmentNo) -> Result<SegmentHeader, OpError> {
+    load(store, no)
+}
+
+/// Every segment header, by number.
+pub fn list(store: &Store) -> Result<Vec<SegmentHeader>, OpError> {
+    Ok(store.all_recs(TreeId::Segments, "segment")?)
+}
+
+/// The lines of a segment, in line order.
+pub fn lines(store: &Store, h: &SegmentHeader) -> Result<Vec<SegmentLine>, OpError> {
+    Ok(store.lines_of(h.lines_gen, h.last_line_no)?)
+}
+
+/// Visits the lines of a segment block by block, in line order.
+pub fn for_each_line_block(
+    store: &Store,
+    h: &SegmentHeader,
+    f: impl FnMut(u64, LineBlock) -> Result<bool, StorageError>,
+) -> Result<(), OpError> {
+    Ok(store.for_each_line_block(h.lines_gen, h.last_line_no, f)?)
+}
+
+fn check_description(d: &str) -> Result<String, OpError> {
+    Ok(check_text("description", d, DESCRIPTION_LEN)?)
+}
+
+/// A new segment header (not stored) with its number drawn or typed; the series update goes
+/// into `ws`. Used by `create` and by follow-up segments.
+pub(crate) fn new_header(
+    store: &Store,
+    ctx: &Ctx,
+    input: &SegmentInput,
+    ws: &mut WriteSet,
+) -> Result<(SegmentHeader, Option<String>), OpError> {
+    let setup = setup(store)?;
+    let typed = match &input.no {
+        Some(n) => Some(SegmentNo::new(n)?.to_string()),
+        None => None,
+    };
+    let (no, warning) = number_for(
+        store,
+        ctx,
+        setup.segment_nos.as_ref(),
+        "segment_nos",
+        typed.as_deref(),
+        ws,
+    )?;
+    let no = SegmentNo::new(&no)?;
+    if store.t.segments.contains_key(no.as_bytes())? {
+        return Err(OpError::AlreadyExists {
+            what: "segment",
+            key: no.to_string(),
+        });
+    }
+    if let Some(sp) = &input.salesperson {
+        must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
+    }
+    if let Some(c) = &input.campaign {
+        must_get::<Campaign>(store, TreeId::Campaigns, c.as_bytes(), "campaign", c)?;
+    }
+    let header = SegmentHeader {
+        no,
+        description: check_description(&input.description)?,
+        date: ctx.work_date,
+        salesperson_code: input.salesperson.clone(),
+        campaign_no: input.campaign.clone(),
+        interaction: SegmentInteraction::default(),
+        lines_gen: NO_GEN,
+        line_count: 0,
+        last_line_no: 0,
+        contacts_epoch: store.counter(keys::meta::CONTACTS_EPOCH)?,
+        criteria: Vec::new(),
+    };
+    Ok((header, warning))
+}
+
+/// Creates a segment: number from setup's segment series (or typed where allowed), date = the
+/// work date.
+pub fn create(
+    store: &Store,
+    ctx: &Ctx,
+    input: &SegmentInput,
+) -> Result<Added<SegmentHeader>, OpError> {
+    let _w = store.writer();
+    let mut ws = WriteSet::new();
+    let (header, warning) = new_header(store, ctx, input, &mut ws)?;
+    ws.put_rec(TreeId::Segments, header.no.as_bytes(), "segment", &header)?;
+    store.apply(ws)?;
+    Ok(Added {
+        record: header,
+        warning,
+    })
+}
+
+/// Templates by code (all of them: there are few).
+pub(crate) fn templates(
+    store: &Store,
+) -> Result<HashMap<TemplateCode, InteractionTemplate>, OpError> {
+    Ok(store
+        .all_recs::<InteractionTemplate>(TreeId::Templates, "interaction template")?
+        .into_iter()
+        .map(|t| (t.code.clone(), t))
+        .collect())
+}
+
+fn template_corr(
+    templates: &HashMap<TemplateCode, InteractionTemplate>,
+    code: Option<&TemplateCode>,
+) -> Option<TemplateCorrespondence> {
+    code.and_then(|c| templates.get(c))
+        .map(TemplateCorrespondence::from)
+}
+
+/// Writes `header` and commits, listing `garbage` generations for deletion and moving the
+/// `next_gen` counter to `next_gen` when given. Deletes the garbage afterwards.
+fn commit_header(
+    store: &Store,
+    mut ws: WriteSet,
+    header: &SegmentHeader,
+    garbage: &[u64],
+    next_gen: Option<u64>,
+) -> Result<(), OpError> {
+    ws.put_rec(TreeId::Segments, header.no.as_bytes(), "segment", header)?;
+    for g in garbage.iter().filter(|g| **g != NO_GEN) {
+        ws.put_marker(TreeId::Garbage, keys::num(*g));
+    }
+    if let Some(n) = next_gen {
+        ws.put_counter(keys::meta::NEXT_GEN, n);
+    }
+    let res = store.apply(ws);
+    if res.is_err() {
+        // Roll staged blocks back; the header still names the old generation.
+        store.recover()?;
+    }
+    res?;
+    store.collect_garbage()?;
+    Ok(())
+}
+
+/// Changes to the interaction section of a segment header.
+#[derive(Clone, Debug, Default)]
+pub struct InteractionChange {
+    /// Template: copies its defaults into the header and reaches every line.
+    pub template: Option<TemplateCode>,
+    /// Segment description (lines start with it).
+    pub description: Option<String>,
+    /// Subject default.
+    pub subject: Option<String>,
+    /// Unit cost.
+    pub unit_cost: Option<Money>,
+    /// Unit duration.
+    pub unit_duration_min: Option<u32>,
+    /// Correspondence type default.
+    pub correspondence_type: Option<CorrespondenceType>,
+    /// Ignore the contact's correspondence type.
+    pub ignore_contact_correspondence_type: Option<bool>,
+    /// Language default.
+    pub language: Option<LanguageCode>,
+    /// Salesperson lines inherit.
+    pub salesperson: Option<SalespersonCode>,
+    /// Campaign lines inherit.
+    pub campaign: Option<CampaignNo>,
+    /// Date lines inherit.
+    pub date: Option<chrono::NaiveDate>,
+}
+
+/// Sets the interaction section (SPEC §2.6): a template copies its defaults into the header
+/// and reaches every line; other changes reach only lines still on the header's template.
+/// Returns how many lines changed.
+pub fn set_interaction(
+    store: &Store,
+    no: &SegmentNo,
+    change: &InteractionChange,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    let _w = store.writer();
+    let old = load(store, no)?;
+    let templates = templates(store)?;
+    let mut new = old.clone();
+    let mut new_template = None;
+    if let Some(code) = &change.template {
+        let t = templates.get(code).ok_or_else(|| OpError::NotFound {
+            what: "interaction template",
+            key: code.to_string(),
+        })?;
+        if old.interaction.template_code.as_ref() != Some(code) {
+            let subject = new.interaction.subject_default.clone();
+            new.interaction = SegmentInteraction::from_template(t);
+            new.interaction.subject_default = subject;
+        }
+        new_template = Some(t.clone());
+    }
+    if let Some(d) = &change.description {
+        new.description = check_description(d)?;
+    }
+    if let Some(s) = &change.subject {
+        new.interaction.subject_default = check_text("subject", s, SUBJECT_LEN)?;
+    }
+    if let Some(c) = change.unit_cost {
+        new.interaction.unit_cost = c;
+    }
+    if let Some(d) = change.unit_duration_min {
+        new.interaction.unit_duration_min = d;
+    }
+    if let Some(t) = change.correspondence_type {
+        new.interaction.correspondence_type_default = t;
+    }
+    if let Some(b) = change.ignore_contact_correspondence_type {
+        new.interaction.ignore_contact_correspondence_type = b;
+    }
+    if let Some(l) = &change.language {
+        new.interaction.language_code_default = Some(l.clone());
+    }
+    if let Some(sp) = &change.salesperson {
+        must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
+        new.salesperson_code = Some(sp.clone());
+    }
+    if let Some(c) = &change.campaign {
+        must_get::<Campaign>(store, TreeId::Campaigns, c.as_bytes(), "campaign", c)?;
+        new.campaign_no = Some(c.clone());
+    }
+    if let Some(d) = change.date {
+        new.date = d;
+    }
+    let new_template = new_template.or_else(|| {
+        new.interaction
+            .template_code
+            .as_ref()
+            .and_then(|c| templates.get(c).cloned())
+    });
+    let mut changed = 0u64;
+    if new != old && old.line_count > 0 {
+        let gen = store.counter(keys::meta::NEXT_GEN)?;
+        let mut w = GenWriter::new(store, gen);
+        progress.start("updating lines", old.line_count);
+        for_each_line_block(store, &old, |_, block| {
+            for mut line in block.lines() {
+                let lt = template_corr(&templates, line.template_code.as_ref());
+                if propagate_header_change(&old, &new, new_template.as_ref(), &mut line, lt) {
+                    changed += 1;
+                }
+                w.push(&line)?;
+            }
+            progress.advance(block.rows.len() as u64);
+            Ok(true)
+        })?;
+        progress.finish();
+        w.finish()?;
+        new.lines_gen = gen;
+        commit_header(
+            store,
+            WriteSet::new(),
+            &new,
+            &[old.lines_gen],
+            Some(gen + 1),
+        )?;
+    } else if new != old {
+        commit_header(store, WriteSet::new(), &new, &[], None)?;
+    }
+    Ok(SegmentChange {
+        segment: new,
+        lines_changed: changed,
+    })
+}
+
+/// Loads a contact for a new line, refusing unknown and privacy-blocked contacts.
+fn line_contact(store: &Store, no: &ContactNo) -> Result<LineContact, OpError> {
+    let c: Contact = must_get(store, TreeId::Contacts, no.as_bytes(), "contact", no)?;
+    if c.privacy_blocked {
+        return Err(OpError::PrivacyBlocked { contact: c.no });
+    }
+    Ok(LineContact::from(&c))
+}
+
+/// Appends lines for `contacts` (in the given order) to the segment as staged blocks, then
+/// commits the header with `action` recorded. Returns the lines inserted.
+pub(crate) fn append_lines(
+    store: &Store,
+    ws: WriteSet,
+    mut header: SegmentHeader,
+    contacts: impl IntoIterator<Item = LineContact>,
+    mut action: CriteriaAction,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    let templates = templates(store)?;
+    let tc = template_corr(&templates, header.interaction.template_code.as_ref());
+    let (gen, next_gen) = if header.lines_gen == NO_GEN {
+        let g = store.counter(keys::meta::NEXT_GEN)?;
+        (g, Some(g + 1))
+    } else {
+        (header.lines_gen, None)
+    };
+    let mut w = GenWriter::new(store, gen);
+    let mut line_no = header.last_line_no;
+    let first = header.next_line_no();
+    for c in contacts {
+        line_no += LINE_NO_STEP;
+        w.push(&SegmentLine::inherit(&header, line_no, &c, tc))?;
+        progress.advance(1);
+    }
+    let (count, _) = w.finish()?;
+    if count > 0 {
+        action.inserted = Some((first, line_no));
+    }
+    action.inserted_count = count;
+    header.lines_gen = gen;
+    header.line_count += count;
+    header.last_line_no = line_no;
+    header.criteria.push(action);
+    commit_header(store, ws, &header, &[], next_gen)?;
+    Ok(SegmentChange {
+        segment: header,
+        lines_changed: count,
+    })
+}
+
+pub(crate) fn next_action(
+    h: &SegmentHeader,
+    kind: CriteriaKind,
+    filters: &[FieldFilter],
+    options: CriteriaOptions,
+) -> CriteriaAction {
+    CriteriaAction {
+        no: h.criteria.last().map_or(1, |a| a.no + 1),
+        kind,
+        filters: filters.iter().map(|f| f.text.clone()).collect(),
+        options,
+        logged_segment: None,
+        inserted: None,
+        inserted_count: 0,
+        deleted_gen: None,
+        deleted_count: 0,
+    }
+}
+
+/// The contacts of a segment's lines.
+fn segment_contacts(store: &Store, h: &SegmentHeader) -> Result<HashSet<ContactNo>, OpError> {
+    let mut set = HashSet::with_capacity(h.line_count as usize);
+    for_each_line_block(store, h, |_, b| {
+        set.extend(b.rows.into_iter().map(|(_, r)| r.contact_no));
+        Ok(true)
+    })?;
+    Ok(set)
+}
+
+/// Visits every stored contact in number order.
+fn for_each_contact(store: &Store, mut f: impl FnMut(Contact)) -> Result<(), OpError> {
+    for v in store.t.contacts.iter().values() {
+        f(codec::decode("contact", &v?)?);
+    }
+    Ok(())
+}
+
+/// Adds contacts matching `filters` (all must match) with the options of SPEC §2.6: contacts
+/// already in the segment are skipped unless `allow_existing`; `expand_companies` adds the
+/// persons of matching companies; `related_companies` adds matching persons' companies;
+/// contacts marked "exclude from segment" are skipped unless `ignore_exclusion`; contacts
+/// blocked for privacy are always skipped. New lines are appended in contact number order.
+pub fn add_contacts(
+    store: &Store,
+    no: &SegmentNo,
+    filters: &[FieldFilter],
+    options: CriteriaOptions,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    let _w = store.writer();
+    let header = load(store, no)?;
+    let existing = if options.allow_existing {
+        HashSet::new()
+    } else {
+        segment_contacts(store, &header)?
+    };
+    let eligible =
+        |c: &Contact| !c.privacy_blocked && (options.ignore_exclusion || !c.exclude_from_segment);
+    let mut chosen: BTreeMap<ContactNo, LineContact> = BTreeMap::new();
+    let mut companies: BTreeSet<ContactNo> = BTreeSet::new(); // to expand into their persons
+    let mut related: BTreeSet<ContactNo> = BTreeSet::new(); // companies of matching persons
+    progress.start("selecting contacts", store.t.contacts.len() as u64);
+    for_each_contact(store, |c| {
+        progress.advance(1);
+        if !matches_all(filters, &c) || !eligible(&c) {
+            return;
+        }
+        match c.kind {
+            ContactKind::Company if options.expand_companies => {
+                companies.insert(c.no.clone());
+            }
+            ContactKind::Person if options.related_companies => {
+                if let Some(co) = &c.company_no {
+                    related.insert(co.clone());
+                }
+            }
+            _ => {}
+        }
+        chosen.insert(c.no.clone(), LineContact::from(&c));
+    })?;
+    progress.finish();
+    if !companies.is_empty() {
+        for_each_contact(store, |c| {
+            if c.kind == ContactKind::Person
+                && c.company_no
+                    .as_ref()
+                    .is_some_and(|co| companies.contains(co))
+                && eligible(&c)
+            {
+                chosen.insert(c.no.clone(), LineContact::from(&c));
+            }
+        })?;
+    }
+    for co in related {
+        if chosen.contains_key(&co) {
+            continue;
+        }
+        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, co.as_bytes(), "contact")? {
+            if eligible(&c) {
+                chosen.insert(c.no.clone(), LineContact::from(&c));
+            }
+        }
+    }
+    let action = next_action(&header, CriteriaKind::Add, filters, options);
+    progress.start("adding lines", chosen.len() as u64);
+    let res = append_lines(
+        store,
+        WriteSet::new(),
+        header,
+        chosen.into_values().filter(|c| !existing.contains(&c.no)),
+        action,
+        progress,
+    );
+    progress.finish();
+    res
+}
+
+/// Contacts matching the filters, widened to entire companies when asked: returns a predicate
+/// over (contact, company).
+fn matcher(
+    store: &Store,
+    filters: &[FieldFilter],
+    entire_companies: bool,
+) -> Result<impl Fn(&ContactNo, Option<&ContactNo>) -> bool, OpError> {
+    let mut hit: HashSet<ContactNo> = HashSet::new();
+    let mut hit_companies: HashSet<ContactNo> = HashSet::new();
+    for_each_contact(store, |c| {
+        if matches_all(filters, &c) {
+            if let Some(co) = &c.company_no {
+                hit_companies.insert(co.clone());
+            }
+            hit.insert(c.no);
+        }
+    })?;
+    Ok(move |contact: &ContactNo, company: Option<&ContactNo>| {
+        hit.contains(contact)
+            || (entire_companies && company.is_some_and(|co| hit_companies.contains(co)))
+    })
+}
+
+/// Reduce (remove matching lines) or refine (keep only matching lines).
+fn narrow(
+    store: &Store,
+    no: &SegmentNo,
+    filters: &[FieldFilter],
+    entire_companies: bool,
+    kind: CriteriaKind,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    let _w = store.writer();
+    let mut header = load(store, no)?;
+    let matches = matcher(store, filters, entire_companies)?;
+    let gen = store.counter(keys::meta::NEXT_GEN)?;
+    let (keep_gen, del_gen) = (gen, gen + 1);
+    let mut keep = GenWriter::new(store, keep_gen);
+    let mut del = GenWriter::new(store, del_gen);
+    progress.start("filtering lines", header.line_count);
+    for_each_line_block(store, &header, |_, block| {
+        for l in block.iter() {
+            let company = l.row.company.resolve(&l.row.contact_no);
+            let m = matches(&l.row.contact_no, company.as_ref());
+            let remove = match kind {
+                CriteriaKind::Reduce => m,
+                _ => !m,
+            };
+            if remove {
+                del.push_ref(&l)?;
+            } else {
+                keep.push_ref(&l)?;
+            }
+        }
+        progress.advance(block.rows.len() as u64);
+        Ok(true)
+    })?;
+    progress.finish();
+    let (kept, _) = keep.finish()?;
+    let (deleted, _) = del.finish()?;
+    let options = CriteriaOptions {
+        entire_companies,
+        ..CriteriaOptions::default()
+    };
+    let mut action = next_action(&header, kind, filters, options);
+    action.deleted_gen = Some(del_gen);
+    action.deleted_count = deleted;
+    let old_gen = header.lines_gen;
+    header.lines_gen = if kept > 0 || header.line_count > 0 {
+        keep_gen
+    } else {
+        NO_GEN
+    };
+    header.line_count = kept;
+    header.criteria.push(action);
+    commit_header(store, WriteSet::new(), &header, &[old_gen], Some(gen + 2))?;
+    Ok(SegmentChange {
+        segment: header,
+        lines_changed: deleted,
+    })
+}
+
+/// Removes the lines whose contact matches the filters (widened to entire companies when
+/// asked).
+pub fn reduce(
+    store: &Store,
+    no: &SegmentNo,
+    filters: &[FieldFilter],
+    entire_companies: bool,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    narrow(
+        store,
+        no,
+        filters,
+        entire_companies,
+        CriteriaKind::Reduce,
+        progress,
+    )
+}
+
+/// Keeps only the lines whose contact matches the filters (widened to entire companies when
+/// asked).
+pub fn refine(
+    store: &Store,
+    no: &SegmentNo,
+    filters: &[FieldFilter],
+    entire_companies: bool,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    narrow(
+        store,
+        no,
+        filters,
+        entire_companies,
+        CriteriaKind::Refine,
+        progress,
+    )
+}
+
+/// Undoes the last criteria action exactly: lines it inserted are removed, lines it deleted
+/// come back with their line numbers and field values.
+pub fn go_back(
+    store: &Store,
+    no: &SegmentNo,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    let _w = store.writer();
+    let mut header = load(store, no)?;
+    let Some(action) = header.criteria.pop() else {
+        return Err(OpError::Refused {
+            reason: format!("segment {no} has no criteria action to go back from"),
+        });
+    };
+    let gen = store.counter(keys::meta::NEXT_GEN)?;
+    let mut w = GenWriter::new(store, gen);
+    let mut changed = 0u64;
+    progress.start("going back", header.line_count + action.deleted_count);
+    match action.deleted_gen {
+        None => {
+            let range = action.inserted;
+            for_each_line_block(store, &header, |_, block| {
+                for l in block.iter() {
+                    if range.is_some_and(|(a, b)| l.line_no >= a && l.line_no <= b) {
+                        changed += 1;
+                    } else {
+                        w.push_ref(&l)?;
+                    }
+                }
+                progress.advance(block.rows.len() as u64);
+                Ok(true)
+            })?;
+        }
+        Some(dgen) => {
+            // Merge the current lines with the deleted ones by line number.
+            let mut deleted: Vec<LineBlock> = Vec::new();
+            let mut current: Vec<LineBlock> = Vec::new();
+            store.for_each_line_block(dgen, u64::MAX, |_, b| {
+                deleted.push(b);
+                Ok(true)
+            })?;
+            for_each_line_block(store, &header, |_, b| {
+                current.push(b);
+                Ok(true)
+            })?;
+            let mut a = current.iter().flat_map(|b| b.iter()).peekable();
+            let mut d = deleted.iter().flat_map(|b| b.iter()).peekable();
+            loop {
+                let take_deleted = match (a.peek(), d.peek()) {
+                    (None, None) => break,
+                    (Some(_), None) => false,
+                    (None, Some(_)) => true,
+                    (Some(x), Some(y)) => y.line_no < x.line_no,
+                };
+                let l = if take_deleted {
+                    changed += 1;
+                    d.next()
+                } else {
+                    a.next()
+                }
+                .expect("peeked");
+                w.push_ref(&l)?;
+                progress.advance(1);
+            }
+        }
+    }
+    progress.finish();
+    let (count, _) = w.finish()?;
+    let old_gen = header.lines_gen;
+    header.lines_gen = if count > 0 { gen } else { NO_GEN };
+    header.line_count = count;
+    let mut garbage = vec![old_gen];
+    garbage.extend(action.deleted_gen);
+    if header.lines_gen == NO_GEN {
+        garbage.push(gen);
+    }
+    commit_header(store, WriteSet::new(), &header, &garbage, Some(gen + 1))?;
+    Ok(SegmentChange {
+        segment: header,
+        lines_changed: changed,
+    })
+}
+
+/// Adds the contacts of a logged segment's entries (in entry order, each once, skipping
+/// contacts already in the segment).
+pub fn reuse_logged(
+    store: &Store,
+    no: &SegmentNo,
+    logged: LoggedSegmentNo,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    let _w = store.writer();
+    let header = load(store, no)?;
+    let ls: LoggedSegment = must_get(
+        store,
+        TreeId::LoggedSegments,
+        &logged.to_key(),
+        "logged segment",
+        &logged,
+    )?;
+    let mut seen = segment_contacts(store, &header)?;
+    let mut order: Vec<ContactNo> = Vec::new();
+    store.for_each_block(ls.first_entry_no, Some(ls.end_entry_no()), |_, block| {
+        for e in block.iter() {
+            if e.shared.logged_segment_entry_no == Some(logged)
+                && seen.insert(e.row.contact_no.clone())
+            {
+                order.push(e.row.contact_no.clone());
+            }
+        }
+        Ok(true)
+    })?;
+    let mut contacts = Vec::with_capacity(order.len());
+    for c in &order {
+        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, c.as_bytes(), "contact")? {
+            if !c.privacy_blocked {
+                contacts.push(LineContact::from(&c));
+            }
+        }
+    }
+    let mut action = next_action(
+        &header,
+        CriteriaKind::ReuseLogged,
+        &[],
+        CriteriaOptions::default(),
+    );
+    action.logged_segment = Some(logged);
+    progress.start("adding lines", contacts.len() as u64);
+    let res = append_lines(store, WriteSet::new(), header, contacts, action, progress);
+    progress.finish();
+    res
+}
+
+/// Rewrites one block of the segment's current generation inside `ws` (the block is re-cut;
+/// its key may move when its first line was removed).
+fn put_line_block(
+    ws: &mut WriteSet,
+    gen: u64,
+    old_key: Option<u64>,
+    lines: &[SegmentLine],
+) -> Result<(), OpError> {
+    let mut b = LineBlockBuilder::new();
+    for l in lines {
+        b.push(l)?;
+    }
+    let blocks = b.finish()?;
+    if let Some(k) = old_key {
+        if !blocks.iter().any(|(f, _)| *f == k) {
+            ws.del(TreeId::Lines, keys::num2(gen, k));
+        }
+    }
+    for (first, bytes) in blocks {
+        ws.put(TreeId::Lines, keys::num2(gen, first), bytes);
+    }
+    Ok(())
+}
+
+/// Adds one line for a contact at the end of the segment.
+pub fn add_line(
+    store: &Store,
+    no: &SegmentNo,
+    contact: &ContactNo,
+) -> Result<SegmentLine, OpError> {
+    let _w = store.writer();
+    let mut header = load(store, no)?;
+    let c = line_contact(store, contact)?;
+    let templates = templates(store)?;
+    let line = SegmentLine::inherit(
+        &header,
+        header.next_line_no(),
+        &c,
+        template_corr(&templates, header.interaction.template_code.as_ref()),
+    );
+    let mut ws = WriteSet::new();
+    let mut next_gen = None;
+    if header.lines_gen == NO_GEN {
+        let g = store.counter(keys::meta::NEXT_GEN)?;
+        header.lines_gen = g;
+        next_gen = Some(g + 1);
+        put_line_block(&mut ws, g, None, std::slice::from_ref(&line))?;
+    } else {
+        match store.line_block_at(header.lines_gen, header.last_line_no)? {
+            Some((key, block)) if block.rows.len() < crate::storage::blocks::MAX_BLOCK_ROWS => {
+                let mut ls = block.lines();
+                ls.push(line.clone());
+                put_line_block(&mut ws, header.lines_gen, Some(key), &ls)?;
+            }
+            _ => put_line_block(&mut ws, header.lines_gen, None, std::slice::from_ref(&line))?,
+        }
+    }
+    header.line_count += 1;
+    header.last_line_no = line.line_no;
+    commit_header(store, ws, &header, &[], next_gen)?;
+    Ok(line)
+}
+
+fn line_not_found(no: &SegmentNo, line_no: u64) -> OpError {
+    OpError::NotFound {
+        what: "segment line",
+        key: format!("{no} {line_no}"),
+    }
+}
+
+/// Loads the block holding a line: (block key, lines, index of the line).
+fn find_line(
+    store: &Store,
+    h: &SegmentHeader,
+    line_no: u64,
+) -> Result<(u64, Vec<SegmentLine>, usize), OpError> {
+    if line_no > h.last_line_no {
+        return Err(line_not_found(&h.no, line_no));
+    }
+    let Some((key, block)) = store.line_block_at(h.lines_gen, line_no)? else {
+        return Err(line_not_found(&h.no, line_no));
+    };
+    let lines = block.lines();
+    let i = lines
+        .iter()
+        .position(|l| l.line_no == line_no)
+        .ok_or_else(|| line_not_found(&h.no, line_no))?;
+    Ok((key, lines, i))
+}
+
+/// Removes one line.
+pub fn remove_line(store: &Store, no: &SegmentNo, line_no: u64) -> Result<SegmentLine, OpError> {
+    let _w = store.writer();
+    let mut header = load(store, no)?;
+    let (key, mut lines, i) = find_line(store, &header, line_no)?;
+    let removed = lines.remove(i);
+    let mut ws = WriteSet::new();
+    put_line_block(&mut ws, header.lines_gen, Some(key), &lines)?;
+    header.line_count -= 1;
+    commit_header(store, ws, &header, &[], None)?;
+    Ok(removed)
+}
+
+/// Changes to one line (SPEC §2.6: a line may override any interaction field).
+#[derive(Clone, Debug, Default)]
+pub struct LineChange {
+    /// Template: re-copies the template-derived fields onto the line.
+    pub template: Option<TemplateCode>,
+    /// Description (marks it as typed for this line).
+    pub description: Option<String>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Cost.
+    pub cost: Option<Money>,
+    /// Duration.
+    pub duration_min: Option<u32>,
+    /// Salesperson.
+    pub salesperson: Option<SalespersonCode>,
+    /// Evaluation.
+    pub evaluation: Option<Evaluation>,
+    /// Date.
+    pub date: Option<chrono::NaiveDate>,
+    /// Correspondence type.
+    pub correspondence_type: Option<CorrespondenceType>,
+    /// Attempt failed.
+    pub attempt_failed: Option<bool>,
+    /// Language.
+    pub language: Option<LanguageCode>,
+}
+
+/// Overrides fields of one line.
+pub fn set_line(
+    store: &Store,
+    no: &SegmentNo,
+    line_no: u64,
+    change: &LineChange,
+) -> Result<SegmentLine, OpError> {
+    let _w = store.writer();
+    let header = load(store, no)?;
+    let (key, mut lines, i) = find_line(store, &header, line_no)?;
+    let line = &mut lines[i];
+    if let Some(code) = &change.template {
+        let t = super::master::get_template(store, code)?;
+        line.set_template(&header, &t);
+    }
+    if let Some(d) = &change.description {
+        line.description = check_description(d)?;
+        line.description_typed = true;
+    }
+    if let Some(s) = &change.subject {
+        line.subject = check_text("subject", s, SUBJECT_LEN)?;
+    }
+    if let Some(c) = change.cost {
+        line.cost = c;
+    }
+    if let Some(d) = change.duration_min {
+        line.duration_min = d;
+    }
+    if let Some(sp) = &change.salesperson {
+        must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
+        line.salesperson_code = Some(sp.clone());
+    }
+    if let Some(e) = change.evaluation {
+        line.evaluation = e;
+    }
+    if let Some(d) = change.date {
+        line.date = d;
+    }
+    if let Some(t) = change.correspondence_type {
+        line.correspondence_type = t;
+    }
+    if let Some(f) = change.attempt_failed {
+        line.attempt_failed = f;
+    }
+    if let Some(l) = &change.language {
+        line.language_code = Some(l.clone());
+    }
+    let out = line.clone();
+    let mut ws = WriteSet::new();
+    put_line_block(&mut ws, header.lines_gen, Some(key), &lines)?;
+    commit_header(store, ws, &header, &[], None)?;
+    Ok(out)
+}
+
+/// Removes a segment with its lines (used after logging; also available to users).
+pub(crate) fn remove_header_writes(h: &SegmentHeader, ws: &mut WriteSet) {
+    ws.del(TreeId::Segments, h.no.as_bytes());
+    for g in std::iter::once(h.lines_gen).chain(h.criteria.iter().filter_map(|a| a.deleted_gen)) {
+        if g != NO_GEN {
+            ws.put_marker(TreeId::Garbage, keys::num(g));
+        }
+    }
+}

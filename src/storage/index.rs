@@ -112,7 +112,7 @@ impl RunInfo {
 ///
 /// Pairs from parallel workers are appended chunk by chunk in plan order, so the result does
 /// not depend on scheduling.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunBuilder {
     width: usize,
     /// Records, each `width + 4` bytes.
@@ -137,14 +137,36 @@ impl RunBuilder {
         self.recs.extend_from_slice(&offset.to_be_bytes());
     }
 
-    /// Appends another builder's pairs (same width).
+    /// Appends another builder's pairs, widening the narrower records when widths differ.
     pub fn append(&mut self, other: RunBuilder) {
-        debug_assert_eq!(self.width, other.width);
-        if self.recs.is_empty() {
-            self.recs = other.recs;
-        } else {
-            self.recs.extend_from_slice(&other.recs);
+        if other.recs.is_empty() {
+            return;
         }
+        if self.recs.is_empty() {
+            *self = other;
+            return;
+        }
+        let width = self.width.max(other.width);
+        let a = std::mem::take(self).widened(width);
+        let b = other.widened(width);
+        *self = a;
+        self.recs.extend_from_slice(&b.recs);
+    }
+
+    fn widened(self, width: usize) -> RunBuilder {
+        if width == self.width {
+            return self;
+        }
+        let r = self.width + 4;
+        let mut out = RunBuilder::new(width);
+        out.recs.reserve(self.len() * (width + 4));
+        for rec in self.recs.chunks_exact(r) {
+            out.recs.extend_from_slice(&rec[..self.width]);
+            out.recs
+                .extend(std::iter::repeat_n(0u8, width - self.width));
+            out.recs.extend_from_slice(&rec[self.width..]);
+        }
+        out
     }
 
     /// Number of pairs.
@@ -353,6 +375,26 @@ mod tests {
             .filter(|i| b.may_contain(format!("CT{i:06}").as_bytes()))
             .count();
         assert!(fp < 300, "false positive rate too high: {fp}/10000");
+    }
+
+    #[test]
+    fn appending_runs_of_different_widths_pads_the_narrow_ones() {
+        let mut a = RunBuilder::new(2);
+        a.push(b"AB", 1);
+        let mut b = RunBuilder::new(3);
+        b.push(b"ABC", 2);
+        a.append(b);
+        assert_eq!(a.width, 3);
+        assert_eq!(
+            a.recs,
+            [
+                b"AB\0".as_slice(),
+                &1u32.to_be_bytes(),
+                b"ABC",
+                &2u32.to_be_bytes()
+            ]
+            .concat()
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod durable;
 pub mod entries;
 pub mod index;
 pub mod keys;
+pub mod lines;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -229,6 +230,16 @@ impl WriteSet {
     /// Removes a key.
     pub fn del(&mut self, tree: TreeId, key: impl AsRef<[u8]>) {
         self.items.push((tree, key.as_ref().to_vec(), None));
+    }
+
+    /// The writes, in order.
+    pub fn items(&self) -> &[(TreeId, Vec<u8>, Option<Vec<u8>>)] {
+        &self.items
+    }
+
+    /// Adds a write taken from another set.
+    pub fn push_item(&mut self, item: (TreeId, Vec<u8>, Option<Vec<u8>>)) {
+        self.items.push(item);
     }
 
     /// Number of writes.
@@ -493,6 +504,21 @@ impl Store {
         Ok(n)
     }
 
+    /// Deletes every key of `tree` in `from..=to`; returns how many.
+    fn delete_from_to(
+        &self,
+        tree: &sled::Tree,
+        from: &[u8],
+        to: &[u8],
+    ) -> Result<u64, StorageError> {
+        let mut n = 0;
+        for k in tree.range(from..=to).keys() {
+            tree.remove(k?)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Deletes every key of `tree` starting with `prefix`; returns how many.
     pub fn delete_prefix(&self, tree: TreeId, prefix: &[u8]) -> Result<u64, StorageError> {
         let t = self.t.get(tree);
@@ -518,6 +544,18 @@ impl Store {
                 + self.delete_from(&self.t.index_runs, &keys::num(next_run))?,
             garbage_line_blocks: 0,
         };
+        // Blocks appended to a segment above its last line number belong to an add that never
+        // committed.
+        for v in self.t.segments.iter().values() {
+            let h: crate::domain::SegmentHeader = codec::decode("segment", &v?)?;
+            if h.lines_gen != lines::NO_GEN {
+                r.staged_line_blocks += self.delete_from_to(
+                    &self.t.lines,
+                    &keys::num2(h.lines_gen, h.last_line_no + 1),
+                    &keys::num2(h.lines_gen, u64::MAX),
+                )?;
+            }
+        }
         r.garbage_line_blocks = self.collect_garbage()?;
         if !r.is_clean() {
             self.make_durable()?;

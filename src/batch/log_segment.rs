@@ -1,0 +1,709 @@
+//! Logging a segment (SPEC §2.7): load → plan → build (rayon) → write (streamed) → commit.
+//!
+//! 1. **Load**: the header, every template, salesperson and campaign (few), the block keys of
+//!    the segment's lines.
+//! 2. **Plan**: every line block is decoded in parallel and every line checked; all failing
+//!    lines are reported together and nothing is written. Entry numbers, the logged segment
+//!    number, campaign entry numbers, the follow-up segment number and its line generation and
+//!    the index run id are reserved here, before any parallel work.
+//! 3. **Build**: rayon turns each line block into encoded entry blocks, follow-up line blocks
+//!    and contact index pairs. A unit's output depends only on the plan and the unit's input,
+//!    so the bytes are the same however the work is scheduled (a test compares the parallel
+//!    build with a sequential one).
+//! 4. **Write**: windows of units are built in parallel while one writer thread stores the
+//!    previous window as *staged* data (entries at or above `next_entry`, lines in a generation
+//!    at or above `next_gen`, an index run at or above `next_run`: all invisible). The staged
+//!    data is flushed and fsynced.
+//! 5. **Commit**: one small transaction — the logged segment, its campaign entries, the counters,
+//!    the index run info, the follow-up segment header and its series, the removal of the
+//!    logged segment's header — makes everything visible at once and is made durable before
+//!    success is reported. The old line blocks are deleted afterwards (`garbage`; recovery
+//!    finishes that if interrupted).
+//!
+//! A failure before the commit rolls the staged data back (`Store::recover`); a crash leaves it
+//! for recovery on the next open. Either way the store looks as if nothing had happened.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::domain::*;
+use crate::ops::segments::{new_header, remove_header_writes, Progress, SegmentInput};
+use crate::ops::{must_get, Ctx, LineProblem, OpError};
+use crate::storage::blocks::{
+    CompanyRef, EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineShared,
+};
+use crate::storage::index::RunBuilder;
+use crate::storage::lines::NO_GEN;
+use crate::storage::{keys, StorageError, Store, TreeId, WriteSet};
+
+/// Units built in parallel before the writer takes them.
+const WINDOW: usize = 16;
+
+/// How to log.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LogOptions {
+    /// Create a follow-up segment with the same contacts.
+    pub follow_up: bool,
+    /// Check and plan only; write nothing.
+    pub dry_run: bool,
+}
+
+/// Wall time of each phase, in milliseconds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    /// Load + plan.
+    pub plan_ms: f64,
+    /// Build + staged write + fsync of the staged data.
+    pub build_write_ms: f64,
+    /// Commit transaction + fsync.
+    pub commit_ms: f64,
+    /// Deleting the logged segment's line blocks.
+    pub cleanup_ms: f64,
+}
+
+/// What logging did (or, with `dry_run`, would do).
+#[derive(Clone, Debug, Serialize)]
+pub struct LogOutcome {
+    /// The segment.
+    pub segment_no: SegmentNo,
+    /// True when nothing was written.
+    pub dry_run: bool,
+    /// The logged segment entry number.
+    pub logged_segment_entry_no: LoggedSegmentNo,
+    /// Number of interaction log entries.
+    pub entries: u64,
+    /// First entry number.
+    pub first_entry_no: EntryNo,
+    /// Last entry number.
+    pub last_entry_no: EntryNo,
+    /// Campaign entries made.
+    pub campaign_entries: Vec<CampaignEntryNo>,
+    /// Follow-up segment created.
+    pub follow_up_segment_no: Option<SegmentNo>,
+    /// Number series warnings.
+    pub warnings: Vec<String>,
+    /// Phase timings.
+    pub timings: Timings,
+}
+
+/// Everything the build needs, fixed before any parallel work.
+pub struct Plan {
+    header: SegmentHeader,
+    /// Keys (first line numbers) of the line blocks, in order.
+    units: Vec<u64>,
+    /// Ordinal of each unit's first line (prefix sums of the line counts).
+    unit_base: Vec<u64>,
+    /// Number of entries.
+    n: u64,
+    /// First entry number.
+    first_entry: EntryNo,
+    logged: LoggedSegmentNo,
+    campaign_entries: BTreeMap<(CampaignNo, NaiveDate), CampaignEntry>,
+    follow_up: Option<FollowUpPlan>,
+    run_id: u64,
+    time: chrono::NaiveTime,
+    user: String,
+}
+
+struct FollowUpPlan {
+    header: SegmentHeader,
+    shared: LineShared,
+    writes: WriteSet,
+    warning: Option<String>,
+}
+
+/// One unit's output.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Built {
+    /// Entry blocks: (first entry, bytes).
+    pub entry_blocks: Vec<(EntryNo, Vec<u8>)>,
+    /// Follow-up line blocks: (first line, bytes).
+    pub line_blocks: Vec<(u64, Vec<u8>)>,
+    /// Index pairs.
+    pub pairs: RunBuilder,
+}
+
+struct Refs {
+    templates: HashMap<TemplateCode, InteractionTemplate>,
+    salespeople: HashMap<SalespersonCode, Salesperson>,
+    campaigns: HashMap<CampaignNo, Campaign>,
+    check_contacts: bool,
+}
+
+fn check_line(
+    refs: &Refs,
+    store: &Store,
+    l: &crate::storage::blocks::LineRef<'_>,
+    out: &mut Vec<LineProblem>,
+) -> Result<(), StorageError> {
+    let mut problem = |p: String| {
+        out.push(LineProblem {
+            line_no: l.line_no,
+            contact_no: Some(l.row.contact_no.clone()),
+            problem: p,
+        })
+    };
+    let s = l.shared;
+    if refs.check_contacts && !store.t.contacts.contains_key(l.row.contact_no.as_bytes())? {
+        problem(format!("contact {} does not exist", l.row.contact_no));
+    }
+    match l.salesperson {
+        None => problem("no salesperson — set one on the segment (`segment set-interaction --salesperson`) or the line".into()),
+        Some(sp) if !refs.salespeople.contains_key(sp) => problem(format!("salesperson {sp} does not exist")),
+        Some(_) => {}
+    }
+    match &s.template_code {
+        None => problem(
+            "no interaction template — set one with `segment set-interaction SEG --template CODE`"
+                .into(),
+        ),
+        Some(t) if !refs.templates.contains_key(t) => {
+            problem(format!("interaction template {t} does not exist"))
+        }
+        Some(_) if s.group_code.is_none() => {
+            problem("no interaction group — re-set the line's template".into())
+        }
+        Some(_) => {}
+    }
+    if let Some(c) = &s.campaign_no {
+        if !refs.campaigns.contains_key(c) {
+            problem(format!("campaign {c} does not exist"));
+        }
+    }
+    Ok(())
+}
+
+/// Loads and checks; returns the plan or every problem.
+fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Plan, OpError> {
+    let header: SegmentHeader = must_get(store, TreeId::Segments, no.as_bytes(), "segment", no)?;
+    if let Some(v) = store.t.logged_by_segment.get(no.as_bytes())? {
+        let logged: LoggedSegmentNo = crate::storage::codec::decode("logged segment number", &v)?;
+        return Err(OpError::AlreadyLogged {
+            segment: no.clone(),
+            logged,
+        });
+    }
+    if header.description.trim().is_empty() {
+        return Err(OpError::Missing {
+            what: "segment description",
+            hint: format!(
+                "set one with `interlog segment set-interaction {no} --description TEXT`"
+            ),
+        });
+    }
+    let refs = Refs {
+        templates: crate::ops::segments::templates(store)?,
+        salespeople: store
+            .all_recs::<Salesperson>(TreeId::Salespeople, "salesperson")?
+            .into_iter()
+            .map(|s| (s.code.clone(), s))
+            .collect(),
+        campaigns: store
+            .all_recs::<Campaign>(TreeId::Campaigns, "campaign")?
+            .into_iter()
+            .map(|c| (c.no.clone(), c))
+            .collect(),
+        check_contacts: header.contacts_epoch != store.counter(keys::meta::CONTACTS_EPOCH)?,
+    };
+    let units = store.line_block_keys(header.lines_gen, header.last_line_no)?;
+    // Decode and check every line block in parallel.
+    type Checked = (u64, Vec<LineProblem>, Vec<(CampaignNo, NaiveDate)>);
+    let checked: Vec<Result<Checked, StorageError>> = units
+        .par_iter()
+        .map(|&k| {
+            let v = store
+                .t
+                .lines
+                .get(keys::num2(header.lines_gen, k))?
+                .ok_or_else(|| {
+                    StorageError::Inconsistent(format!("line block {k} of segment {no} vanished"))
+                })?;
+            let b = LineBlock::decode(&v)?;
+            let mut problems = Vec::new();
+            let mut camp: Vec<(CampaignNo, NaiveDate)> = Vec::new();
+            for l in b.iter() {
+                check_line(&refs, store, &l, &mut problems)?;
+                if let Some(c) = &l.shared.campaign_no {
+                    let key = (c.clone(), l.shared.date);
+                    if !camp.contains(&key) {
+                        camp.push(key);
+                    }
+                }
+            }
+            Ok((b.rows.len() as u64, problems, camp))
+        })
+        .collect();
+    let mut unit_base = Vec::with_capacity(units.len());
+    let mut n = 0u64;
+    let mut problems = Vec::new();
+    let mut camp_keys: Vec<(CampaignNo, NaiveDate)> = Vec::new();
+    for c in checked {
+        let (count, p, camp) = c?;
+        unit_base.push(n);
+        n += count;
+        problems.extend(p);
+        for k in camp {
+            if !camp_keys.contains(&k) {
+                camp_keys.push(k);
+            }
+        }
+    }
+    if n == 0 {
+        return Err(OpError::SegmentEmpty {
+            segment: no.clone(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(OpError::LinesInvalid {
+            segment: no.clone(),
+            problems,
+        });
+    }
+    // Reserve every number before the parallel work.
+    let first_entry = store.entry_horizon()?;
+    let logged = LoggedSegmentNo(store.counter(keys::meta::NEXT_LOGGED)?);
+    let mut ce_no = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
+    let mut campaign_entries = BTreeMap::new();
+    camp_keys.sort();
+    for (campaign, date) in camp_keys {
+        campaign_entries.insert(
+            (campaign.clone(), date),
+            CampaignEntry {
+                entry_no: CampaignEntryNo(ce_no),
+                campaign_no: campaign,
+                description: header.description.clone(),
+                date,
+                user_id: ctx.user.clone(),
+                segment_no: Some(header.no.clone()),
+                salesperson_code: header.salesperson_code.clone(),
+                logged_segment_entry_no: Some(logged),
+                canceled: false,
+            },
+        );
+        ce_no += 1;
+    }
+    let follow_up = if opts.follow_up {
+        let mut writes = WriteSet::new();
+        let input = SegmentInput {
+            no: None,
+            description: follow_up_description(&header.no),
+            salesperson: header.salesperson_code.clone(),
+            campaign: header.campaign_no.clone(),
+        };
+        let (mut fh, warning) = new_header(store, ctx, &input, &mut writes).map_err(|e| match e {
+            OpError::Missing { .. } => OpError::Missing {
+                what: "segment number series for the follow-up segment",
+                hint: "set one with `interlog setup set --segment-nos CODE` (a series that gives numbers automatically)".into(),
+            },
+            other => other,
+        })?;
+        fh.lines_gen = store.counter(keys::meta::NEXT_GEN)?;
+        fh.line_count = n;
+        fh.last_line_no = n * LINE_NO_STEP;
+        fh.criteria.push(CriteriaAction {
+            no: 1,
+            kind: CriteriaKind::ReuseLogged,
+            filters: Vec::new(),
+            options: CriteriaOptions::default(),
+            logged_segment: Some(logged),
+            inserted: Some((LINE_NO_STEP, n * LINE_NO_STEP)),
+            inserted_count: n,
+            deleted_gen: None,
+            deleted_count: 0,
+        });
+        let shared = LineShared {
+            template_code: None,
+            group_code: None,
+            description: fh.description.clone(),
+            subject: String::new(),
+            cost: Money::ZERO,
+            duration_min: 0,
+            date: fh.date,
+            time: None,
+            language_code: None,
+            campaign_no: fh.campaign_no.clone(),
+            information_flow: InformationFlow::Blank,
+            initiated_by: InitiatedBy::Blank,
+        };
+        Some(FollowUpPlan {
+            header: fh,
+            shared,
+            writes,
+            warning,
+        })
+    } else {
+        None
+    };
+    Ok(Plan {
+        header,
+        units,
+        unit_base,
+        n,
+        first_entry,
+        logged,
+        campaign_entries,
+        follow_up,
+        run_id: store.counter(keys::meta::NEXT_RUN)?,
+        time: ctx.time,
+        user: ctx.user.clone(),
+    })
+}
+
+impl Plan {
+    /// Number of build units (line blocks).
+    pub fn units(&self) -> usize {
+        self.units.len()
+    }
+
+    /// Number of entries the plan will write.
+    pub fn entries(&self) -> u64 {
+        self.n
+    }
+
+    fn entry_shared(&self, s: &LineShared) -> EntryShared {
+        let campaign_entry_no = s
+            .campaign_no
+            .as_ref()
+            .and_then(|c| self.campaign_entries.get(&(c.clone(), s.date)))
+            .map(|ce| ce.entry_no);
+        EntryShared {
+            date: s.date,
+            time: s.time.unwrap_or(self.time),
+            description: s.description.clone(),
+            subject: s.subject.clone(),
+            information_flow: s.information_flow,
+            initiated_by: s.initiated_by,
+            cost: s.cost,
+            duration_min: s.duration_min,
+            user_id: self.user.clone(),
+            // Checked in the plan: every line has a template and a group.
+            group_code: s.group_code.clone().expect("planned lines have a group"),
+            template_code: s
+                .template_code
+                .clone()
+                .expect("planned lines have a template"),
+            campaign_no: s.campaign_no.clone(),
+            campaign_entry_no,
+            segment_no: Some(self.header.no.clone()),
+            logged_segment_entry_no: Some(self.logged),
+            language_code: s.language_code.clone(),
+        }
+    }
+
+    /// Builds unit `i`: pure, reads only the unit's line block.
+    pub fn build_unit(&self, store: &Store, i: usize) -> Result<Built, OpError> {
+        let key = self.units[i];
+        let v = store
+            .t
+            .lines
+            .get(keys::num2(self.header.lines_gen, key))?
+            .ok_or_else(|| StorageError::Inconsistent(format!("line block {key} vanished")))?;
+        let block = LineBlock::decode(&v)?;
+        let base = self.unit_base[i];
+        let block_shared = self.entry_shared(&block.shared);
+        let mut entries = EntryBlockBuilder::new();
+        let mut lines = self.follow_up.as_ref().map(|_| LineBlockBuilder::new());
+        let width = block
+            .rows
+            .iter()
+            .map(|(_, r)| r.contact_no.as_bytes().len())
+            .max()
+            .unwrap_or(0);
+        let mut pairs = RunBuilder::new(width);
+        for (j, l) in block.iter().enumerate() {
+            let ordinal = base + j as u64;
+            let entry_no = EntryNo(self.first_entry.0 + ordinal);
+            let own;
+            let shared = match &l.row.shared {
+                None => &block_shared,
+                Some(s) => {
+                    own = self.entry_shared(s);
+                    &own
+                }
+            };
+            let salesperson = l.salesperson.expect("planned lines have a salesperson");
+            let mut flags = 0;
+            if l.row.flags & crate::storage::blocks::FLAG_FAILED != 0 {
+                flags |= crate::storage::blocks::FLAG_FAILED;
+            }
+            entries.push_parts(
+                entry_no,
+                l.row.contact_no.clone(),
+                l.row.company.clone(),
+                salesperson,
+                l.row.correspondence_type,
+                l.row.evaluation,
+                flags,
+                shared,
+                Vec::new(),
+            )?;
+            pairs.push(l.row.contact_no.as_bytes(), ordinal as u32);
+            if let (Some(lb), Some(fu)) = (lines.as_mut(), self.follow_up.as_ref()) {
+                let corr = resolve_correspondence(
+                    Some(fu.header.interaction.header_correspondence()),
+                    CorrespondenceType::Blank,
+                    false,
+                    l.row.profile,
+                );
+                lb.push_parts(
+                    (ordinal + 1) * LINE_NO_STEP,
+                    l.row.contact_no.clone(),
+                    match &l.row.company {
+                        CompanyRef::None => CompanyRef::None,
+                        c => c.clone(),
+                    },
+                    l.row.profile,
+                    &Some(salesperson.clone()),
+                    corr,
+                    Evaluation::Blank,
+                    0,
+                    &fu.shared,
+                )?;
+            }
+        }
+        Ok(Built {
+            entry_blocks: entries.finish()?,
+            line_blocks: match lines {
+                Some(lb) => lb.finish()?,
+                None => Vec::new(),
+            },
+            pairs,
+        })
+    }
+
+    /// Builds every unit one after the other (reference for the parallel build).
+    pub fn build_sequential(&self, store: &Store) -> Result<Vec<Built>, OpError> {
+        (0..self.units.len())
+            .map(|i| self.build_unit(store, i))
+            .collect()
+    }
+
+    /// Builds every unit in parallel, keeping unit order.
+    pub fn build_parallel(&self, store: &Store) -> Result<Vec<Built>, OpError> {
+        (0..self.units.len())
+            .into_par_iter()
+            .map(|i| self.build_unit(store, i))
+            .collect()
+    }
+}
+
+/// Plans without writing (for tests and benches of the build phase).
+pub fn plan_only(
+    store: &Store,
+    ctx: &Ctx,
+    no: &SegmentNo,
+    opts: LogOptions,
+) -> Result<Plan, OpError> {
+    let _w = store.writer();
+    plan(store, ctx, no, opts)
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Logs a segment (see the module docs). With `dry_run`, stops after the plan.
+pub fn log_segment(
+    store: &Store,
+    ctx: &Ctx,
+    no: &SegmentNo,
+    opts: LogOptions,
+    progress: &dyn Progress,
+) -> Result<LogOutcome, OpError> {
+    let _w = store.writer();
+    let t0 = Instant::now();
+    let plan = plan(store, ctx, no, opts)?;
+    let mut timings = Timings {
+        plan_ms: ms(t0),
+        ..Timings::default()
+    };
+    let outcome = |plan: &Plan, timings: Timings, dry_run: bool| LogOutcome {
+        segment_no: plan.header.no.clone(),
+        dry_run,
+        logged_segment_entry_no: plan.logged,
+        entries: plan.n,
+        first_entry_no: plan.first_entry,
+        last_entry_no: EntryNo(plan.first_entry.0 + plan.n - 1),
+        campaign_entries: plan.campaign_entries.values().map(|c| c.entry_no).collect(),
+        follow_up_segment_no: plan.follow_up.as_ref().map(|f| f.header.no.clone()),
+        warnings: plan
+            .follow_up
+            .iter()
+            .filter_map(|f| f.warning.clone())
+            .collect(),
+        timings,
+    };
+    if opts.dry_run {
+        return Ok(outcome(&plan, timings, true));
+    }
+    let t1 = Instant::now();
+    let staged = write_staged(store, &plan, progress);
+    let run = match staged {
+        Ok(run) => run,
+        Err(e) => {
+            store.recover()?;
+            return Err(e);
+        }
+    };
+    timings.build_write_ms = ms(t1);
+    let t2 = Instant::now();
+    if let Err(e) = commit(store, ctx, &plan, run) {
+        store.recover()?;
+        return Err(e);
+    }
+    timings.commit_ms = ms(t2);
+    let t3 = Instant::now();
+    store.invalidate_runs();
+    store.collect_garbage()?;
+    timings.cleanup_ms = ms(t3);
+    Ok(outcome(&plan, timings, false))
+}
+
+/// Builds in windows while a writer thread stores the previous window; returns the index run.
+fn write_staged(
+    store: &Store,
+    plan: &Plan,
+    progress: &dyn Progress,
+) -> Result<(crate::storage::index::RunInfo, Vec<(Vec<u8>, Vec<u8>)>), OpError> {
+    let fgen = plan.follow_up.as_ref().map(|f| f.header.lines_gen);
+    progress.start("logging", plan.n);
+    let mut run = RunBuilder::default();
+    let result: Result<(), OpError> = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Built>>(1);
+        let writer = scope.spawn(move || -> Result<(), StorageError> {
+            for window in rx {
+                for b in window {
+                    for (first, bytes) in &b.entry_blocks {
+                        store.put_staged(TreeId::Entries, &first.to_key(), bytes)?;
+                    }
+                    if let Some(g) = fgen {
+                        for (first, bytes) in &b.line_blocks {
+                            store.put_staged(TreeId::Lines, &keys::num2(g, *first), bytes)?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        });
+        let mut send_err = None;
+        for start in (0..plan.units.len()).step_by(WINDOW) {
+            let end = (start + WINDOW).min(plan.units.len());
+            let built: Result<Vec<Built>, OpError> = (start..end)
+                .into_par_iter()
+                .map(|i| plan.build_unit(store, i))
+                .collect();
+            let mut built = match built {
+                Ok(b) => b,
+                Err(e) => {
+                    send_err = Some(e);
+                    break;
+                }
+            };
+            for b in built.iter_mut() {
+                progress.advance(b.pairs.len() as u64);
+                run.append(std::mem::take(&mut b.pairs));
+            }
+            if tx.send(built).is_err() {
+                break; // the writer failed; its error is reported below
+            }
+        }
+        drop(tx);
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(StorageError::Inconsistent(
+                "the writer thread panicked".into(),
+            ))
+        });
+        if let Some(e) = send_err {
+            return Err(e);
+        }
+        written.map_err(OpError::from)
+    });
+    progress.finish();
+    result?;
+    let (info, blocks) = run.finish(plan.run_id, plan.first_entry, Some(plan.logged));
+    for (k, v) in &blocks {
+        store.put_staged(TreeId::IndexRunBlocks, k, v)?;
+    }
+    // Staged data reaches the disk before the commit record can.
+    store.make_durable()?;
+    Ok((info, blocks))
+}
+
+fn commit(
+    store: &Store,
+    ctx: &Ctx,
+    plan: &Plan,
+    run: (crate::storage::index::RunInfo, Vec<(Vec<u8>, Vec<u8>)>),
+) -> Result<(), OpError> {
+    let (info, _) = run;
+    let mut ws = WriteSet::new();
+    let h = &plan.header;
+    let logged = LoggedSegment {
+        entry_no: plan.logged,
+        segment_no: h.no.clone(),
+        description: h.description.clone(),
+        creation_date: ctx.today,
+        user_id: ctx.user.clone(),
+        canceled: false,
+        first_entry_no: plan.first_entry,
+        entries_written: plan.n,
+        entries: plan.n,
+        canceled_entries: 0,
+        campaign_entries: plan.campaign_entries.values().map(|c| c.entry_no).collect(),
+        index_run: Some(plan.run_id),
+        follow_up_segment: plan.follow_up.as_ref().map(|f| f.header.no.clone()),
+    };
+    ws.put_rec(
+        TreeId::LoggedSegments,
+        plan.logged.to_key(),
+        "logged segment",
+        &logged,
+    )?;
+    ws.put_rec(
+        TreeId::LoggedBySegment,
+        h.no.as_bytes(),
+        "logged segment number",
+        &plan.logged,
+    )?;
+    for ce in plan.campaign_entries.values() {
+        ws.put_rec(
+            TreeId::CampaignEntries,
+            ce.entry_no.to_key(),
+            "campaign entry",
+            ce,
+        )?;
+    }
+    ws.put_rec(
+        TreeId::IndexRuns,
+        keys::num(plan.run_id),
+        "contact index run",
+        &info,
+    )?;
+    ws.put_counter(keys::meta::NEXT_ENTRY, plan.first_entry.0 + plan.n);
+    ws.put_counter(keys::meta::NEXT_LOGGED, plan.logged.0 + 1);
+    ws.put_counter(
+        keys::meta::NEXT_CAMPAIGN_ENTRY,
+        store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)? + plan.campaign_entries.len() as u64,
+    );
+    ws.put_counter(keys::meta::NEXT_RUN, plan.run_id + 1);
+    remove_header_writes(h, &mut ws);
+    if let Some(fu) = &plan.follow_up {
+        ws.put_rec(
+            TreeId::Segments,
+            fu.header.no.as_bytes(),
+            "segment",
+            &fu.header,
+        )?;
+        ws.put_counter(keys::meta::NEXT_GEN, fu.header.lines_gen + 1);
+        for item in fu.writes.items() {
+            ws.push_item(item.clone());
+        }
+    }
+    debug_assert!(h.lines_gen != NO_GEN);
+    store.apply(ws)?;
+    Ok(())
+}
