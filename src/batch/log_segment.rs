@@ -34,11 +34,17 @@ use crate::domain::*;
 use crate::ops::segments::{new_header, remove_header_writes, Progress, SegmentInput};
 use crate::ops::{must_get, Ctx, LineProblem, OpError};
 use crate::storage::blocks::{
-    CompanyRef, EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineShared,
+    EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineShared, SharedArg, FLAG_FAILED,
 };
 use crate::storage::index::RunBuilder;
 use crate::storage::lines::NO_GEN;
 use crate::storage::{keys, StorageError, Store, TreeId, WriteSet};
+
+/// The index run of a batch: its info and its (already staged) blocks.
+type StagedRun = (
+    crate::storage::index::RunInfo,
+    Vec<crate::storage::KeyValue>,
+);
 
 /// Units built in parallel before the writer takes them.
 const WINDOW: usize = 16;
@@ -116,6 +122,18 @@ struct FollowUpPlan {
     warning: Option<String>,
 }
 
+impl FollowUpPlan {
+    /// A follow-up line's salesperson: the follow-up header's, else the logged line's.
+    fn salesperson(&self, line: &SalespersonCode) -> Option<SalespersonCode> {
+        Some(
+            self.header
+                .salesperson_code
+                .clone()
+                .unwrap_or_else(|| line.clone()),
+        )
+    }
+}
+
 /// One unit's output.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Built {
@@ -134,28 +152,15 @@ struct Refs {
     check_contacts: bool,
 }
 
-fn check_line(
-    refs: &Refs,
-    store: &Store,
-    l: &crate::storage::blocks::LineRef<'_>,
-    out: &mut Vec<LineProblem>,
-) -> Result<(), StorageError> {
-    let mut problem = |p: String| {
-        out.push(LineProblem {
-            line_no: l.line_no,
-            contact_no: Some(l.row.contact_no.clone()),
-            problem: p,
-        })
-    };
-    let s = l.shared;
-    if refs.check_contacts && !store.t.contacts.contains_key(l.row.contact_no.as_bytes())? {
-        problem(format!("contact {} does not exist", l.row.contact_no));
-    }
-    match l.salesperson {
+fn check_salesperson(refs: &Refs, sp: Option<&SalespersonCode>, problem: &mut dyn FnMut(String)) {
+    match sp {
         None => problem("no salesperson — set one on the segment (`segment set-interaction --salesperson`) or the line".into()),
         Some(sp) if !refs.salespeople.contains_key(sp) => problem(format!("salesperson {sp} does not exist")),
         Some(_) => {}
     }
+}
+
+fn check_shared(refs: &Refs, s: &LineShared, problem: &mut dyn FnMut(String)) {
     match &s.template_code {
         None => problem(
             "no interaction template — set one with `segment set-interaction SEG --template CODE`"
@@ -174,6 +179,26 @@ fn check_line(
             problem(format!("campaign {c} does not exist"));
         }
     }
+}
+
+fn check_line(
+    refs: &Refs,
+    store: &Store,
+    l: &crate::storage::blocks::LineRef<'_>,
+    out: &mut Vec<LineProblem>,
+) -> Result<(), StorageError> {
+    let mut problem = |p: String| {
+        out.push(LineProblem {
+            line_no: l.line_no,
+            contact_no: Some(l.row.contact_no.clone()),
+            problem: p,
+        })
+    };
+    if refs.check_contacts && !store.t.contacts.contains_key(l.row.contact_no.as_bytes())? {
+        problem(format!("contact {} does not exist", l.row.contact_no));
+    }
+    check_salesperson(refs, l.salesperson, &mut problem);
+    check_shared(refs, l.shared, &mut problem);
     Ok(())
 }
 
@@ -222,6 +247,25 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
                 .ok_or_else(|| {
                     StorageError::Inconsistent(format!("line block {k} of segment {no} vanished"))
                 })?;
+            // Fast path: a block whose rows all use its shared part and whose dictionary and
+            // shared part are valid is valid as a whole — no row needs decoding.
+            let sum = LineBlock::summary(&v)?;
+            if sum.overrides == 0 && !refs.check_contacts {
+                let mut p = Vec::new();
+                check_shared(&refs, &sum.shared, &mut |m| p.push(m));
+                for sp in &sum.salespeople {
+                    check_salesperson(&refs, sp.as_ref(), &mut |m| p.push(m));
+                }
+                if p.is_empty() {
+                    let camp = sum
+                        .shared
+                        .campaign_no
+                        .iter()
+                        .map(|c| (c.clone(), sum.shared.date))
+                        .collect();
+                    return Ok((sum.rows as u64, Vec::new(), camp));
+                }
+            }
             let b = LineBlock::decode(&v)?;
             let mut problems = Vec::new();
             let mut camp: Vec<(CampaignNo, NaiveDate)> = Vec::new();
@@ -266,10 +310,10 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
     // Reserve every number before the parallel work.
     let first_entry = store.entry_horizon()?;
     let logged = LoggedSegmentNo(store.counter(keys::meta::NEXT_LOGGED)?);
-    let mut ce_no = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
+    let first_ce = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
     let mut campaign_entries = BTreeMap::new();
     camp_keys.sort();
-    for (campaign, date) in camp_keys {
+    for (ce_no, (campaign, date)) in (first_ce..).zip(camp_keys) {
         campaign_entries.insert(
             (campaign.clone(), date),
             CampaignEntry {
@@ -284,7 +328,6 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
                 canceled: false,
             },
         );
-        ce_no += 1;
     }
     let follow_up = if opts.follow_up {
         let mut writes = WriteSet::new();
@@ -404,9 +447,11 @@ impl Plan {
             .ok_or_else(|| StorageError::Inconsistent(format!("line block {key} vanished")))?;
         let block = LineBlock::decode(&v)?;
         let base = self.unit_base[i];
-        let block_shared = self.entry_shared(&block.shared);
-        let mut entries = EntryBlockBuilder::new();
-        let mut lines = self.follow_up.as_ref().map(|_| LineBlockBuilder::new());
+        let mut entries = EntryBlockBuilder::with_default(self.entry_shared(&block.shared));
+        let mut lines = self
+            .follow_up
+            .as_ref()
+            .map(|fu| LineBlockBuilder::with_default(fu.shared.clone()));
         let width = block
             .rows
             .iter()
@@ -414,32 +459,29 @@ impl Plan {
             .max()
             .unwrap_or(0);
         let mut pairs = RunBuilder::new(width);
+        pairs.reserve(block.rows.len());
         for (j, l) in block.iter().enumerate() {
             let ordinal = base + j as u64;
             let entry_no = EntryNo(self.first_entry.0 + ordinal);
             let own;
             let shared = match &l.row.shared {
-                None => &block_shared,
+                None => SharedArg::Default,
                 Some(s) => {
                     own = self.entry_shared(s);
-                    &own
+                    SharedArg::Own(&own)
                 }
             };
             let salesperson = l.salesperson.expect("planned lines have a salesperson");
-            let mut flags = 0;
-            if l.row.flags & crate::storage::blocks::FLAG_FAILED != 0 {
-                flags |= crate::storage::blocks::FLAG_FAILED;
-            }
             entries.push_parts(
                 entry_no,
-                l.row.contact_no.clone(),
-                l.row.company.clone(),
+                &l.row.contact_no,
+                &l.row.company,
                 salesperson,
                 l.row.correspondence_type,
                 l.row.evaluation,
-                flags,
+                l.row.flags & FLAG_FAILED,
                 shared,
-                Vec::new(),
+                &[],
             )?;
             pairs.push(l.row.contact_no.as_bytes(), ordinal as u32);
             if let (Some(lb), Some(fu)) = (lines.as_mut(), self.follow_up.as_ref()) {
@@ -451,17 +493,14 @@ impl Plan {
                 );
                 lb.push_parts(
                     (ordinal + 1) * LINE_NO_STEP,
-                    l.row.contact_no.clone(),
-                    match &l.row.company {
-                        CompanyRef::None => CompanyRef::None,
-                        c => c.clone(),
-                    },
+                    &l.row.contact_no,
+                    &l.row.company,
                     l.row.profile,
-                    &Some(salesperson.clone()),
+                    &fu.salesperson(salesperson),
                     corr,
                     Evaluation::Blank,
                     0,
-                    &fu.shared,
+                    SharedArg::Default,
                 )?;
             }
         }
@@ -564,11 +603,7 @@ pub fn log_segment(
 }
 
 /// Builds in windows while a writer thread stores the previous window; returns the index run.
-fn write_staged(
-    store: &Store,
-    plan: &Plan,
-    progress: &dyn Progress,
-) -> Result<(crate::storage::index::RunInfo, Vec<(Vec<u8>, Vec<u8>)>), OpError> {
+fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<StagedRun, OpError> {
     let fgen = plan.follow_up.as_ref().map(|f| f.header.lines_gen);
     progress.start("logging", plan.n);
     let mut run = RunBuilder::default();
@@ -633,12 +668,7 @@ fn write_staged(
     Ok((info, blocks))
 }
 
-fn commit(
-    store: &Store,
-    ctx: &Ctx,
-    plan: &Plan,
-    run: (crate::storage::index::RunInfo, Vec<(Vec<u8>, Vec<u8>)>),
-) -> Result<(), OpError> {
+fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), OpError> {
     let (info, _) = run;
     let mut ws = WriteSet::new();
     let h = &plan.header;

@@ -77,9 +77,18 @@ macro_rules! code_type {
         impl TryFrom<String> for $name {
             type Error = DomainError;
             fn try_from(s: String) -> Result<Self, Self::Error> {
-                // Fast path for values that are already canonical (everything read from disk).
+                // Fast path for values that are already canonical (everything read from disk):
+                // printable ASCII without lower-case letters or spaces at either end.
+                let b = s.as_bytes();
+                if !b.is_empty()
+                    && b.len() <= $max
+                    && b[0] != b' '
+                    && b[b.len() - 1] != b' '
+                    && b.iter().all(|&c| (0x20..0x7f).contains(&c) && !c.is_ascii_lowercase())
+                {
+                    return Ok($name(s));
+                }
                 if !s.is_empty()
-                    && s.len() <= $max * 4
                     && s.chars().count() <= $max
                     && s.trim() == s
                     && !s.chars().any(|c| c.is_control() || c.is_lowercase())

@@ -1,1 +1,3 @@
 //! Import and export.
+
+pub mod import;

@@ -476,17 +476,16 @@ pub fn switch_canceled(store: &Store, nos: &[EntryNo]) -> Result<CancelResult, O
             continue;
         }
         if let Some(ls) = e.logged_segment_entry_no {
-            if !logged.contains_key(&ls) {
-                let rec: LoggedSegment = must_get(
+            let rec = match logged.entry(ls) {
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => v.insert(must_get(
                     store,
                     TreeId::LoggedSegments,
                     &ls.to_key(),
                     "logged segment",
                     &ls,
-                )?;
-                logged.insert(ls, rec);
-            }
-            let rec = logged.get_mut(&ls).expect("inserted");
+                )?),
+            };
             if !target && rec.canceled {
                 return Err(OpError::CannotUncancel {
                     entry: n,

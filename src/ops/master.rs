@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{must_get, number_for, setup, Ctx, OpError};
+use super::{must_get, number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::*;
 use crate::storage::{keys, Store, TreeId, WriteSet};
 
@@ -249,6 +249,7 @@ pub struct MasterBatch<'s> {
     groups: BTreeMap<GroupCode, InteractionGroup>,
     templates: BTreeMap<TemplateCode, InteractionTemplate>,
     campaigns: BTreeMap<CampaignNo, Campaign>,
+    draws: SeriesDraws,
     ws: WriteSet,
 }
 
@@ -263,6 +264,7 @@ impl<'s> MasterBatch<'s> {
             groups: BTreeMap::new(),
             templates: BTreeMap::new(),
             campaigns: BTreeMap::new(),
+            draws: SeriesDraws::default(),
             ws: WriteSet::new(),
         }
     }
@@ -332,7 +334,7 @@ impl<'s> MasterBatch<'s> {
             setup.contact_nos.as_ref(),
             "contact_nos",
             typed.as_deref(),
-            &mut self.ws,
+            &mut self.draws,
         )?;
         let no = ContactNo::new(&no)?;
         if self.contact(&no)?.is_some() {
@@ -471,7 +473,7 @@ impl<'s> MasterBatch<'s> {
             setup.campaign_nos.as_ref(),
             "campaign_nos",
             typed.as_deref(),
-            &mut self.ws,
+            &mut self.draws,
         )?;
         let mut c = Campaign {
             no: CampaignNo::new(&no)?,
@@ -499,7 +501,8 @@ impl<'s> MasterBatch<'s> {
     }
 
     /// Writes everything added, atomically and durably.
-    pub fn commit(self) -> Result<(), OpError> {
+    pub fn commit(mut self) -> Result<(), OpError> {
+        self.draws.write(&mut self.ws)?;
         if !self.ws.is_empty() {
             self.store.apply(self.ws)?;
         }

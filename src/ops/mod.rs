@@ -233,22 +233,47 @@ pub fn setup(store: &Store) -> Result<MarketingSetup, OpError> {
         .unwrap_or_default())
 }
 
+/// Number series being drawn from within one operation: each series is read from the store
+/// once and drawn from in memory, so several numbers in one batch are all different. The
+/// updated series are written with the operation's other writes.
+#[derive(Default)]
+pub(crate) struct SeriesDraws {
+    pending: std::collections::BTreeMap<SeriesCode, NoSeries>,
+}
+
+impl SeriesDraws {
+    fn series(&mut self, store: &Store, code: &SeriesCode) -> Result<&mut NoSeries, OpError> {
+        if !self.pending.contains_key(code) {
+            let s: NoSeries = must_get(store, TreeId::Series, code.as_bytes(), "number series", code)?;
+            self.pending.insert(code.clone(), s);
+        }
+        Ok(self.pending.get_mut(code).expect("inserted"))
+    }
+
+    /// Adds the updated series to `ws`.
+    pub(crate) fn write(&self, ws: &mut WriteSet) -> Result<(), OpError> {
+        for (code, s) in &self.pending {
+            ws.put_rec(TreeId::Series, code.as_bytes(), "number series", s)?;
+        }
+        Ok(())
+    }
+}
+
 /// A number for a new record: the typed one (allowed when the series accepts typed numbers or
 /// no series is set) or the next one of the series named by the setup field `setting`.
-/// The series update is added to `ws`; the returned warning, if any, should reach the user.
+/// The returned warning, if any, should reach the user.
 pub(crate) fn number_for(
     store: &Store,
     ctx: &Ctx,
     series: Option<&SeriesCode>,
     setting: &'static str,
     typed: Option<&str>,
-    ws: &mut WriteSet,
+    draws: &mut SeriesDraws,
 ) -> Result<(String, Option<String>), OpError> {
     match (typed, series) {
         (Some(no), None) => Ok((no.to_string(), None)),
         (Some(no), Some(code)) => {
-            let s: NoSeries = must_get(store, TreeId::Series, code.as_bytes(), "number series", code)?;
-            s.check_manual()?;
+            draws.series(store, code)?.check_manual()?;
             Ok((no.to_string(), None))
         }
         (None, None) => Err(OpError::Missing {
@@ -259,9 +284,7 @@ pub(crate) fn number_for(
             ),
         }),
         (None, Some(code)) => {
-            let mut s: NoSeries = must_get(store, TreeId::Series, code.as_bytes(), "number series", code)?;
-            let draw = s.draw(ctx.work_date)?;
-            ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+            let draw = draws.series(store, code)?.draw(ctx.work_date)?;
             Ok((draw.no, draw.warning))
         }
     }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use serde::Serialize;
 
 use super::master::Added;
-use super::{must_get, number_for, setup, Ctx, OpError};
+use super::{must_get, number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::filter::{matches_all, FieldFilter};
 use crate::domain::*;
 use crate::storage::blocks::{LineBlock, LineBlockBuilder};
@@ -99,14 +99,16 @@ pub(crate) fn new_header(
         Some(n) => Some(SegmentNo::new(n)?.to_string()),
         None => None,
     };
+    let mut draws = SeriesDraws::default();
     let (no, warning) = number_for(
         store,
         ctx,
         setup.segment_nos.as_ref(),
         "segment_nos",
         typed.as_deref(),
-        ws,
+        &mut draws,
     )?;
+    draws.write(ws)?;
     let no = SegmentNo::new(&no)?;
     if store.t.segments.contains_key(no.as_bytes())? {
         return Err(OpError::AlreadyExists {

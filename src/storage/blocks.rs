@@ -21,6 +21,9 @@ use serde::{Deserialize, Serialize};
 use super::codec::{CodecError, RowBlockView, RowBlockWriter};
 use crate::domain::*;
 
+/// An encoded entry block and its key.
+pub type EncodedBlock = (EntryNo, Vec<u8>);
+
 /// Most rows in one block.
 pub const MAX_BLOCK_ROWS: usize = 4096;
 /// A block is closed once its encoding reaches this size (kept well under sled's ≈128 KiB
@@ -71,6 +74,8 @@ impl CompanyRef {
 }
 
 /// A small dictionary of values shared by rows (salesperson codes), built while rows are added.
+/// Most blocks hold a handful of distinct values, so lookups scan; a map takes over when the
+/// dictionary grows.
 struct Dict<T: Eq + std::hash::Hash + Clone> {
     values: Vec<T>,
     index: HashMap<T, u16>,
@@ -85,14 +90,29 @@ impl<T: Eq + std::hash::Hash + Clone> Default for Dict<T> {
     }
 }
 
+const DICT_SCAN: usize = 16;
+
 impl<T: Eq + std::hash::Hash + Clone> Dict<T> {
     fn id(&mut self, v: &T) -> u16 {
-        if let Some(&i) = self.index.get(v) {
+        if self.values.len() <= DICT_SCAN {
+            if let Some(i) = self.values.iter().position(|x| x == v) {
+                return i as u16;
+            }
+        } else if let Some(&i) = self.index.get(v) {
             return i;
         }
         let i = self.values.len() as u16;
         self.values.push(v.clone());
-        self.index.insert(v.clone(), i);
+        if self.values.len() == DICT_SCAN + 1 {
+            self.index = self
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.clone(), i as u16))
+                .collect();
+        } else if self.values.len() > DICT_SCAN {
+            self.index.insert(v.clone(), i);
+        }
         i
     }
 
@@ -103,6 +123,157 @@ impl<T: Eq + std::hash::Hash + Clone> Dict<T> {
 
     fn len(&self) -> usize {
         self.values.len()
+    }
+}
+
+/// Which shared part a pushed row uses.
+pub enum SharedArg<'a, S> {
+    /// The builder's default (set with `with_default`): compared once per block, not per row.
+    Default,
+    /// Its own.
+    Own(&'a S),
+}
+
+impl<S> Clone for SharedArg<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S> Copy for SharedArg<'_, S> {}
+
+/// The header of every row block: the first number, the dictionary, the shared part and how
+/// many rows carry their own shared part. Its encoding is part of the on-disk format.
+#[derive(Serialize, Deserialize)]
+struct BlockHeader<S, D> {
+    first: u64,
+    dict: Vec<D>,
+    shared: S,
+    overrides: u32,
+}
+
+/// Which shared part a placed row stores.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RowShared {
+    /// The block's (stored as none).
+    Block,
+    /// The builder's default.
+    Default,
+    /// The caller's.
+    Caller,
+}
+
+/// Cuts rows into blocks (the part common to entry and line blocks).
+struct BlockBuilder<S, D: Eq + std::hash::Hash + Clone> {
+    writer: RowBlockWriter,
+    first: Option<u64>,
+    shared: Option<S>,
+    block_is_default: bool,
+    default: Option<S>,
+    dict: Dict<D>,
+    overrides: u32,
+    done: Vec<(u64, Vec<u8>)>,
+}
+
+impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Serialize>
+    BlockBuilder<S, D>
+{
+    fn new(what: &'static str, default: Option<S>) -> Self {
+        BlockBuilder {
+            writer: RowBlockWriter::new(what),
+            first: None,
+            shared: None,
+            block_is_default: false,
+            default,
+            dict: Dict::default(),
+            overrides: 0,
+            done: Vec::new(),
+        }
+    }
+
+    /// Places a row numbered `number`: returns its offset, its dictionary id and which shared
+    /// part it must store (none when it equals the block's).
+    fn place(
+        &mut self,
+        number: u64,
+        shared: SharedArg<'_, S>,
+        dict_value: &D,
+    ) -> Result<(u32, u16, RowShared), CodecError> {
+        let offset = self
+            .first
+            .and_then(|first| number.checked_sub(first))
+            .and_then(|o| u32::try_from(o).ok())
+            .filter(|_| {
+                self.writer.len() < MAX_BLOCK_ROWS
+                    && self.writer.encoded_len() < MAX_BLOCK_BYTES
+                    && self.dict.len() < u16::MAX as usize
+            });
+        let offset = match offset {
+            Some(o) => o,
+            None => {
+                self.cut()?;
+                self.first = Some(number);
+                let (s, is_default) = match shared {
+                    SharedArg::Default => {
+                        (self.default.clone().expect("builder has a default"), true)
+                    }
+                    SharedArg::Own(s) => (s.clone(), false),
+                };
+                self.shared = Some(s);
+                self.block_is_default = is_default;
+                0
+            }
+        };
+        let id = self.dict.id(dict_value);
+        let block_shared = self.shared.as_ref().expect("block started");
+        let own = match shared {
+            SharedArg::Default if self.block_is_default => RowShared::Block,
+            SharedArg::Default => {
+                if self.default.as_ref() == Some(block_shared) {
+                    RowShared::Block
+                } else {
+                    RowShared::Default
+                }
+            }
+            SharedArg::Own(s) if s == block_shared => RowShared::Block,
+            SharedArg::Own(_) => RowShared::Caller,
+        };
+        if own != RowShared::Block {
+            self.overrides += 1;
+        }
+        Ok((offset, id, own))
+    }
+
+    /// The shared part a row stores.
+    fn row_shared<'a>(&'a self, r: RowShared, arg: SharedArg<'a, S>) -> Option<&'a S> {
+        match (r, arg) {
+            (RowShared::Block, _) => None,
+            (RowShared::Default, _) => self.default.as_ref(),
+            (RowShared::Caller, SharedArg::Own(s)) => Some(s),
+            (RowShared::Caller, SharedArg::Default) => self.default.as_ref(),
+        }
+    }
+
+    fn cut(&mut self) -> Result<(), CodecError> {
+        if let (Some(first), Some(shared)) = (self.first.take(), self.shared.take()) {
+            if !self.writer.is_empty() {
+                let header = BlockHeader {
+                    first,
+                    dict: self.dict.take(),
+                    shared,
+                    overrides: self.overrides,
+                };
+                let bytes = self.writer.finish(&header)?;
+                self.done.push((first, bytes));
+            }
+        }
+        self.dict.take();
+        self.overrides = 0;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<(u64, Vec<u8>)>, CodecError> {
+        self.cut()?;
+        Ok(self.done)
     }
 }
 
@@ -209,11 +380,19 @@ impl EntryRow {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct EntryBlockHeader {
-    first: EntryNo,
-    salespeople: Vec<SalespersonCode>,
-    shared: EntryShared,
+type EntryBlockHeader = BlockHeader<EntryShared, SalespersonCode>;
+
+/// How an entry row is written (borrowed; same encoding as [`EntryRow`]).
+#[derive(Serialize)]
+struct EntryRowOut<'a> {
+    contact_no: &'a ContactNo,
+    company: &'a CompanyRef,
+    salesperson: u16,
+    correspondence_type: CorrespondenceType,
+    evaluation: Evaluation,
+    flags: u8,
+    shared: Option<&'a EntryShared>,
+    comments: &'a [Comment],
 }
 
 /// A decoded entry block.
@@ -293,14 +472,14 @@ impl EntryBlock {
         let mut rows = Vec::with_capacity(view.len());
         for i in 0..view.len() {
             let row: EntryRow = view.row(i)?;
-            if row.salesperson as usize >= h.salespeople.len() {
+            if row.salesperson as usize >= h.dict.len() {
                 return Err(corrupt(ENTRY_BLOCK, "salesperson index out of range"));
             }
             rows.push((view.key(i), row));
         }
         Ok(EntryBlock {
-            first: h.first,
-            salespeople: h.salespeople,
+            first: EntryNo(h.first),
+            salespeople: h.dict,
             shared: h.shared,
             rows,
         })
@@ -312,7 +491,7 @@ impl EntryBlock {
         let h: EntryBlockHeader = view.header()?;
         let Some(offset) = entry_no
             .0
-            .checked_sub(h.first.0)
+            .checked_sub(h.first)
             .and_then(|o| u32::try_from(o).ok())
         else {
             return Ok(None);
@@ -322,7 +501,7 @@ impl EntryBlock {
         };
         let row: EntryRow = view.row(i)?;
         let sp = h
-            .salespeople
+            .dict
             .get(row.salesperson as usize)
             .ok_or_else(|| corrupt(ENTRY_BLOCK, "salesperson index out of range"))?;
         let shared = row.shared.as_deref().unwrap_or(&h.shared);
@@ -360,9 +539,10 @@ impl EntryBlock {
             w.push(*off, row)?;
         }
         w.finish(&EntryBlockHeader {
-            first: self.first,
-            salespeople: self.salespeople.clone(),
+            first: self.first.0,
+            dict: self.salespeople.clone(),
             shared: self.shared.clone(),
+            overrides: self.rows.iter().filter(|(_, r)| r.shared.is_some()).count() as u32,
         })
     }
 }
@@ -370,11 +550,7 @@ impl EntryBlock {
 /// Builds entry blocks from entries given in increasing number order, cutting a new block
 /// whenever the current one is full. Deterministic: the same entries give the same bytes.
 pub struct EntryBlockBuilder {
-    writer: RowBlockWriter,
-    first: Option<EntryNo>,
-    shared: Option<EntryShared>,
-    dict: Dict<SalespersonCode>,
-    done: Vec<(EntryNo, Vec<u8>)>,
+    b: BlockBuilder<EntryShared, SalespersonCode>,
 }
 
 impl Default for EntryBlockBuilder {
@@ -387,63 +563,44 @@ impl EntryBlockBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         EntryBlockBuilder {
-            writer: RowBlockWriter::new(ENTRY_BLOCK),
-            first: None,
-            shared: None,
-            dict: Dict::default(),
-            done: Vec::new(),
+            b: BlockBuilder::new(ENTRY_BLOCK, None),
         }
     }
 
-    /// Adds one entry given as its parts. `shared` is compared with the block's shared part;
-    /// the row stores a copy only when they differ.
+    /// An empty builder whose rows mostly share `shared` (pushed as [`SharedArg::Default`]).
+    pub fn with_default(shared: EntryShared) -> Self {
+        EntryBlockBuilder {
+            b: BlockBuilder::new(ENTRY_BLOCK, Some(shared)),
+        }
+    }
+
+    /// Adds one entry given as its parts.
     #[allow(clippy::too_many_arguments)]
     pub fn push_parts(
         &mut self,
         entry_no: EntryNo,
-        contact_no: ContactNo,
-        company: CompanyRef,
+        contact_no: &ContactNo,
+        company: &CompanyRef,
         salesperson: &SalespersonCode,
         correspondence_type: CorrespondenceType,
         evaluation: Evaluation,
         flags: u8,
-        shared: &EntryShared,
-        comments: Vec<Comment>,
+        shared: SharedArg<'_, EntryShared>,
+        comments: &[Comment],
     ) -> Result<(), CodecError> {
-        let offset = match self.first {
-            Some(first) => entry_no
-                .0
-                .checked_sub(first.0)
-                .and_then(|o| u32::try_from(o).ok()),
-            None => None,
-        };
-        let offset = match offset {
-            Some(o)
-                if self.writer.len() < MAX_BLOCK_ROWS
-                    && self.writer.encoded_len() < MAX_BLOCK_BYTES
-                    && self.dict.len() < u16::MAX as usize =>
-            {
-                o
-            }
-            _ => {
-                self.cut()?;
-                self.first = Some(entry_no);
-                self.shared = Some(shared.clone());
-                0
-            }
-        };
-        let own = (self.shared.as_ref() != Some(shared)).then(|| Box::new(shared.clone()));
-        let row = EntryRow {
+        let (offset, id, r) = self.b.place(entry_no.0, shared, salesperson)?;
+        let own = self.b.row_shared(r, shared).cloned();
+        let row = EntryRowOut {
             contact_no,
             company,
-            salesperson: self.dict.id(salesperson),
+            salesperson: id,
             correspondence_type,
             evaluation,
             flags,
-            shared: own,
+            shared: own.as_ref(),
             comments,
         };
-        self.writer.push(offset, &row)
+        self.b.writer.push(offset, &row)
     }
 
     /// Adds one entry.
@@ -458,16 +615,17 @@ impl EntryBlockBuilder {
         if e.postponed {
             flags |= FLAG_POSTPONED;
         }
+        let shared = EntryShared::of(e);
         self.push_parts(
             e.entry_no,
-            e.contact_no.clone(),
-            CompanyRef::new(&e.contact_no, e.contact_company_no.as_ref()),
+            &e.contact_no,
+            &CompanyRef::new(&e.contact_no, e.contact_company_no.as_ref()),
             &e.salesperson_code,
             e.correspondence_type,
             e.evaluation,
             flags,
-            &EntryShared::of(e),
-            e.comments.clone(),
+            SharedArg::Own(&shared),
+            &e.comments,
         )
     }
 
@@ -475,41 +633,33 @@ impl EntryBlockBuilder {
     pub fn push_ref(&mut self, e: &EntryRef<'_>) -> Result<(), CodecError> {
         self.push_parts(
             e.entry_no,
-            e.row.contact_no.clone(),
-            e.row.company.clone(),
+            &e.row.contact_no,
+            &e.row.company,
             e.salesperson,
             e.row.correspondence_type,
             e.row.evaluation,
             e.row.flags,
-            e.shared,
-            e.row.comments.clone(),
+            SharedArg::Own(e.shared),
+            &e.row.comments,
         )
-    }
-
-    fn cut(&mut self) -> Result<(), CodecError> {
-        if let (Some(first), Some(shared)) = (self.first.take(), self.shared.take()) {
-            if !self.writer.is_empty() {
-                let header = EntryBlockHeader {
-                    first,
-                    salespeople: self.dict.take(),
-                    shared,
-                };
-                let bytes = self.writer.finish(&header)?;
-                self.done.push((first, bytes));
-            }
-        }
-        Ok(())
     }
 
     /// Finished blocks so far (the open block stays open).
     pub fn take_done(&mut self) -> Vec<(EntryNo, Vec<u8>)> {
-        std::mem::take(&mut self.done)
+        std::mem::take(&mut self.b.done)
+            .into_iter()
+            .map(|(k, v)| (EntryNo(k), v))
+            .collect()
     }
 
     /// Closes the open block and returns every block: (first entry number, bytes).
-    pub fn finish(mut self) -> Result<Vec<(EntryNo, Vec<u8>)>, CodecError> {
-        self.cut()?;
-        Ok(self.done)
+    pub fn finish(self) -> Result<Vec<(EntryNo, Vec<u8>)>, CodecError> {
+        Ok(self
+            .b
+            .finish()?
+            .into_iter()
+            .map(|(k, v)| (EntryNo(k), v))
+            .collect())
     }
 }
 
@@ -585,11 +735,19 @@ pub struct LineRow {
     pub shared: Option<Box<LineShared>>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct LineBlockHeader {
-    first_line: u64,
-    salespeople: Vec<Option<SalespersonCode>>,
-    shared: LineShared,
+type LineBlockHeader = BlockHeader<LineShared, Option<SalespersonCode>>;
+
+/// How a line row is written (borrowed; same encoding as [`LineRow`]).
+#[derive(Serialize)]
+struct LineRowOut<'a> {
+    contact_no: &'a ContactNo,
+    company: &'a CompanyRef,
+    profile: ContactProfile,
+    salesperson: u16,
+    correspondence_type: CorrespondenceType,
+    evaluation: Evaluation,
+    flags: u8,
+    shared: Option<&'a LineShared>,
 }
 
 /// A decoded line block.
@@ -649,7 +807,34 @@ impl LineRef<'_> {
     }
 }
 
+/// What a line block's header says, read without decoding its rows.
+pub struct LineBlockSummary {
+    /// First line number.
+    pub first_line: u64,
+    /// Number of rows.
+    pub rows: usize,
+    /// Salesperson dictionary (every value some row uses).
+    pub salespeople: Vec<Option<SalespersonCode>>,
+    /// Shared part.
+    pub shared: LineShared,
+    /// Rows that carry their own shared part.
+    pub overrides: u32,
+}
+
 impl LineBlock {
+    /// Reads the header and row count only.
+    pub fn summary(bytes: &[u8]) -> Result<LineBlockSummary, CodecError> {
+        let view = RowBlockView::parse(LINE_BLOCK, bytes)?;
+        let h: LineBlockHeader = view.header()?;
+        Ok(LineBlockSummary {
+            first_line: h.first,
+            rows: view.len(),
+            salespeople: h.dict,
+            shared: h.shared,
+            overrides: h.overrides,
+        })
+    }
+
     /// Decodes a whole block.
     pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
         let view = RowBlockView::parse(LINE_BLOCK, bytes)?;
@@ -657,14 +842,14 @@ impl LineBlock {
         let mut rows = Vec::with_capacity(view.len());
         for i in 0..view.len() {
             let row: LineRow = view.row(i)?;
-            if row.salesperson as usize >= h.salespeople.len() {
+            if row.salesperson as usize >= h.dict.len() {
                 return Err(corrupt(LINE_BLOCK, "salesperson index out of range"));
             }
             rows.push((view.key(i), row));
         }
         Ok(LineBlock {
-            first_line: h.first_line,
-            salespeople: h.salespeople,
+            first_line: h.first,
+            salespeople: h.dict,
             shared: h.shared,
             rows,
         })
@@ -688,11 +873,7 @@ impl LineBlock {
 
 /// Builds line blocks from lines given in increasing line order. Deterministic.
 pub struct LineBlockBuilder {
-    writer: RowBlockWriter,
-    first: Option<u64>,
-    shared: Option<LineShared>,
-    dict: Dict<Option<SalespersonCode>>,
-    done: Vec<(u64, Vec<u8>)>,
+    b: BlockBuilder<LineShared, Option<SalespersonCode>>,
 }
 
 impl Default for LineBlockBuilder {
@@ -705,11 +886,14 @@ impl LineBlockBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         LineBlockBuilder {
-            writer: RowBlockWriter::new(LINE_BLOCK),
-            first: None,
-            shared: None,
-            dict: Dict::default(),
-            done: Vec::new(),
+            b: BlockBuilder::new(LINE_BLOCK, None),
+        }
+    }
+
+    /// An empty builder whose rows mostly share `shared` (pushed as [`SharedArg::Default`]).
+    pub fn with_default(shared: LineShared) -> Self {
+        LineBlockBuilder {
+            b: BlockBuilder::new(LINE_BLOCK, Some(shared)),
         }
     }
 
@@ -718,48 +902,28 @@ impl LineBlockBuilder {
     pub fn push_parts(
         &mut self,
         line_no: u64,
-        contact_no: ContactNo,
-        company: CompanyRef,
+        contact_no: &ContactNo,
+        company: &CompanyRef,
         profile: ContactProfile,
         salesperson: &Option<SalespersonCode>,
         correspondence_type: CorrespondenceType,
         evaluation: Evaluation,
         flags: u8,
-        shared: &LineShared,
+        shared: SharedArg<'_, LineShared>,
     ) -> Result<(), CodecError> {
-        let offset = match self.first {
-            Some(first) => line_no
-                .checked_sub(first)
-                .and_then(|o| u32::try_from(o).ok()),
-            None => None,
-        };
-        let offset = match offset {
-            Some(o)
-                if self.writer.len() < MAX_BLOCK_ROWS
-                    && self.writer.encoded_len() < MAX_BLOCK_BYTES
-                    && self.dict.len() < u16::MAX as usize =>
-            {
-                o
-            }
-            _ => {
-                self.cut()?;
-                self.first = Some(line_no);
-                self.shared = Some(shared.clone());
-                0
-            }
-        };
-        let own = (self.shared.as_ref() != Some(shared)).then(|| Box::new(shared.clone()));
-        let row = LineRow {
+        let (offset, id, r) = self.b.place(line_no, shared, salesperson)?;
+        let own = self.b.row_shared(r, shared).cloned();
+        let row = LineRowOut {
             contact_no,
             company,
             profile,
-            salesperson: self.dict.id(salesperson),
+            salesperson: id,
             correspondence_type,
             evaluation,
             flags,
-            shared: own,
+            shared: own.as_ref(),
         };
-        self.writer.push(offset, &row)
+        self.b.writer.push(offset, &row)
     }
 
     /// Adds one line.
@@ -771,16 +935,17 @@ impl LineBlockBuilder {
         if l.description_typed {
             flags |= FLAG_DESCRIPTION_TYPED;
         }
+        let shared = LineShared::of(l);
         self.push_parts(
             l.line_no,
-            l.contact_no.clone(),
-            CompanyRef::new(&l.contact_no, l.contact_company_no.as_ref()),
+            &l.contact_no,
+            &CompanyRef::new(&l.contact_no, l.contact_company_no.as_ref()),
             l.contact_profile,
             &l.salesperson_code,
             l.correspondence_type,
             l.evaluation,
             flags,
-            &LineShared::of(l),
+            SharedArg::Own(&shared),
         )
     }
 
@@ -788,41 +953,25 @@ impl LineBlockBuilder {
     pub fn push_ref(&mut self, l: &LineRef<'_>) -> Result<(), CodecError> {
         self.push_parts(
             l.line_no,
-            l.row.contact_no.clone(),
-            l.row.company.clone(),
+            &l.row.contact_no,
+            &l.row.company,
             l.row.profile,
             &l.salesperson.cloned(),
             l.row.correspondence_type,
             l.row.evaluation,
             l.row.flags,
-            l.shared,
+            SharedArg::Own(l.shared),
         )
-    }
-
-    fn cut(&mut self) -> Result<(), CodecError> {
-        if let (Some(first), Some(shared)) = (self.first.take(), self.shared.take()) {
-            if !self.writer.is_empty() {
-                let header = LineBlockHeader {
-                    first_line: first,
-                    salespeople: self.dict.take(),
-                    shared,
-                };
-                let bytes = self.writer.finish(&header)?;
-                self.done.push((first, bytes));
-            }
-        }
-        Ok(())
     }
 
     /// Finished blocks so far (the open block stays open).
     pub fn take_done(&mut self) -> Vec<(u64, Vec<u8>)> {
-        std::mem::take(&mut self.done)
+        std::mem::take(&mut self.b.done)
     }
 
     /// Closes the open block and returns every block: (first line number, bytes).
-    pub fn finish(mut self) -> Result<Vec<(u64, Vec<u8>)>, CodecError> {
-        self.cut()?;
-        Ok(self.done)
+    pub fn finish(self) -> Result<Vec<(u64, Vec<u8>)>, CodecError> {
+        self.b.finish()
     }
 }
 
@@ -910,10 +1059,7 @@ impl EntryBlock {
     /// Encodes the block for storage under its old key `old_key`: returns the values to put
     /// (re-cut into several blocks when it grew too large; keys may move when leading rows were
     /// removed) and whether `old_key` must be deleted.
-    pub fn encode_for(
-        &self,
-        old_key: EntryNo,
-    ) -> Result<(Vec<(EntryNo, Vec<u8>)>, bool), CodecError> {
+    pub fn encode_for(&self, old_key: EntryNo) -> Result<(Vec<EncodedBlock>, bool), CodecError> {
         if self.rows.is_empty() {
             return Ok((Vec::new(), true));
         }

@@ -67,8 +67,11 @@ impl Bloom {
 
     /// Adds a key.
     pub fn insert(&mut self, key: &[u8]) {
-        let pos: Vec<usize> = self.positions(key).collect();
-        for p in pos {
+        let m = (self.bits.len() * 8) as u64;
+        let h1 = hash64(key, 0);
+        let h2 = hash64(key, 0x9e37_79b9_7f4a_7c15) | 1;
+        for i in 0..BLOOM_HASHES as u64 {
+            let p = (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize;
             self.bits[p / 8] |= 1 << (p % 8);
         }
     }
@@ -135,6 +138,11 @@ impl RunBuilder {
         self.recs
             .extend(std::iter::repeat_n(0u8, self.width - contact.len()));
         self.recs.extend_from_slice(&offset.to_be_bytes());
+    }
+
+    /// Reserves room for `n` more pairs.
+    pub fn reserve(&mut self, n: usize) {
+        self.recs.reserve(n * (self.width + 4));
     }
 
     /// Appends another builder's pairs, widening the narrower records when widths differ.
@@ -222,7 +230,7 @@ impl RunBuilder {
         run_id: u64,
         base: EntryNo,
         logged_segment: Option<LoggedSegmentNo>,
-    ) -> (RunInfo, Vec<(Vec<u8>, Vec<u8>)>) {
+    ) -> (RunInfo, Vec<super::KeyValue>) {
         self.sort();
         let r = self.width + 4;
         let per_block = (RUN_BLOCK_BYTES / r).max(1);
@@ -236,7 +244,7 @@ impl RunBuilder {
                 prev = Some(contact);
             }
         }
-        let blocks: Vec<(Vec<u8>, Vec<u8>)> = self
+        let blocks: Vec<super::KeyValue> = self
             .recs
             .par_chunks(per_block * r)
             .map(|chunk| {

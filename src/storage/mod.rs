@@ -184,10 +184,16 @@ trees! {
     jobs => Jobs,
 }
 
+/// A key and its value.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
+/// One write of a [`WriteSet`]: a tree, a key and the new value (`None` removes).
+pub type WriteItem = (TreeId, Vec<u8>, Option<Vec<u8>>);
+
 /// Writes to apply in one atomic transaction.
 #[derive(Default, Debug)]
 pub struct WriteSet {
-    items: Vec<(TreeId, Vec<u8>, Option<Vec<u8>>)>,
+    items: Vec<WriteItem>,
 }
 
 impl WriteSet {
@@ -233,12 +239,12 @@ impl WriteSet {
     }
 
     /// The writes, in order.
-    pub fn items(&self) -> &[(TreeId, Vec<u8>, Option<Vec<u8>>)] {
+    pub fn items(&self) -> &[WriteItem] {
         &self.items
     }
 
     /// Adds a write taken from another set.
-    pub fn push_item(&mut self, item: (TreeId, Vec<u8>, Option<Vec<u8>>)) {
+    pub fn push_item(&mut self, item: WriteItem) {
         self.items.push(item);
     }
 

@@ -1,0 +1,426 @@
+//! `interaction …` and `stats`.
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::master::val;
+use super::output::{opt, yes};
+use super::{parse_date, Env};
+use interlog::domain::*;
+use interlog::ops::interactions::{self, EntryEdit, EntryFilter, InteractionRequest};
+use interlog::ops::stats::{self, StatsBy};
+
+#[derive(Subcommand, Debug)]
+pub enum InteractionCmd {
+    /// Create an interaction for a contact (optionally for a salesperson, or from an entry).
+    Create(CreateArgs),
+    /// List interactions (postponed ones are listed by `interaction postponed`).
+    List(ListArgs),
+    /// Show one entry.
+    Show {
+        /// Entry number.
+        #[arg(value_parser = val::<EntryNo>)]
+        entry: EntryNo,
+    },
+    /// List postponed interactions.
+    Postponed,
+    /// Finish a postponed interaction (same entry number, the work date as its date).
+    Resume {
+        /// Entry number.
+        #[arg(value_parser = val::<EntryNo>)]
+        entry: EntryNo,
+        #[command(flatten)]
+        fields: FieldArgs,
+    },
+    /// Delete postponed interactions.
+    Delete {
+        /// Entry numbers.
+        #[arg(required = true, value_parser = val::<EntryNo>)]
+        entries: Vec<EntryNo>,
+    },
+    /// Switch canceled: the opposite of the first entry's value, applied to all.
+    Cancel {
+        /// Entry numbers.
+        #[arg(required = true, value_parser = val::<EntryNo>)]
+        entries: Vec<EntryNo>,
+    },
+    /// Edit evaluation, cost, duration, description or add comments.
+    Edit {
+        /// Entry number.
+        #[arg(value_parser = val::<EntryNo>)]
+        entry: EntryNo,
+        /// Evaluation.
+        #[arg(long)]
+        evaluation: Option<Evaluation>,
+        /// Cost.
+        #[arg(long, value_parser = val::<Money>)]
+        cost: Option<Money>,
+        /// Duration in minutes.
+        #[arg(long)]
+        duration: Option<u32>,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Comment line to add (repeatable).
+        #[arg(long = "comment")]
+        comments: Vec<String>,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct FieldArgs {
+    /// Interaction template.
+    #[arg(long, value_parser = val::<TemplateCode>)]
+    template: Option<TemplateCode>,
+    /// Salesperson.
+    #[arg(long, value_parser = val::<SalespersonCode>)]
+    salesperson: Option<SalespersonCode>,
+    /// Description (default: the template's).
+    #[arg(long)]
+    description: Option<String>,
+    /// Subject (default: the description).
+    #[arg(long)]
+    subject: Option<String>,
+    /// Cost (default: the template's unit cost).
+    #[arg(long, value_parser = val::<Money>)]
+    cost: Option<Money>,
+    /// Duration in minutes (default: the template's).
+    #[arg(long)]
+    duration: Option<u32>,
+    /// Evaluation.
+    #[arg(long)]
+    evaluation: Option<Evaluation>,
+    /// The attempt failed.
+    #[arg(long)]
+    failed: bool,
+    /// Campaign (default: the template's).
+    #[arg(long, value_parser = val::<CampaignNo>)]
+    campaign: Option<CampaignNo>,
+    /// Correspondence type (default: from template and contact).
+    #[arg(long)]
+    correspondence_type: Option<CorrespondenceType>,
+    /// Comment line (repeatable).
+    #[arg(long = "comment")]
+    comments: Vec<String>,
+}
+
+impl FieldArgs {
+    fn request(self) -> InteractionRequest {
+        InteractionRequest {
+            template: self.template,
+            salesperson: self.salesperson,
+            description: self.description,
+            subject: self.subject,
+            cost: self.cost,
+            duration_min: self.duration,
+            evaluation: self.evaluation,
+            attempt_failed: self.failed.then_some(true),
+            campaign: self.campaign,
+            correspondence_type: self.correspondence_type,
+            comments: self.comments,
+            ..InteractionRequest::default()
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// Contact.
+    #[arg(long, value_parser = val::<ContactNo>)]
+    contact: Option<ContactNo>,
+    /// Start from an existing entry (pre-fills contact, template, salesperson).
+    #[arg(long, value_parser = val::<EntryNo>)]
+    from_entry: Option<EntryNo>,
+    #[command(flatten)]
+    fields: FieldArgs,
+    /// Save as postponed instead of finishing.
+    #[arg(long)]
+    postpone: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Only this contact.
+    #[arg(long, value_parser = val::<ContactNo>)]
+    contact: Option<ContactNo>,
+    /// Only this template.
+    #[arg(long, value_parser = val::<TemplateCode>)]
+    template: Option<TemplateCode>,
+    /// Only this salesperson.
+    #[arg(long, value_parser = val::<SalespersonCode>)]
+    salesperson: Option<SalespersonCode>,
+    /// Only this campaign.
+    #[arg(long, value_parser = val::<CampaignNo>)]
+    campaign: Option<CampaignNo>,
+    /// Only this segment.
+    #[arg(long, value_parser = val::<SegmentNo>)]
+    segment: Option<SegmentNo>,
+    /// Only this logged segment.
+    #[arg(long, value_parser = val::<LoggedSegmentNo>)]
+    logged_segment: Option<LoggedSegmentNo>,
+    /// Only canceled entries.
+    #[arg(long, conflicts_with = "not_canceled")]
+    canceled: bool,
+    /// Only entries that are not canceled.
+    #[arg(long)]
+    not_canceled: bool,
+    /// From this date.
+    #[arg(long, value_parser = parse_date)]
+    from: Option<NaiveDate>,
+    /// Up to this date.
+    #[arg(long, value_parser = parse_date)]
+    to: Option<NaiveDate>,
+    /// Show at most this many entries.
+    #[arg(long)]
+    limit: Option<usize>,
+}
+
+pub const ENTRY_HEAD: [&str; 12] = [
+    "ENTRY",
+    "CONTACT",
+    "DATE",
+    "TEMPLATE",
+    "DESCRIPTION",
+    "SALESPERSON",
+    "COST",
+    "MIN.",
+    "EVALUATION",
+    "CORRESP.",
+    "SEGMENT",
+    "FLAGS",
+];
+
+pub fn entry_row(e: &LogEntry) -> Vec<String> {
+    let mut flags = Vec::new();
+    if e.canceled {
+        flags.push("canceled");
+    }
+    if e.postponed {
+        flags.push("postponed");
+    }
+    if e.attempt_failed {
+        flags.push("failed");
+    }
+    vec![
+        e.entry_no.to_string(),
+        e.contact_no.to_string(),
+        e.date.to_string(),
+        e.template_code.to_string(),
+        e.description.clone(),
+        e.salesperson_code.to_string(),
+        e.cost.to_string(),
+        e.duration_min.to_string(),
+        e.evaluation.to_string(),
+        e.correspondence_type.to_string(),
+        opt(&e.segment_no),
+        flags.join(","),
+    ]
+}
+
+fn show_entry(env: &Env, e: &LogEntry) -> anyhow::Result<()> {
+    if env.out.json {
+        return env.out.json(e);
+    }
+    let mut f = vec![
+        ("entry no.", e.entry_no.to_string()),
+        ("contact", e.contact_no.to_string()),
+        ("company", opt(&e.contact_company_no)),
+        ("date", e.date.to_string()),
+        ("time", e.time_of_interaction.format("%H:%M").to_string()),
+        ("template", e.template_code.to_string()),
+        ("group", e.group_code.to_string()),
+        ("description", e.description.clone()),
+        ("subject", e.subject.clone()),
+        ("salesperson", e.salesperson_code.to_string()),
+        ("cost", e.cost.to_string()),
+        ("duration (min.)", e.duration_min.to_string()),
+        ("information flow", e.information_flow.to_string()),
+        ("initiated by", e.initiated_by.to_string()),
+        ("correspondence type", e.correspondence_type.to_string()),
+        ("language", opt(&e.language_code)),
+        ("evaluation", e.evaluation.to_string()),
+        ("attempt failed", yes(e.attempt_failed)),
+        ("campaign", opt(&e.campaign_no)),
+        ("campaign entry", opt(&e.campaign_entry_no)),
+        ("segment", opt(&e.segment_no)),
+        ("logged segment", opt(&e.logged_segment_entry_no)),
+        ("user", e.user_id.clone()),
+        ("postponed", yes(e.postponed)),
+        ("canceled", yes(e.canceled)),
+    ];
+    for c in &e.comments {
+        f.push(("comment", format!("{} {}", c.date, c.text)));
+    }
+    env.out.fields(&f)
+}
+
+pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    match c {
+        InteractionCmd::Create(a) => {
+            let req = InteractionRequest {
+                contact: a.contact,
+                from_entry: a.from_entry,
+                postpone: a.postpone,
+                ..a.fields.request()
+            };
+            let created = interactions::create(&store, &env.ctx, &req)?;
+            if env.out.json {
+                env.out.json(&created)
+            } else {
+                env.out.line(format!(
+                    "{} interaction log entry {} for contact {} ({}){}",
+                    if created.entry.postponed {
+                        "postponed"
+                    } else {
+                        "created"
+                    },
+                    created.entry.entry_no,
+                    created.entry.contact_no,
+                    created.entry.description,
+                    created
+                        .campaign_entry
+                        .as_ref()
+                        .map(|c| format!(", campaign entry {}", c.entry_no))
+                        .unwrap_or_default()
+                ))
+            }
+        }
+        InteractionCmd::List(a) => {
+            let filter = EntryFilter {
+                contact: a.contact,
+                template: a.template,
+                salesperson: a.salesperson,
+                campaign: a.campaign,
+                segment: a.segment,
+                logged_segment: a.logged_segment,
+                canceled: if a.canceled {
+                    Some(true)
+                } else if a.not_canceled {
+                    Some(false)
+                } else {
+                    None
+                },
+                from_date: a.from,
+                to_date: a.to,
+            };
+            let limit = a.limit.unwrap_or(usize::MAX);
+            let mut list = Vec::new();
+            interactions::for_each(&store, &filter, |e| {
+                list.push(e);
+                Ok(list.len() < limit)
+            })?;
+            if env.out.json {
+                env.out.json(&list)
+            } else {
+                env.out
+                    .table(&ENTRY_HEAD, &list.iter().map(entry_row).collect::<Vec<_>>())
+            }
+        }
+        InteractionCmd::Show { entry } => show_entry(env, &interactions::get(&store, entry)?),
+        InteractionCmd::Postponed => {
+            let list = interactions::postponed(&store)?;
+            if env.out.json {
+                env.out.json(&list)
+            } else {
+                env.out
+                    .table(&ENTRY_HEAD, &list.iter().map(entry_row).collect::<Vec<_>>())
+            }
+        }
+        InteractionCmd::Resume { entry, fields } => {
+            let created = interactions::resume(&store, &env.ctx, entry, &fields.request())?;
+            if env.out.json {
+                env.out.json(&created)
+            } else {
+                env.out.line(format!(
+                    "resumed interaction log entry {} dated {}",
+                    created.entry.entry_no, created.entry.date
+                ))
+            }
+        }
+        InteractionCmd::Delete { entries } => {
+            let deleted = interactions::delete_postponed(&store, &entries)?;
+            if env.out.json {
+                env.out.json(&serde_json::json!({ "deleted": deleted }))
+            } else {
+                env.out.line(format!(
+                    "deleted {} postponed interaction(s)",
+                    deleted.len()
+                ))
+            }
+        }
+        InteractionCmd::Cancel { entries } => {
+            let r = interactions::switch_canceled(&store, &entries)?;
+            if env.out.json {
+                env.out.json(&r)
+            } else {
+                env.out.line(format!(
+                    "{} {} entr{}",
+                    if r.canceled {
+                        "canceled"
+                    } else {
+                        "un-canceled"
+                    },
+                    r.entries.len(),
+                    if r.entries.len() == 1 { "y" } else { "ies" }
+                ))
+            }
+        }
+        InteractionCmd::Edit {
+            entry,
+            evaluation,
+            cost,
+            duration,
+            description,
+            comments,
+        } => {
+            let e = interactions::edit(
+                &store,
+                &env.ctx,
+                entry,
+                &EntryEdit {
+                    evaluation,
+                    cost,
+                    duration_min: duration,
+                    description,
+                    comments,
+                },
+            )?;
+            show_entry(env, &e)
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// Group by.
+    #[arg(long, default_value = "template")]
+    by: StatsBy,
+}
+
+pub fn stats(env: &Env, a: StatsArgs) -> anyhow::Result<()> {
+    let store = env.open()?;
+    let rows = stats::stats(&store, a.by)?;
+    if env.out.json {
+        return env.out.json(&rows);
+    }
+    let by = serde_json::to_value(a.by)?
+        .as_str()
+        .unwrap_or("")
+        .to_uppercase();
+    env.out.table(
+        &[&by, "INTERACTIONS", "COST", "DURATION (MIN.)", "LAST DATE"],
+        &rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.key.clone(),
+                    r.interactions.to_string(),
+                    r.cost.to_string(),
+                    r.duration_min.to_string(),
+                    opt(&r.last_date),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )
+}

@@ -1,0 +1,799 @@
+//! `init`, `setup`, `series`, `contact`, `salesperson`, `group`, `template`, `campaign`,
+//! `import`.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::output::{opt, yes};
+use super::{parse_date, Env};
+use interlog::domain::*;
+use interlog::exchange::import::{import_file, ImportKind};
+use interlog::ops::master::{self, CampaignInput, ContactInput, SetupChange};
+
+/// Parses any validated value (codes, money, options) for clap.
+pub fn val<T: FromStr<Err = DomainError>>(s: &str) -> Result<T, String> {
+    s.parse::<T>().map_err(|e| e.to_string())
+}
+
+fn code_or_none<T: FromStr<Err = DomainError>>(s: &str) -> Result<Option<T>, String> {
+    if s.eq_ignore_ascii_case("none") || s.is_empty() {
+        Ok(None)
+    } else {
+        val(s).map(Some)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SetupCmd {
+    /// Show marketing setup.
+    Show,
+    /// Change marketing setup (`none` clears a series or the salesperson).
+    Set {
+        /// Series for contact numbers.
+        #[arg(long, value_parser = code_or_none::<SeriesCode>)]
+        contact_nos: Option<Option<SeriesCode>>,
+        /// Series for segment numbers (also follow-up segments).
+        #[arg(long, value_parser = code_or_none::<SeriesCode>)]
+        segment_nos: Option<Option<SeriesCode>>,
+        /// Series for campaign numbers.
+        #[arg(long, value_parser = code_or_none::<SeriesCode>)]
+        campaign_nos: Option<Option<SeriesCode>>,
+        /// Salesperson used when neither the user nor the contact gives one.
+        #[arg(long, value_parser = code_or_none::<SalespersonCode>)]
+        default_salesperson: Option<Option<SalespersonCode>>,
+        /// Default correspondence type.
+        #[arg(long)]
+        default_correspondence_type: Option<CorrespondenceType>,
+        /// Default language.
+        #[arg(long, value_parser = code_or_none::<LanguageCode>)]
+        default_language: Option<Option<LanguageCode>>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SeriesCmd {
+    /// Add a number series with its first line.
+    Add {
+        /// Series code.
+        #[arg(value_parser = val::<SeriesCode>)]
+        code: SeriesCode,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+        #[command(flatten)]
+        line: LineArgs,
+        /// Accept typed numbers.
+        #[arg(long)]
+        manual_nos: bool,
+        /// Do not give numbers automatically.
+        #[arg(long)]
+        no_default_nos: bool,
+    },
+    /// Add a line to a number series.
+    AddLine {
+        /// Series code.
+        #[arg(value_parser = val::<SeriesCode>)]
+        code: SeriesCode,
+        #[command(flatten)]
+        line: LineArgs,
+        /// Last number already used on this line.
+        #[arg(long)]
+        last_no_used: Option<String>,
+    },
+    /// List number series.
+    List,
+    /// Show the next number without using it.
+    Peek {
+        /// Series code.
+        #[arg(value_parser = val::<SeriesCode>)]
+        code: SeriesCode,
+    },
+    /// Draw the next number.
+    Next {
+        /// Series code.
+        #[arg(value_parser = val::<SeriesCode>)]
+        code: SeriesCode,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct LineArgs {
+    /// First number (must contain a digit).
+    #[arg(long)]
+    starting_no: String,
+    /// Last number allowed.
+    #[arg(long)]
+    ending_no: Option<String>,
+    /// Numbers from this one on give a warning.
+    #[arg(long)]
+    warning_no: Option<String>,
+    /// Step between numbers.
+    #[arg(long, default_value_t = 1)]
+    increment_by: u32,
+    /// First usage date the line applies to.
+    #[arg(long, value_parser = parse_date)]
+    starting_date: Option<NaiveDate>,
+}
+
+impl LineArgs {
+    fn line(self) -> SeriesLine {
+        let mut l = SeriesLine::new(&self.starting_no);
+        l.ending_no = self.ending_no;
+        l.warning_no = self.warning_no;
+        l.increment_by = self.increment_by;
+        l.starting_date = self.starting_date;
+        l
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContactCmd {
+    /// Add a contact (the number comes from the contact series when not given).
+    Add(Box<ContactArgs>),
+    /// List contacts.
+    List,
+    /// Show one contact.
+    Show {
+        /// Contact number.
+        #[arg(value_parser = val::<ContactNo>)]
+        no: ContactNo,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ContactArgs {
+    /// Contact number.
+    #[arg(long)]
+    no: Option<String>,
+    /// Name.
+    #[arg(long)]
+    name: String,
+    /// Company or person.
+    #[arg(long, default_value = "company")]
+    kind: ContactKind,
+    /// A person's company.
+    #[arg(long, value_parser = val::<ContactNo>)]
+    company_no: Option<ContactNo>,
+    /// E-mail address.
+    #[arg(long, default_value = "")]
+    email: String,
+    /// Salesperson.
+    #[arg(long, value_parser = val::<SalespersonCode>)]
+    salesperson: Option<SalespersonCode>,
+    /// Correspondence type.
+    #[arg(long, default_value = "none")]
+    correspondence_type: CorrespondenceType,
+    /// Blocked for privacy.
+    #[arg(long)]
+    privacy_blocked: bool,
+    /// Skip when building segments by criteria.
+    #[arg(long)]
+    exclude_from_segment: bool,
+    /// City.
+    #[arg(long, default_value = "")]
+    city: String,
+    /// Post code.
+    #[arg(long, default_value = "")]
+    post_code: String,
+    /// Country/region code.
+    #[arg(long, value_parser = val::<CountryCode>)]
+    country: Option<CountryCode>,
+    /// Phone number.
+    #[arg(long, default_value = "")]
+    phone: String,
+    /// Language code.
+    #[arg(long, value_parser = val::<LanguageCode>)]
+    language: Option<LanguageCode>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SalespersonCmd {
+    /// Add a salesperson.
+    Add {
+        /// Code.
+        #[arg(long, value_parser = val::<SalespersonCode>)]
+        code: SalespersonCode,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// E-mail address.
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Blocked.
+        #[arg(long)]
+        blocked: bool,
+    },
+    /// List salespeople.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GroupCmd {
+    /// Add an interaction group.
+    Add {
+        /// Code.
+        #[arg(long, value_parser = val::<GroupCode>)]
+        code: GroupCode,
+        /// Description.
+        #[arg(long)]
+        description: String,
+    },
+    /// List interaction groups.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TemplateCmd {
+    /// Add an interaction template.
+    Add(TemplateArgs),
+    /// List interaction templates.
+    List,
+}
+
+#[derive(Args, Debug)]
+pub struct TemplateArgs {
+    /// Code.
+    #[arg(long, value_parser = val::<TemplateCode>)]
+    code: TemplateCode,
+    /// Interaction group.
+    #[arg(long, value_parser = val::<GroupCode>)]
+    group: GroupCode,
+    /// Description.
+    #[arg(long)]
+    description: String,
+    /// Cost of one interaction, e.g. 12.50.
+    #[arg(long, value_parser = val::<Money>, default_value = "0")]
+    unit_cost: Money,
+    /// Duration of one interaction in minutes.
+    #[arg(long, default_value_t = 0)]
+    unit_duration: u32,
+    /// Information flow.
+    #[arg(long, default_value = "none")]
+    flow: InformationFlow,
+    /// Initiated by.
+    #[arg(long, default_value = "none")]
+    initiated_by: InitiatedBy,
+    /// Default correspondence type.
+    #[arg(long, default_value = "email")]
+    correspondence_type: CorrespondenceType,
+    /// Use the template's type even when the contact has one.
+    #[arg(long)]
+    ignore_contact_correspondence_type: bool,
+    /// Campaign of interactions made with this template.
+    #[arg(long, value_parser = val::<CampaignNo>)]
+    campaign: Option<CampaignNo>,
+    /// Default language.
+    #[arg(long, value_parser = val::<LanguageCode>)]
+    language: Option<LanguageCode>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CampaignCmd {
+    /// Add a campaign (the number comes from the campaign series when not given).
+    Add {
+        /// Number.
+        #[arg(long)]
+        no: Option<String>,
+        /// Description.
+        #[arg(long)]
+        description: String,
+        /// Salesperson.
+        #[arg(long, value_parser = val::<SalespersonCode>)]
+        salesperson: Option<SalespersonCode>,
+        /// First day.
+        #[arg(long, value_parser = parse_date)]
+        starting_date: Option<NaiveDate>,
+        /// Last day.
+        #[arg(long, value_parser = parse_date)]
+        ending_date: Option<NaiveDate>,
+    },
+    /// List campaigns.
+    List,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// CSV or JSON files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// What the files hold (default: from the file name).
+    #[arg(long)]
+    kind: Option<ImportKind>,
+}
+
+pub fn init(env: &Env) -> anyhow::Result<()> {
+    let store = master::init(&env.store_path)?;
+    let setup = interlog::ops::setup(&store)?;
+    if env.out.json {
+        env.out
+            .json(&serde_json::json!({"store": env.store_path, "setup": setup}))
+    } else {
+        env.out.line(format!(
+            "created store {} with number series CONT, SEGM, CAMP wired into marketing setup",
+            env.store_path.display()
+        ))
+    }
+}
+
+fn show_setup(env: &Env, s: &MarketingSetup) -> anyhow::Result<()> {
+    if env.out.json {
+        return env.out.json(s);
+    }
+    env.out.fields(&[
+        ("contact nos.", opt(&s.contact_nos)),
+        ("segment nos.", opt(&s.segment_nos)),
+        ("campaign nos.", opt(&s.campaign_nos)),
+        ("default salesperson", opt(&s.default_salesperson)),
+        (
+            "default correspondence type",
+            s.default_correspondence_type.to_string(),
+        ),
+        ("default language", opt(&s.default_language)),
+    ])
+}
+
+pub fn setup(env: &Env, c: SetupCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    match c {
+        SetupCmd::Show => show_setup(env, &interlog::ops::setup(&store)?),
+        SetupCmd::Set {
+            contact_nos,
+            segment_nos,
+            campaign_nos,
+            default_salesperson,
+            default_correspondence_type,
+            default_language,
+        } => {
+            let s = master::set_setup(
+                &store,
+                SetupChange {
+                    contact_nos,
+                    segment_nos,
+                    campaign_nos,
+                    default_salesperson,
+                    default_correspondence_type,
+                    default_language,
+                },
+            )?;
+            show_setup(env, &s)
+        }
+    }
+}
+
+fn series_rows(list: &[NoSeries]) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for s in list {
+        for l in &s.lines {
+            rows.push(vec![
+                s.code.to_string(),
+                s.description.clone(),
+                opt(&l.starting_date),
+                l.starting_no.clone(),
+                opt(&l.ending_no),
+                opt(&l.warning_no),
+                l.increment_by.to_string(),
+                opt(&l.last_no_used),
+                yes(s.default_nos),
+                yes(s.manual_nos),
+                yes(l.open),
+            ]);
+        }
+    }
+    rows
+}
+
+const SERIES_HEAD: [&str; 11] = [
+    "CODE",
+    "DESCRIPTION",
+    "STARTING DATE",
+    "STARTING NO.",
+    "ENDING NO.",
+    "WARNING NO.",
+    "INCR.",
+    "LAST NO. USED",
+    "DEFAULT",
+    "MANUAL",
+    "OPEN",
+];
+
+pub fn series(env: &Env, c: SeriesCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    let show = |s: &NoSeries| -> anyhow::Result<()> {
+        if env.out.json {
+            env.out.json(s)
+        } else {
+            env.out
+                .table(&SERIES_HEAD, &series_rows(std::slice::from_ref(s)))
+        }
+    };
+    match c {
+        SeriesCmd::Add {
+            code,
+            description,
+            line,
+            manual_nos,
+            no_default_nos,
+        } => {
+            let s = master::add_series(
+                &store,
+                NoSeries {
+                    code,
+                    description,
+                    default_nos: !no_default_nos,
+                    manual_nos,
+                    lines: vec![line.line()],
+                },
+            )?;
+            show(&s)
+        }
+        SeriesCmd::AddLine {
+            code,
+            line,
+            last_no_used,
+        } => {
+            let mut l = line.line();
+            l.last_no_used = last_no_used;
+            let s = master::add_series_line(&store, &code, l)?;
+            show(&s)
+        }
+        SeriesCmd::List => {
+            let list = master::list_series(&store)?;
+            if env.out.json {
+                env.out.json(&list)
+            } else {
+                env.out.table(&SERIES_HEAD, &series_rows(&list))
+            }
+        }
+        SeriesCmd::Peek { code } => {
+            let d = master::peek_series(&store, &env.ctx, &code)?;
+            draw_out(env, &code, &d)
+        }
+        SeriesCmd::Next { code } => {
+            let d = master::next_series(&store, &env.ctx, &code)?;
+            draw_out(env, &code, &d)
+        }
+    }
+}
+
+fn draw_out(env: &Env, code: &SeriesCode, d: &Draw) -> anyhow::Result<()> {
+    env.out.warn(&d.warning);
+    if env.out.json {
+        env.out
+            .json(&serde_json::json!({"series": code, "no": d.no, "warning": d.warning}))
+    } else {
+        env.out.line(&d.no)
+    }
+}
+
+pub fn contact_rows(list: &[Contact]) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|c| {
+            vec![
+                c.no.to_string(),
+                c.name.clone(),
+                c.kind.to_string(),
+                opt(&c.company_no),
+                opt(&c.salesperson_code),
+                c.city.clone(),
+                opt(&c.country_code),
+                c.email.clone(),
+                c.correspondence_type.to_string(),
+                if c.privacy_blocked {
+                    "privacy blocked".into()
+                } else if c.exclude_from_segment {
+                    "excluded".into()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect()
+}
+
+pub const CONTACT_HEAD: [&str; 10] = [
+    "NO.",
+    "NAME",
+    "TYPE",
+    "COMPANY NO.",
+    "SALESPERSON",
+    "CITY",
+    "COUNTRY",
+    "E-MAIL",
+    "CORRESPONDENCE",
+    "FLAGS",
+];
+
+pub fn contact(env: &Env, c: ContactCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    match c {
+        ContactCmd::Add(a) => {
+            let added = master::add_contact(
+                &store,
+                &env.ctx,
+                ContactInput {
+                    no: a.no,
+                    name: a.name,
+                    kind: a.kind,
+                    company_no: a.company_no,
+                    email: a.email,
+                    salesperson_code: a.salesperson,
+                    language_code: a.language,
+                    correspondence_type: a.correspondence_type,
+                    privacy_blocked: a.privacy_blocked,
+                    exclude_from_segment: a.exclude_from_segment,
+                    city: a.city,
+                    post_code: a.post_code,
+                    country_code: a.country,
+                    phone: a.phone,
+                },
+            )?;
+            env.out.warn(&added.warning);
+            if env.out.json {
+                env.out.json(&added.record)
+            } else {
+                env.out.line(format!(
+                    "added contact {} {}",
+                    added.record.no, added.record.name
+                ))
+            }
+        }
+        ContactCmd::List => {
+            let list = master::list_contacts(&store)?;
+            if env.out.json {
+                env.out.json(&list)
+            } else {
+                env.out.table(&CONTACT_HEAD, &contact_rows(&list))
+            }
+        }
+        ContactCmd::Show { no } => {
+            let c = master::get_contact(&store, &no)?;
+            if env.out.json {
+                env.out.json(&c)
+            } else {
+                env.out.fields(&[
+                    ("no.", c.no.to_string()),
+                    ("name", c.name.clone()),
+                    ("type", c.kind.to_string()),
+                    ("company no.", opt(&c.company_no)),
+                    ("salesperson", opt(&c.salesperson_code)),
+                    ("language", opt(&c.language_code)),
+                    ("e-mail", c.email.clone()),
+                    ("correspondence type", c.correspondence_type.to_string()),
+                    ("exclude from segment", yes(c.exclude_from_segment)),
+                    ("privacy blocked", yes(c.privacy_blocked)),
+                    ("city", c.city.clone()),
+                    ("post code", c.post_code.clone()),
+                    ("country/region", opt(&c.country_code)),
+                    ("phone", c.phone.clone()),
+                    (
+                        "interactions",
+                        store.contact_entry_nos(&c.no)?.len().to_string(),
+                    ),
+                ])
+            }
+        }
+    }
+}
+
+pub fn salesperson(env: &Env, c: SalespersonCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    match c {
+        SalespersonCmd::Add {
+            code,
+            name,
+            email,
+            blocked,
+        } => {
+            let s = master::add_salesperson(
+                &store,
+                Salesperson {
+                    code,
+                    name,
+                    email,
+                    blocked,
+                    privacy_blocked: false,
+                },
+            )?;
+            if env.out.json {
+                env.out.json(&s)
+            } else {
+                env.out
+                    .line(format!("added salesperson {} {}", s.code, s.name))
+            }
+        }
+        SalespersonCmd::List => {
+            let list = master::list_salespeople(&store)?;
+            if env.out.json {
+                return env.out.json(&list);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.code.to_string(),
+                        s.name.clone(),
+                        s.email.clone(),
+                        yes(s.blocked),
+                    ]
+                })
+                .collect();
+            env.out.table(&["CODE", "NAME", "E-MAIL", "BLOCKED"], &rows)
+        }
+    }
+}
+
+pub fn group(env: &Env, c: GroupCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    match c {
+        GroupCmd::Add { code, description } => {
+            let g = master::add_group(&store, InteractionGroup { code, description })?;
+            if env.out.json {
+                env.out.json(&g)
+            } else {
+                env.out.line(format!("added interaction group {}", g.code))
+            }
+        }
+        GroupCmd::List => {
+            let list = master::list_groups(&store)?;
+            if env.out.json {
+                return env.out.json(&list);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|g| vec![g.code.to_string(), g.description.clone()])
+                .collect();
+            env.out.table(&["CODE", "DESCRIPTION"], &rows)
+        }
+    }
+}
+
+pub fn template(env: &Env, c: TemplateCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    match c {
+        TemplateCmd::Add(a) => {
+            let t = master::add_template(
+                &store,
+                InteractionTemplate {
+                    code: a.code,
+                    group_code: a.group,
+                    description: a.description,
+                    unit_cost: a.unit_cost,
+                    unit_duration_min: a.unit_duration,
+                    information_flow: a.flow,
+                    initiated_by: a.initiated_by,
+                    correspondence_type_default: a.correspondence_type,
+                    ignore_contact_correspondence_type: a.ignore_contact_correspondence_type,
+                    language_code_default: a.language,
+                    campaign_no: a.campaign,
+                },
+            )?;
+            if env.out.json {
+                env.out.json(&t)
+            } else {
+                env.out
+                    .line(format!("added interaction template {}", t.code))
+            }
+        }
+        TemplateCmd::List => {
+            let list = master::list_templates(&store)?;
+            if env.out.json {
+                return env.out.json(&list);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.code.to_string(),
+                        t.group_code.to_string(),
+                        t.description.clone(),
+                        t.unit_cost.to_string(),
+                        t.unit_duration_min.to_string(),
+                        t.information_flow.to_string(),
+                        t.initiated_by.to_string(),
+                        t.correspondence_type_default.to_string(),
+                        yes(t.ignore_contact_correspondence_type),
+                        opt(&t.campaign_no),
+                    ]
+                })
+                .collect();
+            env.out.table(
+                &[
+                    "CODE",
+                    "GROUP",
+                    "DESCRIPTION",
+                    "UNIT COST",
+                    "MIN.",
+                    "FLOW",
+                    "INITIATED BY",
+                    "CORRESPONDENCE",
+                    "IGNORE CONTACT",
+                    "CAMPAIGN",
+                ],
+                &rows,
+            )
+        }
+    }
+}
+
+pub fn campaign(env: &Env, c: CampaignCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    match c {
+        CampaignCmd::Add {
+            no,
+            description,
+            salesperson,
+            starting_date,
+            ending_date,
+        } => {
+            let added = master::add_campaign(
+                &store,
+                &env.ctx,
+                CampaignInput {
+                    no,
+                    description,
+                    starting_date,
+                    ending_date,
+                    salesperson_code: salesperson,
+                },
+            )?;
+            env.out.warn(&added.warning);
+            if env.out.json {
+                env.out.json(&added.record)
+            } else {
+                env.out.line(format!("added campaign {}", added.record.no))
+            }
+        }
+        CampaignCmd::List => {
+            let list = master::list_campaigns(&store)?;
+            if env.out.json {
+                return env.out.json(&list);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.no.to_string(),
+                        c.description.clone(),
+                        opt(&c.starting_date),
+                        opt(&c.ending_date),
+                        opt(&c.salesperson_code),
+                    ]
+                })
+                .collect();
+            env.out.table(
+                &[
+                    "NO.",
+                    "DESCRIPTION",
+                    "STARTING DATE",
+                    "ENDING DATE",
+                    "SALESPERSON",
+                ],
+                &rows,
+            )
+        }
+    }
+}
+
+pub fn import(env: &Env, a: ImportArgs) -> anyhow::Result<()> {
+    let store = env.open()?;
+    let mut reports = Vec::new();
+    for f in &a.files {
+        let r = import_file(&store, &env.ctx, f, a.kind)?;
+        if !env.out.json {
+            env.out.line(format!(
+                "imported {} {} from {}",
+                r.records,
+                serde_json::to_value(r.kind)?.as_str().unwrap_or(""),
+                f.display()
+            ))?;
+        }
+        reports.push(r);
+    }
+    if env.out.json {
+        env.out.json(&reports)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,776 @@
+//! `segment …`, `logged-segment …`, `cleanup …`, `gen`.
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::master::val;
+use super::output::{opt, yes, Bar};
+use super::{parse_date, Env};
+use interlog::batch::gen::{self, GenOptions};
+use interlog::batch::{log_segment, LogOptions};
+use interlog::domain::filter::FieldFilter;
+use interlog::domain::*;
+use interlog::ops::logged::{self, OutcomeFilter};
+use interlog::ops::segments::{self, InteractionChange, LineChange, SegmentInput};
+use interlog::ops::OpError;
+
+fn filter(s: &str) -> Result<FieldFilter, String> {
+    FieldFilter::parse(s).map_err(|e| e.to_string())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SegmentCmd {
+    /// Create a segment (number from the segment series unless typed).
+    Create {
+        /// Number.
+        #[arg(long)]
+        no: Option<String>,
+        /// Description.
+        #[arg(long)]
+        description: String,
+        /// Salesperson lines inherit.
+        #[arg(long, value_parser = val::<SalespersonCode>)]
+        salesperson: Option<SalespersonCode>,
+        /// Campaign lines inherit.
+        #[arg(long, value_parser = val::<CampaignNo>)]
+        campaign: Option<CampaignNo>,
+    },
+    /// Set the interaction section; reaches the lines (the command says how many changed).
+    SetInteraction(SetInteractionArgs),
+    /// Add contacts by criteria (BC filter syntax, e.g. --filter 'City=London|Paris').
+    AddContacts {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+        /// FIELD=EXPR filters (all must match).
+        #[arg(long = "filter", value_parser = filter)]
+        filters: Vec<FieldFilter>,
+        /// Also add contacts already in the segment.
+        #[arg(long)]
+        allow_existing: bool,
+        /// Add the persons of matching companies.
+        #[arg(long)]
+        expand_companies: bool,
+        /// Add the companies of matching persons.
+        #[arg(long)]
+        related_companies: bool,
+        /// Ignore the contacts' "exclude from segment" flag.
+        #[arg(long)]
+        ignore_exclusion: bool,
+    },
+    /// Remove the lines whose contact matches.
+    Reduce(NarrowArgs),
+    /// Keep only the lines whose contact matches.
+    Refine(NarrowArgs),
+    /// Undo the last criteria action.
+    GoBack {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+    },
+    /// Add one line for a contact.
+    AddLine {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+        /// Contact.
+        #[arg(long, value_parser = val::<ContactNo>)]
+        contact: ContactNo,
+    },
+    /// Remove one line.
+    RemoveLine {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+        /// Line number.
+        line: u64,
+    },
+    /// Override fields of one line.
+    SetLine(SetLineArgs),
+    /// Show a segment header and its lines.
+    Show {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+        /// Show at most this many lines.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// List segments.
+    List,
+    /// Add the contacts of a logged segment.
+    ReuseLogged {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+        /// Logged segment entry number.
+        #[arg(long, value_parser = val::<LoggedSegmentNo>)]
+        logged: LoggedSegmentNo,
+    },
+    /// Log the segment: one interaction log entry per line, all or nothing.
+    Log {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+        /// Create a follow-up segment with the same contacts.
+        #[arg(long)]
+        follow_up: bool,
+        /// Check every line and report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SetInteractionArgs {
+    /// Segment.
+    #[arg(value_parser = val::<SegmentNo>)]
+    segment: SegmentNo,
+    /// Interaction template (copies its defaults; reaches every line).
+    #[arg(long, value_parser = val::<TemplateCode>)]
+    template: Option<TemplateCode>,
+    /// Segment description (lines start with it).
+    #[arg(long)]
+    description: Option<String>,
+    /// Subject.
+    #[arg(long)]
+    subject: Option<String>,
+    /// Cost per line.
+    #[arg(long, value_parser = val::<Money>)]
+    unit_cost: Option<Money>,
+    /// Duration per line, minutes.
+    #[arg(long)]
+    unit_duration: Option<u32>,
+    /// Correspondence type default.
+    #[arg(long)]
+    correspondence_type: Option<CorrespondenceType>,
+    /// Use the default even when the contact has its own type (`=false` to turn off).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    ignore_contact_correspondence_type: Option<bool>,
+    /// Language.
+    #[arg(long, value_parser = val::<LanguageCode>)]
+    language: Option<LanguageCode>,
+    /// Salesperson lines inherit.
+    #[arg(long, value_parser = val::<SalespersonCode>)]
+    salesperson: Option<SalespersonCode>,
+    /// Campaign lines inherit.
+    #[arg(long, value_parser = val::<CampaignNo>)]
+    campaign: Option<CampaignNo>,
+    /// Date lines inherit.
+    #[arg(long, value_parser = parse_date)]
+    date: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+pub struct NarrowArgs {
+    /// Segment.
+    #[arg(value_parser = val::<SegmentNo>)]
+    segment: SegmentNo,
+    /// FIELD=EXPR filters (all must match).
+    #[arg(long = "filter", required = true, value_parser = filter)]
+    filters: Vec<FieldFilter>,
+    /// Widen the match to entire companies.
+    #[arg(long)]
+    entire_companies: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SetLineArgs {
+    /// Segment.
+    #[arg(value_parser = val::<SegmentNo>)]
+    segment: SegmentNo,
+    /// Line number.
+    line: u64,
+    /// Template (re-copies its fields onto the line).
+    #[arg(long, value_parser = val::<TemplateCode>)]
+    template: Option<TemplateCode>,
+    /// Description.
+    #[arg(long)]
+    description: Option<String>,
+    /// Subject.
+    #[arg(long)]
+    subject: Option<String>,
+    /// Cost.
+    #[arg(long, value_parser = val::<Money>)]
+    cost: Option<Money>,
+    /// Duration in minutes.
+    #[arg(long)]
+    duration: Option<u32>,
+    /// Salesperson.
+    #[arg(long, value_parser = val::<SalespersonCode>)]
+    salesperson: Option<SalespersonCode>,
+    /// Evaluation.
+    #[arg(long)]
+    evaluation: Option<Evaluation>,
+    /// Date.
+    #[arg(long, value_parser = parse_date)]
+    date: Option<NaiveDate>,
+    /// Correspondence type.
+    #[arg(long)]
+    correspondence_type: Option<CorrespondenceType>,
+    /// The attempt failed.
+    #[arg(long)]
+    failed: bool,
+    /// Language.
+    #[arg(long, value_parser = val::<LanguageCode>)]
+    language: Option<LanguageCode>,
+}
+
+fn header_fields(h: &SegmentHeader) -> Vec<(&'static str, String)> {
+    let i = &h.interaction;
+    vec![
+        ("segment", h.no.to_string()),
+        ("description", h.description.clone()),
+        ("date", h.date.to_string()),
+        ("salesperson", opt(&h.salesperson_code)),
+        ("campaign", opt(&h.campaign_no)),
+        ("template", opt(&i.template_code)),
+        ("group", opt(&i.group_code)),
+        ("unit cost", i.unit_cost.to_string()),
+        ("unit duration", i.unit_duration_min.to_string()),
+        ("subject", i.subject_default.clone()),
+        ("language", opt(&i.language_code_default)),
+        (
+            "correspondence type",
+            i.correspondence_type_default.to_string(),
+        ),
+        (
+            "ignore contact corr. type",
+            yes(i.ignore_contact_correspondence_type),
+        ),
+        ("information flow", i.information_flow.to_string()),
+        ("initiated by", i.initiated_by.to_string()),
+        ("lines", h.line_count.to_string()),
+        (
+            "criteria",
+            h.criteria
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}. {} {}{}",
+                        a.no,
+                        serde_json::to_value(a.kind)
+                            .ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_default(),
+                        a.filters.join(" & "),
+                        a.logged_segment
+                            .map(|l| format!(" logged segment {l}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    ]
+}
+
+fn line_row(l: &SegmentLine) -> Vec<String> {
+    vec![
+        l.line_no.to_string(),
+        l.contact_no.to_string(),
+        opt(&l.contact_company_no),
+        opt(&l.template_code),
+        l.description.clone(),
+        opt(&l.salesperson_code),
+        l.cost.to_string(),
+        l.duration_min.to_string(),
+        l.date.to_string(),
+        l.correspondence_type.to_string(),
+        l.evaluation.to_string(),
+    ]
+}
+
+const LINE_HEAD: [&str; 11] = [
+    "LINE",
+    "CONTACT",
+    "COMPANY",
+    "TEMPLATE",
+    "DESCRIPTION",
+    "SALESPERSON",
+    "COST",
+    "MIN.",
+    "DATE",
+    "CORRESP.",
+    "EVALUATION",
+];
+
+fn change_out(env: &Env, what: &str, c: &segments::SegmentChange) -> anyhow::Result<()> {
+    if env.out.json {
+        env.out.json(c)
+    } else {
+        env.out.line(format!(
+            "segment {}: {what} {} line(s); {} line(s) now",
+            c.segment.no, c.lines_changed, c.segment.line_count
+        ))
+    }
+}
+
+pub fn run(env: &Env, c: SegmentCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    let bar = Bar::new();
+    match c {
+        SegmentCmd::Create {
+            no,
+            description,
+            salesperson,
+            campaign,
+        } => {
+            let added = segments::create(
+                &store,
+                &env.ctx,
+                &SegmentInput {
+                    no,
+                    description,
+                    salesperson,
+                    campaign,
+                },
+            )?;
+            env.out.warn(&added.warning);
+            if env.out.json {
+                env.out.json(&added.record)
+            } else {
+                env.out.line(format!("created segment {}", added.record.no))
+            }
+        }
+        SegmentCmd::SetInteraction(a) => {
+            let c = segments::set_interaction(
+                &store,
+                &a.segment,
+                &InteractionChange {
+                    template: a.template,
+                    description: a.description,
+                    subject: a.subject,
+                    unit_cost: a.unit_cost,
+                    unit_duration_min: a.unit_duration,
+                    correspondence_type: a.correspondence_type,
+                    ignore_contact_correspondence_type: a.ignore_contact_correspondence_type,
+                    language: a.language,
+                    salesperson: a.salesperson,
+                    campaign: a.campaign,
+                    date: a.date,
+                },
+                &bar,
+            )?;
+            change_out(env, "updated", &c)
+        }
+        SegmentCmd::AddContacts {
+            segment,
+            filters,
+            allow_existing,
+            expand_companies,
+            related_companies,
+            ignore_exclusion,
+        } => {
+            let c = segments::add_contacts(
+                &store,
+                &segment,
+                &filters,
+                CriteriaOptions {
+                    allow_existing,
+                    expand_companies,
+                    related_companies,
+                    ignore_exclusion,
+                    entire_companies: false,
+                },
+                &bar,
+            )?;
+            change_out(env, "added", &c)
+        }
+        SegmentCmd::Reduce(a) => {
+            let c = segments::reduce(&store, &a.segment, &a.filters, a.entire_companies, &bar)?;
+            change_out(env, "removed", &c)
+        }
+        SegmentCmd::Refine(a) => {
+            let c = segments::refine(&store, &a.segment, &a.filters, a.entire_companies, &bar)?;
+            change_out(env, "removed", &c)
+        }
+        SegmentCmd::GoBack { segment } => {
+            let c = segments::go_back(&store, &segment, &bar)?;
+            change_out(env, "went back over", &c)
+        }
+        SegmentCmd::AddLine { segment, contact } => {
+            let l = segments::add_line(&store, &segment, &contact)?;
+            if env.out.json {
+                env.out.json(&l)
+            } else {
+                env.out.line(format!(
+                    "segment {segment}: added line {} for contact {}",
+                    l.line_no, l.contact_no
+                ))
+            }
+        }
+        SegmentCmd::RemoveLine { segment, line } => {
+            let l = segments::remove_line(&store, &segment, line)?;
+            if env.out.json {
+                env.out.json(&l)
+            } else {
+                env.out.line(format!(
+                    "segment {segment}: removed line {} (contact {})",
+                    l.line_no, l.contact_no
+                ))
+            }
+        }
+        SegmentCmd::SetLine(a) => {
+            let l = segments::set_line(
+                &store,
+                &a.segment,
+                a.line,
+                &LineChange {
+                    template: a.template,
+                    description: a.description,
+                    subject: a.subject,
+                    cost: a.cost,
+                    duration_min: a.duration,
+                    salesperson: a.salesperson,
+                    evaluation: a.evaluation,
+                    date: a.date,
+                    correspondence_type: a.correspondence_type,
+                    attempt_failed: a.failed.then_some(true),
+                    language: a.language,
+                },
+            )?;
+            if env.out.json {
+                env.out.json(&l)
+            } else {
+                env.out.table(&LINE_HEAD, &[line_row(&l)])
+            }
+        }
+        SegmentCmd::Show { segment, limit } => {
+            let h = segments::get(&store, &segment)?;
+            let mut lines = Vec::new();
+            let limit = limit.unwrap_or(usize::MAX);
+            segments::for_each_line_block(&store, &h, |_, b| {
+                for l in b.iter() {
+                    if lines.len() >= limit {
+                        return Ok(false);
+                    }
+                    lines.push(l.to_line());
+                }
+                Ok(true)
+            })?;
+            if env.out.json {
+                env.out
+                    .json(&serde_json::json!({"segment": h, "lines": lines}))
+            } else {
+                env.out.fields(&header_fields(&h))?;
+                env.out.line("")?;
+                env.out
+                    .table(&LINE_HEAD, &lines.iter().map(line_row).collect::<Vec<_>>())
+            }
+        }
+        SegmentCmd::List => {
+            let list = segments::list(&store)?;
+            if env.out.json {
+                return env.out.json(&list);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|h| {
+                    vec![
+                        h.no.to_string(),
+                        h.description.clone(),
+                        h.date.to_string(),
+                        opt(&h.interaction.template_code),
+                        opt(&h.campaign_no),
+                        h.line_count.to_string(),
+                    ]
+                })
+                .collect();
+            env.out.table(
+                &[
+                    "NO.",
+                    "DESCRIPTION",
+                    "DATE",
+                    "TEMPLATE",
+                    "CAMPAIGN",
+                    "LINES",
+                ],
+                &rows,
+            )
+        }
+        SegmentCmd::ReuseLogged { segment, logged } => {
+            let c = segments::reuse_logged(&store, &segment, logged, &bar)?;
+            change_out(env, "added", &c)
+        }
+        SegmentCmd::Log {
+            segment,
+            follow_up,
+            dry_run,
+        } => {
+            let res = log_segment(
+                &store,
+                &env.ctx,
+                &segment,
+                LogOptions { follow_up, dry_run },
+                &bar,
+            );
+            let o = match res {
+                Ok(o) => o,
+                Err(OpError::LinesInvalid { segment, problems }) if env.out.json => {
+                    env.out.json(&serde_json::json!({"segment_no": segment, "dry_run": dry_run, "problems": problems}))?;
+                    return Err(OpError::LinesInvalid { segment, problems }.into());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for w in &o.warnings {
+                eprintln!("warning: {w}");
+            }
+            if env.out.json {
+                env.out.json(&o)
+            } else if o.dry_run {
+                env.out.line(format!(
+                    "segment {} can be logged: {} entries ({}..{}), logged segment {}{} — nothing written (dry run)",
+                    o.segment_no,
+                    o.entries,
+                    o.first_entry_no,
+                    o.last_entry_no,
+                    o.logged_segment_entry_no,
+                    o.follow_up_segment_no.as_ref().map(|f| format!(", follow-up segment {f}")).unwrap_or_default()
+                ))
+            } else {
+                env.out.fields(&[
+                    ("logged segment", o.logged_segment_entry_no.to_string()),
+                    ("entries", o.entries.to_string()),
+                    (
+                        "entry range",
+                        format!("{}..{}", o.first_entry_no, o.last_entry_no),
+                    ),
+                    (
+                        "campaign entries",
+                        o.campaign_entries
+                            .iter()
+                            .map(|c| c.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    ("follow-up segment", opt(&o.follow_up_segment_no)),
+                ])
+            }
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LoggedCmd {
+    /// List logged segments.
+    List,
+    /// Show one logged segment.
+    Show {
+        /// Logged segment entry number.
+        #[arg(value_parser = val::<LoggedSegmentNo>)]
+        entry: LoggedSegmentNo,
+    },
+    /// Switch canceled on a logged segment, its entries and campaign entries.
+    Cancel {
+        /// Logged segment entry number.
+        #[arg(value_parser = val::<LoggedSegmentNo>)]
+        entry: LoggedSegmentNo,
+    },
+    /// Create a follow-up segment from the entries that match an outcome.
+    FollowUp {
+        /// Logged segment entry number.
+        #[arg(value_parser = val::<LoggedSegmentNo>)]
+        entry: LoggedSegmentNo,
+        /// Only entries with this evaluation.
+        #[arg(long)]
+        evaluation: Option<Evaluation>,
+        /// Only failed attempts.
+        #[arg(long, conflicts_with = "succeeded")]
+        failed: bool,
+        /// Only successful attempts.
+        #[arg(long)]
+        succeeded: bool,
+        /// Only canceled entries.
+        #[arg(long, conflicts_with = "not_canceled")]
+        canceled: bool,
+        /// Only entries that are not canceled.
+        #[arg(long)]
+        not_canceled: bool,
+    },
+}
+
+fn logged_rows(list: &[logged::LoggedSegmentView]) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|v| {
+            let l = &v.logged;
+            vec![
+                l.entry_no.to_string(),
+                l.segment_no.to_string(),
+                l.description.clone(),
+                l.creation_date.to_string(),
+                l.user_id.clone(),
+                v.no_of_interactions.to_string(),
+                v.no_of_campaign_entries.to_string(),
+                yes(l.canceled),
+                opt(&l.follow_up_segment),
+            ]
+        })
+        .collect()
+}
+
+const LOGGED_HEAD: [&str; 9] = [
+    "ENTRY",
+    "SEGMENT",
+    "DESCRIPTION",
+    "CREATED",
+    "USER",
+    "INTERACTIONS",
+    "CAMPAIGN ENTRIES",
+    "CANCELED",
+    "FOLLOW-UP",
+];
+
+pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    match c {
+        LoggedCmd::List => {
+            let list = logged::list(&store)?;
+            if env.out.json {
+                env.out.json(&list)
+            } else {
+                env.out.table(&LOGGED_HEAD, &logged_rows(&list))
+            }
+        }
+        LoggedCmd::Show { entry } => {
+            let v = logged::show(&store, entry)?;
+            if env.out.json {
+                env.out.json(&v)
+            } else {
+                env.out
+                    .table(&LOGGED_HEAD, &logged_rows(std::slice::from_ref(&v)))
+            }
+        }
+        LoggedCmd::Cancel { entry } => {
+            let v = logged::switch_canceled(&store, entry)?;
+            if env.out.json {
+                env.out.json(&v)
+            } else {
+                env.out.line(format!(
+                    "logged segment {} is now {} ({} entries, {} campaign entries)",
+                    entry,
+                    if v.logged.canceled {
+                        "canceled"
+                    } else {
+                        "not canceled"
+                    },
+                    v.no_of_interactions,
+                    v.no_of_campaign_entries
+                ))
+            }
+        }
+        LoggedCmd::FollowUp {
+            entry,
+            evaluation,
+            failed,
+            succeeded,
+            canceled,
+            not_canceled,
+        } => {
+            let f = OutcomeFilter {
+                evaluation,
+                attempt_failed: if failed {
+                    Some(true)
+                } else if succeeded {
+                    Some(false)
+                } else {
+                    None
+                },
+                canceled: if canceled {
+                    Some(true)
+                } else if not_canceled {
+                    Some(false)
+                } else {
+                    None
+                },
+            };
+            let added = logged::follow_up(&store, &env.ctx, entry, &f, &Bar::new())?;
+            env.out.warn(&added.warning);
+            if env.out.json {
+                env.out.json(&added.record)
+            } else {
+                env.out.line(format!(
+                    "created follow-up segment {} with {} line(s)",
+                    added.record.no, added.record.line_count
+                ))
+            }
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CleanupCmd {
+    /// Delete canceled interaction log entries.
+    CanceledEntries,
+    /// Delete canceled logged segments (their entries are detached first).
+    CanceledLoggedSegments,
+}
+
+pub fn cleanup(env: &Env, c: CleanupCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    let r = match c {
+        CleanupCmd::CanceledEntries => logged::delete_canceled_entries(&store)?,
+        CleanupCmd::CanceledLoggedSegments => logged::delete_canceled_logged_segments(&store)?,
+    };
+    if env.out.json {
+        env.out.json(&r)
+    } else {
+        env.out.fields(&[
+            ("entries deleted", r.entries_deleted.to_string()),
+            (
+                "logged segments deleted",
+                r.logged_segments_deleted.to_string(),
+            ),
+            ("entries detached", r.entries_detached.to_string()),
+            (
+                "campaign entries detached",
+                r.campaign_entries_detached.to_string(),
+            ),
+        ])
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    /// Number of contacts.
+    #[arg(long)]
+    contacts: u64,
+    /// Lines of the generated segment (default: one per contact).
+    #[arg(long)]
+    segment_size: Option<u64>,
+    /// Seed of the pseudo-random choices.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
+    let store = match interlog::storage::Store::open(&env.store_path) {
+        Ok(s) => s,
+        Err(interlog::storage::StorageError::NoStore { .. }) => {
+            interlog::ops::master::init(&env.store_path)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let r = gen::generate(
+        &store,
+        &env.ctx,
+        GenOptions {
+            contacts: a.contacts,
+            segment_size: a.segment_size.unwrap_or(a.contacts),
+            seed: a.seed,
+        },
+        &Bar::new(),
+    )?;
+    if env.out.json {
+        env.out.json(&r)
+    } else {
+        env.out.line(format!(
+            "generated {} contacts; segment {} with {} lines (template {}, campaign {})",
+            r.contacts,
+            opt(&r.segment_no),
+            r.lines,
+            r.template,
+            r.campaign
+        ))
+    }
+}
