@@ -37,7 +37,7 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+        f.pad(&format!("{}.{:02}", self.0 / 100, self.0 % 100))
     }
 }
 

@@ -1,0 +1,113 @@
+//! Shared setup for the integration tests: a fresh store in a temporary directory, a fixed
+//! moment, and BC's demo data loaded from `fixtures/demo`.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveTime};
+use interlog::domain::*;
+use interlog::exchange::import::import_file;
+use interlog::ops::master;
+use interlog::storage::Store;
+use interlog::Ctx;
+use tempfile::TempDir;
+
+/// The work date every test uses.
+pub fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 3, 14).expect("date")
+}
+
+/// A date.
+pub fn date(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+/// The moment every test works at (09:30, work date 2025-03-14, user TEST).
+pub fn ctx() -> Ctx {
+    Ctx::at("TEST", day(), NaiveTime::from_hms_opt(9, 30, 0).expect("time"))
+}
+
+/// Path of a fixture file.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+}
+
+/// A store in a temporary directory (deleted with the value).
+pub struct TestStore {
+    /// Keeps the directory alive.
+    pub dir: TempDir,
+    /// The store.
+    pub store: Store,
+    /// The moment.
+    pub ctx: Ctx,
+}
+
+impl TestStore {
+    /// A fresh store made by `init` (BC's default number series wired into setup).
+    pub fn new() -> TestStore {
+        let dir = TempDir::new().expect("temp dir");
+        let store = master::init(&dir.path().join("store")).expect("init store");
+        TestStore {
+            dir,
+            store,
+            ctx: ctx(),
+        }
+    }
+
+    /// A fresh store with BC's demo data (6 groups, 7 salespeople, 3 campaigns, 31 templates,
+    /// 20 contacts).
+    pub fn demo() -> TestStore {
+        let t = TestStore::new();
+        for f in [
+            "demo/groups.csv",
+            "demo/salespeople.csv",
+            "demo/campaigns.json",
+            "demo/templates.csv",
+            "demo/contacts.csv",
+        ] {
+            if let Err(e) = import_file(&t.store, &t.ctx, &fixture(f), None) {
+                panic!("{f} did not import: {e}");
+            }
+        }
+        t
+    }
+
+    /// The store's directory.
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// Closes and reopens the store (recovery runs).
+    pub fn reopen(self) -> TestStore {
+        let TestStore { dir, store, ctx } = self;
+        drop(store);
+        let store = Store::open(&dir.path().join("store")).expect("reopen");
+        TestStore { dir, store, ctx }
+    }
+}
+
+/// Shorthands for codes in tests.
+pub fn contact(s: &str) -> ContactNo {
+    ContactNo::new(s).expect("contact no")
+}
+/// Template code.
+pub fn template(s: &str) -> TemplateCode {
+    TemplateCode::new(s).expect("template code")
+}
+/// Salesperson code.
+pub fn sp(s: &str) -> SalespersonCode {
+    SalespersonCode::new(s).expect("salesperson code")
+}
+/// Segment number.
+pub fn seg(s: &str) -> SegmentNo {
+    SegmentNo::new(s).expect("segment no")
+}
+/// Campaign number.
+pub fn campaign(s: &str) -> CampaignNo {
+    CampaignNo::new(s).expect("campaign no")
+}
+/// Money.
+pub fn money(s: &str) -> Money {
+    s.parse().expect("money")
+}
