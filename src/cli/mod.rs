@@ -18,7 +18,7 @@ use interlog::storage::{StorageError, Store};
 /// interlog — CRM interaction logging on an embedded store, modelled on Business Central's
 /// Relationship Management.
 #[derive(Parser, Debug)]
-#[command(name = "interlog", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(name = "interlog", version, about, long_about = None, after_help = EXIT_CODES, args_override_self = true)]
 pub struct Cli {
     /// Store directory.
     #[arg(
