@@ -1,10 +1,13 @@
 //! Command-line interface: clap types and the dispatch to the library.
 
+mod batch;
 mod demo;
+mod export;
 mod interaction;
 mod master;
 pub mod output;
 mod segment;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -95,6 +98,13 @@ pub enum Command {
     Gen(segment::GenArgs),
     /// Walk through the whole story on a fresh store, printing what happens.
     Demo(demo::DemoArgs),
+    /// Export entries, logged segments, contacts or statistics as CSV or JSON.
+    Export(export::ExportArgs),
+    /// Check the whole store; exit code 1 when problems are found.
+    Verify(verify::VerifyArgs),
+    /// Nightly batch jobs.
+    #[command(subcommand)]
+    Batch(batch::BatchCmd),
 }
 
 /// Everything a command handler needs.
@@ -147,6 +157,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cleanup(c) => segment::cleanup(&env, c),
         Command::Gen(a) => segment::gen(&env, a),
         Command::Demo(a) => demo::run(&env, a),
+        Command::Export(a) => export::run(&env, a),
+        Command::Verify(a) => return verify::run(&env, a),
+        Command::Batch(c) => return batch::run(&env, c),
     }?;
     Ok(ExitCode::SUCCESS)
 }
