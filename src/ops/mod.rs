@@ -10,6 +10,7 @@ pub mod logged;
 pub mod master;
 pub mod segments;
 pub mod stats;
+pub mod verify;
 
 use chrono::{Local, NaiveDate, NaiveTime, Timelike};
 
@@ -244,7 +245,13 @@ pub(crate) struct SeriesDraws {
 impl SeriesDraws {
     fn series(&mut self, store: &Store, code: &SeriesCode) -> Result<&mut NoSeries, OpError> {
         if !self.pending.contains_key(code) {
-            let s: NoSeries = must_get(store, TreeId::Series, code.as_bytes(), "number series", code)?;
+            let s: NoSeries = must_get(
+                store,
+                TreeId::Series,
+                code.as_bytes(),
+                "number series",
+                code,
+            )?;
             self.pending.insert(code.clone(), s);
         }
         Ok(self.pending.get_mut(code).expect("inserted"))

@@ -457,6 +457,16 @@ impl EntryRef<'_> {
     }
 }
 
+/// A block's numbers must not run past `u64::MAX` (row keys are offsets from the first).
+fn check_span(what: &'static str, first: u64, view: &RowBlockView<'_>) -> Result<(), CodecError> {
+    match view.len().checked_sub(1) {
+        Some(last) if first.checked_add(view.key(last) as u64).is_none() => {
+            Err(corrupt(what, "row numbers overflow"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn corrupt(what: &'static str, detail: &str) -> CodecError {
     CodecError::Corrupt {
         what,
@@ -469,6 +479,7 @@ impl EntryBlock {
     pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
         let view = RowBlockView::parse(ENTRY_BLOCK, bytes)?;
         let h: EntryBlockHeader = view.header()?;
+        check_span(ENTRY_BLOCK, h.first, &view)?;
         let mut rows = Vec::with_capacity(view.len());
         for i in 0..view.len() {
             let row: EntryRow = view.row(i)?;
@@ -839,6 +850,7 @@ impl LineBlock {
     pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
         let view = RowBlockView::parse(LINE_BLOCK, bytes)?;
         let h: LineBlockHeader = view.header()?;
+        check_span(LINE_BLOCK, h.first, &view)?;
         let mut rows = Vec::with_capacity(view.len());
         for i in 0..view.len() {
             let row: LineRow = view.row(i)?;
