@@ -412,12 +412,15 @@ pub fn resume(
     })
 }
 
-/// Deletes postponed entries; refuses (deleting nothing) if any is not postponed.
+/// Deletes postponed entries; refuses (deleting nothing) if any is not postponed. An entry
+/// selected twice is deleted once.
 pub fn delete_postponed(store: &Store, nos: &[EntryNo]) -> Result<Vec<EntryNo>, OpError> {
     let _w = store.writer();
-    let mut blocks = load_blocks(store, nos)?;
+    let mut seen = std::collections::BTreeSet::new();
+    let nos: Vec<EntryNo> = nos.iter().copied().filter(|n| seen.insert(*n)).collect();
+    let mut blocks = load_blocks(store, &nos)?;
     let mut ws = WriteSet::new();
-    for &n in nos {
+    for &n in &nos {
         let b = block_of(&mut blocks, n);
         let e = b.get(n).ok_or_else(|| OpError::NotFound {
             what: "interaction log entry",
@@ -435,7 +438,7 @@ pub fn delete_postponed(store: &Store, nos: &[EntryNo]) -> Result<Vec<EntryNo>, 
     }
     put_blocks(blocks, &mut ws)?;
     store.apply(ws)?;
-    Ok(nos.to_vec())
+    Ok(nos)
 }
 
 /// Result of switching canceled.
