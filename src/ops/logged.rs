@@ -11,7 +11,7 @@ use super::segments::{append_lines, new_header, next_action, Progress, SegmentIn
 use super::{must_get, Ctx, OpError};
 use crate::domain::*;
 use crate::storage::blocks::{EntryBlock, FLAG_CANCELED};
-use crate::storage::index::{scan_run, RunBuilder, RunInfo};
+use crate::storage::index::{lookup_run, scan_run, RunBuilder, RunInfo};
 use crate::storage::{keys, Store, TreeId, WriteSet};
 
 /// A logged segment with BC's derived counts.
@@ -134,13 +134,15 @@ pub struct CleanupResult {
     pub campaign_entries_detached: u64,
 }
 
-/// The run whose entry range holds `e`.
-fn run_of(spans: &BTreeMap<u64, (u64, u64)>, e: EntryNo) -> Option<u64> {
-    spans
-        .range(..=e.0)
-        .next_back()
-        .filter(|(base, (_, span))| e.0 < *base + *span)
-        .map(|(_, (id, _))| *id)
+/// The run whose entry range may hold `e`: the run with the highest base at or below `e`, if
+/// `e` lies within its span. A span is `None` when it is no longer known (the logged segment
+/// the run was written for has been deleted); the caller must then ask the run itself.
+fn run_of(spans: &BTreeMap<u64, (u64, Option<u64>)>, e: EntryNo) -> Option<(u64, bool)> {
+    let (base, (id, span)) = spans.range(..=e.0).next_back()?;
+    match span {
+        Some(span) => (e.0 < base + span).then_some((*id, true)),
+        None => Some((*id, false)),
+    }
 }
 
 /// Deletes every canceled interaction log entry (SPEC §2.4 clean-up), with its contact index
@@ -148,14 +150,17 @@ fn run_of(spans: &BTreeMap<u64, (u64, u64)>, e: EntryNo) -> Option<u64> {
 pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> {
     let _w = store.writer();
     let runs = store.runs()?;
-    // Run id by base entry, with the span of entry numbers it covers.
-    let mut spans: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    // Run id by base entry, with the span of entry numbers it covers. The span is known from
+    // the logged segment the run was written for; once that record is gone (deleted canceled
+    // logged segment) it is not, and `count` is no substitute: it shrinks as earlier clean-ups
+    // rewrite the run, while the entry numbers it covers stay where they were.
+    let mut spans: BTreeMap<u64, (u64, Option<u64>)> = BTreeMap::new();
     for r in runs.iter() {
         let span = match r.logged_segment {
             Some(ls) => store
                 .get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
-                .map_or(r.count, |l| l.entries_written.max(r.count)),
-            None => r.count,
+                .map(|l| l.entries_written.max(r.count)),
+            None => None,
         };
         spans.insert(r.base.0, (r.run_id, span));
     }
@@ -183,8 +188,19 @@ pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> 
                 TreeId::ContactIndex,
                 keys::contact_entry(contact.as_bytes(), n.0),
             );
-            if let Some(run) = run_of(&spans, *n) {
-                per_run.entry(run).or_default().insert(*n);
+            if let Some((run, certain)) = run_of(&spans, *n) {
+                // Without a known span, only the run's own records tell whether it holds `n`.
+                let holds = certain || {
+                    let info = runs.iter().find(|r| r.run_id == run);
+                    let mut found = Vec::new();
+                    if let Some(info) = info {
+                        lookup_run(&store.t.index_run_blocks, info, contact, &mut found)?;
+                    }
+                    found.contains(n)
+                };
+                if holds {
+                    per_run.entry(run).or_default().insert(*n);
+                }
             }
             if let Some(ls) = ls {
                 *per_logged.entry(*ls).or_default() += 1;
