@@ -1,12 +1,196 @@
-//! `interlog export …` (being built).
+//! `interlog export entries|logged-segments|contacts|stats`: CSV or JSON to stdout or, through a
+//! temporary file renamed at the end, to `--out FILE`.
 
-use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
 
-use super::Env;
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::master::val;
+use super::output::{is_broken_pipe, Bar};
+use super::{parse_date, Env};
+use interlog::domain::*;
+use interlog::exchange::export::{self, ExportError, ExportReport, Format};
+use interlog::ops::interactions::EntryFilter;
+use interlog::ops::stats::StatsBy;
+use interlog::storage::Store;
 
 #[derive(Args, Debug)]
-pub struct ExportArgs {}
+pub struct ExportArgs {
+    #[command(subcommand)]
+    what: ExportWhat,
+}
 
-pub fn run(_env: &Env, _a: ExportArgs) -> anyhow::Result<()> {
-    anyhow::bail!("export is not available yet")
+#[derive(Subcommand, Debug)]
+enum ExportWhat {
+    /// Interaction log entries (the filters of `interaction list`; postponed entries are never
+    /// exported).
+    Entries {
+        #[command(flatten)]
+        to: Target,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Logged segments with their counts.
+    LoggedSegments {
+        #[command(flatten)]
+        to: Target,
+    },
+    /// Contacts, with the importer's column names.
+    Contacts {
+        #[command(flatten)]
+        to: Target,
+    },
+    /// Interaction statistics.
+    Stats {
+        #[command(flatten)]
+        to: Target,
+        /// Group by.
+        #[arg(long, default_value = "template")]
+        by: StatsBy,
+    },
+}
+
+#[derive(Args, Debug)]
+struct Target {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    format: Format,
+    /// Write to this file (through a temporary file renamed at the end) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct FilterArgs {
+    /// Only this contact.
+    #[arg(long, value_parser = val::<ContactNo>)]
+    contact: Option<ContactNo>,
+    /// Only this template.
+    #[arg(long, value_parser = val::<TemplateCode>)]
+    template: Option<TemplateCode>,
+    /// Only this salesperson.
+    #[arg(long, value_parser = val::<SalespersonCode>)]
+    salesperson: Option<SalespersonCode>,
+    /// Only this campaign.
+    #[arg(long, value_parser = val::<CampaignNo>)]
+    campaign: Option<CampaignNo>,
+    /// Only this segment.
+    #[arg(long, value_parser = val::<SegmentNo>)]
+    segment: Option<SegmentNo>,
+    /// Only this logged segment.
+    #[arg(long, value_parser = val::<LoggedSegmentNo>)]
+    logged_segment: Option<LoggedSegmentNo>,
+    /// Only canceled entries.
+    #[arg(long, conflicts_with = "not_canceled")]
+    canceled: bool,
+    /// Only entries that are not canceled.
+    #[arg(long)]
+    not_canceled: bool,
+    /// From this date.
+    #[arg(long, value_parser = parse_date)]
+    from: Option<NaiveDate>,
+    /// Up to this date.
+    #[arg(long, value_parser = parse_date)]
+    to: Option<NaiveDate>,
+}
+
+impl FilterArgs {
+    fn filter(&self) -> EntryFilter {
+        EntryFilter {
+            contact: self.contact.clone(),
+            template: self.template.clone(),
+            salesperson: self.salesperson.clone(),
+            campaign: self.campaign.clone(),
+            segment: self.segment.clone(),
+            logged_segment: self.logged_segment,
+            canceled: if self.canceled {
+                Some(true)
+            } else if self.not_canceled {
+                Some(false)
+            } else {
+                None
+            },
+            from_date: self.from,
+            to_date: self.to,
+        }
+    }
+}
+
+/// An export error as the CLI reports it: store and rule errors keep their own type so the
+/// exit code (3 for the store, 1 otherwise) is found.
+fn report_error(e: ExportError) -> anyhow::Error {
+    match e {
+        ExportError::Op(op) => op.into(),
+        other => other.into(),
+    }
+}
+
+impl ExportWhat {
+    fn target(&self) -> &Target {
+        match self {
+            ExportWhat::Entries { to, .. }
+            | ExportWhat::LoggedSegments { to }
+            | ExportWhat::Contacts { to }
+            | ExportWhat::Stats { to, .. } => to,
+        }
+    }
+
+    fn export(
+        &self,
+        store: &Store,
+        out: &mut dyn Write,
+        bar: &Bar,
+    ) -> Result<ExportReport, ExportError> {
+        let format = self.target().format;
+        match self {
+            ExportWhat::Entries { filter, .. } => {
+                export::export_entries(store, &filter.filter(), format, out, bar)
+            }
+            ExportWhat::LoggedSegments { .. } => {
+                export::export_logged_segments(store, format, out, bar)
+            }
+            ExportWhat::Contacts { .. } => export::export_contacts(store, format, out, bar),
+            ExportWhat::Stats { by, .. } => export::export_stats(store, *by, format, out, bar),
+        }
+    }
+}
+
+pub fn run(env: &Env, a: ExportArgs) -> anyhow::Result<()> {
+    let what = a.what;
+    let store = env.open()?;
+    let bar = Bar::new();
+    let Some(path) = what.target().out.clone() else {
+        let mut out = std::io::stdout().lock();
+        return match what.export(&store, &mut out, &bar) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = report_error(e);
+                if is_broken_pipe(&e) {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        };
+    };
+    let r =
+        export::export_to_file(&path, |f| what.export(&store, f, &bar)).map_err(report_error)?;
+    if env.out.json {
+        env.out.json(&serde_json::json!({
+            "kind": r.kind,
+            "format": r.format,
+            "rows": r.rows,
+            "out": path,
+        }))
+    } else {
+        env.out.line(format!(
+            "exported {} row(s) of {} as {} to {}",
+            r.rows,
+            r.kind,
+            r.format,
+            path.display()
+        ))
+    }
 }

@@ -1,3 +1,4 @@
 //! Import and export.
 
+pub mod export;
 pub mod import;

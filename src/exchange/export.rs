@@ -1,0 +1,1005 @@
+//! Export of interaction log entries, logged segments, contacts and statistics as CSV or JSON.
+//!
+//! Every kind has one fixed list of columns ([`ENTRY_COLUMNS`], [`LOGGED_SEGMENT_COLUMNS`],
+//! [`CONTACT_COLUMNS`], [`STATS_COLUMNS`]): it is the CSV header, the order of every CSV row and
+//! the field names (and order) of every JSON object. Values are written the same way in both
+//! formats: dates ISO-8601 (`2025-03-14`), times `HH:MM:SS`, money with two decimals (`12.34`,
+//! a string in JSON), booleans `true`/`false`, options by their kebab-case names, a missing
+//! value as an empty CSV cell or JSON `null`.
+//!
+//! Output is streamed: entries are written one by one as [`interactions::for_each`] hands them
+//! out, through a buffered writer, so memory stays flat whatever the number of entries. JSON is
+//! an array written piece by piece (`[`, objects separated by `,\n`, `]`).
+//!
+//! CSV cells that a spreadsheet would read as a formula — starting with `=`, `+`, `-`, `@`, a
+//! tab or a carriage return — are prefixed with a single quote `'` ([`neutralize_formula`],
+//! OWASP's advice against CSV injection). Amounts are never negative, so no numeric column is
+//! affected. JSON output is never altered.
+//!
+//! [`export_to_file`] writes to a temporary file next to the target and renames it at the end,
+//! so a failed export never leaves a partial file under the final name.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use serde::{Serialize, Serializer};
+
+use crate::domain::*;
+use crate::ops::interactions::{self, EntryFilter};
+use crate::ops::segments::Progress;
+use crate::ops::stats::{self, StatsBy, StatsRow};
+use crate::ops::{logged, master, OpError};
+use crate::storage::{codec, Store};
+
+/// Columns of an interaction log entry export.
+pub const ENTRY_COLUMNS: [&str; 25] = [
+    "entry_no",
+    "contact_no",
+    "contact_company_no",
+    "date",
+    "time_of_interaction",
+    "description",
+    "subject",
+    "information_flow",
+    "initiated_by",
+    "cost",
+    "duration_min",
+    "user_id",
+    "group_code",
+    "template_code",
+    "campaign_no",
+    "campaign_entry_no",
+    "segment_no",
+    "logged_segment_entry_no",
+    "salesperson_code",
+    "correspondence_type",
+    "language_code",
+    "evaluation",
+    "attempt_failed",
+    "canceled",
+    "comments",
+];
+
+/// Columns of a logged segment export (BC's counts included).
+pub const LOGGED_SEGMENT_COLUMNS: [&str; 14] = [
+    "entry_no",
+    "segment_no",
+    "description",
+    "creation_date",
+    "user_id",
+    "canceled",
+    "first_entry_no",
+    "entries_written",
+    "entries",
+    "canceled_entries",
+    "no_of_interactions",
+    "no_of_campaign_entries",
+    "campaign_entries",
+    "follow_up_segment",
+];
+
+/// Columns of a contact export: the importer's own column names, so the file imports again.
+pub const CONTACT_COLUMNS: [&str; 14] = [
+    "no",
+    "name",
+    "kind",
+    "company_no",
+    "salesperson_code",
+    "language_code",
+    "email",
+    "correspondence_type",
+    "exclude_from_segment",
+    "privacy_blocked",
+    "city",
+    "post_code",
+    "country_code",
+    "phone",
+];
+
+/// Columns of a statistics export; `key` is the template, group, contact, salesperson or
+/// campaign the row is about.
+pub const STATS_COLUMNS: [&str; 5] = ["key", "interactions", "cost", "duration_min", "last_date"];
+
+/// Separator of list values (comments, campaign entries) inside one CSV cell.
+pub const LIST_SEPARATOR: &str = " | ";
+
+/// Output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    #[default]
+    Csv,
+    /// A JSON array of objects.
+    Json,
+}
+
+/// What is exported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportKind {
+    /// Interaction log entries.
+    Entries,
+    /// Logged segments.
+    LoggedSegments,
+    /// Contacts.
+    Contacts,
+    /// Statistics.
+    Stats,
+}
+
+impl ExportKind {
+    /// The columns of this kind.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            ExportKind::Entries => &ENTRY_COLUMNS,
+            ExportKind::LoggedSegments => &LOGGED_SEGMENT_COLUMNS,
+            ExportKind::Contacts => &CONTACT_COLUMNS,
+            ExportKind::Stats => &STATS_COLUMNS,
+        }
+    }
+
+    /// The kebab-case name (`logged-segments`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::Entries => "entries",
+            ExportKind::LoggedSegments => "logged-segments",
+            ExportKind::Contacts => "contacts",
+            ExportKind::Stats => "stats",
+        }
+    }
+}
+
+impl fmt::Display for ExportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+        })
+    }
+}
+
+/// What an export wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExportReport {
+    /// What was exported.
+    pub kind: ExportKind,
+    /// In which format.
+    pub format: Format,
+    /// Rows (CSV lines after the header, JSON objects) written.
+    pub rows: u64,
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Writing the output failed (a closed pipe, a full disk, a missing directory…).
+    #[error("cannot write {}", .path.as_ref().map_or_else(|| "the export".to_string(), |p| p.display().to_string()))]
+    Io {
+        /// The file being written, when exporting to a file.
+        path: Option<PathBuf>,
+        /// What the system said.
+        #[source]
+        source: io::Error,
+    },
+    /// Reading the store failed, or a filter names a record that does not exist.
+    #[error(transparent)]
+    Op(#[from] OpError),
+}
+
+impl From<io::Error> for ExportError {
+    fn from(source: io::Error) -> Self {
+        ExportError::Io { path: None, source }
+    }
+}
+
+impl From<csv::Error> for ExportError {
+    fn from(e: csv::Error) -> Self {
+        let source = match e.into_kind() {
+            csv::ErrorKind::Io(io) => io,
+            other => io::Error::other(format!("{other:?}")),
+        };
+        ExportError::Io { path: None, source }
+    }
+}
+
+impl From<serde_json::Error> for ExportError {
+    fn from(e: serde_json::Error) -> Self {
+        ExportError::Io {
+            path: None,
+            source: e.into(),
+        }
+    }
+}
+
+/// Makes a CSV cell safe to open in a spreadsheet: a cell starting with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return gets a leading single quote so it is read as text, not as a
+/// formula (OWASP, "CSV Injection"). Every other cell is returned as it is.
+pub fn neutralize_formula(cell: &str) -> Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+/// The cells of one CSV row, written into one reused buffer.
+#[derive(Default)]
+struct Cells {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl Cells {
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.ends.clear();
+    }
+
+    fn end(&mut self) {
+        self.ends.push(self.buf.len());
+    }
+
+    fn text(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.end();
+    }
+
+    fn val(&mut self, v: impl fmt::Display) {
+        write!(self.buf, "{v}").expect("writing to a String");
+        self.end();
+    }
+
+    fn opt<T: fmt::Display>(&mut self, v: &Option<T>) {
+        if let Some(v) = v {
+            write!(self.buf, "{v}").expect("writing to a String");
+        }
+        self.end();
+    }
+
+    fn list<T>(&mut self, items: &[T], mut each: impl FnMut(&mut String, &T)) {
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                self.buf.push_str(LIST_SEPARATOR);
+            }
+            each(&mut self.buf, x);
+        }
+        self.end();
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let s = &self.buf[start..end];
+            start = end;
+            s
+        })
+    }
+}
+
+/// One exported row: its CSV cells and its JSON object (same names, same order).
+trait Row: Serialize {
+    fn cells(&self, c: &mut Cells);
+}
+
+fn hms<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&t.format("%H:%M:%S"))
+}
+
+/// An entry as exported; fields in [`ENTRY_COLUMNS`] order.
+#[derive(Serialize)]
+struct EntryRow<'a> {
+    entry_no: EntryNo,
+    contact_no: &'a ContactNo,
+    contact_company_no: &'a Option<ContactNo>,
+    date: chrono::NaiveDate,
+    #[serde(serialize_with = "hms")]
+    time_of_interaction: NaiveTime,
+    description: &'a str,
+    subject: &'a str,
+    information_flow: InformationFlow,
+    initiated_by: InitiatedBy,
+    cost: Money,
+    duration_min: u32,
+    user_id: &'a str,
+    group_code: &'a GroupCode,
+    template_code: &'a TemplateCode,
+    campaign_no: &'a Option<CampaignNo>,
+    campaign_entry_no: Option<CampaignEntryNo>,
+    segment_no: &'a Option<SegmentNo>,
+    logged_segment_entry_no: Option<LoggedSegmentNo>,
+    salesperson_code: &'a SalespersonCode,
+    correspondence_type: CorrespondenceType,
+    language_code: &'a Option<LanguageCode>,
+    evaluation: Evaluation,
+    attempt_failed: bool,
+    canceled: bool,
+    comments: &'a [Comment],
+}
+
+impl<'a> From<&'a LogEntry> for EntryRow<'a> {
+    fn from(e: &'a LogEntry) -> Self {
+        EntryRow {
+            entry_no: e.entry_no,
+            contact_no: &e.contact_no,
+            contact_company_no: &e.contact_company_no,
+            date: e.date,
+            time_of_interaction: e.time_of_interaction,
+            description: &e.description,
+            subject: &e.subject,
+            information_flow: e.information_flow,
+            initiated_by: e.initiated_by,
+            cost: e.cost,
+            duration_min: e.duration_min,
+            user_id: &e.user_id,
+            group_code: &e.group_code,
+            template_code: &e.template_code,
+            campaign_no: &e.campaign_no,
+            campaign_entry_no: e.campaign_entry_no,
+            segment_no: &e.segment_no,
+            logged_segment_entry_no: e.logged_segment_entry_no,
+            salesperson_code: &e.salesperson_code,
+            correspondence_type: e.correspondence_type,
+            language_code: &e.language_code,
+            evaluation: e.evaluation,
+            attempt_failed: e.attempt_failed,
+            canceled: e.canceled,
+            comments: &e.comments,
+        }
+    }
+}
+
+impl Row for EntryRow<'_> {
+    fn cells(&self, c: &mut Cells) {
+        c.val(self.entry_no);
+        c.val(self.contact_no);
+        c.opt(self.contact_company_no);
+        c.val(self.date);
+        c.val(self.time_of_interaction.format("%H:%M:%S"));
+        c.text(self.description);
+        c.text(self.subject);
+        c.val(self.information_flow);
+        c.val(self.initiated_by);
+        c.val(self.cost);
+        c.val(self.duration_min);
+        c.text(self.user_id);
+        c.val(self.group_code);
+        c.val(self.template_code);
+        c.opt(self.campaign_no);
+        c.opt(&self.campaign_entry_no);
+        c.opt(self.segment_no);
+        c.opt(&self.logged_segment_entry_no);
+        c.val(self.salesperson_code);
+        c.val(self.correspondence_type);
+        c.opt(self.language_code);
+        c.val(self.evaluation);
+        c.val(self.attempt_failed);
+        c.val(self.canceled);
+        c.list(self.comments, |b, k| {
+            write!(b, "{} {}", k.date, k.text).expect("writing to a String")
+        });
+    }
+}
+
+/// A logged segment as exported; fields in [`LOGGED_SEGMENT_COLUMNS`] order.
+#[derive(Serialize)]
+struct LoggedRow<'a> {
+    entry_no: LoggedSegmentNo,
+    segment_no: &'a SegmentNo,
+    description: &'a str,
+    creation_date: chrono::NaiveDate,
+    user_id: &'a str,
+    canceled: bool,
+    first_entry_no: EntryNo,
+    entries_written: u64,
+    entries: u64,
+    canceled_entries: u64,
+    no_of_interactions: u64,
+    no_of_campaign_entries: u64,
+    campaign_entries: &'a [CampaignEntryNo],
+    follow_up_segment: &'a Option<SegmentNo>,
+}
+
+impl<'a> From<&'a logged::LoggedSegmentView> for LoggedRow<'a> {
+    fn from(v: &'a logged::LoggedSegmentView) -> Self {
+        let l = &v.logged;
+        LoggedRow {
+            entry_no: l.entry_no,
+            segment_no: &l.segment_no,
+            description: &l.description,
+            creation_date: l.creation_date,
+            user_id: &l.user_id,
+            canceled: l.canceled,
+            first_entry_no: l.first_entry_no,
+            entries_written: l.entries_written,
+            entries: l.entries,
+            canceled_entries: l.canceled_entries,
+            no_of_interactions: v.no_of_interactions,
+            no_of_campaign_entries: v.no_of_campaign_entries,
+            campaign_entries: &l.campaign_entries,
+            follow_up_segment: &l.follow_up_segment,
+        }
+    }
+}
+
+impl Row for LoggedRow<'_> {
+    fn cells(&self, c: &mut Cells) {
+        c.val(self.entry_no);
+        c.val(self.segment_no);
+        c.text(self.description);
+        c.val(self.creation_date);
+        c.text(self.user_id);
+        c.val(self.canceled);
+        c.val(self.first_entry_no);
+        c.val(self.entries_written);
+        c.val(self.entries);
+        c.val(self.canceled_entries);
+        c.val(self.no_of_interactions);
+        c.val(self.no_of_campaign_entries);
+        c.list(self.campaign_entries, |b, n| {
+            write!(b, "{n}").expect("writing to a String")
+        });
+        c.opt(self.follow_up_segment);
+    }
+}
+
+/// A contact as exported; fields in [`CONTACT_COLUMNS`] order.
+#[derive(Serialize)]
+struct ContactRow<'a> {
+    no: &'a ContactNo,
+    name: &'a str,
+    kind: ContactKind,
+    company_no: &'a Option<ContactNo>,
+    salesperson_code: &'a Option<SalespersonCode>,
+    language_code: &'a Option<LanguageCode>,
+    email: &'a str,
+    correspondence_type: CorrespondenceType,
+    exclude_from_segment: bool,
+    privacy_blocked: bool,
+    city: &'a str,
+    post_code: &'a str,
+    country_code: &'a Option<CountryCode>,
+    phone: &'a str,
+}
+
+impl<'a> From<&'a Contact> for ContactRow<'a> {
+    fn from(c: &'a Contact) -> Self {
+        ContactRow {
+            no: &c.no,
+            name: &c.name,
+            kind: c.kind,
+            company_no: &c.company_no,
+            salesperson_code: &c.salesperson_code,
+            language_code: &c.language_code,
+            email: &c.email,
+            correspondence_type: c.correspondence_type,
+            exclude_from_segment: c.exclude_from_segment,
+            privacy_blocked: c.privacy_blocked,
+            city: &c.city,
+            post_code: &c.post_code,
+            country_code: &c.country_code,
+            phone: &c.phone,
+        }
+    }
+}
+
+impl Row for ContactRow<'_> {
+    fn cells(&self, c: &mut Cells) {
+        c.val(self.no);
+        c.text(self.name);
+        c.val(self.kind);
+        c.opt(self.company_no);
+        c.opt(self.salesperson_code);
+        c.opt(self.language_code);
+        c.text(self.email);
+        c.val(self.correspondence_type);
+        c.val(self.exclude_from_segment);
+        c.val(self.privacy_blocked);
+        c.text(self.city);
+        c.text(self.post_code);
+        c.opt(self.country_code);
+        c.text(self.phone);
+    }
+}
+
+/// A statistics line as exported; fields in [`STATS_COLUMNS`] order.
+#[derive(Serialize)]
+struct StatsOut<'a> {
+    key: &'a str,
+    interactions: u64,
+    cost: Money,
+    duration_min: u64,
+    last_date: Option<chrono::NaiveDate>,
+}
+
+impl<'a> From<&'a StatsRow> for StatsOut<'a> {
+    fn from(r: &'a StatsRow) -> Self {
+        StatsOut {
+            key: &r.key,
+            interactions: r.interactions,
+            cost: r.cost,
+            duration_min: r.duration_min,
+            last_date: r.last_date,
+        }
+    }
+}
+
+impl Row for StatsOut<'_> {
+    fn cells(&self, c: &mut Cells) {
+        c.text(self.key);
+        c.val(self.interactions);
+        c.val(self.cost);
+        c.val(self.duration_min);
+        c.opt(&self.last_date);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The writer
+
+/// Rows between two progress reports.
+const PROGRESS_STEP: u64 = 1024;
+
+enum Sink<W: Write> {
+    Csv(Box<csv::Writer<BufWriter<W>>>),
+    Json(BufWriter<W>),
+}
+
+/// Streams rows of one kind to `W` in one format.
+struct Exporter<'p, W: Write> {
+    kind: ExportKind,
+    format: Format,
+    sink: Sink<W>,
+    cells: Cells,
+    rows: u64,
+    reported: u64,
+    progress: &'p dyn Progress,
+    _done: FinishOnDrop<'p>,
+}
+
+/// Ends the progress display however the export ends.
+struct FinishOnDrop<'p>(&'p dyn Progress);
+
+impl Drop for FinishOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.finish();
+    }
+}
+
+impl<'p, W: Write> Exporter<'p, W> {
+    fn start(
+        kind: ExportKind,
+        format: Format,
+        out: W,
+        progress: &'p dyn Progress,
+    ) -> Result<Self, ExportError> {
+        progress.start(&format!("exporting {kind}"), 0);
+        let done = FinishOnDrop(progress);
+        let buf = BufWriter::with_capacity(256 * 1024, out);
+        let sink = match format {
+            Format::Csv => {
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .terminator(csv::Terminator::Any(b'\n'))
+                    .from_writer(buf);
+                w.write_record(kind.columns())?;
+                Sink::Csv(Box::new(w))
+            }
+            Format::Json => {
+                let mut w = buf;
+                w.write_all(b"[")?;
+                Sink::Json(w)
+            }
+        };
+        Ok(Exporter {
+            kind,
+            format,
+            sink,
+            cells: Cells::default(),
+            rows: 0,
+            reported: 0,
+            progress,
+            _done: done,
+        })
+    }
+
+    fn row<R: Row>(&mut self, r: &R) -> Result<(), ExportError> {
+        match &mut self.sink {
+            Sink::Csv(w) => {
+                self.cells.clear();
+                r.cells(&mut self.cells);
+                debug_assert_eq!(self.cells.ends.len(), self.kind.columns().len());
+                for cell in self.cells.iter() {
+                    w.write_field(neutralize_formula(cell).as_bytes())?;
+                }
+                w.write_record(None::<&[u8]>)?;
+            }
+            Sink::Json(w) => {
+                w.write_all(if self.rows == 0 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut *w, r)?;
+            }
+        }
+        self.rows += 1;
+        if self.rows - self.reported >= PROGRESS_STEP {
+            self.progress.advance(self.rows - self.reported);
+            self.reported = self.rows;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<ExportReport, ExportError> {
+        match self.sink {
+            Sink::Csv(mut w) => w.flush()?,
+            Sink::Json(mut w) => {
+                w.write_all(b"\n]\n")?;
+                w.flush()?;
+            }
+        }
+        self.progress.advance(self.rows - self.reported);
+        Ok(ExportReport {
+            kind: self.kind,
+            format: self.format,
+            rows: self.rows,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The exports
+
+/// Refuses a filter that names a contact, template, salesperson, campaign or logged segment
+/// that does not exist (a typo would otherwise export nothing, silently). Segments are not
+/// checked: a logged segment's header is gone, yet its entries keep its number.
+pub fn check_entry_filter(store: &Store, filter: &EntryFilter) -> Result<(), OpError> {
+    if let Some(c) = &filter.contact {
+        master::get_contact(store, c)?;
+    }
+    if let Some(t) = &filter.template {
+        master::get_template(store, t)?;
+    }
+    if let Some(s) = &filter.salesperson {
+        master::get_salesperson(store, s)?;
+    }
+    if let Some(c) = &filter.campaign {
+        master::get_campaign(store, c)?;
+    }
+    if let Some(l) = filter.logged_segment {
+        logged::show(store, l)?;
+    }
+    Ok(())
+}
+
+/// Exports the interaction log entries that pass `filter` (the rules of `interaction list`:
+/// postponed entries are never exported), in entry number order, streaming. The filter is
+/// checked first ([`check_entry_filter`]); nothing is written when it is refused.
+pub fn export_entries<W: Write>(
+    store: &Store,
+    filter: &EntryFilter,
+    format: Format,
+    out: W,
+    progress: &dyn Progress,
+) -> Result<ExportReport, ExportError> {
+    check_entry_filter(store, filter)?;
+    let mut x = Exporter::start(ExportKind::Entries, format, out, progress)?;
+    let mut failed = None;
+    interactions::for_each(store, filter, |e| match x.row(&EntryRow::from(&e)) {
+        Ok(()) => Ok(true),
+        Err(err) => {
+            failed = Some(err);
+            Ok(false)
+        }
+    })?;
+    if let Some(err) = failed {
+        return Err(err);
+    }
+    x.finish()
+}
+
+/// Exports every logged segment with BC's counts, by number.
+pub fn export_logged_segments<W: Write>(
+    store: &Store,
+    format: Format,
+    out: W,
+    progress: &dyn Progress,
+) -> Result<ExportReport, ExportError> {
+    let mut x = Exporter::start(ExportKind::LoggedSegments, format, out, progress)?;
+    for v in store.t.logged_segments.iter().values() {
+        let l: LoggedSegment =
+            codec::decode("logged segment", &v.map_err(OpError::from)?).map_err(OpError::from)?;
+        let view = logged::show(store, l.entry_no)?;
+        x.row(&LoggedRow::from(&view))?;
+    }
+    x.finish()
+}
+
+/// Exports every contact, streaming: the companies by number, then the persons by number, so
+/// that a person's company always comes before it. With the importer's columns, the file
+/// imports again (`interlog import contacts.csv`) unless a CSV cell had to be neutralized.
+pub fn export_contacts<W: Write>(
+    store: &Store,
+    format: Format,
+    out: W,
+    progress: &dyn Progress,
+) -> Result<ExportReport, ExportError> {
+    let mut x = Exporter::start(ExportKind::Contacts, format, out, progress)?;
+    for companies in [true, false] {
+        for v in store.t.contacts.iter().values() {
+            let c: Contact =
+                codec::decode("contact", &v.map_err(OpError::from)?).map_err(OpError::from)?;
+            if (c.kind == ContactKind::Company) == companies {
+                x.row(&ContactRow::from(&c))?;
+            }
+        }
+    }
+    x.finish()
+}
+
+/// Exports the statistics grouped `by` (one row per key, sorted by key).
+pub fn export_stats<W: Write>(
+    store: &Store,
+    by: StatsBy,
+    format: Format,
+    out: W,
+    progress: &dyn Progress,
+) -> Result<ExportReport, ExportError> {
+    let rows = stats::stats(store, by)?;
+    let mut x = Exporter::start(ExportKind::Stats, format, out, progress)?;
+    for r in &rows {
+        x.row(&StatsOut::from(r))?;
+    }
+    x.finish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/// A new, unused temporary file next to `target`.
+fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?
+        .to_string_lossy();
+    let mut attempt = 0u32;
+    loop {
+        let tmp = dir.join(format!(
+            ".{name}.{}.{attempt}.interlog-tmp",
+            std::process::id()
+        ));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 1000 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    // Best effort: makes the rename durable where directories can be opened (Unix).
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Runs `write` on a temporary file next to `path` and, when it succeeds, makes the file
+/// durable and renames it to `path` (replacing an older file). When `write` or any step fails
+/// the temporary file is removed and `path` is left as it was. IO errors name `path`.
+pub fn export_to_file<T>(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> Result<T, ExportError>,
+) -> Result<T, ExportError> {
+    let named = |source: io::Error| ExportError::Io {
+        path: Some(path.to_path_buf()),
+        source,
+    };
+    let (tmp, mut file) = create_temp(path).map_err(named)?;
+    let result = write(&mut file).and_then(|v| {
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)?;
+        Ok(v)
+    });
+    match result {
+        Ok(v) => {
+            if let Some(dir) = tmp.parent() {
+                sync_dir(dir);
+            }
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(match e {
+                ExportError::Io { path: None, source } => named(source),
+                other => other,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_get_a_leading_quote() {
+        for s in [
+            "=1+2",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"x\")",
+        ] {
+            assert_eq!(neutralize_formula(s), format!("'{s}"), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn other_cells_are_left_alone() {
+        for s in [
+            "",
+            "12.34",
+            "2025-03-14",
+            "CT100125",
+            "a=b",
+            " =x",
+            "'=x",
+            "x-1",
+            "é",
+        ] {
+            assert!(
+                matches!(neutralize_formula(s), Cow::Borrowed(b) if b == s),
+                "{s:?}"
+            );
+        }
+    }
+
+    /// The JSON object's field names, in order.
+    fn json_keys(v: &impl Serialize) -> Vec<String> {
+        let text = serde_json::to_string(v).unwrap();
+        let obj = serde_json::to_value(v).unwrap();
+        let mut keys: Vec<(usize, String)> = obj
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| (text.find(&format!("\"{k}\":")).unwrap(), k.clone()))
+            .collect();
+        keys.sort();
+        keys.into_iter().map(|(_, k)| k).collect()
+    }
+
+    fn cells_of(r: &impl Row) -> Vec<String> {
+        let mut c = Cells::default();
+        r.cells(&mut c);
+        c.iter().map(str::to_string).collect()
+    }
+
+    fn sample_entry() -> LogEntry {
+        LogEntry {
+            entry_no: EntryNo(7),
+            contact_no: ContactNo::new("CT100125").unwrap(),
+            contact_company_no: None,
+            date: "2025-03-14".parse().unwrap(),
+            time_of_interaction: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            description: "Letter".into(),
+            subject: "-subject".into(),
+            information_flow: InformationFlow::default(),
+            initiated_by: InitiatedBy::default(),
+            cost: Money(1234),
+            duration_min: 15,
+            user_id: "TEST".into(),
+            group_code: GroupCode::new("LETTER").unwrap(),
+            template_code: TemplateCode::new("BUS").unwrap(),
+            campaign_no: Some(CampaignNo::new("CP1001").unwrap()),
+            campaign_entry_no: None,
+            segment_no: None,
+            logged_segment_entry_no: Some(LoggedSegmentNo(2)),
+            salesperson_code: SalespersonCode::new("JO").unwrap(),
+            correspondence_type: CorrespondenceType::Email,
+            language_code: None,
+            evaluation: Evaluation::default(),
+            attempt_failed: false,
+            postponed: false,
+            canceled: true,
+            comments: vec![
+                Comment {
+                    date: "2025-03-14".parse().unwrap(),
+                    text: "one".into(),
+                },
+                Comment {
+                    date: "2025-03-15".parse().unwrap(),
+                    text: "two".into(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn entry_rows_follow_the_columns_in_both_formats() {
+        let e = sample_entry();
+        let r = EntryRow::from(&e);
+        assert_eq!(json_keys(&r), ENTRY_COLUMNS);
+        let cells = cells_of(&r);
+        assert_eq!(cells.len(), ENTRY_COLUMNS.len());
+        let cell = |name: &str| &cells[ENTRY_COLUMNS.iter().position(|c| *c == name).unwrap()];
+        assert_eq!(cell("entry_no"), "7");
+        assert_eq!(cell("contact_company_no"), "");
+        assert_eq!(cell("date"), "2025-03-14");
+        assert_eq!(cell("time_of_interaction"), "09:30:00");
+        assert_eq!(cell("cost"), "12.34");
+        assert_eq!(cell("correspondence_type"), "email");
+        assert_eq!(cell("canceled"), "true");
+        assert_eq!(cell("attempt_failed"), "false");
+        assert_eq!(cell("logged_segment_entry_no"), "2");
+        assert_eq!(cell("comments"), "2025-03-14 one | 2025-03-15 two");
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["cost"], "12.34");
+        assert_eq!(v["time_of_interaction"], "09:30:00");
+        assert_eq!(v["subject"], "-subject");
+        assert_eq!(v["contact_company_no"], serde_json::Value::Null);
+        assert_eq!(v["comments"][1]["text"], "two");
+    }
+
+    #[test]
+    fn contact_logged_and_stats_rows_follow_their_columns() {
+        let mut c = Contact::new(
+            ContactNo::new("CT1").unwrap(),
+            "=HYPERLINK(\"x\")",
+            ContactKind::Company,
+        );
+        c.country_code = Some(CountryCode::new("GB").unwrap());
+        let r = ContactRow::from(&c);
+        assert_eq!(json_keys(&r), CONTACT_COLUMNS);
+        assert_eq!(cells_of(&r).len(), CONTACT_COLUMNS.len());
+        let view = logged::LoggedSegmentView {
+            logged: LoggedSegment {
+                entry_no: LoggedSegmentNo(1),
+                segment_no: SegmentNo::new("SM00001").unwrap(),
+                description: "d".into(),
+                creation_date: "2025-03-14".parse().unwrap(),
+                user_id: "U".into(),
+                canceled: false,
+                first_entry_no: EntryNo(1),
+                entries_written: 3,
+                entries: 3,
+                canceled_entries: 0,
+                campaign_entries: vec![CampaignEntryNo(4), CampaignEntryNo(5)],
+                index_run: None,
+                follow_up_segment: None,
+            },
+            no_of_interactions: 3,
+            no_of_campaign_entries: 2,
+        };
+        let r = LoggedRow::from(&view);
+        assert_eq!(json_keys(&r), LOGGED_SEGMENT_COLUMNS);
+        let cells = cells_of(&r);
+        assert_eq!(cells.len(), LOGGED_SEGMENT_COLUMNS.len());
+        assert_eq!(cells[12], "4 | 5");
+        let s = StatsRow {
+            key: "BUS".into(),
+            interactions: 2,
+            cost: Money(1350),
+            duration_min: 40,
+            last_date: None,
+        };
+        let r = StatsOut::from(&s);
+        assert_eq!(json_keys(&r), STATS_COLUMNS);
+        assert_eq!(cells_of(&r), ["BUS", "2", "13.50", "40", ""]);
+    }
+}
