@@ -27,7 +27,14 @@ fn bench(c: &mut Criterion) {
         common::copy_dir(&template, &work);
         let store = Store::open(&work).unwrap();
         let seg = SegmentNo::new("SM00001").unwrap();
-        log_segment(&store, &common::ctx(), &seg, LogOptions::default(), &NoProgress).unwrap();
+        log_segment(
+            &store,
+            &common::ctx(),
+            &seg,
+            LogOptions::default(),
+            &NoProgress,
+        )
+        .unwrap();
         let req = InteractionRequest {
             contact: Some(contact_no(n / 2)),
             template: Some(TemplateCode::new("GENLETTER").unwrap()),

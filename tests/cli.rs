@@ -26,7 +26,13 @@ impl Cli {
     fn demo() -> Cli {
         let c = Cli::new();
         c.ok(&["init"]);
-        for f in ["groups.csv", "salespeople.csv", "campaigns.json", "templates.csv", "contacts.csv"] {
+        for f in [
+            "groups.csv",
+            "salespeople.csv",
+            "campaigns.json",
+            "templates.csv",
+            "contacts.csv",
+        ] {
             let p = fixture(&format!("demo/{f}"));
             c.ok(&["import", p.to_str().unwrap()]);
         }
@@ -62,8 +68,16 @@ impl Cli {
     /// Runs a command that must fail with `code`; returns stderr.
     fn fails(&self, args: &[&str], code: i32) -> String {
         let out = self.run(args);
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.stdout.is_empty() || args.contains(&"--json"), "{args:?} printed to stdout on failure");
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stdout.is_empty() || args.contains(&"--json"),
+            "{args:?} printed to stdout on failure"
+        );
         String::from_utf8(out.stderr).unwrap()
     }
 
@@ -77,7 +91,12 @@ fn init_creates_bcs_number_series_and_refuses_an_existing_store() {
     let c = Cli::new();
     c.ok(&["init"]);
     let series = c.json(&["series", "list"]);
-    let codes: Vec<&str> = series.as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = series
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["code"].as_str().unwrap())
+        .collect();
     assert_eq!(codes, ["CAMP", "CONT", "SEGM"]);
     let setup = c.json(&["setup", "show"]);
     assert_eq!(setup["segment_nos"], "SEGM");
@@ -97,8 +116,14 @@ fn usage_errors_are_exit_code_2() {
     let c = Cli::new();
     c.ok(&["init"]);
     c.fails(&["interaction", "create", "--cost", "abc"], 2);
-    let err = c.fails(&["segment", "add-contacts", "SM1", "--filter", "Name=A..B..C"], 2);
-    assert!(err.contains("^^"), "a bad filter points at the offending part: {err}");
+    let err = c.fails(
+        &["segment", "add-contacts", "SM1", "--filter", "Name=A..B..C"],
+        2,
+    );
+    assert!(
+        err.contains("^^"),
+        "a bad filter points at the offending part: {err}"
+    );
 }
 
 #[test]
@@ -114,7 +139,14 @@ fn series_peek_consumes_nothing_and_next_draws() {
 #[test]
 fn creating_an_interaction_prints_the_entry_it_wrote() {
     let c = Cli::demo();
-    let e = c.json(&["interaction", "create", "--contact", "CT100125", "--template", "BUS"]);
+    let e = c.json(&[
+        "interaction",
+        "create",
+        "--contact",
+        "CT100125",
+        "--template",
+        "BUS",
+    ]);
     assert_eq!(e["entry_no"], 1);
     assert_eq!(e["contact_company_no"], "CT100239");
     assert_eq!(e["salesperson_code"], "HR");
@@ -128,22 +160,83 @@ fn creating_an_interaction_prints_the_entry_it_wrote() {
 #[test]
 fn a_refused_interaction_exits_1_and_writes_nothing() {
     let c = Cli::demo();
-    c.ok(&["contact", "add", "--no", "P1", "--name", "Private", "--privacy-blocked", "--salesperson", "HR"]);
-    let err = c.fails(&["interaction", "create", "--contact", "P1", "--template", "BUS"], 1);
-    assert!(err.contains("cannot use contact P1: blocked for privacy"), "{err}");
-    let err = c.fails(&["interaction", "create", "--contact", "NOPE", "--template", "BUS"], 1);
+    c.ok(&[
+        "contact",
+        "add",
+        "--no",
+        "P1",
+        "--name",
+        "Private",
+        "--privacy-blocked",
+        "--salesperson",
+        "HR",
+    ]);
+    let err = c.fails(
+        &[
+            "interaction",
+            "create",
+            "--contact",
+            "P1",
+            "--template",
+            "BUS",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("cannot use contact P1: blocked for privacy"),
+        "{err}"
+    );
+    let err = c.fails(
+        &[
+            "interaction",
+            "create",
+            "--contact",
+            "NOPE",
+            "--template",
+            "BUS",
+        ],
+        1,
+    );
     assert!(err.contains("contact NOPE does not exist"), "{err}");
-    assert_eq!(c.json(&["interaction", "list"]).as_array().unwrap().len(), 0);
+    assert_eq!(
+        c.json(&["interaction", "list"]).as_array().unwrap().len(),
+        0
+    );
 }
 
 #[test]
 fn postpone_resume_cancel_round_trip() {
     let c = Cli::demo();
-    let p = c.json(&["interaction", "create", "--contact", "CT100002", "--template", "OUTGOING", "--postpone"]);
+    let p = c.json(&[
+        "interaction",
+        "create",
+        "--contact",
+        "CT100002",
+        "--template",
+        "OUTGOING",
+        "--postpone",
+    ]);
     assert_eq!(p["postponed"], true);
-    assert_eq!(c.json(&["interaction", "postponed"]).as_array().unwrap().len(), 1);
-    assert_eq!(c.json(&["interaction", "list"]).as_array().unwrap().len(), 0);
-    let r = c.json(&["--work-date", "2025-03-20", "interaction", "resume", "1", "--evaluation", "positive"]);
+    assert_eq!(
+        c.json(&["interaction", "postponed"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        c.json(&["interaction", "list"]).as_array().unwrap().len(),
+        0
+    );
+    let r = c.json(&[
+        "--work-date",
+        "2025-03-20",
+        "interaction",
+        "resume",
+        "1",
+        "--evaluation",
+        "positive",
+    ]);
     assert_eq!(r["entry_no"], 1);
     assert_eq!(r["date"], "2025-03-20");
     assert_eq!(r["postponed"], false);
@@ -156,10 +249,25 @@ fn postpone_resume_cancel_round_trip() {
 #[test]
 fn segment_commands_follow_the_contract() {
     let c = Cli::demo();
-    let s = c.json(&["segment", "create", "--description", "Increase sale", "--salesperson", "HR", "--campaign", "CP1001"]);
+    let s = c.json(&[
+        "segment",
+        "create",
+        "--description",
+        "Increase sale",
+        "--salesperson",
+        "HR",
+        "--campaign",
+        "CP1001",
+    ]);
     assert_eq!(s["no"], "SM00001");
     c.ok(&["segment", "set-interaction", "SM00001", "--template", "BUS"]);
-    let a = c.json(&["segment", "add-contacts", "SM00001", "--filter", "City=Manchester|Newport"]);
+    let a = c.json(&[
+        "segment",
+        "add-contacts",
+        "SM00001",
+        "--filter",
+        "City=Manchester|Newport",
+    ]);
     assert_eq!(a["lines_changed"], 5);
     let r = c.json(&["segment", "reduce", "SM00001", "--filter", "Type=Person"]);
     assert_eq!(r["segment"]["line_count"], 2);
@@ -171,7 +279,13 @@ fn segment_commands_follow_the_contract() {
     assert_eq!(shown["lines"].as_array().unwrap().len(), 5);
     let dry = c.json(&["segment", "log", "SM00001", "--dry-run"]);
     assert_eq!(dry["dry_run"], true);
-    assert_eq!(c.json(&["logged-segment", "list"]).as_array().unwrap().len(), 0);
+    assert_eq!(
+        c.json(&["logged-segment", "list"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     let o = c.json(&["segment", "log", "SM00001", "--follow-up"]);
     assert_eq!(o["entries"], 5);
     assert_eq!(o["logged_segment_entry_no"], 1);
@@ -183,7 +297,13 @@ fn segment_commands_follow_the_contract() {
     assert_eq!(ls["no_of_campaign_entries"], 1);
     let cx = c.json(&["logged-segment", "cancel", "1"]);
     assert_eq!(cx["canceled"], true);
-    assert_eq!(c.json(&["interaction", "list", "--canceled"]).as_array().unwrap().len(), 5);
+    assert_eq!(
+        c.json(&["interaction", "list", "--canceled"])
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
     let fu = c.json(&["logged-segment", "follow-up", "1", "--canceled"]);
     assert_eq!(fu["line_count"], 5);
     let cl = c.json(&["cleanup", "canceled-logged-segments"]);
@@ -197,15 +317,35 @@ fn segment_commands_follow_the_contract() {
 #[test]
 fn a_segment_that_cannot_be_logged_reports_every_line_and_exits_1() {
     let c = Cli::demo();
-    c.ok(&["segment", "create", "--no", "S1", "--description", "No template yet"]);
-    c.ok(&["segment", "add-contacts", "S1", "--filter", "City=Manchester"]);
+    c.ok(&[
+        "segment",
+        "create",
+        "--no",
+        "S1",
+        "--description",
+        "No template yet",
+    ]);
+    c.ok(&[
+        "segment",
+        "add-contacts",
+        "S1",
+        "--filter",
+        "City=Manchester",
+    ]);
     let out = c.run(&["--json", "segment", "log", "S1"]);
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).expect("problems as JSON");
     assert_eq!(v["problems"].as_array().unwrap().len(), 2);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 10000") && err.contains("no interaction template"), "{err}");
-    assert!(c.json(&["logged-segment", "list"]).as_array().unwrap().is_empty());
+    assert!(
+        err.contains("line 10000") && err.contains("no interaction template"),
+        "{err}"
+    );
+    assert!(c
+        .json(&["logged-segment", "list"])
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -223,10 +363,18 @@ fn piped_output_has_no_progress_noise() {
     let c = Cli::new();
     let out = c.run(&["gen", "--contacts", "2000"]);
     assert!(out.status.success());
-    assert!(out.stderr.is_empty(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = c.run(&["segment", "log", "SM00001"]);
     assert!(out.status.success());
-    assert!(out.stderr.is_empty(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -30,10 +30,22 @@ pub struct DemoArgs {
 /// BC's demo data, built into the binary so `demo` runs from any directory.
 const FIXTURES: [(&str, &str); 5] = [
     ("groups.csv", include_str!("../../fixtures/demo/groups.csv")),
-    ("salespeople.csv", include_str!("../../fixtures/demo/salespeople.csv")),
-    ("campaigns.json", include_str!("../../fixtures/demo/campaigns.json")),
-    ("templates.csv", include_str!("../../fixtures/demo/templates.csv")),
-    ("contacts.csv", include_str!("../../fixtures/demo/contacts.csv")),
+    (
+        "salespeople.csv",
+        include_str!("../../fixtures/demo/salespeople.csv"),
+    ),
+    (
+        "campaigns.json",
+        include_str!("../../fixtures/demo/campaigns.json"),
+    ),
+    (
+        "templates.csv",
+        include_str!("../../fixtures/demo/templates.csv"),
+    ),
+    (
+        "contacts.csv",
+        include_str!("../../fixtures/demo/contacts.csv"),
+    ),
 ];
 
 fn code<T: std::str::FromStr<Err = DomainError>>(s: &str) -> anyhow::Result<T> {
@@ -71,7 +83,10 @@ fn fresh_store(path: &Path, reset: bool) -> anyhow::Result<Store> {
         // Only ever delete something that is an interlog store.
         match Store::open(path) {
             Ok(s) => drop(s),
-            Err(e) => anyhow::bail!("refusing to delete {}: it is not a usable interlog store ({e})", path.display()),
+            Err(e) => anyhow::bail!(
+                "refusing to delete {}: it is not a usable interlog store ({e})",
+                path.display()
+            ),
         }
         std::fs::remove_dir_all(path)?;
     }
@@ -86,7 +101,11 @@ fn load_fixtures(store: &Store, ctx: &Ctx) -> anyhow::Result<()> {
             let path = dir.join(name);
             std::fs::write(&path, text)?;
             let r = import_file(store, ctx, &path, None)?;
-            println!("   imported {:>2} {:<12} (fixtures/demo/{name})", r.records, r.kind.as_str());
+            println!(
+                "   imported {:>2} {:<12} (fixtures/demo/{name})",
+                r.records,
+                r.kind.as_str()
+            );
         }
         Ok(())
     })();
@@ -99,12 +118,23 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
     let store = fresh_store(&env.store_path, a.reset)?;
     let bar = Bar::new();
     let mut n = 0;
-    println!("interlog demo — store {} · work date {} · user {}", env.store_path.display(), ctx.work_date, ctx.user);
+    println!(
+        "interlog demo — store {} · work date {} · user {}",
+        env.store_path.display(),
+        ctx.work_date,
+        ctx.user
+    );
 
-    step(&mut n, "Business Central's demo data: groups, salespeople, campaigns, 31 templates, 20 contacts");
+    step(
+        &mut n,
+        "Business Central's demo data: groups, salespeople, campaigns, 31 templates, 20 contacts",
+    );
     load_fixtures(&store, &ctx)?;
 
-    step(&mut n, "One interaction: a business letter to Andrew Lan (CT100125), all fields from the defaults");
+    step(
+        &mut n,
+        "One interaction: a business letter to Andrew Lan (CT100125), all fields from the defaults",
+    );
     let letter = interactions::create(
         &store,
         &ctx,
@@ -123,7 +153,10 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         e.correspondence_type
     );
 
-    step(&mut n, "A phone call to Christie Moon (CT100002) saved as postponed, then resumed the next day");
+    step(
+        &mut n,
+        "A phone call to Christie Moon (CT100002) saved as postponed, then resumed the next day",
+    );
     let call = interactions::create(
         &store,
         &ctx,
@@ -135,11 +168,15 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             ..InteractionRequest::default()
         },
     )?;
-    println!("   postponed entry {}; postponed list now holds {} entr(ies), the normal list {}",
+    println!(
+        "   postponed entry {}; postponed list now holds {} entr(ies), the normal list {}",
         call.entry.entry_no,
         interactions::postponed(&store)?.len(),
-        interactions::list(&store, &EntryFilter::default())?.len());
-    let next_day = ctx.clone().with_work_date(ctx.work_date.succ_opt().unwrap_or(ctx.work_date));
+        interactions::list(&store, &EntryFilter::default())?.len()
+    );
+    let next_day = ctx
+        .clone()
+        .with_work_date(ctx.work_date.succ_opt().unwrap_or(ctx.work_date));
     let resumed = interactions::resume(
         &store,
         &next_day,
@@ -149,14 +186,27 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             ..InteractionRequest::default()
         },
     )?;
-    println!("   resumed: same entry number {}, now dated {}, evaluation {}",
-        resumed.entry.entry_no, resumed.entry.date, resumed.entry.evaluation);
+    println!(
+        "   resumed: same entry number {}, now dated {}, evaluation {}",
+        resumed.entry.entry_no, resumed.entry.date, resumed.entry.evaluation
+    );
 
-    step(&mut n, "Switching canceled on entries: the first selected entry decides");
-    let r = interactions::switch_canceled(&store, &[letter.entry.entry_no, resumed.entry.entry_no])?;
-    println!("   canceled = {} on entries {:?}", r.canceled, r.entries.iter().map(|e| e.0).collect::<Vec<_>>());
+    step(
+        &mut n,
+        "Switching canceled on entries: the first selected entry decides",
+    );
+    let r =
+        interactions::switch_canceled(&store, &[letter.entry.entry_no, resumed.entry.entry_no])?;
+    println!(
+        "   canceled = {} on entries {:?}",
+        r.canceled,
+        r.entries.iter().map(|e| e.0).collect::<Vec<_>>()
+    );
     let r = interactions::switch_canceled(&store, &[letter.entry.entry_no])?;
-    println!("   switched again: canceled = {} on entry {}", r.canceled, letter.entry.entry_no);
+    println!(
+        "   switched again: canceled = {} on entry {}",
+        r.canceled, letter.entry.entry_no
+    );
 
     step(&mut n, "A segment for campaign CP1001, built by criteria");
     let seg = segments::create(
@@ -170,7 +220,10 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
     )?
     .record;
-    println!("   created segment {} (number from the SEGM series)", seg.no);
+    println!(
+        "   created segment {} (number from the SEGM series)",
+        seg.no
+    );
     segments::set_interaction(
         &store,
         &seg.no,
@@ -182,8 +235,17 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
     )?;
     println!("   interaction template BUS copied into the header: cost 8.00, 30 min, hard copy");
     let f = |s: &str| FieldFilter::parse(s).map_err(anyhow::Error::from);
-    let c = segments::add_contacts(&store, &seg.no, &[f("City=Manchester|Newport")?], CriteriaOptions::default(), &bar)?;
-    println!("   add contacts City=Manchester|Newport → {} lines", c.segment.line_count);
+    let c = segments::add_contacts(
+        &store,
+        &seg.no,
+        &[f("City=Manchester|Newport")?],
+        CriteriaOptions::default(),
+        &bar,
+    )?;
+    println!(
+        "   add contacts City=Manchester|Newport → {} lines",
+        c.segment.line_count
+    );
     let c = segments::add_contacts(
         &store,
         &seg.no,
@@ -194,13 +256,22 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!("   add contacts Name=@*ltd* with their persons → {} lines", c.segment.line_count);
+    println!(
+        "   add contacts Name=@*ltd* with their persons → {} lines",
+        c.segment.line_count
+    );
     let c = segments::reduce(&store, &seg.no, &[f("Type=Person")?], false, &bar)?;
     println!("   reduce Type=Person → {} lines", c.segment.line_count);
     let c = segments::go_back(&store, &seg.no, &bar)?;
-    println!("   go back → {} lines again (the {} persons are back with their line numbers)", c.segment.line_count, c.lines_changed);
+    println!(
+        "   go back → {} lines again (the {} persons are back with their line numbers)",
+        c.segment.line_count, c.lines_changed
+    );
 
-    step(&mut n, "Overriding one line: Andrew Lan gets the ABSTRACT template at 12.50");
+    step(
+        &mut n,
+        "Overriding one line: Andrew Lan gets the ABSTRACT template at 12.50",
+    );
     let lines = segments::lines(&store, &segments::get(&store, &seg.no)?)?;
     let andrew = lines
         .iter()
@@ -217,38 +288,98 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             ..LineChange::default()
         },
     )?;
-    println!("   line {}: template {}, description \"{}\", cost {}, {} min", l.line_no,
-        l.template_code.as_ref().map(|t| t.as_str()).unwrap_or(""), l.description, l.cost, l.duration_min);
+    println!(
+        "   line {}: template {}, description \"{}\", cost {}, {} min",
+        l.line_no,
+        l.template_code.as_ref().map(|t| t.as_str()).unwrap_or(""),
+        l.description,
+        l.cost,
+        l.duration_min
+    );
 
-    step(&mut n, "Logging the segment with a follow-up segment (checked first with a dry run)");
-    let dry = log_segment(&store, &ctx, &seg.no, LogOptions { follow_up: true, dry_run: true }, &bar)?;
-    println!("   dry run: {} entries would be written, nothing was", dry.entries);
-    let o = log_segment(&store, &ctx, &seg.no, LogOptions { follow_up: true, dry_run: false }, &bar)?;
+    step(
+        &mut n,
+        "Logging the segment with a follow-up segment (checked first with a dry run)",
+    );
+    let dry = log_segment(
+        &store,
+        &ctx,
+        &seg.no,
+        LogOptions {
+            follow_up: true,
+            dry_run: true,
+        },
+        &bar,
+    )?;
+    println!(
+        "   dry run: {} entries would be written, nothing was",
+        dry.entries
+    );
+    let o = log_segment(
+        &store,
+        &ctx,
+        &seg.no,
+        LogOptions {
+            follow_up: true,
+            dry_run: false,
+        },
+        &bar,
+    )?;
     println!(
         "   logged segment {}: entries {}..{}, campaign entr(ies) {:?}, follow-up segment {}",
         o.logged_segment_entry_no,
         o.first_entry_no,
         o.last_entry_no,
         o.campaign_entries.iter().map(|c| c.0).collect::<Vec<_>>(),
-        o.follow_up_segment_no.as_ref().map(|s| s.as_str()).unwrap_or("-")
+        o.follow_up_segment_no
+            .as_ref()
+            .map(|s| s.as_str())
+            .unwrap_or("-")
     );
-    println!("   segment {} is gone; {} segment(s) left", seg.no, segments::list(&store)?.len());
+    println!(
+        "   segment {} is gone; {} segment(s) left",
+        seg.no,
+        segments::list(&store)?.len()
+    );
     println!("   Andrew Lan's history (contact index: single interactions and the logged segment merged):");
     for e in store.contact_entries(&code("CT100125")?)? {
         println!("     {}", entry_line(&e));
     }
 
-    step(&mut n, "Cancelling the logged segment cascades to its entries and campaign entry");
+    step(
+        &mut n,
+        "Cancelling the logged segment cascades to its entries and campaign entry",
+    );
     let v = logged::switch_canceled(&store, o.logged_segment_entry_no)?;
     println!("   canceled = {}: {} interactions, {} campaign entr(ies) (BC counts those with the same canceled flag)",
         v.logged.canceled, v.no_of_interactions, v.no_of_campaign_entries);
     let v = logged::switch_canceled(&store, o.logged_segment_entry_no)?;
-    println!("   switched back: canceled = {}, {} interactions", v.logged.canceled, v.no_of_interactions);
+    println!(
+        "   switched back: canceled = {}, {} interactions",
+        v.logged.canceled, v.no_of_interactions
+    );
 
-    step(&mut n, "Outcomes come in; a follow-up segment for the positive ones only");
-    let entries = interactions::list(&store, &EntryFilter { logged_segment: Some(o.logged_segment_entry_no), ..EntryFilter::default() })?;
+    step(
+        &mut n,
+        "Outcomes come in; a follow-up segment for the positive ones only",
+    );
+    let entries = interactions::list(
+        &store,
+        &EntryFilter {
+            logged_segment: Some(o.logged_segment_entry_no),
+            ..EntryFilter::default()
+        },
+    )?;
     for e in entries.iter().take(3) {
-        interactions::edit(&store, &ctx, e.entry_no, &EntryEdit { evaluation: Some(Evaluation::Positive), ..EntryEdit::default() })?;
+        interactions::edit(
+            &store,
+            &ctx,
+            e.entry_no,
+            &EntryEdit {
+                evaluation: Some(Evaluation::Positive),
+                ..EntryEdit::default()
+            },
+        )?;
     }
     println!("   marked {} entries positive", entries.len().min(3));
     let fu = logged::follow_up(
@@ -261,12 +392,24 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!("   follow-up segment {} \"{}\" with {} lines", fu.record.no, fu.record.description, fu.record.line_count);
+    println!(
+        "   follow-up segment {} \"{}\" with {} lines",
+        fu.record.no, fu.record.description, fu.record.line_count
+    );
 
-    step(&mut n, "Statistics per template (canceled and postponed entries do not count)");
+    step(
+        &mut n,
+        "Statistics per template (canceled and postponed entries do not count)",
+    );
     for s in stats::stats(&store, StatsBy::Template)? {
-        println!("   {:<9} {:>3} interactions  cost {:>7}  {:>5} min  last {}", s.key, s.interactions, s.cost, s.duration_min,
-            s.last_date.map(|d| d.to_string()).unwrap_or_default());
+        println!(
+            "   {:<9} {:>3} interactions  cost {:>7}  {:>5} min  last {}",
+            s.key,
+            s.interactions,
+            s.cost,
+            s.duration_min,
+            s.last_date.map(|d| d.to_string()).unwrap_or_default()
+        );
     }
     println!("\nDone. Explore the store with e.g. `interlog --store {} interaction list` or `segment list`.", env.store_path.display());
     Ok(())

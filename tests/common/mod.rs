@@ -25,12 +25,18 @@ pub fn date(s: &str) -> NaiveDate {
 
 /// The moment every test works at (09:30, work date 2025-03-14, user TEST).
 pub fn ctx() -> Ctx {
-    Ctx::at("TEST", day(), NaiveTime::from_hms_opt(9, 30, 0).expect("time"))
+    Ctx::at(
+        "TEST",
+        day(),
+        NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
+    )
 }
 
 /// Path of a fixture file.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 /// A store in a temporary directory (deleted with the value).
