@@ -1,7 +1,8 @@
-//! Batch work: the segment-logging pipeline, the synthetic data generator and (later) the
-//! nightly job runner.
+//! Batch work: the segment-logging pipeline, the synthetic data generator and the nightly job
+//! runner (`job`).
 
 pub mod gen;
+pub mod job;
 pub mod log_segment;
 
 pub use log_segment::{log_segment, LogOptions, LogOutcome};

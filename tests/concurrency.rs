@@ -1,0 +1,133 @@
+//! Concurrency: two threads logging the same segment (exactly one succeeds), logging while a
+//! reader lists entries (the reader sees the batch entirely or not at all), and a full disk
+//! (writes fail part-way: clear error, the store still opens, nothing partial).
+//! A second *process* on the same store is tested in `tests/cli.rs`.
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::sync::Barrier;
+
+use common::*;
+use interlog::batch::gen::{generate, GenOptions};
+use interlog::batch::{log_segment, LogOptions};
+use interlog::domain::*;
+use interlog::ops::interactions::{self, EntryFilter};
+use interlog::ops::segments::{self, NoProgress};
+use interlog::ops::{logged, OpError};
+use interlog::storage::Store;
+
+fn generated(lines: u64) -> TestStore {
+    let t = TestStore::new();
+    generate(
+        &t.store,
+        &t.ctx,
+        GenOptions {
+            contacts: lines,
+            segment_size: lines,
+            seed: 3,
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    t
+}
+
+#[test]
+fn two_threads_logging_the_same_segment_log_it_once() {
+    let t = generated(20_000);
+    let s = seg("SM00001");
+    let barrier = Barrier::new(2);
+    let results: Vec<Result<_, OpError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    log_segment(&t.store, &t.ctx, &s, LogOptions { follow_up: true, dry_run: false }, &NoProgress)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 1, "exactly one logger succeeds: {results:?}");
+    let loser = results.iter().find(|r| r.is_err()).unwrap();
+    assert!(
+        matches!(loser, Err(OpError::NotFound { .. }) | Err(OpError::AlreadyLogged { .. })),
+        "{loser:?}"
+    );
+    assert_eq!(logged::list(&t.store).unwrap().len(), 1);
+    assert_eq!(t.store.entry_horizon().unwrap(), EntryNo(20_001));
+}
+
+#[test]
+fn a_reader_listing_entries_during_a_log_sees_all_or_nothing_of_it() {
+    let t = generated(30_000);
+    let s = seg("SM00001");
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            log_segment(&t.store, &t.ctx, &s, LogOptions { follow_up: true, dry_run: false }, &NoProgress).unwrap()
+        });
+        let mut seen = Vec::new();
+        while !writer.is_finished() {
+            let n = interactions::list(&t.store, &EntryFilter::default()).unwrap().len();
+            seen.push(n);
+        }
+        writer.join().unwrap();
+        seen.push(interactions::list(&t.store, &EntryFilter::default()).unwrap().len());
+        assert!(
+            seen.iter().all(|&n| n == 0 || n == 30_000),
+            "a reader saw part of a batch: {:?}",
+            seen.iter().filter(|&&n| n != 0 && n != 30_000).collect::<Vec<_>>()
+        );
+        assert_eq!(*seen.last().unwrap(), 30_000);
+    });
+}
+
+/// Runs `interlog` with a file-size limit, so writes past `limit` bytes fail with EFBIG as on
+/// a full disk (SIGXFSZ is ignored so the write returns an error instead of killing).
+fn run_with_file_limit(store: &std::path::Path, limit: u64, args: &[&str]) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_interlog"));
+    c.arg("--store").arg(store).args(args);
+    unsafe {
+        c.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let lim = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn a_full_disk_during_a_log_leaves_the_store_as_it_was() {
+    let t = generated(60_000);
+    let path = t.path();
+    let dir = t.dir;
+    drop(t.store);
+    let db_size = std::fs::metadata(path.join("db")).unwrap().len();
+    // Room for a little more than the store holds now: the log's staged blocks will not fit.
+    let out = run_with_file_limit(&path, db_size + 512 * 1024, &["segment", "log", "SM00001", "--follow-up"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the log cannot fit: {stderr}");
+    assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+    assert!(stderr.starts_with("error:"), "a clear error: {stderr}");
+    let store = Store::open(&path).expect("the store still opens");
+    assert!(logged::list(&store).unwrap().is_empty(), "nothing logged");
+    assert_eq!(store.entry_horizon().unwrap(), EntryNo(1), "no entry visible");
+    let h = segments::get(&store, &seg("SM00001")).expect("the segment is intact");
+    assert_eq!(segments::lines(&store, &h).unwrap().len(), 60_000);
+    let report = interlog::ops::verify::verify(&store).unwrap();
+    assert!(report.is_ok(), "{:#?}", report.problems);
+    // With room again, the log succeeds.
+    let o = log_segment(&store, &ctx(), &seg("SM00001"), LogOptions { follow_up: true, dry_run: false }, &NoProgress).unwrap();
+    assert_eq!(o.entries, 60_000);
+    drop(dir);
+}
