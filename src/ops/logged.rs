@@ -10,7 +10,7 @@ use super::master::Added;
 use super::segments::{append_lines, new_header, next_action, Progress, SegmentInput};
 use super::{must_get, Ctx, OpError};
 use crate::domain::*;
-use crate::storage::blocks::{EntryBlock, FLAG_CANCELED};
+use crate::storage::blocks::{set_flag_all_rows, EntryBlock, FLAG_CANCELED};
 use crate::storage::index::{lookup_run, scan_run, RunBuilder, RunInfo};
 use crate::storage::{keys, Store, TreeId, WriteSet};
 
@@ -75,31 +75,50 @@ pub fn switch_canceled(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegme
     let target = !logged.canceled;
     let mut ws = WriteSet::new();
     let mut attached = 0u64;
-    store.for_each_block(
-        logged.first_entry_no,
-        Some(logged.end_entry_no()),
-        |key, mut block| {
-            let shared_ls = block.shared.logged_segment_entry_no;
-            let mut changed = false;
-            for (_, row) in block.rows.iter_mut() {
-                let ls = row
-                    .shared
-                    .as_ref()
-                    .map_or(shared_ls, |s| s.logged_segment_entry_no);
-                if ls == Some(no) {
-                    attached += 1;
-                    if row.canceled() != target {
-                        row.set_flag(FLAG_CANCELED, target);
-                        changed = true;
-                    }
+    let horizon = store.entry_horizon()?;
+    let end = logged.end_entry_no().min(horizon);
+    // The blocks of a logged segment hold only its own entries; most flip their canceled flags
+    // in the encoded bytes, the rest are decoded.
+    let start = match store
+        .t
+        .entries
+        .range(..=logged.first_entry_no.to_key())
+        .next_back()
+    {
+        Some(kv) => kv?.0.to_vec(),
+        None => logged.first_entry_no.to_key().to_vec(),
+    };
+    for kv in store
+        .t
+        .entries
+        .range(start.as_slice()..end.to_key().as_slice())
+    {
+        let (k, v) = kv?;
+        if let Some((bytes, rows)) = set_flag_all_rows(&v, no, FLAG_CANCELED, target)? {
+            attached += rows;
+            ws.put(TreeId::Entries, &k, bytes);
+            continue;
+        }
+        let mut block = EntryBlock::decode(&v)?;
+        let shared_ls = block.shared.logged_segment_entry_no;
+        let mut changed = false;
+        for (_, row) in block.rows.iter_mut() {
+            let ls = row
+                .shared
+                .as_ref()
+                .map_or(shared_ls, |s| s.logged_segment_entry_no);
+            if ls == Some(no) {
+                attached += 1;
+                if row.canceled() != target {
+                    row.set_flag(FLAG_CANCELED, target);
+                    changed = true;
                 }
             }
-            if changed {
-                ws.put(TreeId::Entries, key.to_key(), block.encode()?);
-            }
-            Ok(true)
-        },
-    )?;
+        }
+        if changed {
+            ws.put(TreeId::Entries, &k, block.encode()?);
+        }
+    }
     for ce in &logged.campaign_entries {
         let c: Option<CampaignEntry> =
             store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;

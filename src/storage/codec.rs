@@ -139,6 +139,46 @@ pub fn decode_raw<'a>(what: &'static str, bytes: &'a [u8]) -> Result<&'a [u8], C
     check_version(what, bytes)
 }
 
+/// Where the next value starts after a bincode (standard config) unsigned varint at `at`.
+fn skip_varint(b: &[u8], at: usize) -> Option<usize> {
+    match *b.get(at)? {
+        0..=250 => Some(at + 1),
+        251 => Some(at + 3),
+        252 => Some(at + 5),
+        253 => Some(at + 9),
+        254 => Some(at + 17),
+        _ => None,
+    }
+    .filter(|&end| end <= b.len())
+}
+
+fn read_varint(b: &[u8], at: usize) -> Option<(u64, usize)> {
+    let first = *b.get(at)?;
+    let end = skip_varint(b, at)?;
+    let v = match first {
+        0..=250 => first as u64,
+        251 => u16::from_le_bytes(b[at + 1..at + 3].try_into().ok()?) as u64,
+        252 => u32::from_le_bytes(b[at + 1..at + 5].try_into().ok()?) as u64,
+        253 => u64::from_le_bytes(b[at + 1..at + 9].try_into().ok()?),
+        _ => return None,
+    };
+    Some((v, end))
+}
+
+/// A field of an encoded row, for [`RowBlockView::patch_byte`]: how to step over it.
+#[derive(Clone, Copy, Debug)]
+pub enum Skip {
+    /// A string (length varint + bytes).
+    Str,
+    /// An unsigned integer or an enum variant without data (one varint).
+    Varint,
+    /// An enum whose variant `with_str` carries a string (`CompanyRef::Other`).
+    EnumWithStr {
+        /// The variant index that carries a string.
+        with_str: u64,
+    },
+}
+
 /// Writes a row block frame. Rows are encoded one after another into one buffer.
 pub struct RowBlockWriter {
     what: &'static str,
@@ -314,6 +354,39 @@ impl<'a> RowBlockView<'a> {
     pub fn row<R: DeserializeOwned>(&self, i: usize) -> Result<R, CodecError> {
         let start = if i == 0 { 0 } else { self.end(i - 1) };
         decode_body(self.what, &self.rows[start..self.end(i)])
+    }
+
+    /// Position (in the whole value) of the byte that follows the fields `prefix` in row `i`:
+    /// lets a caller flip a one-byte field of every row without decoding the rows. `None` when
+    /// the row does not parse (the caller falls back to decoding).
+    pub fn byte_after(&self, i: usize, prefix: &[Skip], value_len: usize) -> Option<usize> {
+        let start = if i == 0 { 0 } else { self.end(i - 1) };
+        let row = &self.rows[start..self.end(i)];
+        let mut at = 0;
+        for f in prefix {
+            at = match *f {
+                Skip::Varint => skip_varint(row, at)?,
+                Skip::Str => {
+                    let (len, after) = read_varint(row, at)?;
+                    after.checked_add(usize::try_from(len).ok()?)?
+                }
+                Skip::EnumWithStr { with_str } => {
+                    let (v, after) = read_varint(row, at)?;
+                    if v == with_str {
+                        let (len, after2) = read_varint(row, after)?;
+                        after2.checked_add(usize::try_from(len).ok()?)?
+                    } else {
+                        after
+                    }
+                }
+            };
+        }
+        if at >= row.len() {
+            return None;
+        }
+        // Offset of the rows area within the whole value.
+        let rows_start = value_len - self.rows.len();
+        Some(rows_start + start + at)
     }
 
     /// Index of the row with `key`, if present (binary search).
