@@ -495,6 +495,32 @@ pub fn add_contacts(
     res
 }
 
+/// Adds one line per given contact, in the given order, as one criteria action (go back
+/// removes them all). Every contact must exist and not be blocked for privacy; nothing is
+/// added otherwise. For lists that come from elsewhere (a file, another system).
+pub fn add_contact_list(
+    store: &Store,
+    no: &SegmentNo,
+    contacts: &[ContactNo],
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    let _w = store.writer();
+    let header = load(store, no)?;
+    progress.start("checking contacts", contacts.len() as u64);
+    let mut list = Vec::with_capacity(contacts.len());
+    for c in contacts {
+        list.push(line_contact(store, c)?);
+        progress.advance(1);
+    }
+    progress.finish();
+    let mut action = next_action(&header, CriteriaKind::Add, &[], CriteriaOptions::default());
+    action.filters = vec![format!("(a list of {} contacts)", contacts.len())];
+    progress.start("adding lines", list.len() as u64);
+    let res = append_lines(store, WriteSet::new(), header, list, action, progress);
+    progress.finish();
+    res
+}
+
 /// Contacts matching the filters, widened to entire companies when asked: returns a predicate
 /// over (contact, company).
 fn matcher(
