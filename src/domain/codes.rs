@@ -14,29 +14,46 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::DomainError;
 
+/// Characters a code may not hold although they are not control characters: invisible format
+/// characters (zero-width spaces and joiners, bidi overrides, the BOM …) and combining marks,
+/// which make two codes look alike while they differ.
+fn invisible_or_combining(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180E
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFEFF | 0xFFA0
+        | 0xFFF9..=0xFFFB
+        | 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE00..=0xFE0F
+        | 0xFE20..=0xFE2F | 0xE0000..=0xE007F)
+}
+
 /// Checks that `value` is a valid code of at most `max` characters and returns it upper-cased.
+/// The length is checked after upper-casing (`ß` becomes `SS`).
 fn check_code(kind: &'static str, max: usize, value: &str) -> Result<String, DomainError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(DomainError::EmptyCode { kind });
     }
-    let len = trimmed.chars().count();
-    if len > max {
-        return Err(DomainError::CodeTooLong {
-            kind,
-            value: trimmed.to_string(),
-            max,
-            len,
-        });
-    }
-    if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
+    if let Some(c) = trimmed
+        .chars()
+        .find(|&c| c.is_control() || invisible_or_combining(c) || (c.is_whitespace() && c != ' '))
+    {
         return Err(DomainError::BadCharacter {
             field: kind,
             value: trimmed.to_string(),
             ch: c,
         });
     }
-    Ok(trimmed.to_uppercase())
+    let upper = trimmed.to_uppercase();
+    let len = upper.chars().count();
+    if len > max {
+        return Err(DomainError::CodeTooLong {
+            kind,
+            value: upper,
+            max,
+            len,
+        });
+    }
+    Ok(upper)
 }
 
 macro_rules! code_type {
@@ -91,7 +108,12 @@ macro_rules! code_type {
                 if !s.is_empty()
                     && s.chars().count() <= $max
                     && s.trim() == s
-                    && !s.chars().any(|c| c.is_control() || c.is_lowercase())
+                    && !s.chars().any(|c| {
+                        c.is_control()
+                            || c.is_lowercase()
+                            || invisible_or_combining(c)
+                            || (c.is_whitespace() && c != ' ')
+                    })
                 {
                     return Ok($name(s));
                 }

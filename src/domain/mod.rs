@@ -52,8 +52,8 @@ pub enum DomainError {
         /// Actual length.
         len: usize,
     },
-    /// A control character in a code or text.
-    #[error("{field} {value:?} contains the control character {ch:?}")]
+    /// A control character in a code or text, or an invisible or combining one in a code.
+    #[error("{field} {value:?} contains the {} {ch:?}", char_kind(*ch))]
     BadCharacter {
         /// Field name.
         field: &'static str,
@@ -112,6 +112,15 @@ pub enum DomainError {
     /// Bad filter expression.
     #[error(transparent)]
     Filter(#[from] filter::FilterError),
+}
+
+/// How a refused character is named in messages.
+pub fn char_kind(ch: char) -> &'static str {
+    if ch.is_control() {
+        "control character"
+    } else {
+        "invisible or combining character"
+    }
 }
 
 /// Parses an ISO date (`YYYY-MM-DD`), naming the field in the error.

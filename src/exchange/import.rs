@@ -604,7 +604,10 @@ fn describe(e: &OpError, field_named: bool) -> String {
             format!("is too long: {len} characters, at most {max} allowed")
         }
         DomainError::BadCharacter { value, ch, .. } => {
-            format!("{value:?} contains the control character {ch:?}")
+            format!(
+                "{value:?} contains the {} {ch:?}",
+                crate::domain::char_kind(*ch)
+            )
         }
         DomainError::BadDate { value, .. } => {
             format!("{value:?} is not a valid date (expected YYYY-MM-DD)")

@@ -22,8 +22,21 @@ use serde::Serialize;
 /// Version byte written before every stored value.
 pub const FORMAT_VERSION: u8 = 1;
 
-fn config() -> bincode::config::Configuration {
-    bincode::config::standard()
+/// Largest value the codec decodes or encodes. Far above any real value (entry blocks are
+/// ≤ 96 KiB; the largest values are index run infos, whose Bloom filter takes 1.25 MB per
+/// million contacts), it keeps a damaged length prefix from asking for an absurd allocation.
+pub const MAX_VALUE_BYTES: usize = 256 << 20;
+
+type Config = bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<MAX_VALUE_BYTES>,
+>;
+
+/// bincode's standard configuration (little-endian, varints) with a size limit; the limit does
+/// not change the encoding.
+fn config() -> Config {
+    bincode::config::standard().with_limit::<MAX_VALUE_BYTES>()
 }
 
 /// Why bytes could not be decoded.
