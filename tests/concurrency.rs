@@ -44,7 +44,16 @@ fn two_threads_logging_the_same_segment_log_it_once() {
             .map(|_| {
                 scope.spawn(|| {
                     barrier.wait();
-                    log_segment(&t.store, &t.ctx, &s, LogOptions { follow_up: true, dry_run: false }, &NoProgress)
+                    log_segment(
+                        &t.store,
+                        &t.ctx,
+                        &s,
+                        LogOptions {
+                            follow_up: true,
+                            dry_run: false,
+                        },
+                        &NoProgress,
+                    )
                 })
             })
             .collect();
@@ -54,7 +63,10 @@ fn two_threads_logging_the_same_segment_log_it_once() {
     assert_eq!(ok, 1, "exactly one logger succeeds: {results:?}");
     let loser = results.iter().find(|r| r.is_err()).unwrap();
     assert!(
-        matches!(loser, Err(OpError::NotFound { .. }) | Err(OpError::AlreadyLogged { .. })),
+        matches!(
+            loser,
+            Err(OpError::NotFound { .. }) | Err(OpError::AlreadyLogged { .. })
+        ),
         "{loser:?}"
     );
     assert_eq!(logged::list(&t.store).unwrap().len(), 1);
@@ -67,19 +79,37 @@ fn a_reader_listing_entries_during_a_log_sees_all_or_nothing_of_it() {
     let s = seg("SM00001");
     std::thread::scope(|scope| {
         let writer = scope.spawn(|| {
-            log_segment(&t.store, &t.ctx, &s, LogOptions { follow_up: true, dry_run: false }, &NoProgress).unwrap()
+            log_segment(
+                &t.store,
+                &t.ctx,
+                &s,
+                LogOptions {
+                    follow_up: true,
+                    dry_run: false,
+                },
+                &NoProgress,
+            )
+            .unwrap()
         });
         let mut seen = Vec::new();
         while !writer.is_finished() {
-            let n = interactions::list(&t.store, &EntryFilter::default()).unwrap().len();
+            let n = interactions::list(&t.store, &EntryFilter::default())
+                .unwrap()
+                .len();
             seen.push(n);
         }
         writer.join().unwrap();
-        seen.push(interactions::list(&t.store, &EntryFilter::default()).unwrap().len());
+        seen.push(
+            interactions::list(&t.store, &EntryFilter::default())
+                .unwrap()
+                .len(),
+        );
         assert!(
             seen.iter().all(|&n| n == 0 || n == 30_000),
             "a reader saw part of a batch: {:?}",
-            seen.iter().filter(|&&n| n != 0 && n != 30_000).collect::<Vec<_>>()
+            seen.iter()
+                .filter(|&&n| n != 0 && n != 30_000)
+                .collect::<Vec<_>>()
         );
         assert_eq!(*seen.last().unwrap(), 30_000);
     });
@@ -114,20 +144,38 @@ fn a_full_disk_during_a_log_leaves_the_store_as_it_was() {
     drop(t.store);
     let db_size = std::fs::metadata(path.join("db")).unwrap().len();
     // Room for a little more than the store holds now: the log's staged blocks will not fit.
-    let out = run_with_file_limit(&path, db_size + 512 * 1024, &["segment", "log", "SM00001", "--follow-up"]);
+    let out = run_with_file_limit(
+        &path,
+        db_size + 512 * 1024,
+        &["segment", "log", "SM00001", "--follow-up"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "the log cannot fit: {stderr}");
     assert!(!stderr.contains("panicked"), "no panic: {stderr}");
     assert!(stderr.starts_with("error:"), "a clear error: {stderr}");
     let store = Store::open(&path).expect("the store still opens");
     assert!(logged::list(&store).unwrap().is_empty(), "nothing logged");
-    assert_eq!(store.entry_horizon().unwrap(), EntryNo(1), "no entry visible");
+    assert_eq!(
+        store.entry_horizon().unwrap(),
+        EntryNo(1),
+        "no entry visible"
+    );
     let h = segments::get(&store, &seg("SM00001")).expect("the segment is intact");
     assert_eq!(segments::lines(&store, &h).unwrap().len(), 60_000);
     let report = interlog::ops::verify::verify(&store).unwrap();
     assert!(report.is_ok(), "{:#?}", report.problems);
     // With room again, the log succeeds.
-    let o = log_segment(&store, &ctx(), &seg("SM00001"), LogOptions { follow_up: true, dry_run: false }, &NoProgress).unwrap();
+    let o = log_segment(
+        &store,
+        &ctx(),
+        &seg("SM00001"),
+        LogOptions {
+            follow_up: true,
+            dry_run: false,
+        },
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!(o.entries, 60_000);
     drop(dir);
 }
