@@ -33,7 +33,9 @@ fn check_code(kind: &'static str, max: usize, value: &str) -> Result<String, Dom
     if trimmed.is_empty() {
         return Err(DomainError::EmptyCode { kind });
     }
-    if let Some(c) = trimmed
+    // Checked on the upper-cased text: upper-casing may add characters (`ǰ` → `J` + U+030C).
+    let upper = trimmed.to_uppercase();
+    if let Some(c) = upper
         .chars()
         .find(|&c| c.is_control() || invisible_or_combining(c) || (c.is_whitespace() && c != ' '))
     {
@@ -43,7 +45,6 @@ fn check_code(kind: &'static str, max: usize, value: &str) -> Result<String, Dom
             ch: c,
         });
     }
-    let upper = trimmed.to_uppercase();
     let len = upper.chars().count();
     if len > max {
         return Err(DomainError::CodeTooLong {
@@ -290,6 +291,14 @@ mod tests {
             ContactNo::new("A\u{7}B"),
             Err(DomainError::BadCharacter { .. })
         ));
+    }
+
+    #[test]
+    fn a_code_is_checked_after_upper_casing() {
+        // `ß` upper-cases to two characters, `ǰ` to `J` and a combining caron.
+        assert!(matches!(GroupCode::new("ßßßßßß"), Err(DomainError::CodeTooLong { len: 12, .. })));
+        assert!(matches!(GroupCode::new("ǰ1"), Err(DomainError::BadCharacter { .. })));
+        assert!(matches!(ContactNo::new("J\u{200B}O"), Err(DomainError::BadCharacter { .. })));
     }
 
     #[test]
