@@ -34,9 +34,10 @@ use crate::domain::*;
 use crate::ops::segments::{new_header, remove_header_writes, Progress, SegmentInput};
 use crate::ops::{must_get, Ctx, LineProblem, OpError};
 use crate::storage::blocks::{
-    EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineShared, SharedArg, FLAG_FAILED,
+    EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineBlockReader, LineShared,
+    SharedArg, FLAG_FAILED,
 };
-use crate::storage::index::RunBuilder;
+use crate::storage::index::{RunBuilder, SharedBloom};
 use crate::storage::lines::NO_GEN;
 use crate::storage::{keys, StorageError, Store, TreeId, WriteSet};
 
@@ -113,6 +114,8 @@ pub struct Plan {
     run_id: u64,
     time: chrono::NaiveTime,
     user: String,
+    /// The index run's Bloom filter, filled by the build units as they go.
+    bloom: SharedBloom,
 }
 
 struct FollowUpPlan {
@@ -125,6 +128,7 @@ struct FollowUpPlan {
 impl FollowUpPlan {
     /// A follow-up line's salesperson: the follow-up header's, else the logged line's.
     fn salesperson(&self, line: &SalespersonCode) -> Option<SalespersonCode> {
+        // The follow-up header's salesperson, else the logged line's.
         Some(
             self.header
                 .salesperson_code
@@ -393,6 +397,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         run_id: store.counter(keys::meta::NEXT_RUN)?,
         time: ctx.time,
         user: ctx.user.clone(),
+        bloom: SharedBloom::with_capacity(n as usize),
     })
 }
 
@@ -445,58 +450,77 @@ impl Plan {
             .lines
             .get(keys::num2(self.header.lines_gen, key))?
             .ok_or_else(|| StorageError::Inconsistent(format!("line block {key} vanished")))?;
-        let block = LineBlock::decode(&v)?;
+        let block = LineBlockReader::open(&v)?;
+        let rows = (0..block.len())
+            .map(|j| block.row(j))
+            .collect::<Result<Vec<_>, _>>()?;
         let base = self.unit_base[i];
         let mut entries = EntryBlockBuilder::with_default(self.entry_shared(&block.shared));
         let mut lines = self
             .follow_up
             .as_ref()
             .map(|fu| LineBlockBuilder::with_default(fu.shared.clone()));
-        let width = block
-            .rows
+        // Per dictionary entry: the entry's salesperson and the follow-up line's.
+        let salespeople: Vec<(&SalespersonCode, Option<SalespersonCode>)> = block
+            .salespeople
             .iter()
-            .map(|(_, r)| r.contact_no.as_bytes().len())
+            .map(|sp| {
+                let sp = sp.as_ref().expect("planned lines have a salesperson");
+                (
+                    sp,
+                    self.follow_up.as_ref().and_then(|fu| fu.salesperson(sp)),
+                )
+            })
+            .collect();
+        let width = rows
+            .iter()
+            .map(|(_, r)| r.contact_no.len())
             .max()
             .unwrap_or(0);
         let mut pairs = RunBuilder::new(width);
-        pairs.reserve(block.rows.len());
-        for (j, l) in block.iter().enumerate() {
+        pairs.reserve(rows.len());
+        let mut prev_contact: Option<&str> = None;
+        for (j, (_, row)) in rows.iter().enumerate() {
             let ordinal = base + j as u64;
             let entry_no = EntryNo(self.first_entry.0 + ordinal);
             let own;
-            let shared = match &l.row.shared {
+            let shared = match &row.shared {
                 None => SharedArg::Default,
                 Some(s) => {
                     own = self.entry_shared(s);
                     SharedArg::Own(&own)
                 }
             };
-            let salesperson = l.salesperson.expect("planned lines have a salesperson");
+            let (salesperson, follow_up_salesperson) = &salespeople[row.salesperson as usize];
             entries.push_parts(
                 entry_no,
-                &l.row.contact_no,
-                &l.row.company,
+                row.contact_no,
+                row.company,
                 salesperson,
-                l.row.correspondence_type,
-                l.row.evaluation,
-                l.row.flags & FLAG_FAILED,
+                row.correspondence_type,
+                row.evaluation,
+                row.flags & FLAG_FAILED,
                 shared,
                 &[],
             )?;
-            pairs.push(l.row.contact_no.as_bytes(), ordinal as u32);
+            pairs.push(row.contact_no.as_bytes(), ordinal as u32);
+            if prev_contact != Some(row.contact_no) {
+                self.bloom.insert(row.contact_no.as_bytes());
+                prev_contact = Some(row.contact_no);
+            }
             if let (Some(lb), Some(fu)) = (lines.as_mut(), self.follow_up.as_ref()) {
                 let corr = resolve_correspondence(
                     Some(fu.header.interaction.header_correspondence()),
                     CorrespondenceType::Blank,
                     false,
-                    l.row.profile,
+                    row.profile,
                 );
                 lb.push_parts(
                     (ordinal + 1) * LINE_NO_STEP,
-                    &l.row.contact_no,
-                    &l.row.company,
-                    l.row.profile,
-                    &fu.salesperson(salesperson),
+                    row.contact_no,
+                    row.company,
+                    row.profile,
+                    follow_up_salesperson,
                     corr,
                     Evaluation::Blank,
                     0,
@@ -659,7 +683,12 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
     });
     progress.finish();
     result?;
-    let (info, blocks) = run.finish(plan.run_id, plan.first_entry, Some(plan.logged));
+    let (info, blocks) = run.finish(
+        plan.run_id,
+        plan.first_entry,
+        Some(plan.logged),
+        Some(plan.bloom.to_bloom()),
+    );
     for (k, v) in &blocks {
         store.put_staged(TreeId::IndexRunBlocks, k, v)?;
     }

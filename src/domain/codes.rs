@@ -296,9 +296,18 @@ mod tests {
     #[test]
     fn a_code_is_checked_after_upper_casing() {
         // `ß` upper-cases to two characters, `ǰ` to `J` and a combining caron.
-        assert!(matches!(GroupCode::new("ßßßßßß"), Err(DomainError::CodeTooLong { len: 12, .. })));
-        assert!(matches!(GroupCode::new("ǰ1"), Err(DomainError::BadCharacter { .. })));
-        assert!(matches!(ContactNo::new("J\u{200B}O"), Err(DomainError::BadCharacter { .. })));
+        assert!(matches!(
+            GroupCode::new("ßßßßßß"),
+            Err(DomainError::CodeTooLong { len: 12, .. })
+        ));
+        assert!(matches!(
+            GroupCode::new("ǰ1"),
+            Err(DomainError::BadCharacter { .. })
+        ));
+        assert!(matches!(
+            ContactNo::new("J\u{200B}O"),
+            Err(DomainError::BadCharacter { .. })
+        ));
     }
 
     #[test]

@@ -280,7 +280,7 @@ fn rewrite_run_without(
     for (c, e) in kept {
         b.push(c, (e.0 - info.base.0) as u32);
     }
-    let (mut new_info, blocks) = b.finish(info.run_id, info.base, info.logged_segment);
+    let (mut new_info, blocks) = b.finish(info.run_id, info.base, info.logged_segment, None);
     // Keep the original filter: a superset never hides a contact.
     new_info.bloom = info.bloom.clone();
     for (k, v) in blocks {

@@ -53,7 +53,27 @@ pub enum CompanyRef {
     Other(ContactNo),
 }
 
+/// A company reference as a builder takes it (borrowed; encodes like [`CompanyRef`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CompanyArg<'a> {
+    /// No company.
+    None,
+    /// The contact is its own company.
+    Same,
+    /// Another contact (its number).
+    Other(&'a str),
+}
+
 impl CompanyRef {
+    /// The borrowed form.
+    pub fn arg(&self) -> CompanyArg<'_> {
+        match self {
+            CompanyRef::None => CompanyArg::None,
+            CompanyRef::Same => CompanyArg::Same,
+            CompanyRef::Other(c) => CompanyArg::Other(c.as_str()),
+        }
+    }
+
     /// Encodes `company` relative to `contact`.
     pub fn new(contact: &ContactNo, company: Option<&ContactNo>) -> Self {
         match company {
@@ -385,8 +405,8 @@ type EntryBlockHeader = BlockHeader<EntryShared, SalespersonCode>;
 /// How an entry row is written (borrowed; same encoding as [`EntryRow`]).
 #[derive(Serialize)]
 struct EntryRowOut<'a> {
-    contact_no: &'a ContactNo,
-    company: &'a CompanyRef,
+    contact_no: &'a str,
+    company: CompanyArg<'a>,
     salesperson: u16,
     correspondence_type: CorrespondenceType,
     evaluation: Evaluation,
@@ -590,8 +610,8 @@ impl EntryBlockBuilder {
     pub fn push_parts(
         &mut self,
         entry_no: EntryNo,
-        contact_no: &ContactNo,
-        company: &CompanyRef,
+        contact_no: &str,
+        company: CompanyArg<'_>,
         salesperson: &SalespersonCode,
         correspondence_type: CorrespondenceType,
         evaluation: Evaluation,
@@ -629,8 +649,8 @@ impl EntryBlockBuilder {
         let shared = EntryShared::of(e);
         self.push_parts(
             e.entry_no,
-            &e.contact_no,
-            &CompanyRef::new(&e.contact_no, e.contact_company_no.as_ref()),
+            e.contact_no.as_str(),
+            CompanyRef::new(&e.contact_no, e.contact_company_no.as_ref()).arg(),
             &e.salesperson_code,
             e.correspondence_type,
             e.evaluation,
@@ -644,8 +664,8 @@ impl EntryBlockBuilder {
     pub fn push_ref(&mut self, e: &EntryRef<'_>) -> Result<(), CodecError> {
         self.push_parts(
             e.entry_no,
-            &e.row.contact_no,
-            &e.row.company,
+            e.row.contact_no.as_str(),
+            e.row.company.arg(),
             e.salesperson,
             e.row.correspondence_type,
             e.row.evaluation,
@@ -751,8 +771,8 @@ type LineBlockHeader = BlockHeader<LineShared, Option<SalespersonCode>>;
 /// How a line row is written (borrowed; same encoding as [`LineRow`]).
 #[derive(Serialize)]
 struct LineRowOut<'a> {
-    contact_no: &'a ContactNo,
-    company: &'a CompanyRef,
+    contact_no: &'a str,
+    company: CompanyArg<'a>,
     profile: ContactProfile,
     salesperson: u16,
     correspondence_type: CorrespondenceType,
@@ -815,6 +835,79 @@ impl LineRef<'_> {
             initiated_by: s.initiated_by,
             attempt_failed: r.flags & FLAG_FAILED != 0,
         }
+    }
+}
+
+/// A line row decoded without allocating its strings (same encoding as [`LineRow`]). The
+/// contact and company numbers are not re-validated: they pass from one block to another.
+#[derive(Debug, Deserialize)]
+pub struct LineRowIn<'a> {
+    /// Contact number.
+    pub contact_no: &'a str,
+    /// Company.
+    #[serde(borrow)]
+    pub company: CompanyArg<'a>,
+    /// The contact's correspondence profile.
+    pub profile: ContactProfile,
+    /// Index into the block's salesperson dictionary.
+    pub salesperson: u16,
+    /// Correspondence type.
+    pub correspondence_type: CorrespondenceType,
+    /// Evaluation.
+    pub evaluation: Evaluation,
+    /// `FLAG_*` bits.
+    pub flags: u8,
+    /// The row's own shared part when it differs from the block's.
+    pub shared: Option<Box<LineShared>>,
+}
+
+/// A line block opened for reading rows one by one without allocating.
+pub struct LineBlockReader<'a> {
+    view: RowBlockView<'a>,
+    /// First line number.
+    pub first_line: u64,
+    /// Salesperson dictionary.
+    pub salespeople: Vec<Option<SalespersonCode>>,
+    /// Shared part.
+    pub shared: LineShared,
+}
+
+impl<'a> LineBlockReader<'a> {
+    /// Parses the frame and the header.
+    pub fn open(bytes: &'a [u8]) -> Result<Self, CodecError> {
+        let view = RowBlockView::parse(LINE_BLOCK, bytes)?;
+        let h: LineBlockHeader = view.header()?;
+        check_span(LINE_BLOCK, h.first, &view)?;
+        Ok(LineBlockReader {
+            view,
+            first_line: h.first,
+            salespeople: h.dict,
+            shared: h.shared,
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+
+    /// True when the block has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.view.is_empty()
+    }
+
+    /// Row `i`: its line number and the row.
+    pub fn row(&self, i: usize) -> Result<(u64, LineRowIn<'a>), CodecError> {
+        let row: LineRowIn<'a> = self.view.row_borrowed(i)?;
+        if row.salesperson as usize >= self.salespeople.len() {
+            return Err(corrupt(LINE_BLOCK, "salesperson index out of range"));
+        }
+        Ok((self.first_line + self.view.key(i) as u64, row))
+    }
+
+    /// The salesperson of a row.
+    pub fn salesperson(&self, row: &LineRowIn<'_>) -> Option<&SalespersonCode> {
+        self.salespeople[row.salesperson as usize].as_ref()
     }
 }
 
@@ -914,8 +1007,8 @@ impl LineBlockBuilder {
     pub fn push_parts(
         &mut self,
         line_no: u64,
-        contact_no: &ContactNo,
-        company: &CompanyRef,
+        contact_no: &str,
+        company: CompanyArg<'_>,
         profile: ContactProfile,
         salesperson: &Option<SalespersonCode>,
         correspondence_type: CorrespondenceType,
@@ -950,8 +1043,8 @@ impl LineBlockBuilder {
         let shared = LineShared::of(l);
         self.push_parts(
             l.line_no,
-            &l.contact_no,
-            &CompanyRef::new(&l.contact_no, l.contact_company_no.as_ref()),
+            l.contact_no.as_str(),
+            CompanyRef::new(&l.contact_no, l.contact_company_no.as_ref()).arg(),
             l.contact_profile,
             &l.salesperson_code,
             l.correspondence_type,
@@ -965,8 +1058,8 @@ impl LineBlockBuilder {
     pub fn push_ref(&mut self, l: &LineRef<'_>) -> Result<(), CodecError> {
         self.push_parts(
             l.line_no,
-            &l.row.contact_no,
-            &l.row.company,
+            l.row.contact_no.as_str(),
+            l.row.company.arg(),
             l.row.profile,
             &l.salesperson.cloned(),
             l.row.correspondence_type,

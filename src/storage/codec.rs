@@ -369,6 +369,26 @@ impl<'a> RowBlockView<'a> {
         decode_body(self.what, &self.rows[start..self.end(i)])
     }
 
+    /// Decodes row `i`, borrowing strings from the block instead of allocating them.
+    pub fn row_borrowed<R: serde::Deserialize<'a>>(&self, i: usize) -> Result<R, CodecError> {
+        let start = if i == 0 { 0 } else { self.end(i - 1) };
+        let body: &'a [u8] = &self.rows[start..self.end(i)];
+        let (value, used) =
+            bincode::serde::borrow_decode_from_slice(body, config()).map_err(|e| {
+                CodecError::Corrupt {
+                    what: self.what,
+                    detail: e.to_string(),
+                }
+            })?;
+        if used != body.len() {
+            return Err(CodecError::Corrupt {
+                what: self.what,
+                detail: format!("{} trailing bytes", body.len() - used),
+            });
+        }
+        Ok(value)
+    }
+
     /// Position (in the whole value) of the byte that follows the fields `prefix` in row `i`:
     /// lets a caller flip a one-byte field of every row without decoding the rows. `None` when
     /// the row does not parse (the caller falls back to decoding).

@@ -49,40 +49,95 @@ fn hash64(bytes: &[u8], seed: u64) -> u64 {
     h ^ (h >> 31)
 }
 
+/// Bits of one block: a 64-byte cache line.
+const BLOCK_BITS: u64 = 512;
+
+/// Where a key's bits go: one 512-bit block (one cache line) and `BLOOM_HASHES` bits in it, so
+/// an insert or a lookup touches one cache line whatever the filter's size.
+fn block_and_bits(key: &[u8], blocks: u64) -> (usize, [u16; BLOOM_HASHES as usize]) {
+    let h1 = hash64(key, 0);
+    let h2 = hash64(key, 0x9e37_79b9_7f4a_7c15) | 1;
+    let block = (h1 % blocks) as usize;
+    let mut bits = [0u16; BLOOM_HASHES as usize];
+    for (i, b) in bits.iter_mut().enumerate() {
+        *b = ((h2 >> 7).wrapping_add((i as u64).wrapping_mul(h2)) % BLOCK_BITS) as u16;
+    }
+    (block, bits)
+}
+
 impl Bloom {
-    /// An empty filter sized for `n` keys.
+    /// An empty filter sized for `n` keys (a whole number of 64-byte blocks).
     pub fn with_capacity(n: usize) -> Self {
-        let bytes = (n.max(1) * BLOOM_BITS_PER_KEY).div_ceil(8).max(8);
+        let blocks = (n.max(1) * BLOOM_BITS_PER_KEY).div_ceil(BLOCK_BITS as usize);
         Bloom {
-            bits: vec![0; bytes],
+            bits: vec![0; blocks * 64],
         }
     }
 
-    fn positions(&self, key: &[u8]) -> impl Iterator<Item = usize> {
-        let m = (self.bits.len() * 8) as u64;
-        let h1 = hash64(key, 0);
-        let h2 = hash64(key, 0x9e37_79b9_7f4a_7c15) | 1;
-        (0..BLOOM_HASHES as u64).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
+    fn blocks(&self) -> u64 {
+        (self.bits.len() / 64) as u64
     }
 
     /// Adds a key.
     pub fn insert(&mut self, key: &[u8]) {
-        let m = (self.bits.len() * 8) as u64;
-        let h1 = hash64(key, 0);
-        let h2 = hash64(key, 0x9e37_79b9_7f4a_7c15) | 1;
-        for i in 0..BLOOM_HASHES as u64 {
-            let p = (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize;
-            self.bits[p / 8] |= 1 << (p % 8);
+        let (block, bits) = block_and_bits(key, self.blocks());
+        let line = &mut self.bits[block * 64..block * 64 + 64];
+        for b in bits {
+            line[b as usize / 8] |= 1 << (b % 8);
         }
     }
 
     /// False when the key is certainly absent.
     pub fn may_contain(&self, key: &[u8]) -> bool {
-        if self.bits.is_empty() {
+        if self.bits.len() < 64 {
             return false;
         }
-        self.positions(key)
-            .all(|p| self.bits[p / 8] & (1 << (p % 8)) != 0)
+        let (block, bits) = block_and_bits(key, self.blocks());
+        let line = &self.bits[block * 64..block * 64 + 64];
+        bits.iter()
+            .all(|&b| line[b as usize / 8] & (1 << (b % 8)) != 0)
+    }
+}
+
+/// A Bloom filter that several threads fill at once (bits are only ever set, so the result
+/// does not depend on the order). Turned into a [`Bloom`] with the same bits.
+pub struct SharedBloom {
+    words: Vec<std::sync::atomic::AtomicU64>,
+}
+
+impl SharedBloom {
+    /// An empty filter sized for `n` keys, the same size [`Bloom::with_capacity`] gives.
+    pub fn with_capacity(n: usize) -> Self {
+        let words = Bloom::with_capacity(n).bits.len() / 8;
+        SharedBloom {
+            words: (0..words)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
+        }
+    }
+
+    /// Adds a key: one atomic OR per 64-bit word of its block that gets a bit.
+    pub fn insert(&self, key: &[u8]) {
+        let blocks = (self.words.len() / 8) as u64;
+        let (block, bits) = block_and_bits(key, blocks);
+        let mut masks = [0u64; 8];
+        for b in bits {
+            masks[b as usize / 64] |= 1 << (b % 64);
+        }
+        for (w, m) in masks.iter().enumerate() {
+            if *m != 0 {
+                self.words[block * 8 + w].fetch_or(*m, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The filter as it is now.
+    pub fn to_bloom(&self) -> Bloom {
+        let mut bits = Vec::with_capacity(self.words.len() * 8);
+        for w in &self.words {
+            bits.extend_from_slice(&w.load(std::sync::atomic::Ordering::Relaxed).to_le_bytes());
+        }
+        Bloom { bits }
     }
 }
 
@@ -224,26 +279,34 @@ impl RunBuilder {
     }
 
     /// Sorts the pairs and cuts them into blocks. Returns the run info and the blocks as
-    /// (key, value) for the `index_run_blocks` tree.
+    /// (key, value) for the `index_run_blocks` tree. `bloom`, when given, already holds every
+    /// contact of the pairs (filled while they were collected); otherwise it is built here.
     pub fn finish(
         mut self,
         run_id: u64,
         base: EntryNo,
         logged_segment: Option<LoggedSegmentNo>,
+        bloom: Option<Bloom>,
     ) -> (RunInfo, Vec<super::KeyValue>) {
         self.sort();
         let r = self.width + 4;
         let per_block = (RUN_BLOCK_BYTES / r).max(1);
         let n = self.len();
-        let mut bloom = Bloom::with_capacity(n);
-        let mut prev: Option<&[u8]> = None;
-        for rec in self.recs.chunks_exact(r) {
-            let contact = trim_zeros(&rec[..self.width]);
-            if prev != Some(contact) {
-                bloom.insert(contact);
-                prev = Some(contact);
+        let bloom = match bloom {
+            Some(b) => b,
+            None => {
+                let mut bloom = Bloom::with_capacity(n);
+                let mut prev: Option<&[u8]> = None;
+                for rec in self.recs.chunks_exact(r) {
+                    let contact = trim_zeros(&rec[..self.width]);
+                    if prev != Some(contact) {
+                        bloom.insert(contact);
+                        prev = Some(contact);
+                    }
+                }
+                bloom
             }
-        }
+        };
         let blocks: Vec<super::KeyValue> = self
             .recs
             .par_chunks(per_block * r)
@@ -369,6 +432,18 @@ pub fn scan_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_bloom_has_the_bits_of_a_plain_one() {
+        let shared = SharedBloom::with_capacity(500);
+        let mut plain = Bloom::with_capacity(500);
+        for i in 0..500 {
+            let k = format!("CT{i:06}");
+            shared.insert(k.as_bytes());
+            plain.insert(k.as_bytes());
+        }
+        assert_eq!(shared.to_bloom(), plain);
+    }
 
     #[test]
     fn bloom_has_no_false_negatives() {
