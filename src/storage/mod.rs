@@ -302,18 +302,28 @@ fn cache_bytes() -> u64 {
 
 impl Store {
     fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
-        sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_bytes())
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                    StorageError::InUse {
-                        path: path.to_path_buf(),
+        // sled's background threads may hold the store's file lock for a moment after the last
+        // handle in this process was dropped; a short retry covers that without making a second
+        // process wait long for a store that is really in use.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(750);
+        loop {
+            let res = sled::Config::new()
+                .path(path)
+                .cache_capacity(cache_bytes())
+                .open();
+            match res {
+                Ok(db) => return Ok(db),
+                Err(sled::Error::Io(ref io)) if io.to_string().contains("could not acquire lock") => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(StorageError::InUse {
+                            path: path.to_path_buf(),
+                        });
                     }
+                    std::thread::sleep(std::time::Duration::from_millis(25));
                 }
-                other => StorageError::Sled(other),
-            })
+                Err(other) => return Err(StorageError::Sled(other)),
+            }
+        }
     }
 
     fn from_db(path: &Path, db: sled::Db) -> Result<Store, StorageError> {
