@@ -15,6 +15,9 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {e:#}");
+            if cli::is_disk_full(&e) {
+                eprintln!("note: the disk is full (or a file-size limit was reached); nothing was committed — free space and run the command again");
+            }
             ExitCode::from(cli::exit_code(&e))
         }
     }

@@ -136,24 +136,32 @@ fn run_with_file_limit(store: &std::path::Path, limit: u64, args: &[&str]) -> st
     c.output().unwrap()
 }
 
-#[test]
-fn a_full_disk_during_a_log_leaves_the_store_as_it_was() {
-    let t = generated(60_000);
-    let path = t.path();
-    let dir = t.dir;
-    drop(t.store);
-    let db_size = std::fs::metadata(path.join("db")).unwrap().len();
-    // Room for a little more than the store holds now: the log's staged blocks will not fit.
-    let out = run_with_file_limit(
-        &path,
-        db_size + 512 * 1024,
-        &["segment", "log", "SM00001", "--follow-up"],
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "the log cannot fit: {stderr}");
-    assert!(!stderr.contains("panicked"), "no panic: {stderr}");
-    assert!(stderr.starts_with("error:"), "a clear error: {stderr}");
-    let store = Store::open(&path).expect("the store still opens");
+fn du(path: &std::path::Path) -> u64 {
+    let mut n = 0;
+    for e in std::fs::read_dir(path).unwrap() {
+        let e = e.unwrap();
+        let m = e.metadata().unwrap();
+        n += if m.is_dir() { du(&e.path()) } else { m.len() };
+    }
+    n
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// After a failed log: the store opens, nothing of the log is visible, the segment is intact,
+/// verify finds nothing wrong, and the log then works.
+fn check_untouched_then_log(path: &std::path::Path, lines: usize) {
+    let store = Store::open(path).expect("the store still opens");
     assert!(logged::list(&store).unwrap().is_empty(), "nothing logged");
     assert_eq!(
         store.entry_horizon().unwrap(),
@@ -161,10 +169,9 @@ fn a_full_disk_during_a_log_leaves_the_store_as_it_was() {
         "no entry visible"
     );
     let h = segments::get(&store, &seg("SM00001")).expect("the segment is intact");
-    assert_eq!(segments::lines(&store, &h).unwrap().len(), 60_000);
+    assert_eq!(segments::lines(&store, &h).unwrap().len(), lines);
     let report = interlog::ops::verify::verify(&store).unwrap();
     assert!(report.is_ok(), "{:#?}", report.problems);
-    // With room again, the log succeeds.
     let o = log_segment(
         &store,
         &ctx(),
@@ -176,6 +183,66 @@ fn a_full_disk_during_a_log_leaves_the_store_as_it_was() {
         &NoProgress,
     )
     .unwrap();
-    assert_eq!(o.entries, 60_000);
-    drop(dir);
+    assert_eq!(o.entries as usize, lines);
+}
+
+#[test]
+fn a_full_disk_during_a_log_leaves_the_store_as_it_was() {
+    const LINES: u64 = 60_000;
+    let t = generated(LINES);
+    let src = t.path();
+    drop(t.store);
+    // A file system just larger than the store: it opens and reads, the log cannot fit.
+    let mnt = t.dir.path().join("small-fs");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let size = du(&src) + 256 * 1024;
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .is_ok_and(|s| s.success());
+    if mounted {
+        let path = mnt.join("store");
+        copy_dir(&src, &path);
+        let out = Command::new(env!("CARGO_BIN_EXE_interlog"))
+            .arg("--store")
+            .arg(&path)
+            .args(["segment", "log", "SM00001", "--follow-up"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        // Make room again before looking (recovery deletes the staged blocks).
+        let _ = Command::new("mount")
+            .args(["-o", &format!("remount,size={}", size * 4)])
+            .arg(&mnt)
+            .status();
+        let result = std::panic::catch_unwind(|| {
+            assert_eq!(out.status.code(), Some(3), "the log cannot fit: {stderr}");
+            assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+            assert!(
+                stderr.contains("disk is full"),
+                "the error says what happened: {stderr}"
+            );
+            check_untouched_then_log(&path, LINES as usize);
+        });
+        let _ = Command::new("umount").arg(&mnt).status();
+        if let Err(e) = result {
+            std::panic::resume_unwind(e);
+        }
+    } else {
+        // No way to mount here: writes past the store's current size fail with EFBIG instead.
+        eprintln!("tmpfs not available; simulating a full disk with RLIMIT_FSIZE");
+        let db_size = std::fs::metadata(src.join("db")).unwrap().len();
+        let out = run_with_file_limit(&src, db_size, &["segment", "log", "SM00001", "--follow-up"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+        if out.status.success() {
+            // sled found room in freed space; then the log must be complete.
+            let store = Store::open(&src).unwrap();
+            assert_eq!(logged::list(&store).unwrap().len(), 1);
+        } else {
+            assert!(stderr.starts_with("error:"), "a clear error: {stderr}");
+            check_untouched_then_log(&src, LINES as usize);
+        }
+    }
 }

@@ -451,18 +451,15 @@ impl Plan {
             .get(keys::num2(self.header.lines_gen, key))?
             .ok_or_else(|| StorageError::Inconsistent(format!("line block {key} vanished")))?;
         let block = LineBlockReader::open(&v)?;
-        let rows = (0..block.len())
-            .map(|j| block.row(j))
-            .collect::<Result<Vec<_>, _>>()?;
         let base = self.unit_base[i];
-        let mut entries = EntryBlockBuilder::with_default(self.entry_shared(&block.shared));
+        let mut entries = EntryBlockBuilder::with_default(self.entry_shared(block.shared()));
         let mut lines = self
             .follow_up
             .as_ref()
             .map(|fu| LineBlockBuilder::with_default(fu.shared.clone()));
         // Per dictionary entry: the entry's salesperson and the follow-up line's.
         let salespeople: Vec<(&SalespersonCode, Option<SalespersonCode>)> = block
-            .salespeople
+            .salespeople()
             .iter()
             .map(|sp| {
                 let sp = sp.as_ref().expect("planned lines have a salesperson");
@@ -472,15 +469,10 @@ impl Plan {
                 )
             })
             .collect();
-        let width = rows
-            .iter()
-            .map(|(_, r)| r.contact_no.len())
-            .max()
-            .unwrap_or(0);
-        let mut pairs = RunBuilder::new(width);
-        pairs.reserve(rows.len());
-        let mut prev_contact: Option<&str> = None;
-        for (j, (_, row)) in rows.iter().enumerate() {
+        let mut pairs = RunBuilder::new(0);
+        pairs.reserve(block.len());
+        let mut prev_contact = String::new();
+        block.for_each(|j, _, row| -> Result<(), OpError> {
             let ordinal = base + j as u64;
             let entry_no = EntryNo(self.first_entry.0 + ordinal);
             let own;
@@ -504,9 +496,10 @@ impl Plan {
                 &[],
             )?;
             pairs.push(row.contact_no.as_bytes(), ordinal as u32);
-            if prev_contact != Some(row.contact_no) {
+            if prev_contact != row.contact_no {
                 self.bloom.insert(row.contact_no.as_bytes());
-                prev_contact = Some(row.contact_no);
+                prev_contact.clear();
+                prev_contact.push_str(row.contact_no);
             }
             if let (Some(lb), Some(fu)) = (lines.as_mut(), self.follow_up.as_ref()) {
                 let corr = resolve_correspondence(
@@ -527,7 +520,8 @@ impl Plan {
                     SharedArg::Default,
                 )?;
             }
-        }
+            Ok(())
+        })?;
         Ok(Built {
             entry_blocks: entries.finish()?,
             line_blocks: match lines {

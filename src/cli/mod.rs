@@ -180,6 +180,15 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
     1
 }
 
+/// True when the error comes from a full disk.
+pub fn is_disk_full(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<StorageError>()
+            .is_some_and(|s| s.is_disk_full())
+            || matches!(c.downcast_ref::<OpError>(), Some(OpError::Storage(s)) if s.is_disk_full())
+    })
+}
+
 /// An error that asks for a specific exit code.
 #[derive(Debug, thiserror::Error)]
 #[error("{1}")]

@@ -1,34 +1,46 @@
-//! Entry blocks and segment-line blocks: many rows per sled value.
+//! Entry blocks and segment-line blocks: many rows per sled value, in a compact hand-made row
+//! encoding.
 //!
-//! sled costs 10–15 µs per key (STORAGE-NOTES.md), so bulk records are packed: a block's header
-//! holds the fields its rows share, each row holds only what differs (contact, company, a
-//! salesperson dictionary index, correspondence type, evaluation, flags) plus, when the row
-//! differs in any other field, a full copy of the shared part. Blocks are cut at
-//! [`MAX_BLOCK_ROWS`] rows or [`MAX_BLOCK_BYTES`] bytes so sled keeps them inline (values above
-//! ≈128 KiB go to blob files, which are slower and never fsynced by sled).
+//! sled costs 10–15 µs per key and copies every value several times on its way to disk
+//! (STORAGE-NOTES.md), so bulk records are packed and every byte counts:
 //!
-//! Entry block key = its first entry number; line block key = (generation, first line number).
-//! Rows are keyed inside the block by their offset from the first number, so a single entry is
-//! read by decoding the header and one row only.
+//! * a block's **header** (bincode) holds the fields its rows share, a salesperson dictionary, a
+//!   company dictionary, the row count, the row keys when they are not simply `0..n`, and a
+//!   restart table;
+//! * each **row** holds only what differs: one byte packing flags, correspondence type and
+//!   evaluation; the salesperson's dictionary index; the company (none, itself, the previous
+//!   row's, or a dictionary index); the contact number as the length of the prefix it shares with
+//!   the previous row's plus the rest (rows come in contact order when built by criteria, so the
+//!   shared prefix is long); and, only when the row differs in any other field, a full copy of
+//!   the shared part (bincode);
+//! * every [`RESTART`] rows the compression starts over (no shared prefix, no "previous
+//!   company"), and the header records where, so one row is read by decoding at most
+//!   `RESTART` small rows.
 //!
-//! The structs here are the on-disk format (see `storage::codec`).
+//! A row is `[length varint][content]`; the content's first byte holds the flags, so the cancel
+//! cascade flips them without decoding anything else ([`set_flag_all_rows`]).
+//!
+//! Blocks are cut at [`MAX_BLOCK_ROWS`] rows or [`MAX_BLOCK_BYTES`] bytes. Entry block key = its
+//! first entry number; line block key = (generation, first line number). The encodings here
+//! are the on-disk format (see `storage::codec`).
 
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-use super::codec::{CodecError, RowBlockView, RowBlockWriter};
+use super::codec::{self, get_varint, put_varint, CodecError};
 use crate::domain::*;
 
 /// An encoded entry block and its key.
 pub type EncodedBlock = (EntryNo, Vec<u8>);
 
 /// Most rows in one block.
-pub const MAX_BLOCK_ROWS: usize = 4096;
-/// A block is closed once its encoding reaches this size (kept well under sled's ≈128 KiB
-/// blob threshold, leaving room for the last row and the header).
+pub const MAX_BLOCK_ROWS: usize = 8192;
+/// A block is closed once its rows reach this many bytes.
 pub const MAX_BLOCK_BYTES: usize = 96 * 1024;
+/// Rows between two restart points (where prefix compression starts over).
+pub const RESTART: usize = 32;
 
 const ENTRY_BLOCK: &str = "interaction log entry block";
 const LINE_BLOCK: &str = "segment line block";
@@ -43,7 +55,7 @@ pub const FLAG_POSTPONED: u8 = 4;
 pub const FLAG_DESCRIPTION_TYPED: u8 = 8;
 
 /// How a row names its contact's company.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CompanyRef {
     /// No company.
     None,
@@ -53,8 +65,8 @@ pub enum CompanyRef {
     Other(ContactNo),
 }
 
-/// A company reference as a builder takes it (borrowed; encodes like [`CompanyRef`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A company reference as a builder takes it (borrowed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompanyArg<'a> {
     /// No company.
     None,
@@ -93,12 +105,11 @@ impl CompanyRef {
     }
 }
 
-/// A small dictionary of values shared by rows (salesperson codes), built while rows are added.
-/// Most blocks hold a handful of distinct values, so lookups scan; a map takes over when the
-/// dictionary grows.
+/// A small dictionary of values shared by rows, built while rows are added. Most blocks hold a
+/// handful of distinct values, so lookups scan; a map takes over when the dictionary grows.
 struct Dict<T: Eq + std::hash::Hash + Clone> {
     values: Vec<T>,
-    index: HashMap<T, u16>,
+    index: HashMap<T, u32>,
 }
 
 impl<T: Eq + std::hash::Hash + Clone> Default for Dict<T> {
@@ -113,36 +124,40 @@ impl<T: Eq + std::hash::Hash + Clone> Default for Dict<T> {
 const DICT_SCAN: usize = 16;
 
 impl<T: Eq + std::hash::Hash + Clone> Dict<T> {
-    fn id(&mut self, v: &T) -> u16 {
+    fn id_by<Q>(&mut self, v: &Q, make: impl FnOnce() -> T) -> u32
+    where
+        T: std::borrow::Borrow<Q>,
+        Q: ?Sized + Eq + std::hash::Hash,
+    {
         if self.values.len() <= DICT_SCAN {
-            if let Some(i) = self.values.iter().position(|x| x == v) {
-                return i as u16;
+            if let Some(i) = self.values.iter().position(|x| x.borrow() == v) {
+                return i as u32;
             }
         } else if let Some(&i) = self.index.get(v) {
             return i;
         }
-        let i = self.values.len() as u16;
-        self.values.push(v.clone());
+        let i = self.values.len() as u32;
+        self.values.push(make());
         if self.values.len() == DICT_SCAN + 1 {
             self.index = self
                 .values
                 .iter()
                 .enumerate()
-                .map(|(i, x)| (x.clone(), i as u16))
+                .map(|(i, x)| (x.clone(), i as u32))
                 .collect();
         } else if self.values.len() > DICT_SCAN {
-            self.index.insert(v.clone(), i);
+            self.index.insert(self.values[i as usize].clone(), i);
         }
         i
+    }
+
+    fn id(&mut self, v: &T) -> u32 {
+        self.id_by(v, || v.clone())
     }
 
     fn take(&mut self) -> Vec<T> {
         self.index.clear();
         std::mem::take(&mut self.values)
-    }
-
-    fn len(&self) -> usize {
-        self.values.len()
     }
 }
 
@@ -161,74 +176,316 @@ impl<S> Clone for SharedArg<'_, S> {
 }
 impl<S> Copy for SharedArg<'_, S> {}
 
-/// The header of every row block: the first number, the dictionary, the shared part and how
-/// many rows carry their own shared part. Its encoding is part of the on-disk format.
+/// The header of every block. Its encoding is part of the on-disk format.
 #[derive(Serialize, Deserialize)]
 struct BlockHeader<S, D> {
+    /// Number the row keys count from.
     first: u64,
+    /// Number of rows.
+    rows: u32,
+    /// Row keys (offsets from `first`), when they are not `0..rows`.
+    keys: Option<Vec<u32>>,
+    /// Body offset of every `RESTART`-th row.
+    restarts: Vec<u32>,
+    /// Salesperson dictionary.
     dict: Vec<D>,
+    /// Company dictionary (contact numbers).
+    companies: Vec<String>,
+    /// Shared part.
     shared: S,
+    /// Rows that carry their own shared part.
     overrides: u32,
+}
+
+fn corrupt(what: &'static str, detail: &str) -> CodecError {
+    CodecError::Corrupt {
+        what,
+        detail: detail.to_string(),
+    }
+}
+
+impl<S, D> BlockHeader<S, D> {
+    /// Checks what the header says about the rows before anything relies on it.
+    fn check(&self, what: &'static str, body_len: usize) -> Result<(), CodecError> {
+        let n = self.rows as usize;
+        if let Some(keys) = &self.keys {
+            if keys.len() != n || keys.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(corrupt(
+                    what,
+                    "row keys do not match the row count or do not increase",
+                ));
+            }
+        }
+        if let Some(last) = n.checked_sub(1) {
+            let last_key = self.keys.as_ref().map_or(last as u64, |k| k[last] as u64);
+            if self.first.checked_add(last_key).is_none() {
+                return Err(corrupt(what, "row numbers overflow"));
+            }
+        }
+        if self.restarts.len() != n.div_ceil(RESTART)
+            || self.restarts.first().is_some_and(|&r| r != 0)
+            || self.restarts.windows(2).any(|w| w[0] >= w[1])
+            || self
+                .restarts
+                .last()
+                .is_some_and(|&r| r as usize >= body_len)
+        {
+            return Err(corrupt(what, "restart table does not match the rows"));
+        }
+        Ok(())
+    }
+
+    /// Key (offset from `first`) of row `i`.
+    fn key(&self, i: usize) -> u32 {
+        self.keys.as_ref().map_or(i as u32, |k| k[i])
+    }
+
+    /// Index of the row with key `key`.
+    fn find(&self, key: u32) -> Option<usize> {
+        match &self.keys {
+            None => ((key as usize) < self.rows as usize).then_some(key as usize),
+            Some(k) => k.binary_search(&key).ok(),
+        }
+    }
+}
+
+fn enum_index<T: PartialEq + Copy>(all: &[T], v: T) -> u8 {
+    all.iter().position(|x| *x == v).unwrap_or(0) as u8
+}
+
+fn enum_at<T: Copy>(what: &'static str, all: &[T], i: u8) -> Result<T, CodecError> {
+    all.get(i as usize)
+        .copied()
+        .ok_or_else(|| corrupt(what, "option value out of range"))
+}
+
+/// The parts every row has, as read from the body.
+struct RawRow<'b> {
+    /// Start of the row (its length) in the body.
+    row_start: usize,
+    head: [u8; 2],
+    salesperson: u32,
+    company: RawCompany,
+    shared: Option<&'b [u8]>,
+    comments: Option<&'b [u8]>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RawCompany {
+    None,
+    Same,
+    Dict(u32),
+}
+
+/// Walks the rows of a block body, undoing the prefix compression.
+struct RowCursor<'b> {
+    what: &'static str,
+    body: &'b [u8],
+    pos: usize,
+    row: usize,
+    rows: usize,
+    head_len: usize,
+    contact: Vec<u8>,
+    prev_company: Option<u32>,
+}
+
+const EXTRA_SHARED: u8 = 1;
+const EXTRA_COMMENTS: u8 = 2;
+
+impl<'b> RowCursor<'b> {
+    fn new(what: &'static str, body: &'b [u8], rows: usize, head_len: usize) -> Self {
+        RowCursor {
+            what,
+            body,
+            pos: 0,
+            row: 0,
+            rows,
+            head_len,
+            contact: Vec::with_capacity(24),
+            prev_company: None,
+        }
+    }
+
+    /// Jumps to row `row`, which must be a restart row at body offset `at`.
+    fn seek(&mut self, row: usize, at: usize) {
+        self.row = row;
+        self.pos = at;
+    }
+
+    /// The contact of the last row read.
+    fn contact(&self) -> Result<&str, CodecError> {
+        std::str::from_utf8(&self.contact)
+            .map_err(|_| corrupt(self.what, "contact number is not UTF-8"))
+    }
+
+    fn next(&mut self) -> Result<Option<RawRow<'b>>, CodecError> {
+        if self.row >= self.rows {
+            return Ok(None);
+        }
+        let what = self.what;
+        let bad = |d: &str| corrupt(what, d);
+        let b = self.body;
+        let row_start = self.pos;
+        let len = get_varint(b, &mut self.pos).ok_or_else(|| bad("truncated row"))? as usize;
+        let content_at = self.pos;
+        let end = content_at
+            .checked_add(len)
+            .filter(|&e| e <= b.len())
+            .ok_or_else(|| bad("row runs past the block"))?;
+        let c = &b[..end];
+        let mut p = content_at;
+        if end < p + self.head_len {
+            return Err(bad("truncated row"));
+        }
+        let mut head = [0u8; 2];
+        head[..self.head_len].copy_from_slice(&c[p..p + self.head_len]);
+        p += self.head_len;
+        let salesperson = get_varint(c, &mut p).ok_or_else(|| bad("truncated row"))?;
+        let tag = get_varint(c, &mut p).ok_or_else(|| bad("truncated row"))?;
+        if self.row % RESTART == 0 {
+            self.contact.clear();
+            self.prev_company = None;
+        }
+        let company = match tag {
+            0 => RawCompany::None,
+            1 => RawCompany::Same,
+            2 => RawCompany::Dict(
+                self.prev_company
+                    .ok_or_else(|| bad("row refers to a previous company that is not there"))?,
+            ),
+            k => {
+                let k = u32::try_from(k - 3).map_err(|_| bad("company index out of range"))?;
+                self.prev_company = Some(k);
+                RawCompany::Dict(k)
+            }
+        };
+        let prefix = *c.get(p).ok_or_else(|| bad("truncated row"))? as usize;
+        p += 1;
+        if prefix > self.contact.len() {
+            return Err(bad("contact prefix longer than the previous contact"));
+        }
+        let suffix = get_varint(c, &mut p).ok_or_else(|| bad("truncated row"))? as usize;
+        let suffix_end = p
+            .checked_add(suffix)
+            .filter(|&e| e <= end)
+            .ok_or_else(|| bad("truncated row"))?;
+        self.contact.truncate(prefix);
+        self.contact.extend_from_slice(&c[p..suffix_end]);
+        p = suffix_end;
+        let extras = *c.get(p).ok_or_else(|| bad("truncated row"))?;
+        p += 1;
+        let mut part = |flag: u8| -> Result<Option<&'b [u8]>, CodecError> {
+            if extras & flag == 0 {
+                return Ok(None);
+            }
+            let n = get_varint(c, &mut p).ok_or_else(|| bad("truncated row"))? as usize;
+            let e = p
+                .checked_add(n)
+                .filter(|&e| e <= end)
+                .ok_or_else(|| bad("truncated row"))?;
+            let s = &b[p..e];
+            p = e;
+            Ok(Some(s))
+        };
+        let shared = part(EXTRA_SHARED)?;
+        let comments = part(EXTRA_COMMENTS)?;
+        if p != end || extras & !(EXTRA_SHARED | EXTRA_COMMENTS) != 0 {
+            return Err(bad("unexpected bytes in a row"));
+        }
+        self.pos = end;
+        self.row += 1;
+        Ok(Some(RawRow {
+            row_start,
+            head,
+            salesperson: u32::try_from(salesperson)
+                .map_err(|_| bad("salesperson index out of range"))?,
+            company,
+            shared,
+            comments,
+        }))
+    }
+
+    /// After the last row: the body must be used up.
+    fn check_end(&self) -> Result<(), CodecError> {
+        if self.pos == self.body.len() {
+            Ok(())
+        } else {
+            Err(corrupt(self.what, "trailing bytes after the last row"))
+        }
+    }
 }
 
 /// Which shared part a placed row stores.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum RowShared {
-    /// The block's (stored as none).
     Block,
-    /// The builder's default.
     Default,
-    /// The caller's.
     Caller,
 }
 
-/// Cuts rows into blocks (the part common to entry and line blocks).
+/// Cuts rows into blocks and encodes them (the part common to entry and line blocks).
 struct BlockBuilder<S, D: Eq + std::hash::Hash + Clone> {
-    writer: RowBlockWriter,
+    what: &'static str,
+    limited: bool,
     first: Option<u64>,
     shared: Option<S>,
     block_is_default: bool,
     default: Option<S>,
     dict: Dict<D>,
+    companies: Dict<String>,
     overrides: u32,
+    keys: Vec<u32>,
+    dense: bool,
+    restarts: Vec<u32>,
+    body: Vec<u8>,
+    row: Vec<u8>,
+    prev_contact: Vec<u8>,
+    prev_company: Option<u32>,
     done: Vec<(u64, Vec<u8>)>,
 }
 
 impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Serialize>
     BlockBuilder<S, D>
 {
-    fn new(what: &'static str, default: Option<S>) -> Self {
+    fn new(what: &'static str, default: Option<S>, limited: bool) -> Self {
         BlockBuilder {
-            writer: RowBlockWriter::new(what),
+            what,
+            limited,
             first: None,
             shared: None,
             block_is_default: false,
             default,
             dict: Dict::default(),
+            companies: Dict::default(),
             overrides: 0,
+            keys: Vec::new(),
+            dense: true,
+            restarts: Vec::new(),
+            body: Vec::with_capacity(MAX_BLOCK_BYTES + 4096),
+            row: Vec::with_capacity(64),
+            prev_contact: Vec::with_capacity(24),
+            prev_company: None,
             done: Vec::new(),
         }
     }
 
-    /// Places a row numbered `number`: returns its offset, its dictionary id and which shared
-    /// part it must store (none when it equals the block's).
+    /// Places a row numbered `number`: returns its key, its dictionary id and which shared part
+    /// it stores.
     fn place(
         &mut self,
         number: u64,
         shared: SharedArg<'_, S>,
         dict_value: &D,
-    ) -> Result<(u32, u16, RowShared), CodecError> {
-        let offset = self
+    ) -> Result<(u32, u32, RowShared), CodecError> {
+        let full = self.limited
+            && (self.keys.len() >= MAX_BLOCK_ROWS || self.body.len() >= MAX_BLOCK_BYTES);
+        let key = self
             .first
             .and_then(|first| number.checked_sub(first))
             .and_then(|o| u32::try_from(o).ok())
-            .filter(|_| {
-                self.writer.len() < MAX_BLOCK_ROWS
-                    && self.writer.encoded_len() < MAX_BLOCK_BYTES
-                    && self.dict.len() < u16::MAX as usize
-            });
-        let offset = match offset {
-            Some(o) => o,
+            .filter(|&o| !full && self.keys.last().is_none_or(|&l| o > l));
+        let key = match key {
+            Some(k) => k,
             None => {
                 self.cut()?;
                 self.first = Some(number);
@@ -260,7 +517,83 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
         if own != RowShared::Block {
             self.overrides += 1;
         }
-        Ok((offset, id, own))
+        Ok((key, id, own))
+    }
+
+    /// Encodes a placed row.
+    #[allow(clippy::too_many_arguments)]
+    fn write(
+        &mut self,
+        key: u32,
+        head: &[u8],
+        salesperson: u32,
+        company: CompanyArg<'_>,
+        contact: &str,
+        shared: Option<&S>,
+        comments: &[Comment],
+    ) -> Result<(), CodecError> {
+        let i = self.keys.len();
+        if i % RESTART == 0 {
+            self.restarts.push(self.body.len() as u32);
+            self.prev_contact.clear();
+            self.prev_company = None;
+        }
+        let r = &mut self.row;
+        r.clear();
+        r.extend_from_slice(head);
+        put_varint(r, salesperson as u64);
+        match company {
+            CompanyArg::None => put_varint(r, 0),
+            CompanyArg::Same => put_varint(r, 1),
+            CompanyArg::Other(c) => {
+                let k = self.companies.id_by(c, || c.to_string());
+                if self.prev_company == Some(k) {
+                    put_varint(r, 2);
+                } else {
+                    put_varint(r, 3 + k as u64);
+                    self.prev_company = Some(k);
+                }
+            }
+        }
+        let c = contact.as_bytes();
+        let mut prefix = c
+            .iter()
+            .zip(&self.prev_contact)
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(255);
+        while prefix > 0 && !contact.is_char_boundary(prefix) {
+            prefix -= 1;
+        }
+        r.push(prefix as u8);
+        put_varint(r, (c.len() - prefix) as u64);
+        r.extend_from_slice(&c[prefix..]);
+        self.prev_contact.clear();
+        self.prev_contact.extend_from_slice(c);
+        let extras = if shared.is_some() { EXTRA_SHARED } else { 0 }
+            | if comments.is_empty() {
+                0
+            } else {
+                EXTRA_COMMENTS
+            };
+        r.push(extras);
+        let mut part = Vec::new();
+        if let Some(s) = shared {
+            codec::encode_part(self.what, s, &mut part)?;
+            put_varint(r, part.len() as u64);
+            r.extend_from_slice(&part);
+        }
+        if !comments.is_empty() {
+            part.clear();
+            codec::encode_part(self.what, &comments, &mut part)?;
+            put_varint(r, part.len() as u64);
+            r.extend_from_slice(&part);
+        }
+        put_varint(&mut self.body, self.row.len() as u64);
+        self.body.extend_from_slice(&self.row);
+        self.dense &= key as usize == i;
+        self.keys.push(key);
+        Ok(())
     }
 
     /// The shared part a row stores.
@@ -275,19 +608,31 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
 
     fn cut(&mut self) -> Result<(), CodecError> {
         if let (Some(first), Some(shared)) = (self.first.take(), self.shared.take()) {
-            if !self.writer.is_empty() {
+            if !self.keys.is_empty() {
                 let header = BlockHeader {
                     first,
+                    rows: self.keys.len() as u32,
+                    keys: (!self.dense).then(|| std::mem::take(&mut self.keys)),
+                    restarts: std::mem::take(&mut self.restarts),
                     dict: self.dict.take(),
+                    companies: self.companies.take(),
                     shared,
                     overrides: self.overrides,
                 };
-                let bytes = self.writer.finish(&header)?;
-                self.done.push((first, bytes));
+                let mut h = Vec::with_capacity(256);
+                codec::encode_part(self.what, &header, &mut h)?;
+                self.done.push((first, codec::frame(&h, &self.body)));
             }
         }
         self.dict.take();
+        self.companies.take();
+        self.keys.clear();
+        self.restarts.clear();
+        self.body.clear();
+        self.dense = true;
         self.overrides = 0;
+        self.prev_contact.clear();
+        self.prev_company = None;
         Ok(())
     }
 
@@ -295,6 +640,55 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
         self.cut()?;
         Ok(self.done)
     }
+}
+
+/// A parsed block: header checked, body ready to walk.
+struct Parsed<'b, S, D> {
+    header: BlockHeader<S, D>,
+    body: &'b [u8],
+    body_start: usize,
+}
+
+fn parse<'b, S: serde::de::DeserializeOwned, D: serde::de::DeserializeOwned>(
+    what: &'static str,
+    bytes: &'b [u8],
+) -> Result<Parsed<'b, S, D>, CodecError> {
+    let (h, body, body_start) = codec::unframe(what, bytes)?;
+    let header: BlockHeader<S, D> = codec::decode_part(what, h)?;
+    header.check(what, body.len())?;
+    Ok(Parsed {
+        header,
+        body,
+        body_start,
+    })
+}
+
+/// Checks that every dictionary company is a valid contact number.
+fn companies(what: &'static str, names: &[String]) -> Result<Vec<ContactNo>, CodecError> {
+    names
+        .iter()
+        .map(|c| ContactNo::try_from(c.clone()).map_err(|e| corrupt(what, &e.to_string())))
+        .collect()
+}
+
+fn company_ref(
+    what: &'static str,
+    raw: RawCompany,
+    dict: &[ContactNo],
+) -> Result<CompanyRef, CodecError> {
+    Ok(match raw {
+        RawCompany::None => CompanyRef::None,
+        RawCompany::Same => CompanyRef::Same,
+        RawCompany::Dict(k) => CompanyRef::Other(
+            dict.get(k as usize)
+                .cloned()
+                .ok_or_else(|| corrupt(what, "company index out of range"))?,
+        ),
+    })
+}
+
+fn contact_no(what: &'static str, s: &str) -> Result<ContactNo, CodecError> {
+    ContactNo::try_from(s.to_string()).map_err(|e| corrupt(what, &e.to_string()))
 }
 
 // ───────────────────────────── entry blocks ─────────────────────────────
@@ -360,8 +754,8 @@ impl EntryShared {
     }
 }
 
-/// One entry inside a block.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One entry inside a decoded block.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryRow {
     /// Contact.
     pub contact_no: ContactNo,
@@ -400,25 +794,47 @@ impl EntryRow {
     }
 }
 
-type EntryBlockHeader = BlockHeader<EntryShared, SalespersonCode>;
+/// Entry row head: flags (bits 0–2), correspondence type (bits 3–4), evaluation (bits 5–7).
+fn entry_head(flags: u8, corr: CorrespondenceType, eval: Evaluation) -> [u8; 1] {
+    [(flags & 0b111)
+        | enum_index(CorrespondenceType::ALL, corr) << 3
+        | enum_index(Evaluation::ALL, eval) << 5]
+}
 
-/// How an entry row is written (borrowed; same encoding as [`EntryRow`]).
-#[derive(Serialize)]
-struct EntryRowOut<'a> {
-    contact_no: &'a str,
-    company: CompanyArg<'a>,
-    salesperson: u16,
-    correspondence_type: CorrespondenceType,
-    evaluation: Evaluation,
-    flags: u8,
-    shared: Option<&'a EntryShared>,
-    comments: &'a [Comment],
+fn entry_row(
+    what: &'static str,
+    raw: &RawRow<'_>,
+    contact: &str,
+    dict_len: usize,
+    companies: &[ContactNo],
+) -> Result<EntryRow, CodecError> {
+    let b = raw.head[0];
+    if raw.salesperson as usize >= dict_len {
+        return Err(corrupt(what, "salesperson index out of range"));
+    }
+    Ok(EntryRow {
+        contact_no: contact_no(what, contact)?,
+        company: company_ref(what, raw.company, companies)?,
+        salesperson: raw.salesperson as u16,
+        correspondence_type: enum_at(what, CorrespondenceType::ALL, (b >> 3) & 0b11)?,
+        evaluation: enum_at(what, Evaluation::ALL, b >> 5)?,
+        flags: b & 0b111,
+        shared: raw
+            .shared
+            .map(|s| codec::decode_part(what, s).map(Box::new))
+            .transpose()?,
+        comments: raw
+            .comments
+            .map(|c| codec::decode_part(what, c))
+            .transpose()?
+            .unwrap_or_default(),
+    })
 }
 
 /// A decoded entry block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryBlock {
-    /// Block key: number of its first row's offset base.
+    /// Number the row offsets count from (the block's key).
     pub first: EntryNo,
     /// Salesperson dictionary.
     pub salespeople: Vec<SalespersonCode>,
@@ -477,65 +893,75 @@ impl EntryRef<'_> {
     }
 }
 
-/// A block's numbers must not run past `u64::MAX` (row keys are offsets from the first).
-fn check_span(what: &'static str, first: u64, view: &RowBlockView<'_>) -> Result<(), CodecError> {
-    match view.len().checked_sub(1) {
-        Some(last) if first.checked_add(view.key(last) as u64).is_none() => {
-            Err(corrupt(what, "row numbers overflow"))
-        }
-        _ => Ok(()),
-    }
-}
-
-fn corrupt(what: &'static str, detail: &str) -> CodecError {
-    CodecError::Corrupt {
-        what,
-        detail: detail.to_string(),
-    }
-}
-
 impl EntryBlock {
     /// Decodes a whole block.
     pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
-        let view = RowBlockView::parse(ENTRY_BLOCK, bytes)?;
-        let h: EntryBlockHeader = view.header()?;
-        check_span(ENTRY_BLOCK, h.first, &view)?;
-        let mut rows = Vec::with_capacity(view.len());
-        for i in 0..view.len() {
-            let row: EntryRow = view.row(i)?;
-            if row.salesperson as usize >= h.dict.len() {
-                return Err(corrupt(ENTRY_BLOCK, "salesperson index out of range"));
+        let p: Parsed<'_, EntryShared, SalespersonCode> = parse(ENTRY_BLOCK, bytes)?;
+        let companies = companies(ENTRY_BLOCK, &p.header.companies)?;
+        let n = p.header.rows as usize;
+        let mut rows = Vec::with_capacity(n);
+        let mut cur = RowCursor::new(ENTRY_BLOCK, p.body, n, 1);
+        while let Some(raw) = cur.next()? {
+            let i = cur.row - 1;
+            if i % RESTART == 0 && p.header.restarts[i / RESTART] as usize != raw.row_start {
+                return Err(corrupt(
+                    ENTRY_BLOCK,
+                    "restart table does not match the rows",
+                ));
             }
-            rows.push((view.key(i), row));
+            let row = entry_row(
+                ENTRY_BLOCK,
+                &raw,
+                cur.contact()?,
+                p.header.dict.len(),
+                &companies,
+            )?;
+            rows.push((p.header.key(cur.row - 1), row));
         }
+        cur.check_end()?;
         Ok(EntryBlock {
-            first: EntryNo(h.first),
-            salespeople: h.dict,
-            shared: h.shared,
+            first: EntryNo(p.header.first),
+            salespeople: p.header.dict,
+            shared: p.header.shared,
             rows,
         })
     }
 
-    /// Reads one entry without decoding the other rows.
+    /// Reads one entry, decoding at most [`RESTART`] rows.
     pub fn read_one(bytes: &[u8], entry_no: EntryNo) -> Result<Option<LogEntry>, CodecError> {
-        let view = RowBlockView::parse(ENTRY_BLOCK, bytes)?;
-        let h: EntryBlockHeader = view.header()?;
-        let Some(offset) = entry_no
+        let p: Parsed<'_, EntryShared, SalespersonCode> = parse(ENTRY_BLOCK, bytes)?;
+        let Some(key) = entry_no
             .0
-            .checked_sub(h.first)
+            .checked_sub(p.header.first)
             .and_then(|o| u32::try_from(o).ok())
         else {
             return Ok(None);
         };
-        let Some(i) = view.find(offset) else {
+        let Some(i) = p.header.find(key) else {
             return Ok(None);
         };
-        let row: EntryRow = view.row(i)?;
-        let sp = h
-            .dict
-            .get(row.salesperson as usize)
-            .ok_or_else(|| corrupt(ENTRY_BLOCK, "salesperson index out of range"))?;
-        let shared = row.shared.as_deref().unwrap_or(&h.shared);
+        let companies = companies(ENTRY_BLOCK, &p.header.companies)?;
+        let restart = i / RESTART;
+        let mut cur = RowCursor::new(ENTRY_BLOCK, p.body, p.header.rows as usize, 1);
+        cur.seek(restart * RESTART, p.header.restarts[restart] as usize);
+        let mut found = None;
+        while let Some(raw) = cur.next()? {
+            if cur.row - 1 == i {
+                found = Some(entry_row(
+                    ENTRY_BLOCK,
+                    &raw,
+                    cur.contact()?,
+                    p.header.dict.len(),
+                    &companies,
+                )?);
+                break;
+            }
+        }
+        let Some(row) = found else {
+            return Err(corrupt(ENTRY_BLOCK, "row missing"));
+        };
+        let sp = &p.header.dict[row.salesperson as usize];
+        let shared = row.shared.as_deref().unwrap_or(&p.header.shared);
         Ok(Some(
             EntryRef {
                 entry_no,
@@ -562,19 +988,43 @@ impl EntryBlock {
         self.iter().map(|e| e.to_entry()).collect()
     }
 
-    /// Encodes the block as it is (one value; callers that may grow a block use
-    /// [`EntryBlockBuilder`] to re-cut it).
+    /// Encodes the block as it is, in one value whatever its size (callers that may grow a
+    /// block use [`EntryBlock::encode_for`] to re-cut it).
     pub fn encode(&self) -> Result<Vec<u8>, CodecError> {
-        let mut w = RowBlockWriter::new(ENTRY_BLOCK);
+        let mut b = BlockBuilder::<EntryShared, SalespersonCode>::new(
+            ENTRY_BLOCK,
+            Some(self.shared.clone()),
+            false,
+        );
         for (off, row) in &self.rows {
-            w.push(*off, row)?;
+            let shared = match &row.shared {
+                None => SharedArg::Default,
+                Some(s) => SharedArg::Own(&**s),
+            };
+            let (key, id, r) = b.place(
+                self.first.0 + *off as u64,
+                shared,
+                &self.salespeople[row.salesperson as usize],
+            )?;
+            let own = b.row_shared(r, shared).cloned();
+            b.write(
+                key,
+                &entry_head(row.flags, row.correspondence_type, row.evaluation),
+                id,
+                row.company.arg(),
+                row.contact_no.as_str(),
+                own.as_ref(),
+                &row.comments,
+            )?;
         }
-        w.finish(&EntryBlockHeader {
-            first: self.first.0,
-            dict: self.salespeople.clone(),
-            shared: self.shared.clone(),
-            overrides: self.rows.iter().filter(|(_, r)| r.shared.is_some()).count() as u32,
-        })
+        let mut blocks = b.finish()?;
+        match blocks.len() {
+            1 => Ok(blocks.remove(0).1),
+            _ => Err(CodecError::Encode {
+                what: ENTRY_BLOCK,
+                detail: "an empty block cannot be encoded".into(),
+            }),
+        }
     }
 }
 
@@ -594,14 +1044,14 @@ impl EntryBlockBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         EntryBlockBuilder {
-            b: BlockBuilder::new(ENTRY_BLOCK, None),
+            b: BlockBuilder::new(ENTRY_BLOCK, None, true),
         }
     }
 
     /// An empty builder whose rows mostly share `shared` (pushed as [`SharedArg::Default`]).
     pub fn with_default(shared: EntryShared) -> Self {
         EntryBlockBuilder {
-            b: BlockBuilder::new(ENTRY_BLOCK, Some(shared)),
+            b: BlockBuilder::new(ENTRY_BLOCK, Some(shared), true),
         }
     }
 
@@ -619,19 +1069,20 @@ impl EntryBlockBuilder {
         shared: SharedArg<'_, EntryShared>,
         comments: &[Comment],
     ) -> Result<(), CodecError> {
-        let (offset, id, r) = self.b.place(entry_no.0, shared, salesperson)?;
-        let own = self.b.row_shared(r, shared).cloned();
-        let row = EntryRowOut {
-            contact_no,
-            company,
-            salesperson: id,
-            correspondence_type,
-            evaluation,
-            flags,
-            shared: own.as_ref(),
-            comments,
+        let (key, id, r) = self.b.place(entry_no.0, shared, salesperson)?;
+        let own = match r {
+            RowShared::Block => None,
+            _ => self.b.row_shared(r, shared).cloned(),
         };
-        self.b.writer.push(offset, &row)
+        self.b.write(
+            key,
+            &entry_head(flags, correspondence_type, evaluation),
+            id,
+            company,
+            contact_no,
+            own.as_ref(),
+            comments,
+        )
     }
 
     /// Adds one entry.
@@ -676,7 +1127,7 @@ impl EntryBlockBuilder {
     }
 
     /// Finished blocks so far (the open block stays open).
-    pub fn take_done(&mut self) -> Vec<(EntryNo, Vec<u8>)> {
+    pub fn take_done(&mut self) -> Vec<EncodedBlock> {
         std::mem::take(&mut self.b.done)
             .into_iter()
             .map(|(k, v)| (EntryNo(k), v))
@@ -684,7 +1135,7 @@ impl EntryBlockBuilder {
     }
 
     /// Closes the open block and returns every block: (first entry number, bytes).
-    pub fn finish(self) -> Result<Vec<(EntryNo, Vec<u8>)>, CodecError> {
+    pub fn finish(self) -> Result<Vec<EncodedBlock>, CodecError> {
         Ok(self
             .b
             .finish()?
@@ -693,404 +1144,6 @@ impl EntryBlockBuilder {
             .collect())
     }
 }
-
-// ───────────────────────────── segment line blocks ─────────────────────────────
-
-/// The fields a line block's rows usually share.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineShared {
-    /// Template.
-    pub template_code: Option<TemplateCode>,
-    /// Group.
-    pub group_code: Option<GroupCode>,
-    /// Description.
-    pub description: String,
-    /// Subject.
-    pub subject: String,
-    /// Cost.
-    pub cost: Money,
-    /// Duration.
-    pub duration_min: u32,
-    /// Date.
-    pub date: NaiveDate,
-    /// Time.
-    pub time: Option<NaiveTime>,
-    /// Language.
-    pub language_code: Option<LanguageCode>,
-    /// Campaign.
-    pub campaign_no: Option<CampaignNo>,
-    /// Direction.
-    pub information_flow: InformationFlow,
-    /// Initiated by.
-    pub initiated_by: InitiatedBy,
-}
-
-impl LineShared {
-    /// The shared part of a line.
-    pub fn of(l: &SegmentLine) -> Self {
-        LineShared {
-            template_code: l.template_code.clone(),
-            group_code: l.group_code.clone(),
-            description: l.description.clone(),
-            subject: l.subject.clone(),
-            cost: l.cost,
-            duration_min: l.duration_min,
-            date: l.date,
-            time: l.time,
-            language_code: l.language_code.clone(),
-            campaign_no: l.campaign_no.clone(),
-            information_flow: l.information_flow,
-            initiated_by: l.initiated_by,
-        }
-    }
-}
-
-/// One segment line inside a block.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineRow {
-    /// Contact.
-    pub contact_no: ContactNo,
-    /// Company.
-    pub company: CompanyRef,
-    /// The contact's correspondence profile.
-    pub profile: ContactProfile,
-    /// Index into the block's salesperson dictionary.
-    pub salesperson: u16,
-    /// Correspondence type.
-    pub correspondence_type: CorrespondenceType,
-    /// Evaluation.
-    pub evaluation: Evaluation,
-    /// `FLAG_FAILED`, `FLAG_DESCRIPTION_TYPED`.
-    pub flags: u8,
-    /// The row's own shared part when it differs from the block's.
-    pub shared: Option<Box<LineShared>>,
-}
-
-type LineBlockHeader = BlockHeader<LineShared, Option<SalespersonCode>>;
-
-/// How a line row is written (borrowed; same encoding as [`LineRow`]).
-#[derive(Serialize)]
-struct LineRowOut<'a> {
-    contact_no: &'a str,
-    company: CompanyArg<'a>,
-    profile: ContactProfile,
-    salesperson: u16,
-    correspondence_type: CorrespondenceType,
-    evaluation: Evaluation,
-    flags: u8,
-    shared: Option<&'a LineShared>,
-}
-
-/// A decoded line block.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LineBlock {
-    /// Line number the row offsets count from.
-    pub first_line: u64,
-    /// Salesperson dictionary.
-    pub salespeople: Vec<Option<SalespersonCode>>,
-    /// Shared part.
-    pub shared: LineShared,
-    /// Rows with their offsets from `first_line`.
-    pub rows: Vec<(u32, LineRow)>,
-}
-
-/// A borrowed view of one line in a decoded block.
-#[derive(Clone, Copy)]
-pub struct LineRef<'a> {
-    /// Line number.
-    pub line_no: u64,
-    /// The row.
-    pub row: &'a LineRow,
-    /// Its shared part.
-    pub shared: &'a LineShared,
-    /// Its salesperson.
-    pub salesperson: Option<&'a SalespersonCode>,
-}
-
-impl LineRef<'_> {
-    /// Materializes the line.
-    pub fn to_line(&self) -> SegmentLine {
-        let s = self.shared;
-        let r = self.row;
-        SegmentLine {
-            line_no: self.line_no,
-            contact_no: r.contact_no.clone(),
-            contact_company_no: r.company.resolve(&r.contact_no),
-            contact_profile: r.profile,
-            template_code: s.template_code.clone(),
-            group_code: s.group_code.clone(),
-            description: s.description.clone(),
-            description_typed: r.flags & FLAG_DESCRIPTION_TYPED != 0,
-            subject: s.subject.clone(),
-            cost: s.cost,
-            duration_min: s.duration_min,
-            date: s.date,
-            time: s.time,
-            salesperson_code: self.salesperson.cloned(),
-            correspondence_type: r.correspondence_type,
-            language_code: s.language_code.clone(),
-            campaign_no: s.campaign_no.clone(),
-            evaluation: r.evaluation,
-            information_flow: s.information_flow,
-            initiated_by: s.initiated_by,
-            attempt_failed: r.flags & FLAG_FAILED != 0,
-        }
-    }
-}
-
-/// A line row decoded without allocating its strings (same encoding as [`LineRow`]). The
-/// contact and company numbers are not re-validated: they pass from one block to another.
-#[derive(Debug, Deserialize)]
-pub struct LineRowIn<'a> {
-    /// Contact number.
-    pub contact_no: &'a str,
-    /// Company.
-    #[serde(borrow)]
-    pub company: CompanyArg<'a>,
-    /// The contact's correspondence profile.
-    pub profile: ContactProfile,
-    /// Index into the block's salesperson dictionary.
-    pub salesperson: u16,
-    /// Correspondence type.
-    pub correspondence_type: CorrespondenceType,
-    /// Evaluation.
-    pub evaluation: Evaluation,
-    /// `FLAG_*` bits.
-    pub flags: u8,
-    /// The row's own shared part when it differs from the block's.
-    pub shared: Option<Box<LineShared>>,
-}
-
-/// A line block opened for reading rows one by one without allocating.
-pub struct LineBlockReader<'a> {
-    view: RowBlockView<'a>,
-    /// First line number.
-    pub first_line: u64,
-    /// Salesperson dictionary.
-    pub salespeople: Vec<Option<SalespersonCode>>,
-    /// Shared part.
-    pub shared: LineShared,
-}
-
-impl<'a> LineBlockReader<'a> {
-    /// Parses the frame and the header.
-    pub fn open(bytes: &'a [u8]) -> Result<Self, CodecError> {
-        let view = RowBlockView::parse(LINE_BLOCK, bytes)?;
-        let h: LineBlockHeader = view.header()?;
-        check_span(LINE_BLOCK, h.first, &view)?;
-        Ok(LineBlockReader {
-            view,
-            first_line: h.first,
-            salespeople: h.dict,
-            shared: h.shared,
-        })
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.view.len()
-    }
-
-    /// True when the block has no rows.
-    pub fn is_empty(&self) -> bool {
-        self.view.is_empty()
-    }
-
-    /// Row `i`: its line number and the row.
-    pub fn row(&self, i: usize) -> Result<(u64, LineRowIn<'a>), CodecError> {
-        let row: LineRowIn<'a> = self.view.row_borrowed(i)?;
-        if row.salesperson as usize >= self.salespeople.len() {
-            return Err(corrupt(LINE_BLOCK, "salesperson index out of range"));
-        }
-        Ok((self.first_line + self.view.key(i) as u64, row))
-    }
-
-    /// The salesperson of a row.
-    pub fn salesperson(&self, row: &LineRowIn<'_>) -> Option<&SalespersonCode> {
-        self.salespeople[row.salesperson as usize].as_ref()
-    }
-}
-
-/// What a line block's header says, read without decoding its rows.
-pub struct LineBlockSummary {
-    /// First line number.
-    pub first_line: u64,
-    /// Number of rows.
-    pub rows: usize,
-    /// Salesperson dictionary (every value some row uses).
-    pub salespeople: Vec<Option<SalespersonCode>>,
-    /// Shared part.
-    pub shared: LineShared,
-    /// Rows that carry their own shared part.
-    pub overrides: u32,
-}
-
-impl LineBlock {
-    /// Reads the header and row count only.
-    pub fn summary(bytes: &[u8]) -> Result<LineBlockSummary, CodecError> {
-        let view = RowBlockView::parse(LINE_BLOCK, bytes)?;
-        let h: LineBlockHeader = view.header()?;
-        Ok(LineBlockSummary {
-            first_line: h.first,
-            rows: view.len(),
-            salespeople: h.dict,
-            shared: h.shared,
-            overrides: h.overrides,
-        })
-    }
-
-    /// Decodes a whole block.
-    pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
-        let view = RowBlockView::parse(LINE_BLOCK, bytes)?;
-        let h: LineBlockHeader = view.header()?;
-        check_span(LINE_BLOCK, h.first, &view)?;
-        let mut rows = Vec::with_capacity(view.len());
-        for i in 0..view.len() {
-            let row: LineRow = view.row(i)?;
-            if row.salesperson as usize >= h.dict.len() {
-                return Err(corrupt(LINE_BLOCK, "salesperson index out of range"));
-            }
-            rows.push((view.key(i), row));
-        }
-        Ok(LineBlock {
-            first_line: h.first,
-            salespeople: h.dict,
-            shared: h.shared,
-            rows,
-        })
-    }
-
-    /// Borrowed views of every line, in line order.
-    pub fn iter(&self) -> impl Iterator<Item = LineRef<'_>> + '_ {
-        self.rows.iter().map(move |(off, row)| LineRef {
-            line_no: self.first_line + *off as u64,
-            row,
-            shared: row.shared.as_deref().unwrap_or(&self.shared),
-            salesperson: self.salespeople[row.salesperson as usize].as_ref(),
-        })
-    }
-
-    /// Every line, materialized.
-    pub fn lines(&self) -> Vec<SegmentLine> {
-        self.iter().map(|l| l.to_line()).collect()
-    }
-}
-
-/// Builds line blocks from lines given in increasing line order. Deterministic.
-pub struct LineBlockBuilder {
-    b: BlockBuilder<LineShared, Option<SalespersonCode>>,
-}
-
-impl Default for LineBlockBuilder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl LineBlockBuilder {
-    /// An empty builder.
-    pub fn new() -> Self {
-        LineBlockBuilder {
-            b: BlockBuilder::new(LINE_BLOCK, None),
-        }
-    }
-
-    /// An empty builder whose rows mostly share `shared` (pushed as [`SharedArg::Default`]).
-    pub fn with_default(shared: LineShared) -> Self {
-        LineBlockBuilder {
-            b: BlockBuilder::new(LINE_BLOCK, Some(shared)),
-        }
-    }
-
-    /// Adds one line given as its parts.
-    #[allow(clippy::too_many_arguments)]
-    pub fn push_parts(
-        &mut self,
-        line_no: u64,
-        contact_no: &str,
-        company: CompanyArg<'_>,
-        profile: ContactProfile,
-        salesperson: &Option<SalespersonCode>,
-        correspondence_type: CorrespondenceType,
-        evaluation: Evaluation,
-        flags: u8,
-        shared: SharedArg<'_, LineShared>,
-    ) -> Result<(), CodecError> {
-        let (offset, id, r) = self.b.place(line_no, shared, salesperson)?;
-        let own = self.b.row_shared(r, shared).cloned();
-        let row = LineRowOut {
-            contact_no,
-            company,
-            profile,
-            salesperson: id,
-            correspondence_type,
-            evaluation,
-            flags,
-            shared: own.as_ref(),
-        };
-        self.b.writer.push(offset, &row)
-    }
-
-    /// Adds one line.
-    pub fn push(&mut self, l: &SegmentLine) -> Result<(), CodecError> {
-        let mut flags = 0;
-        if l.attempt_failed {
-            flags |= FLAG_FAILED;
-        }
-        if l.description_typed {
-            flags |= FLAG_DESCRIPTION_TYPED;
-        }
-        let shared = LineShared::of(l);
-        self.push_parts(
-            l.line_no,
-            l.contact_no.as_str(),
-            CompanyRef::new(&l.contact_no, l.contact_company_no.as_ref()).arg(),
-            l.contact_profile,
-            &l.salesperson_code,
-            l.correspondence_type,
-            l.evaluation,
-            flags,
-            SharedArg::Own(&shared),
-        )
-    }
-
-    /// Adds a line taken from a decoded block.
-    pub fn push_ref(&mut self, l: &LineRef<'_>) -> Result<(), CodecError> {
-        self.push_parts(
-            l.line_no,
-            l.row.contact_no.as_str(),
-            l.row.company.arg(),
-            l.row.profile,
-            &l.salesperson.cloned(),
-            l.row.correspondence_type,
-            l.row.evaluation,
-            l.row.flags,
-            SharedArg::Own(l.shared),
-        )
-    }
-
-    /// Finished blocks so far (the open block stays open).
-    pub fn take_done(&mut self) -> Vec<(u64, Vec<u8>)> {
-        std::mem::take(&mut self.b.done)
-    }
-
-    /// Closes the open block and returns every block: (first line number, bytes).
-    pub fn finish(self) -> Result<Vec<(u64, Vec<u8>)>, CodecError> {
-        self.b.finish()
-    }
-}
-
-/// The fields of an encoded [`EntryRow`] before its `flags` byte, in order.
-const ENTRY_ROW_BEFORE_FLAGS: [crate::storage::codec::Skip; 5] = {
-    use crate::storage::codec::Skip;
-    [
-        Skip::Str,                         // contact_no
-        Skip::EnumWithStr { with_str: 2 }, // company: CompanyRef::Other(ContactNo)
-        Skip::Varint,                      // salesperson
-        Skip::Varint,                      // correspondence_type
-        Skip::Varint,                      // evaluation
-    ]
-};
 
 /// Sets or clears `flag` on every row of an encoded entry block whose rows all belong to
 /// `logged` through the block's shared part (no row carries its own), without decoding the rows.
@@ -1102,23 +1155,30 @@ pub fn set_flag_all_rows(
     flag: u8,
     on: bool,
 ) -> Result<Option<(Vec<u8>, u64)>, CodecError> {
-    let view = RowBlockView::parse(ENTRY_BLOCK, bytes)?;
-    let h: EntryBlockHeader = view.header()?;
-    if h.overrides != 0 || h.shared.logged_segment_entry_no != Some(logged) {
+    let p: Parsed<'_, EntryShared, SalespersonCode> = parse(ENTRY_BLOCK, bytes)?;
+    if p.header.overrides != 0 || p.header.shared.logged_segment_entry_no != Some(logged) {
         return Ok(None);
     }
     let mut out = bytes.to_vec();
-    for i in 0..view.len() {
-        let Some(at) = view.byte_after(i, &ENTRY_ROW_BEFORE_FLAGS, bytes.len()) else {
-            return Ok(None);
-        };
+    let mut pos = 0;
+    for _ in 0..p.header.rows {
+        let len = get_varint(p.body, &mut pos)
+            .ok_or_else(|| corrupt(ENTRY_BLOCK, "truncated row"))? as usize;
+        if len == 0 || pos + len > p.body.len() {
+            return Err(corrupt(ENTRY_BLOCK, "row runs past the block"));
+        }
+        let at = p.body_start + pos;
         if on {
             out[at] |= flag;
         } else {
             out[at] &= !flag;
         }
+        pos += len;
     }
-    Ok(Some((out, view.len() as u64)))
+    if pos != p.body.len() {
+        return Err(corrupt(ENTRY_BLOCK, "trailing bytes after the last row"));
+    }
+    Ok(Some((out, p.header.rows as u64)))
 }
 
 impl EntryBlock {
@@ -1209,23 +1269,492 @@ impl EntryBlock {
         if self.rows.is_empty() {
             return Ok((Vec::new(), true));
         }
-        let first_no = EntryNo(self.first.0 + self.rows[0].0 as u64);
-        let bytes = if first_no == self.first {
-            self.encode()?
-        } else {
-            Vec::new()
-        };
-        let out = if !bytes.is_empty() && bytes.len() <= MAX_BLOCK_BYTES + 16 * 1024 {
-            vec![(self.first, bytes)]
-        } else {
-            let mut b = EntryBlockBuilder::new();
-            for r in self.iter() {
-                b.push_ref(&r)?;
-            }
-            b.finish()?
-        };
+        let mut b = EntryBlockBuilder::new();
+        for r in self.iter() {
+            b.push_ref(&r)?;
+        }
+        let out = b.finish()?;
         let keeps_old = out.iter().any(|(k, _)| *k == old_key);
         Ok((out, !keeps_old))
+    }
+}
+
+// ───────────────────────────── segment line blocks ─────────────────────────────
+
+/// The fields a line block's rows usually share.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineShared {
+    /// Template.
+    pub template_code: Option<TemplateCode>,
+    /// Group.
+    pub group_code: Option<GroupCode>,
+    /// Description.
+    pub description: String,
+    /// Subject.
+    pub subject: String,
+    /// Cost.
+    pub cost: Money,
+    /// Duration.
+    pub duration_min: u32,
+    /// Date.
+    pub date: NaiveDate,
+    /// Time.
+    pub time: Option<NaiveTime>,
+    /// Language.
+    pub language_code: Option<LanguageCode>,
+    /// Campaign.
+    pub campaign_no: Option<CampaignNo>,
+    /// Direction.
+    pub information_flow: InformationFlow,
+    /// Initiated by.
+    pub initiated_by: InitiatedBy,
+}
+
+impl LineShared {
+    /// The shared part of a line.
+    pub fn of(l: &SegmentLine) -> Self {
+        LineShared {
+            template_code: l.template_code.clone(),
+            group_code: l.group_code.clone(),
+            description: l.description.clone(),
+            subject: l.subject.clone(),
+            cost: l.cost,
+            duration_min: l.duration_min,
+            date: l.date,
+            time: l.time,
+            language_code: l.language_code.clone(),
+            campaign_no: l.campaign_no.clone(),
+            information_flow: l.information_flow,
+            initiated_by: l.initiated_by,
+        }
+    }
+}
+
+/// One segment line inside a decoded block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineRow {
+    /// Contact.
+    pub contact_no: ContactNo,
+    /// Company.
+    pub company: CompanyRef,
+    /// The contact's correspondence profile.
+    pub profile: ContactProfile,
+    /// Index into the block's salesperson dictionary.
+    pub salesperson: u16,
+    /// Correspondence type.
+    pub correspondence_type: CorrespondenceType,
+    /// Evaluation.
+    pub evaluation: Evaluation,
+    /// `FLAG_FAILED`, `FLAG_DESCRIPTION_TYPED`.
+    pub flags: u8,
+    /// The row's own shared part when it differs from the block's.
+    pub shared: Option<Box<LineShared>>,
+}
+
+/// Line row head: byte 0 = failed (bit 0), description typed (bit 1), correspondence type
+/// (bits 2–3), evaluation (bits 4–6); byte 1 = the contact's correspondence type (bits 0–1) and
+/// whether it has an e-mail address (bit 2).
+fn line_head(
+    flags: u8,
+    corr: CorrespondenceType,
+    eval: Evaluation,
+    profile: ContactProfile,
+) -> [u8; 2] {
+    let mut b = 0u8;
+    if flags & FLAG_FAILED != 0 {
+        b |= 1;
+    }
+    if flags & FLAG_DESCRIPTION_TYPED != 0 {
+        b |= 2;
+    }
+    b |= enum_index(CorrespondenceType::ALL, corr) << 2 | enum_index(Evaluation::ALL, eval) << 4;
+    let p = enum_index(CorrespondenceType::ALL, profile.correspondence_type)
+        | (profile.has_email as u8) << 2;
+    [b, p]
+}
+
+/// The parts of a line row's head.
+struct LineHead {
+    flags: u8,
+    correspondence_type: CorrespondenceType,
+    evaluation: Evaluation,
+    profile: ContactProfile,
+}
+
+fn read_line_head(what: &'static str, head: [u8; 2]) -> Result<LineHead, CodecError> {
+    let [b, p] = head;
+    if b & 0x80 != 0 || p & !0b111 != 0 {
+        return Err(corrupt(what, "unknown bits in a line row"));
+    }
+    let mut flags = 0;
+    if b & 1 != 0 {
+        flags |= FLAG_FAILED;
+    }
+    if b & 2 != 0 {
+        flags |= FLAG_DESCRIPTION_TYPED;
+    }
+    Ok(LineHead {
+        flags,
+        correspondence_type: enum_at(what, CorrespondenceType::ALL, (b >> 2) & 0b11)?,
+        evaluation: enum_at(what, Evaluation::ALL, (b >> 4) & 0b111)?,
+        profile: ContactProfile {
+            correspondence_type: enum_at(what, CorrespondenceType::ALL, p & 0b11)?,
+            has_email: p & 0b100 != 0,
+        },
+    })
+}
+
+/// A decoded line block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineBlock {
+    /// Line number the row offsets count from.
+    pub first_line: u64,
+    /// Salesperson dictionary.
+    pub salespeople: Vec<Option<SalespersonCode>>,
+    /// Shared part.
+    pub shared: LineShared,
+    /// Rows with their offsets from `first_line`.
+    pub rows: Vec<(u32, LineRow)>,
+}
+
+/// A borrowed view of one line in a decoded block.
+#[derive(Clone, Copy)]
+pub struct LineRef<'a> {
+    /// Line number.
+    pub line_no: u64,
+    /// The row.
+    pub row: &'a LineRow,
+    /// Its shared part.
+    pub shared: &'a LineShared,
+    /// Its salesperson.
+    pub salesperson: Option<&'a SalespersonCode>,
+}
+
+impl LineRef<'_> {
+    /// Materializes the line.
+    pub fn to_line(&self) -> SegmentLine {
+        let s = self.shared;
+        let r = self.row;
+        SegmentLine {
+            line_no: self.line_no,
+            contact_no: r.contact_no.clone(),
+            contact_company_no: r.company.resolve(&r.contact_no),
+            contact_profile: r.profile,
+            template_code: s.template_code.clone(),
+            group_code: s.group_code.clone(),
+            description: s.description.clone(),
+            description_typed: r.flags & FLAG_DESCRIPTION_TYPED != 0,
+            subject: s.subject.clone(),
+            cost: s.cost,
+            duration_min: s.duration_min,
+            date: s.date,
+            time: s.time,
+            salesperson_code: self.salesperson.cloned(),
+            correspondence_type: r.correspondence_type,
+            language_code: s.language_code.clone(),
+            campaign_no: s.campaign_no.clone(),
+            evaluation: r.evaluation,
+            information_flow: s.information_flow,
+            initiated_by: s.initiated_by,
+            attempt_failed: r.flags & FLAG_FAILED != 0,
+        }
+    }
+}
+
+/// A line row read without allocating (the build phase of segment logging uses it): the
+/// contact number and company are borrowed from the reader and not re-validated, since they
+/// pass from one block to another.
+#[derive(Debug)]
+pub struct LineRowIn<'a> {
+    /// Contact number.
+    pub contact_no: &'a str,
+    /// Company.
+    pub company: CompanyArg<'a>,
+    /// The contact's correspondence profile.
+    pub profile: ContactProfile,
+    /// Index into the block's salesperson dictionary.
+    pub salesperson: u16,
+    /// Correspondence type.
+    pub correspondence_type: CorrespondenceType,
+    /// Evaluation.
+    pub evaluation: Evaluation,
+    /// `FLAG_*` bits.
+    pub flags: u8,
+    /// The row's own shared part when it differs from the block's.
+    pub shared: Option<Box<LineShared>>,
+}
+
+/// A line block opened for reading its rows one by one.
+pub struct LineBlockReader<'a> {
+    parsed: Parsed<'a, LineShared, Option<SalespersonCode>>,
+    /// First line number.
+    pub first_line: u64,
+}
+
+impl<'a> LineBlockReader<'a> {
+    /// Parses the frame and the header.
+    pub fn open(bytes: &'a [u8]) -> Result<Self, CodecError> {
+        let parsed: Parsed<'_, LineShared, Option<SalespersonCode>> = parse(LINE_BLOCK, bytes)?;
+        Ok(LineBlockReader {
+            first_line: parsed.header.first,
+            parsed,
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.parsed.header.rows as usize
+    }
+
+    /// True when the block has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The salesperson dictionary.
+    pub fn salespeople(&self) -> &[Option<SalespersonCode>] {
+        &self.parsed.header.dict
+    }
+
+    /// The block's shared part.
+    pub fn shared(&self) -> &LineShared {
+        &self.parsed.header.shared
+    }
+
+    /// Calls `f` with each row's position (0-based), line number and row, in order.
+    pub fn for_each<E: From<CodecError>>(
+        &self,
+        mut f: impl FnMut(usize, u64, LineRowIn<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let h = &self.parsed.header;
+        let mut cur = RowCursor::new(LINE_BLOCK, self.parsed.body, h.rows as usize, 2);
+        while let Some(raw) = cur.next()? {
+            let i = cur.row - 1;
+            let head = read_line_head(LINE_BLOCK, raw.head)?;
+            if raw.salesperson as usize >= h.dict.len() {
+                return Err(corrupt(LINE_BLOCK, "salesperson index out of range").into());
+            }
+            let company = match raw.company {
+                RawCompany::None => CompanyArg::None,
+                RawCompany::Same => CompanyArg::Same,
+                RawCompany::Dict(k) => CompanyArg::Other(
+                    h.companies
+                        .get(k as usize)
+                        .ok_or_else(|| corrupt(LINE_BLOCK, "company index out of range"))?,
+                ),
+            };
+            let shared = raw
+                .shared
+                .map(|s| codec::decode_part(LINE_BLOCK, s).map(Box::new))
+                .transpose()?;
+            let contact = cur.contact()?;
+            f(
+                i,
+                self.first_line + h.key(i) as u64,
+                LineRowIn {
+                    contact_no: contact,
+                    company,
+                    profile: head.profile,
+                    salesperson: raw.salesperson as u16,
+                    correspondence_type: head.correspondence_type,
+                    evaluation: head.evaluation,
+                    flags: head.flags,
+                    shared,
+                },
+            )?;
+        }
+        cur.check_end()?;
+        Ok(())
+    }
+}
+
+/// What a line block's header says, read without decoding its rows.
+pub struct LineBlockSummary {
+    /// First line number.
+    pub first_line: u64,
+    /// Number of rows.
+    pub rows: usize,
+    /// Salesperson dictionary (every value some row uses).
+    pub salespeople: Vec<Option<SalespersonCode>>,
+    /// Shared part.
+    pub shared: LineShared,
+    /// Rows that carry their own shared part.
+    pub overrides: u32,
+}
+
+impl LineBlock {
+    /// Reads the header only.
+    pub fn summary(bytes: &[u8]) -> Result<LineBlockSummary, CodecError> {
+        let p: Parsed<'_, LineShared, Option<SalespersonCode>> = parse(LINE_BLOCK, bytes)?;
+        Ok(LineBlockSummary {
+            first_line: p.header.first,
+            rows: p.header.rows as usize,
+            salespeople: p.header.dict,
+            shared: p.header.shared,
+            overrides: p.header.overrides,
+        })
+    }
+
+    /// Decodes a whole block.
+    pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
+        let p: Parsed<'_, LineShared, Option<SalespersonCode>> = parse(LINE_BLOCK, bytes)?;
+        let companies = companies(LINE_BLOCK, &p.header.companies)?;
+        let n = p.header.rows as usize;
+        let mut rows = Vec::with_capacity(n);
+        let mut cur = RowCursor::new(LINE_BLOCK, p.body, n, 2);
+        while let Some(raw) = cur.next()? {
+            let i = cur.row - 1;
+            if i % RESTART == 0 && p.header.restarts[i / RESTART] as usize != raw.row_start {
+                return Err(corrupt(LINE_BLOCK, "restart table does not match the rows"));
+            }
+            let head = read_line_head(LINE_BLOCK, raw.head)?;
+            if raw.salesperson as usize >= p.header.dict.len() {
+                return Err(corrupt(LINE_BLOCK, "salesperson index out of range"));
+            }
+            rows.push((
+                p.header.key(i),
+                LineRow {
+                    contact_no: contact_no(LINE_BLOCK, cur.contact()?)?,
+                    company: company_ref(LINE_BLOCK, raw.company, &companies)?,
+                    profile: head.profile,
+                    salesperson: raw.salesperson as u16,
+                    correspondence_type: head.correspondence_type,
+                    evaluation: head.evaluation,
+                    flags: head.flags,
+                    shared: raw
+                        .shared
+                        .map(|s| codec::decode_part(LINE_BLOCK, s).map(Box::new))
+                        .transpose()?,
+                },
+            ));
+        }
+        cur.check_end()?;
+        Ok(LineBlock {
+            first_line: p.header.first,
+            salespeople: p.header.dict,
+            shared: p.header.shared,
+            rows,
+        })
+    }
+
+    /// Borrowed views of every line, in line order.
+    pub fn iter(&self) -> impl Iterator<Item = LineRef<'_>> + '_ {
+        self.rows.iter().map(move |(off, row)| LineRef {
+            line_no: self.first_line + *off as u64,
+            row,
+            shared: row.shared.as_deref().unwrap_or(&self.shared),
+            salesperson: self.salespeople[row.salesperson as usize].as_ref(),
+        })
+    }
+
+    /// Every line, materialized.
+    pub fn lines(&self) -> Vec<SegmentLine> {
+        self.iter().map(|l| l.to_line()).collect()
+    }
+}
+
+/// Builds line blocks from lines given in increasing line order. Deterministic.
+pub struct LineBlockBuilder {
+    b: BlockBuilder<LineShared, Option<SalespersonCode>>,
+}
+
+impl Default for LineBlockBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LineBlockBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        LineBlockBuilder {
+            b: BlockBuilder::new(LINE_BLOCK, None, true),
+        }
+    }
+
+    /// An empty builder whose rows mostly share `shared` (pushed as [`SharedArg::Default`]).
+    pub fn with_default(shared: LineShared) -> Self {
+        LineBlockBuilder {
+            b: BlockBuilder::new(LINE_BLOCK, Some(shared), true),
+        }
+    }
+
+    /// Adds one line given as its parts.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_parts(
+        &mut self,
+        line_no: u64,
+        contact_no: &str,
+        company: CompanyArg<'_>,
+        profile: ContactProfile,
+        salesperson: &Option<SalespersonCode>,
+        correspondence_type: CorrespondenceType,
+        evaluation: Evaluation,
+        flags: u8,
+        shared: SharedArg<'_, LineShared>,
+    ) -> Result<(), CodecError> {
+        let (key, id, r) = self.b.place(line_no, shared, salesperson)?;
+        let own = match r {
+            RowShared::Block => None,
+            _ => self.b.row_shared(r, shared).cloned(),
+        };
+        self.b.write(
+            key,
+            &line_head(flags, correspondence_type, evaluation, profile),
+            id,
+            company,
+            contact_no,
+            own.as_ref(),
+            &[],
+        )
+    }
+
+    /// Adds one line.
+    pub fn push(&mut self, l: &SegmentLine) -> Result<(), CodecError> {
+        let mut flags = 0;
+        if l.attempt_failed {
+            flags |= FLAG_FAILED;
+        }
+        if l.description_typed {
+            flags |= FLAG_DESCRIPTION_TYPED;
+        }
+        let shared = LineShared::of(l);
+        self.push_parts(
+            l.line_no,
+            l.contact_no.as_str(),
+            CompanyRef::new(&l.contact_no, l.contact_company_no.as_ref()).arg(),
+            l.contact_profile,
+            &l.salesperson_code,
+            l.correspondence_type,
+            l.evaluation,
+            flags,
+            SharedArg::Own(&shared),
+        )
+    }
+
+    /// Adds a line taken from a decoded block.
+    pub fn push_ref(&mut self, l: &LineRef<'_>) -> Result<(), CodecError> {
+        self.push_parts(
+            l.line_no,
+            l.row.contact_no.as_str(),
+            l.row.company.arg(),
+            l.row.profile,
+            &l.salesperson.cloned(),
+            l.row.correspondence_type,
+            l.row.evaluation,
+            l.row.flags,
+            SharedArg::Own(l.shared),
+        )
+    }
+
+    /// Finished blocks so far (the open block stays open).
+    pub fn take_done(&mut self) -> Vec<(u64, Vec<u8>)> {
+        std::mem::take(&mut self.b.done)
+    }
+
+    /// Closes the open block and returns every block: (first line number, bytes).
+    pub fn finish(self) -> Result<Vec<(u64, Vec<u8>)>, CodecError> {
+        self.b.finish()
     }
 }
 

@@ -4,14 +4,9 @@
 //! little-endian, variable-length integers) through serde. Decoding a value with another
 //! version byte, a truncated value or trailing garbage is a [`CodecError`], never a panic.
 //!
-//! Row blocks (entries, segment lines) use a small frame around bincode so that one row can be
-//! read without decoding the others:
-//!
-//! ```text
-//! [version u8][header_len u32 LE][header (bincode)][n u32 LE][n × (key u32 LE, end u32 LE)][rows (bincode each)]
-//! ```
-//! `key` is the row's offset from the block's first number (entry or line number); `end` is the
-//! end of the row's bytes relative to the start of the rows area.
+//! Blocks (entries, segment lines) are *framed*: `[version][header length u32 LE][bincode
+//! header][body]`, where the body holds rows that `storage::blocks` encodes by hand from the
+//! primitives here (LEB128 varints, bincode parts for the rare full copies of shared fields).
 //!
 //! Changing anything here — the version byte, the config, the frame, or the field order of any
 //! stored struct — is a format change: bump [`FORMAT_VERSION`] and keep a decoder for the old one.
@@ -152,289 +147,83 @@ pub fn decode_raw<'a>(what: &'static str, bytes: &'a [u8]) -> Result<&'a [u8], C
     check_version(what, bytes)
 }
 
-/// Where the next value starts after a bincode (standard config) unsigned varint at `at`.
-fn skip_varint(b: &[u8], at: usize) -> Option<usize> {
-    match *b.get(at)? {
-        0..=250 => Some(at + 1),
-        251 => Some(at + 3),
-        252 => Some(at + 5),
-        253 => Some(at + 9),
-        254 => Some(at + 17),
-        _ => None,
+/// Appends `v` as an unsigned LEB128 varint (7 bits per byte, low bits first).
+pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
     }
-    .filter(|&end| end <= b.len())
+    out.push(v as u8);
 }
 
-fn read_varint(b: &[u8], at: usize) -> Option<(u64, usize)> {
-    let first = *b.get(at)?;
-    let end = skip_varint(b, at)?;
-    let v = match first {
-        0..=250 => first as u64,
-        251 => u16::from_le_bytes(b[at + 1..at + 3].try_into().ok()?) as u64,
-        252 => u32::from_le_bytes(b[at + 1..at + 5].try_into().ok()?) as u64,
-        253 => u64::from_le_bytes(b[at + 1..at + 9].try_into().ok()?),
-        _ => return None,
-    };
-    Some((v, end))
-}
-
-/// A field of an encoded row, for [`RowBlockView::patch_byte`]: how to step over it.
-#[derive(Clone, Copy, Debug)]
-pub enum Skip {
-    /// A string (length varint + bytes).
-    Str,
-    /// An unsigned integer or an enum variant without data (one varint).
-    Varint,
-    /// An enum whose variant `with_str` carries a string (`CompanyRef::Other`).
-    EnumWithStr {
-        /// The variant index that carries a string.
-        with_str: u64,
-    },
-}
-
-/// Writes a row block frame. Rows are encoded one after another into one buffer.
-pub struct RowBlockWriter {
-    what: &'static str,
-    header: Vec<u8>,
-    table: Vec<(u32, u32)>,
-    rows: Vec<u8>,
-}
-
-impl RowBlockWriter {
-    /// Starts an empty block; the header is given at [`RowBlockWriter::finish`], because it
-    /// may depend on the rows (dictionaries).
-    pub fn new(what: &'static str) -> Self {
-        RowBlockWriter {
-            what,
-            header: Vec::new(),
-            table: Vec::new(),
-            rows: Vec::with_capacity(16 * 1024),
-        }
-    }
-
-    /// Appends a row with its key (offset from the block's first number).
-    pub fn push<R: Serialize>(&mut self, key: u32, row: &R) -> Result<(), CodecError> {
-        bincode::serde::encode_into_std_write(row, &mut self.rows, config()).map_err(|e| {
-            CodecError::Encode {
-                what: self.what,
-                detail: e.to_string(),
-            }
-        })?;
-        let end = u32::try_from(self.rows.len()).map_err(|_| CodecError::Encode {
-            what: self.what,
-            detail: "block larger than 4 GiB".into(),
-        })?;
-        self.table.push((key, end));
-        Ok(())
-    }
-
-    /// Rows so far.
-    pub fn len(&self) -> usize {
-        self.table.len()
-    }
-
-    /// True when no row was pushed.
-    pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
-    }
-
-    /// Size of the finished value without its header.
-    pub fn encoded_len(&self) -> usize {
-        1 + 4 + self.header.len() + 4 + self.table.len() * 8 + self.rows.len()
-    }
-
-    /// Forgets all rows, keeping the buffers (for reuse).
-    pub fn clear(&mut self) {
-        self.header.clear();
-        self.table.clear();
-        self.rows.clear();
-    }
-
-    /// Finishes the frame with its header and empties the writer for the next block.
-    pub fn finish<H: Serialize>(&mut self, header: &H) -> Result<Vec<u8>, CodecError> {
-        let what = self.what;
-        bincode::serde::encode_into_std_write(header, &mut self.header, config()).map_err(|e| {
-            CodecError::Encode {
-                what,
-                detail: e.to_string(),
-            }
-        })?;
-        let mut out = Vec::with_capacity(self.encoded_len());
-        out.push(FORMAT_VERSION);
-        out.extend_from_slice(&(self.header.len() as u32).to_le_bytes());
-        out.extend_from_slice(&self.header);
-        out.extend_from_slice(&(self.table.len() as u32).to_le_bytes());
-        for (k, e) in &self.table {
-            out.extend_from_slice(&k.to_le_bytes());
-            out.extend_from_slice(&e.to_le_bytes());
-        }
-        out.extend_from_slice(&self.rows);
-        self.clear();
-        Ok(out)
-    }
-}
-
-/// A parsed row block frame; rows decode on demand.
-pub struct RowBlockView<'a> {
-    what: &'static str,
-    header: &'a [u8],
-    table: &'a [u8],
-    rows: &'a [u8],
-    n: usize,
-}
-
-impl<'a> RowBlockView<'a> {
-    /// Checks the version and the frame (offsets inside bounds, increasing).
-    pub fn parse(what: &'static str, bytes: &'a [u8]) -> Result<Self, CodecError> {
-        let body = check_version(what, bytes)?;
-        let corrupt = |detail: &str| CodecError::Corrupt {
-            what,
-            detail: detail.to_string(),
-        };
-        let take_u32 = |b: &[u8], at: usize| -> Result<u32, CodecError> {
-            b.get(at..at + 4)
-                .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-                .ok_or_else(|| corrupt("truncated block frame"))
-        };
-        let hlen = take_u32(body, 0)? as usize;
-        let header = body
-            .get(4..4 + hlen)
-            .ok_or_else(|| corrupt("truncated block header"))?;
-        let n = take_u32(body, 4 + hlen)? as usize;
-        let table_start = 8 + hlen;
-        let table_len = n
-            .checked_mul(8)
-            .ok_or_else(|| corrupt("row count overflows"))?;
-        let table = body
-            .get(table_start..table_start + table_len)
-            .ok_or_else(|| corrupt("truncated row table"))?;
-        let rows = &body[table_start + table_len..];
-        let mut prev_end = 0u32;
-        let mut prev_key: Option<u32> = None;
-        for i in 0..n {
-            let key = u32::from_le_bytes(table[i * 8..i * 8 + 4].try_into().expect("4 bytes"));
-            let end = u32::from_le_bytes(table[i * 8 + 4..i * 8 + 8].try_into().expect("4 bytes"));
-            if end < prev_end || end as usize > rows.len() {
-                return Err(corrupt("row offsets out of bounds"));
-            }
-            if prev_key.is_some_and(|p| key <= p) {
-                return Err(corrupt("row keys not increasing"));
-            }
-            prev_end = end;
-            prev_key = Some(key);
-        }
-        if prev_end as usize != rows.len() {
-            return Err(corrupt("trailing bytes after the last row"));
-        }
-        Ok(RowBlockView {
-            what,
-            header,
-            table,
-            rows,
-            n,
-        })
-    }
-
-    /// Decodes the header.
-    pub fn header<H: DeserializeOwned>(&self) -> Result<H, CodecError> {
-        decode_body(self.what, self.header)
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.n
-    }
-
-    /// True when the block has no rows.
-    pub fn is_empty(&self) -> bool {
-        self.n == 0
-    }
-
-    /// Key of row `i`.
-    pub fn key(&self, i: usize) -> u32 {
-        u32::from_le_bytes(self.table[i * 8..i * 8 + 4].try_into().expect("4 bytes"))
-    }
-
-    fn end(&self, i: usize) -> usize {
-        u32::from_le_bytes(
-            self.table[i * 8 + 4..i * 8 + 8]
-                .try_into()
-                .expect("4 bytes"),
-        ) as usize
-    }
-
-    /// Decodes row `i`.
-    pub fn row<R: DeserializeOwned>(&self, i: usize) -> Result<R, CodecError> {
-        let start = if i == 0 { 0 } else { self.end(i - 1) };
-        decode_body(self.what, &self.rows[start..self.end(i)])
-    }
-
-    /// Decodes row `i`, borrowing strings from the block instead of allocating them.
-    pub fn row_borrowed<R: serde::Deserialize<'a>>(&self, i: usize) -> Result<R, CodecError> {
-        let start = if i == 0 { 0 } else { self.end(i - 1) };
-        let body: &'a [u8] = &self.rows[start..self.end(i)];
-        let (value, used) =
-            bincode::serde::borrow_decode_from_slice(body, config()).map_err(|e| {
-                CodecError::Corrupt {
-                    what: self.what,
-                    detail: e.to_string(),
-                }
-            })?;
-        if used != body.len() {
-            return Err(CodecError::Corrupt {
-                what: self.what,
-                detail: format!("{} trailing bytes", body.len() - used),
-            });
-        }
-        Ok(value)
-    }
-
-    /// Position (in the whole value) of the byte that follows the fields `prefix` in row `i`:
-    /// lets a caller flip a one-byte field of every row without decoding the rows. `None` when
-    /// the row does not parse (the caller falls back to decoding).
-    pub fn byte_after(&self, i: usize, prefix: &[Skip], value_len: usize) -> Option<usize> {
-        let start = if i == 0 { 0 } else { self.end(i - 1) };
-        let row = &self.rows[start..self.end(i)];
-        let mut at = 0;
-        for f in prefix {
-            at = match *f {
-                Skip::Varint => skip_varint(row, at)?,
-                Skip::Str => {
-                    let (len, after) = read_varint(row, at)?;
-                    after.checked_add(usize::try_from(len).ok()?)?
-                }
-                Skip::EnumWithStr { with_str } => {
-                    let (v, after) = read_varint(row, at)?;
-                    if v == with_str {
-                        let (len, after2) = read_varint(row, after)?;
-                        after2.checked_add(usize::try_from(len).ok()?)?
-                    } else {
-                        after
-                    }
-                }
-            };
-        }
-        if at >= row.len() {
+/// Reads an unsigned LEB128 varint at `*pos`, moving `*pos` past it. `None` when truncated or
+/// longer than a `u64`.
+pub fn get_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *b.get(*pos)?;
+        *pos += 1;
+        let part = (byte & 0x7f) as u64;
+        if shift == 63 && part > 1 {
             return None;
         }
-        // Offset of the rows area within the whole value.
-        let rows_start = value_len - self.rows.len();
-        Some(rows_start + start + at)
-    }
-
-    /// Index of the row with `key`, if present (binary search).
-    pub fn find(&self, key: u32) -> Option<usize> {
-        let (mut lo, mut hi) = (0, self.n);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match self.key(mid).cmp(&key) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(mid),
-            }
+        v |= part << shift;
+        if byte & 0x80 == 0 {
+            return Some(v);
         }
-        None
     }
+    None
+}
+
+/// Appends the bincode encoding of `value` (no version byte: a part of a framed value).
+pub fn encode_part<T: Serialize>(
+    what: &'static str,
+    value: &T,
+    out: &mut Vec<u8>,
+) -> Result<(), CodecError> {
+    bincode::serde::encode_into_std_write(value, out, config())
+        .map(|_| ())
+        .map_err(|e| CodecError::Encode {
+            what,
+            detail: e.to_string(),
+        })
+}
+
+/// Decodes a part written by [`encode_part`]; the whole slice must be used.
+pub fn decode_part<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, CodecError> {
+    decode_body(what, bytes)
+}
+
+/// A framed value: `[version][header length u32 LE][header][body]`. Blocks use it: a bincode
+/// header, then a body the block module encodes by hand.
+pub fn frame(header: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + 4 + header.len() + body.len());
+    out.push(FORMAT_VERSION);
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(header);
+    out.extend_from_slice(body);
+    out
+}
+
+/// Splits a framed value into header and body, checking the version.
+pub fn unframe<'a>(
+    what: &'static str,
+    bytes: &'a [u8],
+) -> Result<(&'a [u8], &'a [u8], usize), CodecError> {
+    let rest = check_version(what, bytes)?;
+    let hlen = rest
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .ok_or_else(|| CodecError::Corrupt {
+            what,
+            detail: "truncated block frame".into(),
+        })?;
+    let header = rest.get(4..4 + hlen).ok_or_else(|| CodecError::Corrupt {
+        what,
+        detail: "truncated block header".into(),
+    })?;
+    let body_start = 1 + 4 + hlen;
+    Ok((header, &bytes[body_start..], body_start))
 }
 
 #[cfg(test)]
@@ -465,21 +254,37 @@ mod tests {
     }
 
     #[test]
-    fn row_blocks_frame_round_trip() {
-        let mut w = RowBlockWriter::new("b");
-        w.push(0, &"a".to_string()).unwrap();
-        w.push(3, &"bcd".to_string()).unwrap();
-        let bytes = w.finish(&"head".to_string()).unwrap();
-        let v = RowBlockView::parse("b", &bytes).unwrap();
-        assert_eq!(v.header::<String>().unwrap(), "head");
-        assert_eq!(v.len(), 2);
-        assert_eq!(v.find(3), Some(1));
-        assert_eq!(v.find(2), None);
-        assert_eq!(v.row::<String>(1).unwrap(), "bcd");
-        for cut in 0..bytes.len() {
-            // every truncation is an error, never a panic
-            let _ = RowBlockView::parse("b", &bytes[..cut])
-                .and_then(|v| (0..v.len()).try_for_each(|i| v.row::<String>(i).map(|_| ())));
+    fn varints_round_trip_and_refuse_truncation() {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            put_varint(&mut out, v);
+            let mut pos = 0;
+            assert_eq!(get_varint(&out, &mut pos), Some(v));
+            assert_eq!(pos, out.len());
+            let mut pos = 0;
+            assert_eq!(get_varint(&out[..out.len() - 1], &mut pos), None);
+        }
+        let mut pos = 0;
+        assert_eq!(get_varint(&[0xff; 11], &mut pos), None);
+    }
+
+    #[test]
+    fn frames_split_back_into_header_and_body() {
+        let f = frame(b"head", b"body");
+        let (h, b, start) = unframe("x", &f).unwrap();
+        assert_eq!((h, b, start), (&b"head"[..], &b"body"[..], 9));
+        for cut in 0..9 {
+            assert!(unframe("x", &f[..cut]).is_err());
         }
     }
 }

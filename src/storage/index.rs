@@ -186,9 +186,12 @@ impl RunBuilder {
         }
     }
 
-    /// Adds a pair. The contact must not be longer than the width.
+    /// Adds a pair; a contact longer than the width so far widens every record.
     pub fn push(&mut self, contact: &[u8], offset: u32) {
-        debug_assert!(contact.len() <= self.width);
+        if contact.len() > self.width {
+            let wider = std::mem::take(self).widened(contact.len());
+            *self = wider;
+        }
         self.recs.extend_from_slice(contact);
         self.recs
             .extend(std::iter::repeat_n(0u8, self.width - contact.len()));

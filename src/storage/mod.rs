@@ -24,6 +24,7 @@ pub mod index;
 pub mod keys;
 pub mod lines;
 
+use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -98,7 +99,8 @@ impl StorageError {
             StorageError::Sled(sled::Error::Io(e)) => Some(e),
             _ => None,
         };
-        io.is_some_and(|e| matches!(e.raw_os_error(), Some(28) | Some(122)))
+        // ENOSPC, EDQUOT, and EFBIG (a file-size limit, which acts like a full disk).
+        io.is_some_and(|e| matches!(e.raw_os_error(), Some(28) | Some(122) | Some(27)))
     }
 }
 
@@ -279,12 +281,15 @@ impl RecoveryReport {
     }
 }
 
+/// How long closing a store may take before the process stops waiting for it.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// An open interlog store.
 pub struct Store {
     path: PathBuf,
-    db: sled::Db,
+    db: ManuallyDrop<sled::Db>,
     /// The trees.
-    pub t: Trees,
+    pub t: ManuallyDrop<Trees>,
     writer: Mutex<()>,
     sync: Mutex<durable::SyncState>,
     runs: RwLock<Option<Arc<Vec<RunInfo>>>>,
@@ -313,7 +318,9 @@ impl Store {
                 .open();
             match res {
                 Ok(db) => return Ok(db),
-                Err(sled::Error::Io(ref io)) if io.to_string().contains("could not acquire lock") => {
+                Err(sled::Error::Io(ref io))
+                    if io.to_string().contains("could not acquire lock") =>
+                {
                     if std::time::Instant::now() >= deadline {
                         return Err(StorageError::InUse {
                             path: path.to_path_buf(),
@@ -335,8 +342,8 @@ impl Store {
         })?;
         Ok(Store {
             path: path.to_path_buf(),
-            db,
-            t,
+            db: ManuallyDrop::new(db),
+            t: ManuallyDrop::new(t),
             writer: Mutex::new(()),
             sync: Mutex::new(sync),
             runs: RwLock::new(None),
@@ -632,5 +639,32 @@ impl Store {
             path: self.path.clone(),
             source,
         })
+    }
+}
+
+impl Drop for Store {
+    /// Closes sled on a helper thread and waits for it at most [`CLOSE_TIMEOUT`]. After a failed
+    /// write (a full disk) sled 0.34 can wait forever for its own flush when dropped; every
+    /// change was already made durable (or rolled back) before it reported, so giving up on the
+    /// close loses nothing.
+    fn drop(&mut self) {
+        // SAFETY: `db` and `t` are taken exactly once, here, and never used again.
+        let (db, trees) = unsafe {
+            (
+                ManuallyDrop::take(&mut self.db),
+                ManuallyDrop::take(&mut self.t),
+            )
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let closer = std::thread::Builder::new()
+            .name("interlog-close".into())
+            .spawn(move || {
+                drop(trees);
+                drop(db);
+                let _ = tx.send(());
+            });
+        if closer.is_ok() {
+            let _ = rx.recv_timeout(CLOSE_TIMEOUT);
+        }
     }
 }
