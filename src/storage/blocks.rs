@@ -176,6 +176,31 @@ impl<S> Clone for SharedArg<'_, S> {
 }
 impl<S> Copy for SharedArg<'_, S> {}
 
+/// The keys (offsets from the first number) of a block's rows.
+#[derive(Serialize, Deserialize)]
+enum RowKeys {
+    /// `0, 1, 2, …` (entries of a batch).
+    Dense,
+    /// `0, step, 2·step, …` (segment lines, numbered in steps of 10000).
+    Step(u32),
+    /// Anything else, listed.
+    List(Vec<u32>),
+}
+
+impl RowKeys {
+    /// The most compact description of `keys` (increasing, starting at 0).
+    fn of(keys: Vec<u32>) -> RowKeys {
+        let step = keys.get(1).copied().unwrap_or(1);
+        if keys.iter().enumerate().all(|(i, &k)| k as u64 == i as u64) {
+            RowKeys::Dense
+        } else if step > 0 && keys.iter().enumerate().all(|(i, &k)| k as u64 == i as u64 * step as u64) {
+            RowKeys::Step(step)
+        } else {
+            RowKeys::List(keys)
+        }
+    }
+}
+
 /// The header of every block. Its encoding is part of the on-disk format.
 #[derive(Serialize, Deserialize)]
 struct BlockHeader<S, D> {
@@ -183,8 +208,8 @@ struct BlockHeader<S, D> {
     first: u64,
     /// Number of rows.
     rows: u32,
-    /// Row keys (offsets from `first`), when they are not `0..rows`.
-    keys: Option<Vec<u32>>,
+    /// Row keys (offsets from `first`).
+    keys: RowKeys,
     /// Body offset of every `RESTART`-th row.
     restarts: Vec<u32>,
     /// Salesperson dictionary.
@@ -208,17 +233,28 @@ impl<S, D> BlockHeader<S, D> {
     /// Checks what the header says about the rows before anything relies on it.
     fn check(&self, what: &'static str, body_len: usize) -> Result<(), CodecError> {
         let n = self.rows as usize;
-        if let Some(keys) = &self.keys {
-            if keys.len() != n || keys.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(corrupt(
-                    what,
-                    "row keys do not match the row count or do not increase",
-                ));
+        match &self.keys {
+            RowKeys::List(keys) => {
+                if keys.len() != n || keys.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(corrupt(
+                        what,
+                        "row keys do not match the row count or do not increase",
+                    ));
+                }
+            }
+            RowKeys::Step(step) => {
+                if *step == 0 || (n as u64).saturating_sub(1) * *step as u64 > u32::MAX as u64 {
+                    return Err(corrupt(what, "row key step out of range"));
+                }
+            }
+            RowKeys::Dense => {
+                if n > u32::MAX as usize {
+                    return Err(corrupt(what, "too many rows"));
+                }
             }
         }
         if let Some(last) = n.checked_sub(1) {
-            let last_key = self.keys.as_ref().map_or(last as u64, |k| k[last] as u64);
-            if self.first.checked_add(last_key).is_none() {
+            if self.first.checked_add(self.key(last) as u64).is_none() {
                 return Err(corrupt(what, "row numbers overflow"));
             }
         }
@@ -235,17 +271,24 @@ impl<S, D> BlockHeader<S, D> {
         Ok(())
     }
 
-    /// Key (offset from `first`) of row `i`.
+    /// Key (offset from `first`) of row `i` (checked against the row count by `check`).
     fn key(&self, i: usize) -> u32 {
-        self.keys.as_ref().map_or(i as u32, |k| k[i])
+        match &self.keys {
+            RowKeys::Dense => i as u32,
+            RowKeys::Step(step) => i as u32 * step,
+            RowKeys::List(k) => k[i],
+        }
     }
 
     /// Index of the row with key `key`.
     fn find(&self, key: u32) -> Option<usize> {
-        match &self.keys {
-            None => ((key as usize) < self.rows as usize).then_some(key as usize),
-            Some(k) => k.binary_search(&key).ok(),
-        }
+        let i = match &self.keys {
+            RowKeys::Dense => key as usize,
+            RowKeys::Step(step) if key % step == 0 => (key / step) as usize,
+            RowKeys::Step(_) => return None,
+            RowKeys::List(k) => return k.binary_search(&key).ok(),
+        };
+        (i < self.rows as usize).then_some(i)
     }
 }
 
@@ -435,7 +478,6 @@ struct BlockBuilder<S, D: Eq + std::hash::Hash + Clone> {
     companies: Dict<String>,
     overrides: u32,
     keys: Vec<u32>,
-    dense: bool,
     restarts: Vec<u32>,
     body: Vec<u8>,
     row: Vec<u8>,
@@ -459,7 +501,6 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
             companies: Dict::default(),
             overrides: 0,
             keys: Vec::new(),
-            dense: true,
             restarts: Vec::new(),
             body: Vec::with_capacity(MAX_BLOCK_BYTES + 4096),
             row: Vec::with_capacity(64),
@@ -591,7 +632,6 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
         }
         put_varint(&mut self.body, self.row.len() as u64);
         self.body.extend_from_slice(&self.row);
-        self.dense &= key as usize == i;
         self.keys.push(key);
         Ok(())
     }
@@ -612,7 +652,7 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                 let header = BlockHeader {
                     first,
                     rows: self.keys.len() as u32,
-                    keys: (!self.dense).then(|| std::mem::take(&mut self.keys)),
+                    keys: RowKeys::of(std::mem::take(&mut self.keys)),
                     restarts: std::mem::take(&mut self.restarts),
                     dict: self.dict.take(),
                     companies: self.companies.take(),
@@ -629,7 +669,6 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
         self.keys.clear();
         self.restarts.clear();
         self.body.clear();
-        self.dense = true;
         self.overrides = 0;
         self.prev_contact.clear();
         self.prev_company = None;
