@@ -143,6 +143,8 @@ impl FollowUpPlan {
 pub struct Built {
     /// Entry blocks: (first entry, bytes).
     pub entry_blocks: Vec<(EntryNo, Vec<u8>)>,
+    /// The contact of each entry block's first row.
+    pub first_contacts: Vec<String>,
     /// Follow-up line blocks: (first line, bytes).
     pub line_blocks: Vec<(u64, Vec<u8>)>,
     /// Index pairs.
@@ -522,8 +524,10 @@ impl Plan {
             }
             Ok(())
         })?;
+        let (entry_blocks, first_contacts) = entries.finish_indexed()?;
         Ok(Built {
-            entry_blocks: entries.finish()?,
+            entry_blocks,
+            first_contacts,
             line_blocks: match lines {
                 Some(lb) => lb.finish()?,
                 None => Vec::new(),
@@ -625,6 +629,7 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
     let fgen = plan.follow_up.as_ref().map(|f| f.header.lines_gen);
     progress.start("logging", plan.n);
     let mut run = RunBuilder::default();
+    let mut order: Vec<(String, u64)> = Vec::new();
     let result: Result<(), OpError> = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Built>>(1);
         let writer = scope.spawn(move || -> Result<(), StorageError> {
@@ -659,6 +664,13 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
             for b in built.iter_mut() {
                 progress.advance(b.pairs.len() as u64);
                 run.append(std::mem::take(&mut b.pairs));
+                for ((key, _), contact) in b
+                    .entry_blocks
+                    .iter()
+                    .zip(std::mem::take(&mut b.first_contacts))
+                {
+                    order.push((contact, key.0));
+                }
             }
             if tx.send(built).is_err() {
                 break; // the writer failed; its error is reported below
@@ -677,12 +689,28 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
     });
     progress.finish();
     result?;
-    let (info, blocks) = run.finish(
-        plan.run_id,
-        plan.first_entry,
-        Some(plan.logged),
-        Some(plan.bloom.to_bloom()),
-    );
+    let bloom = plan.bloom.to_bloom();
+    let (info, blocks) = if run.is_sorted() {
+        // Lines in contact order (as criteria build them): the entry blocks are the index.
+        let info = crate::storage::index::RunInfo {
+            run_id: plan.run_id,
+            base: plan.first_entry,
+            count: run.len() as u64,
+            width: 0,
+            blocks: 0,
+            logged_segment: Some(plan.logged),
+            bloom,
+            order: Some(order),
+        };
+        (info, Vec::new())
+    } else {
+        run.finish(
+            plan.run_id,
+            plan.first_entry,
+            Some(plan.logged),
+            Some(bloom),
+        )
+    };
     for (k, v) in &blocks {
         store.put_staged(TreeId::IndexRunBlocks, k, v)?;
     }

@@ -174,7 +174,8 @@ pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> 
     // logged segment) it is not, and `count` is no substitute: it shrinks as earlier clean-ups
     // rewrite the run, while the entry numbers it covers stay where they were.
     let mut spans: BTreeMap<u64, (u64, Option<u64>)> = BTreeMap::new();
-    for r in runs.iter() {
+    // Entry-ordered runs need nothing: their index is the entry blocks themselves.
+    for r in runs.iter().filter(|r| r.order.is_none()) {
         let span = match r.logged_segment {
             Some(ls) => store
                 .get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
@@ -213,7 +214,13 @@ pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> 
                     let info = runs.iter().find(|r| r.run_id == run);
                     let mut found = Vec::new();
                     if let Some(info) = info {
-                        lookup_run(&store.t.index_run_blocks, info, contact, &mut found)?;
+                        lookup_run(
+                            &store.t.entries,
+                            &store.t.index_run_blocks,
+                            info,
+                            contact,
+                            &mut found,
+                        )?;
                     }
                     found.contains(n)
                 };
@@ -262,7 +269,7 @@ fn rewrite_run_without(
     gone: &HashSet<EntryNo>,
     ws: &mut WriteSet,
 ) -> Result<(), OpError> {
-    let pairs = scan_run(&store.t.index_run_blocks, info)?;
+    let pairs = scan_run(&store.t.entries, &store.t.index_run_blocks, info)?;
     for k in store
         .t
         .index_run_blocks

@@ -319,9 +319,19 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
             );
             continue;
         }
-        match scan_run(&store.t.index_run_blocks, info) {
+        match scan_run(&store.t.entries, &store.t.index_run_blocks, info) {
             Ok(pairs) => {
-                if pairs.len() as u64 != info.count {
+                if info.order.is_some() {
+                    if !pairs.windows(2).all(|w| w[0].0 <= w[1].0) {
+                        r.problem(
+                            "contact index",
+                            format!(
+                                "run {} says its entries are in contact order but they are not",
+                                info.run_id
+                            ),
+                        );
+                    }
+                } else if pairs.len() as u64 != info.count {
                     r.problem(
                         "contact index",
                         format!(
@@ -615,7 +625,7 @@ fn detail_index_mismatch(
         }
     }
     for info in runs {
-        if let Ok(pairs) = scan_run(&store.t.index_run_blocks, info) {
+        if let Ok(pairs) = scan_run(&store.t.entries, &store.t.index_run_blocks, info) {
             for (c, e) in pairs {
                 *index.entry((c, e.0)).or_default() += 1;
             }

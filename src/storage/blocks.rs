@@ -193,7 +193,12 @@ impl RowKeys {
         let step = keys.get(1).copied().unwrap_or(1);
         if keys.iter().enumerate().all(|(i, &k)| k as u64 == i as u64) {
             RowKeys::Dense
-        } else if step > 0 && keys.iter().enumerate().all(|(i, &k)| k as u64 == i as u64 * step as u64) {
+        } else if step > 0
+            && keys
+                .iter()
+                .enumerate()
+                .all(|(i, &k)| k as u64 == i as u64 * step as u64)
+        {
             RowKeys::Step(step)
         } else {
             RowKeys::List(keys)
@@ -484,6 +489,9 @@ struct BlockBuilder<S, D: Eq + std::hash::Hash + Clone> {
     prev_contact: Vec<u8>,
     prev_company: Option<u32>,
     done: Vec<(u64, Vec<u8>)>,
+    /// The first contact of every finished block, in `done` order.
+    first_contacts: Vec<String>,
+    block_first_contact: String,
 }
 
 impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Serialize>
@@ -507,6 +515,8 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
             prev_contact: Vec::with_capacity(24),
             prev_company: None,
             done: Vec::new(),
+            first_contacts: Vec::new(),
+            block_first_contact: String::new(),
         }
     }
 
@@ -574,6 +584,10 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
         comments: &[Comment],
     ) -> Result<(), CodecError> {
         let i = self.keys.len();
+        if i == 0 {
+            self.block_first_contact.clear();
+            self.block_first_contact.push_str(contact);
+        }
         if i % RESTART == 0 {
             self.restarts.push(self.body.len() as u32);
             self.prev_contact.clear();
@@ -662,6 +676,8 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                 let mut h = Vec::with_capacity(256);
                 codec::encode_part(self.what, &header, &mut h)?;
                 self.done.push((first, codec::frame(&h, &self.body)));
+                self.first_contacts
+                    .push(std::mem::take(&mut self.block_first_contact));
             }
         }
         self.dict.take();
@@ -1165,12 +1181,15 @@ impl EntryBlockBuilder {
         )
     }
 
-    /// Finished blocks so far (the open block stays open).
-    pub fn take_done(&mut self) -> Vec<EncodedBlock> {
-        std::mem::take(&mut self.b.done)
+    /// Closes the open block and returns every block with the contact of its first row.
+    pub fn finish_indexed(self) -> Result<(Vec<EncodedBlock>, Vec<String>), CodecError> {
+        let mut b = self.b;
+        b.cut()?;
+        let blocks = std::mem::take(&mut b.done)
             .into_iter()
             .map(|(k, v)| (EntryNo(k), v))
-            .collect()
+            .collect();
+        Ok((blocks, std::mem::take(&mut b.first_contacts)))
     }
 
     /// Closes the open block and returns every block: (first entry number, bytes).
@@ -1182,6 +1201,47 @@ impl EntryBlockBuilder {
             .map(|(k, v)| (EntryNo(k), v))
             .collect())
     }
+}
+
+/// The entries of `contact` in an encoded entry block whose rows are in contact order: a binary
+/// search over the restart rows (which hold whole contact numbers), then a short scan.
+pub fn contact_entries_in_block(bytes: &[u8], contact: &str) -> Result<Vec<EntryNo>, CodecError> {
+    let p: Parsed<'_, EntryShared, SalespersonCode> = parse(ENTRY_BLOCK, bytes)?;
+    let h = &p.header;
+    let n = h.rows as usize;
+    let mut cur = RowCursor::new(ENTRY_BLOCK, p.body, n, 1);
+    // The restart row's contact, read on its own.
+    let restart_contact = |r: usize| -> Result<String, CodecError> {
+        let mut c = RowCursor::new(ENTRY_BLOCK, p.body, n, 1);
+        c.seek(r * RESTART, h.restarts[r] as usize);
+        c.next()?
+            .ok_or_else(|| corrupt(ENTRY_BLOCK, "row missing"))?;
+        Ok(c.contact()?.to_string())
+    };
+    // First restart group whose first contact is not below `contact`, minus one.
+    let (mut lo, mut hi) = (0usize, h.restarts.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if restart_contact(mid)?.as_str() < contact {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let start = lo.saturating_sub(1);
+    let mut out = Vec::new();
+    if start < h.restarts.len() {
+        cur.seek(start * RESTART, h.restarts[start] as usize);
+        while cur.next()?.is_some() {
+            let c = cur.contact()?;
+            if c == contact {
+                out.push(EntryNo(h.first + h.key(cur.row - 1) as u64));
+            } else if c > contact {
+                break;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Sets or clears `flag` on every row of an encoded entry block whose rows all belong to

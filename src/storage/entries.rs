@@ -106,7 +106,13 @@ impl Store {
             }
         }
         for run in self.runs()?.iter() {
-            index::lookup_run(&self.t.index_run_blocks, run, contact, &mut out)?;
+            index::lookup_run(
+                &self.t.entries,
+                &self.t.index_run_blocks,
+                run,
+                contact,
+                &mut out,
+            )?;
         }
         out.retain(|e| *e < horizon);
         out.sort_unstable();

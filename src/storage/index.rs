@@ -158,6 +158,10 @@ pub struct RunInfo {
     pub logged_segment: Option<LoggedSegmentNo>,
     /// Filter over the run's contacts.
     pub bloom: Bloom,
+    /// Set when the batch's entries are themselves in contact order (segments built by criteria
+    /// are): then the entry blocks are the index and the run keeps only the first contact and
+    /// key of each entry block, in order, instead of blocks of its own.
+    pub order: Option<Vec<(String, u64)>>,
 }
 
 impl RunInfo {
@@ -233,6 +237,12 @@ impl RunBuilder {
             out.recs.extend_from_slice(&rec[self.width..]);
         }
         out
+    }
+
+    /// True when the pairs are already in (contact, entry) order.
+    pub fn is_sorted(&self) -> bool {
+        let r = self.width + 4;
+        self.recs.chunks_exact(r).is_sorted()
     }
 
     /// Number of pairs.
@@ -328,6 +338,7 @@ impl RunBuilder {
             blocks: blocks.len() as u32,
             logged_segment,
             bloom,
+            order: None,
         };
         (info, blocks)
     }
@@ -338,15 +349,53 @@ fn trim_zeros(b: &[u8]) -> &[u8] {
     &b[..end]
 }
 
+/// Finds the entries of `contact` in an entry-ordered run: through its sparse list of block
+/// boundaries to the entry blocks that may hold the contact.
+fn lookup_ordered(
+    entries: &sled::Tree,
+    run: &RunInfo,
+    order: &[(String, u64)],
+    contact: &ContactNo,
+    out: &mut Vec<EntryNo>,
+) -> Result<(), super::StorageError> {
+    let c = contact.as_str();
+    let end = run.base.0 + run.count;
+    // The last block starting before the contact may hold its first entries.
+    let mut i = order
+        .partition_point(|(first, _)| first.as_str() < c)
+        .saturating_sub(1);
+    while i < order.len() && order[i].0.as_str() <= c {
+        let from = order[i].1;
+        let to = order.get(i + 1).map_or(end, |(_, k)| *k);
+        for kv in entries.range(keys::num(from).as_slice()..keys::num(to).as_slice()) {
+            let (_, v) = kv?;
+            for e in super::blocks::contact_entries_in_block(&v, c)? {
+                if e.0 >= run.base.0 && e.0 < end {
+                    out.push(e);
+                }
+            }
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// Finds the entries of `contact` in one run.
 pub fn lookup_run(
+    entries: &sled::Tree,
     blocks: &sled::Tree,
     run: &RunInfo,
     contact: &ContactNo,
     out: &mut Vec<EntryNo>,
 ) -> Result<(), super::StorageError> {
     let c = contact.as_bytes();
-    if c.len() > run.width as usize || !run.bloom.may_contain(c) {
+    if !run.bloom.may_contain(c) {
+        return Ok(());
+    }
+    if let Some(order) = &run.order {
+        return lookup_ordered(entries, run, order, contact, out);
+    }
+    if c.len() > run.width as usize {
         return Ok(());
     }
     let r = run.record_len();
@@ -411,11 +460,34 @@ pub fn lookup_run(
     Ok(())
 }
 
-/// Every (contact, entry) pair of a run, in order (for verification and clean-up).
+/// Every (contact, entry) pair of a run, in order (for verification and clean-up). An
+/// entry-ordered run's pairs are read from its entries.
 pub fn scan_run(
+    entries: &sled::Tree,
     blocks: &sled::Tree,
     run: &RunInfo,
 ) -> Result<Vec<(Vec<u8>, EntryNo)>, super::StorageError> {
+    if run.order.is_some() {
+        let end = run.base.0 + run.count;
+        let mut out = Vec::new();
+        let start = match entries
+            .range(..=keys::num(run.base.0).as_slice())
+            .next_back()
+        {
+            Some(kv) => kv?.0.to_vec(),
+            None => keys::num(run.base.0).to_vec(),
+        };
+        for kv in entries.range(start.as_slice()..keys::num(end).as_slice()) {
+            let (_, v) = kv?;
+            let b = super::blocks::EntryBlock::decode(&v)?;
+            for e in b.iter() {
+                if e.entry_no.0 >= run.base.0 && e.entry_no.0 < end {
+                    out.push((e.row.contact_no.as_bytes().to_vec(), e.entry_no));
+                }
+            }
+        }
+        return Ok(out);
+    }
     let r = run.record_len();
     let mut out = Vec::with_capacity(run.count as usize);
     for kv in blocks.scan_prefix(keys::num(run.run_id)) {
