@@ -761,6 +761,10 @@ pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
         },
         &Bar::new(),
     )?;
+    // Reopen once: sled writes its snapshot when a store is opened, so the next command does
+    // not have to replay everything the generator wrote.
+    drop(store);
+    drop(interlog::storage::Store::open(&env.store_path)?);
     if env.out.json {
         env.out.json(&r)
     } else {
