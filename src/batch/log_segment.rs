@@ -37,7 +37,7 @@ use crate::storage::blocks::{
     EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineBlockReader, LineShared,
     SharedArg, FLAG_FAILED,
 };
-use crate::storage::index::{RunBuilder, SharedBloom};
+use crate::storage::index::RunBuilder;
 use crate::storage::lines::NO_GEN;
 use crate::storage::{keys, StorageError, Store, TreeId, WriteSet};
 
@@ -114,8 +114,6 @@ pub struct Plan {
     run_id: u64,
     time: chrono::NaiveTime,
     user: String,
-    /// The index run's Bloom filter, filled by the build units as they go.
-    bloom: SharedBloom,
 }
 
 struct FollowUpPlan {
@@ -143,8 +141,8 @@ impl FollowUpPlan {
 pub struct Built {
     /// Entry blocks: (first entry, bytes).
     pub entry_blocks: Vec<(EntryNo, Vec<u8>)>,
-    /// The contact of each entry block's first row.
-    pub first_contacts: Vec<String>,
+    /// What an entry-ordered index run keeps of each entry block.
+    pub ordered: Vec<crate::storage::index::OrderedBlock>,
     /// Follow-up line blocks: (first line, bytes).
     pub line_blocks: Vec<(u64, Vec<u8>)>,
     /// Index pairs.
@@ -399,7 +397,6 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         run_id: store.counter(keys::meta::NEXT_RUN)?,
         time: ctx.time,
         user: ctx.user.clone(),
-        bloom: SharedBloom::with_capacity(n as usize),
     })
 }
 
@@ -454,7 +451,7 @@ impl Plan {
             .ok_or_else(|| StorageError::Inconsistent(format!("line block {key} vanished")))?;
         let block = LineBlockReader::open(&v)?;
         let base = self.unit_base[i];
-        let mut entries = EntryBlockBuilder::with_default(self.entry_shared(block.shared()));
+        let mut entries = EntryBlockBuilder::indexed(self.entry_shared(block.shared()));
         let mut lines = self
             .follow_up
             .as_ref()
@@ -473,7 +470,6 @@ impl Plan {
             .collect();
         let mut pairs = RunBuilder::new(0);
         pairs.reserve(block.len());
-        let mut prev_contact = String::new();
         block.for_each(|j, _, row| -> Result<(), OpError> {
             let ordinal = base + j as u64;
             let entry_no = EntryNo(self.first_entry.0 + ordinal);
@@ -498,11 +494,6 @@ impl Plan {
                 &[],
             )?;
             pairs.push(row.contact_no.as_bytes(), ordinal as u32);
-            if prev_contact != row.contact_no {
-                self.bloom.insert(row.contact_no.as_bytes());
-                prev_contact.clear();
-                prev_contact.push_str(row.contact_no);
-            }
             if let (Some(lb), Some(fu)) = (lines.as_mut(), self.follow_up.as_ref()) {
                 let corr = resolve_correspondence(
                     Some(fu.header.interaction.header_correspondence()),
@@ -524,10 +515,10 @@ impl Plan {
             }
             Ok(())
         })?;
-        let (entry_blocks, first_contacts) = entries.finish_indexed()?;
+        let (entry_blocks, ordered) = entries.finish_indexed()?;
         Ok(Built {
             entry_blocks,
-            first_contacts,
+            ordered,
             line_blocks: match lines {
                 Some(lb) => lb.finish()?,
                 None => Vec::new(),
@@ -629,7 +620,7 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
     let fgen = plan.follow_up.as_ref().map(|f| f.header.lines_gen);
     progress.start("logging", plan.n);
     let mut run = RunBuilder::default();
-    let mut order: Vec<(String, u64)> = Vec::new();
+    let mut order: Vec<crate::storage::index::OrderedBlock> = Vec::new();
     let result: Result<(), OpError> = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Built>>(1);
         let writer = scope.spawn(move || -> Result<(), StorageError> {
@@ -664,13 +655,7 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
             for b in built.iter_mut() {
                 progress.advance(b.pairs.len() as u64);
                 run.append(std::mem::take(&mut b.pairs));
-                for ((key, _), contact) in b
-                    .entry_blocks
-                    .iter()
-                    .zip(std::mem::take(&mut b.first_contacts))
-                {
-                    order.push((contact, key.0));
-                }
+                order.append(&mut b.ordered);
             }
             if tx.send(built).is_err() {
                 break; // the writer failed; its error is reported below
@@ -689,7 +674,6 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
     });
     progress.finish();
     result?;
-    let bloom = plan.bloom.to_bloom();
     let (info, blocks) = if run.is_sorted() {
         // Lines in contact order (as criteria build them): the entry blocks are the index.
         let info = crate::storage::index::RunInfo {
@@ -699,17 +683,12 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
             width: 0,
             blocks: 0,
             logged_segment: Some(plan.logged),
-            bloom,
+            bloom: crate::storage::index::Bloom::empty(),
             order: Some(order),
         };
         (info, Vec::new())
     } else {
-        run.finish(
-            plan.run_id,
-            plan.first_entry,
-            Some(plan.logged),
-            Some(bloom),
-        )
+        run.finish(plan.run_id, plan.first_entry, Some(plan.logged), None)
     };
     for (k, v) in &blocks {
         store.put_staged(TreeId::IndexRunBlocks, k, v)?;

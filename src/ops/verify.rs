@@ -344,7 +344,15 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
                 }
                 for (c, e) in &pairs {
                     from_index.add(c, e.0);
-                    if !info.bloom.may_contain(c) {
+                    let in_filter = match &info.order {
+                        None => info.bloom.may_contain(c),
+                        Some(order) => {
+                            // The block whose entry range holds this entry.
+                            let i = order.partition_point(|b| b.key <= e.0).saturating_sub(1);
+                            order.get(i).is_some_and(|b| b.bloom.may_contain(c))
+                        }
+                    };
+                    if !in_filter {
                         r.problem(
                             "contact index",
                             format!(

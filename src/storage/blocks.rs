@@ -489,9 +489,12 @@ struct BlockBuilder<S, D: Eq + std::hash::Hash + Clone> {
     prev_contact: Vec<u8>,
     prev_company: Option<u32>,
     done: Vec<(u64, Vec<u8>)>,
-    /// The first contact of every finished block, in `done` order.
-    first_contacts: Vec<String>,
+    /// When set, what an entry-ordered index run keeps of each finished block (its first
+    /// contact and a Bloom filter of its contacts), in `done` order.
+    indexed: Option<Vec<super::index::OrderedBlock>>,
     block_first_contact: String,
+    /// Bloom hashes of the open block's distinct contacts (when `indexed`).
+    block_hashes: Vec<(u64, u64)>,
 }
 
 impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Serialize>
@@ -515,8 +518,9 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
             prev_contact: Vec::with_capacity(24),
             prev_company: None,
             done: Vec::new(),
-            first_contacts: Vec::new(),
+            indexed: None,
             block_first_contact: String::new(),
+            block_hashes: Vec::new(),
         }
     }
 
@@ -584,9 +588,15 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
         comments: &[Comment],
     ) -> Result<(), CodecError> {
         let i = self.keys.len();
-        if i == 0 {
-            self.block_first_contact.clear();
-            self.block_first_contact.push_str(contact);
+        if self.indexed.is_some() {
+            if i == 0 {
+                self.block_first_contact.clear();
+                self.block_first_contact.push_str(contact);
+            }
+            if i == 0 || self.prev_contact.as_slice() != contact.as_bytes() || i % RESTART == 0 {
+                self.block_hashes
+                    .push(super::index::bloom_hashes(contact.as_bytes()));
+            }
         }
         if i % RESTART == 0 {
             self.restarts.push(self.body.len() as u32);
@@ -676,14 +686,20 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                 let mut h = Vec::with_capacity(256);
                 codec::encode_part(self.what, &header, &mut h)?;
                 self.done.push((first, codec::frame(&h, &self.body)));
-                self.first_contacts
-                    .push(std::mem::take(&mut self.block_first_contact));
+                if let Some(ix) = self.indexed.as_mut() {
+                    ix.push(super::index::OrderedBlock {
+                        first_contact: std::mem::take(&mut self.block_first_contact),
+                        key: first,
+                        bloom: super::index::Bloom::from_hashes(&self.block_hashes),
+                    });
+                }
             }
         }
         self.dict.take();
         self.companies.take();
         self.keys.clear();
         self.restarts.clear();
+        self.block_hashes.clear();
         self.body.clear();
         self.overrides = 0;
         self.prev_contact.clear();
@@ -1110,6 +1126,14 @@ impl EntryBlockBuilder {
         }
     }
 
+    /// Like [`EntryBlockBuilder::with_default`], also recording per block what an
+    /// entry-ordered index run keeps (see [`EntryBlockBuilder::finish_indexed`]).
+    pub fn indexed(shared: EntryShared) -> Self {
+        let mut b = BlockBuilder::new(ENTRY_BLOCK, Some(shared), true);
+        b.indexed = Some(Vec::new());
+        EntryBlockBuilder { b }
+    }
+
     /// Adds one entry given as its parts.
     #[allow(clippy::too_many_arguments)]
     pub fn push_parts(
@@ -1181,15 +1205,23 @@ impl EntryBlockBuilder {
         )
     }
 
-    /// Closes the open block and returns every block with the contact of its first row.
-    pub fn finish_indexed(self) -> Result<(Vec<EncodedBlock>, Vec<String>), CodecError> {
+    /// Closes the open block and returns every block with the contact of its first row and a
+    /// Bloom filter of its contacts (what an entry-ordered index run keeps per block).
+    pub fn finish_indexed(
+        self,
+    ) -> Result<(Vec<EncodedBlock>, Vec<super::index::OrderedBlock>), CodecError> {
         let mut b = self.b;
         b.cut()?;
-        let blocks = std::mem::take(&mut b.done)
+        let ordered = b
+            .indexed
+            .take()
+            .expect("built with EntryBlockBuilder::indexed");
+        let blocks: Vec<EncodedBlock> = std::mem::take(&mut b.done)
             .into_iter()
             .map(|(k, v)| (EntryNo(k), v))
             .collect();
-        Ok((blocks, std::mem::take(&mut b.first_contacts)))
+        debug_assert_eq!(blocks.len(), ordered.len());
+        Ok((blocks, ordered))
     }
 
     /// Closes the open block and returns every block: (first entry number, bytes).

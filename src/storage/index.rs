@@ -55,8 +55,11 @@ const BLOCK_BITS: u64 = 512;
 /// Where a key's bits go: one 512-bit block (one cache line) and `BLOOM_HASHES` bits in it, so
 /// an insert or a lookup touches one cache line whatever the filter's size.
 fn block_and_bits(key: &[u8], blocks: u64) -> (usize, [u16; BLOOM_HASHES as usize]) {
-    let h1 = hash64(key, 0);
-    let h2 = hash64(key, 0x9e37_79b9_7f4a_7c15) | 1;
+    let (h1, h2) = bloom_hashes(key);
+    block_and_bits_of(h1, h2, blocks)
+}
+
+fn block_and_bits_of(h1: u64, h2: u64, blocks: u64) -> (usize, [u16; BLOOM_HASHES as usize]) {
     let block = (h1 % blocks) as usize;
     let mut bits = [0u16; BLOOM_HASHES as usize];
     for (i, b) in bits.iter_mut().enumerate() {
@@ -65,7 +68,26 @@ fn block_and_bits(key: &[u8], blocks: u64) -> (usize, [u16; BLOOM_HASHES as usiz
     (block, bits)
 }
 
+/// The two hashes a Bloom filter derives a key's bits from.
+pub fn bloom_hashes(key: &[u8]) -> (u64, u64) {
+    (hash64(key, 0), hash64(key, 0x9e37_79b9_7f4a_7c15) | 1)
+}
+
 impl Bloom {
+    /// A filter holding the keys whose [`bloom_hashes`] are given.
+    pub fn from_hashes(hashes: &[(u64, u64)]) -> Self {
+        let mut b = Bloom::with_capacity(hashes.len());
+        for &(h1, h2) in hashes {
+            b.insert_hashes(h1, h2);
+        }
+        b
+    }
+
+    /// A filter that holds nothing.
+    pub fn empty() -> Self {
+        Bloom { bits: Vec::new() }
+    }
+
     /// An empty filter sized for `n` keys (a whole number of 64-byte blocks).
     pub fn with_capacity(n: usize) -> Self {
         let blocks = (n.max(1) * BLOOM_BITS_PER_KEY).div_ceil(BLOCK_BITS as usize);
@@ -80,7 +102,13 @@ impl Bloom {
 
     /// Adds a key.
     pub fn insert(&mut self, key: &[u8]) {
-        let (block, bits) = block_and_bits(key, self.blocks());
+        let (h1, h2) = bloom_hashes(key);
+        self.insert_hashes(h1, h2);
+    }
+
+    /// Adds a key given by its [`bloom_hashes`].
+    pub fn insert_hashes(&mut self, h1: u64, h2: u64) {
+        let (block, bits) = block_and_bits_of(h1, h2, self.blocks());
         let line = &mut self.bits[block * 64..block * 64 + 64];
         for b in bits {
             line[b as usize / 8] |= 1 << (b % 8);
@@ -99,48 +127,6 @@ impl Bloom {
     }
 }
 
-/// A Bloom filter that several threads fill at once (bits are only ever set, so the result
-/// does not depend on the order). Turned into a [`Bloom`] with the same bits.
-pub struct SharedBloom {
-    words: Vec<std::sync::atomic::AtomicU64>,
-}
-
-impl SharedBloom {
-    /// An empty filter sized for `n` keys, the same size [`Bloom::with_capacity`] gives.
-    pub fn with_capacity(n: usize) -> Self {
-        let words = Bloom::with_capacity(n).bits.len() / 8;
-        SharedBloom {
-            words: (0..words)
-                .map(|_| std::sync::atomic::AtomicU64::new(0))
-                .collect(),
-        }
-    }
-
-    /// Adds a key: one atomic OR per 64-bit word of its block that gets a bit.
-    pub fn insert(&self, key: &[u8]) {
-        let blocks = (self.words.len() / 8) as u64;
-        let (block, bits) = block_and_bits(key, blocks);
-        let mut masks = [0u64; 8];
-        for b in bits {
-            masks[b as usize / 64] |= 1 << (b % 64);
-        }
-        for (w, m) in masks.iter().enumerate() {
-            if *m != 0 {
-                self.words[block * 8 + w].fetch_or(*m, std::sync::atomic::Ordering::Relaxed);
-            }
-        }
-    }
-
-    /// The filter as it is now.
-    pub fn to_bloom(&self) -> Bloom {
-        let mut bits = Vec::with_capacity(self.words.len() * 8);
-        for w in &self.words {
-            bits.extend_from_slice(&w.load(std::sync::atomic::Ordering::Relaxed).to_le_bytes());
-        }
-        Bloom { bits }
-    }
-}
-
 /// What is stored about a run. Its encoding is part of the on-disk format.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunInfo {
@@ -156,12 +142,25 @@ pub struct RunInfo {
     pub blocks: u32,
     /// Logged segment the run was written for.
     pub logged_segment: Option<LoggedSegmentNo>,
-    /// Filter over the run's contacts.
+    /// Filter over the run's contacts (empty for an entry-ordered run, whose blocks carry their
+    /// own).
     pub bloom: Bloom,
     /// Set when the batch's entries are themselves in contact order (segments built by criteria
-    /// are): then the entry blocks are the index and the run keeps only the first contact and
-    /// key of each entry block, in order, instead of blocks of its own.
-    pub order: Option<Vec<(String, u64)>>,
+    /// are): then the entry blocks are the index, and the run keeps, for each entry block in
+    /// order, its first contact, its key and a Bloom filter of its contacts — no blocks of its
+    /// own.
+    pub order: Option<Vec<OrderedBlock>>,
+}
+
+/// One entry block of an entry-ordered run. Its encoding is part of the on-disk format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderedBlock {
+    /// Contact of the block's first row.
+    pub first_contact: String,
+    /// The block's key (first entry number) when it was written.
+    pub key: u64,
+    /// Filter over the block's contacts.
+    pub bloom: Bloom,
 }
 
 impl RunInfo {
@@ -354,7 +353,7 @@ fn trim_zeros(b: &[u8]) -> &[u8] {
 fn lookup_ordered(
     entries: &sled::Tree,
     run: &RunInfo,
-    order: &[(String, u64)],
+    order: &[OrderedBlock],
     contact: &ContactNo,
     out: &mut Vec<EntryNo>,
 ) -> Result<(), super::StorageError> {
@@ -362,16 +361,18 @@ fn lookup_ordered(
     let end = run.base.0 + run.count;
     // The last block starting before the contact may hold its first entries.
     let mut i = order
-        .partition_point(|(first, _)| first.as_str() < c)
+        .partition_point(|b| b.first_contact.as_str() < c)
         .saturating_sub(1);
-    while i < order.len() && order[i].0.as_str() <= c {
-        let from = order[i].1;
-        let to = order.get(i + 1).map_or(end, |(_, k)| *k);
-        for kv in entries.range(keys::num(from).as_slice()..keys::num(to).as_slice()) {
-            let (_, v) = kv?;
-            for e in super::blocks::contact_entries_in_block(&v, c)? {
-                if e.0 >= run.base.0 && e.0 < end {
-                    out.push(e);
+    while i < order.len() && order[i].first_contact.as_str() <= c {
+        if order[i].bloom.may_contain(c.as_bytes()) {
+            let from = order[i].key;
+            let to = order.get(i + 1).map_or(end, |b| b.key);
+            for kv in entries.range(keys::num(from).as_slice()..keys::num(to).as_slice()) {
+                let (_, v) = kv?;
+                for e in super::blocks::contact_entries_in_block(&v, c)? {
+                    if e.0 >= run.base.0 && e.0 < end {
+                        out.push(e);
+                    }
                 }
             }
         }
@@ -388,14 +389,11 @@ pub fn lookup_run(
     contact: &ContactNo,
     out: &mut Vec<EntryNo>,
 ) -> Result<(), super::StorageError> {
-    let c = contact.as_bytes();
-    if !run.bloom.may_contain(c) {
-        return Ok(());
-    }
     if let Some(order) = &run.order {
         return lookup_ordered(entries, run, order, contact, out);
     }
-    if c.len() > run.width as usize {
+    let c = contact.as_bytes();
+    if c.len() > run.width as usize || !run.bloom.may_contain(c) {
         return Ok(());
     }
     let r = run.record_len();
@@ -509,15 +507,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_shared_bloom_has_the_bits_of_a_plain_one() {
-        let shared = SharedBloom::with_capacity(500);
+    fn a_filter_from_hashes_equals_one_filled_by_key() {
+        let keys: Vec<String> = (0..500).map(|i| format!("CT{i:06}")).collect();
+        let hashes: Vec<(u64, u64)> = keys.iter().map(|k| bloom_hashes(k.as_bytes())).collect();
         let mut plain = Bloom::with_capacity(500);
-        for i in 0..500 {
-            let k = format!("CT{i:06}");
-            shared.insert(k.as_bytes());
+        for k in &keys {
             plain.insert(k.as_bytes());
         }
-        assert_eq!(shared.to_bloom(), plain);
+        assert_eq!(Bloom::from_hashes(&hashes), plain);
     }
 
     #[test]
