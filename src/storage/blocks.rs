@@ -219,8 +219,6 @@ struct BlockHeader<S, D> {
     restarts: Vec<u32>,
     /// Salesperson dictionary.
     dict: Vec<D>,
-    /// Company dictionary (contact numbers).
-    companies: Vec<String>,
     /// Shared part.
     shared: S,
     /// Rows that carry their own shared part.
@@ -318,12 +316,23 @@ struct RawRow<'b> {
     comments: Option<&'b [u8]>,
 }
 
+/// A row's company as read: its number, when another contact's, is in [`RowCursor::company`].
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum RawCompany {
     None,
     Same,
-    Dict(u32),
+    Other,
 }
+
+/// Company tags in a row.
+const COMPANY_NONE: u8 = 0;
+const COMPANY_SAME: u8 = 1;
+/// The previous row's company.
+const COMPANY_AS_PREVIOUS: u8 = 2;
+/// The previous row's contact (persons follow their company in contact order).
+const COMPANY_PREVIOUS_CONTACT: u8 = 3;
+/// Written out: the length of the prefix it shares with this row's contact, then the rest.
+const COMPANY_INLINE: u8 = 4;
 
 /// Walks the rows of a block body, undoing the prefix compression.
 struct RowCursor<'b> {
@@ -334,7 +343,9 @@ struct RowCursor<'b> {
     rows: usize,
     head_len: usize,
     contact: Vec<u8>,
-    prev_company: Option<u32>,
+    prev_contact: Vec<u8>,
+    company: Vec<u8>,
+    has_company: bool,
 }
 
 const EXTRA_SHARED: u8 = 1;
@@ -350,7 +361,9 @@ impl<'b> RowCursor<'b> {
             rows,
             head_len,
             contact: Vec::with_capacity(24),
-            prev_company: None,
+            prev_contact: Vec::with_capacity(24),
+            company: Vec::with_capacity(24),
+            has_company: false,
         }
     }
 
@@ -364,6 +377,12 @@ impl<'b> RowCursor<'b> {
     fn contact(&self) -> Result<&str, CodecError> {
         std::str::from_utf8(&self.contact)
             .map_err(|_| corrupt(self.what, "contact number is not UTF-8"))
+    }
+
+    /// The company of the last row read, when it is another contact.
+    fn company(&self) -> Result<&str, CodecError> {
+        std::str::from_utf8(&self.company)
+            .map_err(|_| corrupt(self.what, "company number is not UTF-8"))
     }
 
     fn next(&mut self) -> Result<Option<RawRow<'b>>, CodecError> {
@@ -389,27 +408,19 @@ impl<'b> RowCursor<'b> {
         head[..self.head_len].copy_from_slice(&c[p..p + self.head_len]);
         p += self.head_len;
         let salesperson = get_varint(c, &mut p).ok_or_else(|| bad("truncated row"))?;
-        let tag = get_varint(c, &mut p).ok_or_else(|| bad("truncated row"))?;
         if self.row % RESTART == 0 {
             self.contact.clear();
-            self.prev_company = None;
+            self.has_company = false;
         }
-        let company = match tag {
-            0 => RawCompany::None,
-            1 => RawCompany::Same,
-            2 => RawCompany::Dict(
-                self.prev_company
-                    .ok_or_else(|| bad("row refers to a previous company that is not there"))?,
-            ),
-            k => {
-                let k = u32::try_from(k - 3).map_err(|_| bad("company index out of range"))?;
-                self.prev_company = Some(k);
-                RawCompany::Dict(k)
-            }
-        };
+        // The contact: a prefix shared with the previous row's, then the rest.
+        std::mem::swap(&mut self.contact, &mut self.prev_contact);
+        let restart = self.row % RESTART == 0;
+        if restart {
+            self.prev_contact.clear();
+        }
         let prefix = *c.get(p).ok_or_else(|| bad("truncated row"))? as usize;
         p += 1;
-        if prefix > self.contact.len() {
+        if prefix > self.prev_contact.len() {
             return Err(bad("contact prefix longer than the previous contact"));
         }
         let suffix = get_varint(c, &mut p).ok_or_else(|| bad("truncated row"))? as usize;
@@ -417,9 +428,39 @@ impl<'b> RowCursor<'b> {
             .checked_add(suffix)
             .filter(|&e| e <= end)
             .ok_or_else(|| bad("truncated row"))?;
-        self.contact.truncate(prefix);
+        self.contact.clear();
+        self.contact.extend_from_slice(&self.prev_contact[..prefix]);
         self.contact.extend_from_slice(&c[p..suffix_end]);
         p = suffix_end;
+        let tag = *c.get(p).ok_or_else(|| bad("truncated row"))?;
+        p += 1;
+        let company = match tag {
+            COMPANY_NONE => RawCompany::None,
+            COMPANY_SAME => RawCompany::Same,
+            COMPANY_AS_PREVIOUS if self.has_company => RawCompany::Other,
+            COMPANY_PREVIOUS_CONTACT if !restart => {
+                self.company.clear();
+                self.company.extend_from_slice(&self.prev_contact);
+                self.has_company = true;
+                RawCompany::Other
+            }
+            COMPANY_INLINE => {
+                let shared = *c.get(p).ok_or_else(|| bad("truncated row"))? as usize;
+                p += 1;
+                let rest = get_varint(c, &mut p).ok_or_else(|| bad("truncated row"))? as usize;
+                let rest_end = p
+                    .checked_add(rest)
+                    .filter(|&e| e <= end && shared <= self.contact.len())
+                    .ok_or_else(|| bad("truncated row"))?;
+                self.company.clear();
+                self.company.extend_from_slice(&self.contact[..shared]);
+                self.company.extend_from_slice(&c[p..rest_end]);
+                p = rest_end;
+                self.has_company = true;
+                RawCompany::Other
+            }
+            _ => return Err(bad("unknown company reference in a row")),
+        };
         let extras = *c.get(p).ok_or_else(|| bad("truncated row"))?;
         p += 1;
         let mut part = |flag: u8| -> Result<Option<&'b [u8]>, CodecError> {
@@ -480,14 +521,14 @@ struct BlockBuilder<S, D: Eq + std::hash::Hash + Clone> {
     block_is_default: bool,
     default: Option<S>,
     dict: Dict<D>,
-    companies: Dict<String>,
     overrides: u32,
     keys: Vec<u32>,
     restarts: Vec<u32>,
     body: Vec<u8>,
     row: Vec<u8>,
     prev_contact: Vec<u8>,
-    prev_company: Option<u32>,
+    prev_company: Vec<u8>,
+    has_prev_company: bool,
     done: Vec<(u64, Vec<u8>)>,
     /// When set, what an entry-ordered index run keeps of each finished block (its first
     /// contact and a Bloom filter of its contacts), in `done` order.
@@ -509,14 +550,14 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
             block_is_default: false,
             default,
             dict: Dict::default(),
-            companies: Dict::default(),
             overrides: 0,
             keys: Vec::new(),
             restarts: Vec::new(),
             body: Vec::with_capacity(MAX_BLOCK_BYTES + 4096),
             row: Vec::with_capacity(64),
             prev_contact: Vec::with_capacity(24),
-            prev_company: None,
+            prev_company: Vec::with_capacity(24),
+            has_prev_company: false,
             done: Vec::new(),
             indexed: None,
             block_first_contact: String::new(),
@@ -598,41 +639,53 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                     .push(super::index::bloom_hashes(contact.as_bytes()));
             }
         }
-        if i % RESTART == 0 {
+        let restart = i % RESTART == 0;
+        if restart {
             self.restarts.push(self.body.len() as u32);
             self.prev_contact.clear();
-            self.prev_company = None;
+            self.has_prev_company = false;
         }
         let r = &mut self.row;
         r.clear();
         r.extend_from_slice(head);
         put_varint(r, salesperson as u64);
-        match company {
-            CompanyArg::None => put_varint(r, 0),
-            CompanyArg::Same => put_varint(r, 1),
-            CompanyArg::Other(c) => {
-                let k = self.companies.id_by(c, || c.to_string());
-                if self.prev_company == Some(k) {
-                    put_varint(r, 2);
-                } else {
-                    put_varint(r, 3 + k as u64);
-                    self.prev_company = Some(k);
-                }
-            }
-        }
         let c = contact.as_bytes();
-        let mut prefix = c
-            .iter()
-            .zip(&self.prev_contact)
-            .take_while(|(a, b)| a == b)
-            .count()
-            .min(255);
-        while prefix > 0 && !contact.is_char_boundary(prefix) {
-            prefix -= 1;
-        }
+        let shared_prefix = |a: &[u8], b: &str| {
+            let mut n = a
+                .iter()
+                .zip(b.as_bytes())
+                .take_while(|(x, y)| x == y)
+                .count()
+                .min(255);
+            while n > 0 && !b.is_char_boundary(n) {
+                n -= 1;
+            }
+            n
+        };
+        let prefix = shared_prefix(&self.prev_contact, contact);
         r.push(prefix as u8);
         put_varint(r, (c.len() - prefix) as u64);
         r.extend_from_slice(&c[prefix..]);
+        match company {
+            CompanyArg::None => r.push(COMPANY_NONE),
+            CompanyArg::Same => r.push(COMPANY_SAME),
+            CompanyArg::Other(co) => {
+                if self.has_prev_company && self.prev_company == co.as_bytes() {
+                    r.push(COMPANY_AS_PREVIOUS);
+                } else if !restart && self.prev_contact == co.as_bytes() {
+                    r.push(COMPANY_PREVIOUS_CONTACT);
+                } else {
+                    let n = shared_prefix(c, co);
+                    r.push(COMPANY_INLINE);
+                    r.push(n as u8);
+                    put_varint(r, (co.len() - n) as u64);
+                    r.extend_from_slice(&co.as_bytes()[n..]);
+                }
+                self.prev_company.clear();
+                self.prev_company.extend_from_slice(co.as_bytes());
+                self.has_prev_company = true;
+            }
+        }
         self.prev_contact.clear();
         self.prev_contact.extend_from_slice(c);
         let extras = if shared.is_some() { EXTRA_SHARED } else { 0 }
@@ -679,7 +732,6 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                     keys: RowKeys::of(std::mem::take(&mut self.keys)),
                     restarts: std::mem::take(&mut self.restarts),
                     dict: self.dict.take(),
-                    companies: self.companies.take(),
                     shared,
                     overrides: self.overrides,
                 };
@@ -696,14 +748,13 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
             }
         }
         self.dict.take();
-        self.companies.take();
         self.keys.clear();
         self.restarts.clear();
         self.block_hashes.clear();
         self.body.clear();
         self.overrides = 0;
         self.prev_contact.clear();
-        self.prev_company = None;
+        self.has_prev_company = false;
         Ok(())
     }
 
@@ -734,27 +785,15 @@ fn parse<'b, S: serde::de::DeserializeOwned, D: serde::de::DeserializeOwned>(
     })
 }
 
-/// Checks that every dictionary company is a valid contact number.
-fn companies(what: &'static str, names: &[String]) -> Result<Vec<ContactNo>, CodecError> {
-    names
-        .iter()
-        .map(|c| ContactNo::try_from(c.clone()).map_err(|e| corrupt(what, &e.to_string())))
-        .collect()
-}
-
 fn company_ref(
     what: &'static str,
     raw: RawCompany,
-    dict: &[ContactNo],
+    cur: &RowCursor<'_>,
 ) -> Result<CompanyRef, CodecError> {
     Ok(match raw {
         RawCompany::None => CompanyRef::None,
         RawCompany::Same => CompanyRef::Same,
-        RawCompany::Dict(k) => CompanyRef::Other(
-            dict.get(k as usize)
-                .cloned()
-                .ok_or_else(|| corrupt(what, "company index out of range"))?,
-        ),
+        RawCompany::Other => CompanyRef::Other(contact_no(what, cur.company()?)?),
     })
 }
 
@@ -875,17 +914,16 @@ fn entry_head(flags: u8, corr: CorrespondenceType, eval: Evaluation) -> [u8; 1] 
 fn entry_row(
     what: &'static str,
     raw: &RawRow<'_>,
-    contact: &str,
+    cur: &RowCursor<'_>,
     dict_len: usize,
-    companies: &[ContactNo],
 ) -> Result<EntryRow, CodecError> {
     let b = raw.head[0];
     if raw.salesperson as usize >= dict_len {
         return Err(corrupt(what, "salesperson index out of range"));
     }
     Ok(EntryRow {
-        contact_no: contact_no(what, contact)?,
-        company: company_ref(what, raw.company, companies)?,
+        contact_no: contact_no(what, cur.contact()?)?,
+        company: company_ref(what, raw.company, cur)?,
         salesperson: raw.salesperson as u16,
         correspondence_type: enum_at(what, CorrespondenceType::ALL, (b >> 3) & 0b11)?,
         evaluation: enum_at(what, Evaluation::ALL, b >> 5)?,
@@ -968,7 +1006,6 @@ impl EntryBlock {
     /// Decodes a whole block.
     pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
         let p: Parsed<'_, EntryShared, SalespersonCode> = parse(ENTRY_BLOCK, bytes)?;
-        let companies = companies(ENTRY_BLOCK, &p.header.companies)?;
         let n = p.header.rows as usize;
         let mut rows = Vec::with_capacity(n);
         let mut cur = RowCursor::new(ENTRY_BLOCK, p.body, n, 1);
@@ -980,13 +1017,7 @@ impl EntryBlock {
                     "restart table does not match the rows",
                 ));
             }
-            let row = entry_row(
-                ENTRY_BLOCK,
-                &raw,
-                cur.contact()?,
-                p.header.dict.len(),
-                &companies,
-            )?;
+            let row = entry_row(ENTRY_BLOCK, &raw, &cur, p.header.dict.len())?;
             rows.push((p.header.key(cur.row - 1), row));
         }
         cur.check_end()?;
@@ -1011,20 +1042,13 @@ impl EntryBlock {
         let Some(i) = p.header.find(key) else {
             return Ok(None);
         };
-        let companies = companies(ENTRY_BLOCK, &p.header.companies)?;
         let restart = i / RESTART;
         let mut cur = RowCursor::new(ENTRY_BLOCK, p.body, p.header.rows as usize, 1);
         cur.seek(restart * RESTART, p.header.restarts[restart] as usize);
         let mut found = None;
         while let Some(raw) = cur.next()? {
             if cur.row - 1 == i {
-                found = Some(entry_row(
-                    ENTRY_BLOCK,
-                    &raw,
-                    cur.contact()?,
-                    p.header.dict.len(),
-                    &companies,
-                )?);
+                found = Some(entry_row(ENTRY_BLOCK, &raw, &cur, p.header.dict.len())?);
                 break;
             }
         }
@@ -1668,11 +1692,7 @@ impl<'a> LineBlockReader<'a> {
             let company = match raw.company {
                 RawCompany::None => CompanyArg::None,
                 RawCompany::Same => CompanyArg::Same,
-                RawCompany::Dict(k) => CompanyArg::Other(
-                    h.companies
-                        .get(k as usize)
-                        .ok_or_else(|| corrupt(LINE_BLOCK, "company index out of range"))?,
-                ),
+                RawCompany::Other => CompanyArg::Other(cur.company()?),
             };
             let shared = raw
                 .shared
@@ -1729,7 +1749,6 @@ impl LineBlock {
     /// Decodes a whole block.
     pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
         let p: Parsed<'_, LineShared, Option<SalespersonCode>> = parse(LINE_BLOCK, bytes)?;
-        let companies = companies(LINE_BLOCK, &p.header.companies)?;
         let n = p.header.rows as usize;
         let mut rows = Vec::with_capacity(n);
         let mut cur = RowCursor::new(LINE_BLOCK, p.body, n, 2);
@@ -1746,7 +1765,7 @@ impl LineBlock {
                 p.header.key(i),
                 LineRow {
                     contact_no: contact_no(LINE_BLOCK, cur.contact()?)?,
-                    company: company_ref(LINE_BLOCK, raw.company, &companies)?,
+                    company: company_ref(LINE_BLOCK, raw.company, &cur)?,
                     profile: head.profile,
                     salesperson: raw.salesperson as u16,
                     correspondence_type: head.correspondence_type,
