@@ -643,7 +643,7 @@ impl Store {
 }
 
 impl Drop for Store {
-    /// Closes sled on a helper thread and waits for it at most [`CLOSE_TIMEOUT`]. After a failed
+    /// Closes sled on a helper thread and waits for it at most `CLOSE_TIMEOUT` (5 s). After a failed
     /// write (a full disk) sled 0.34 can wait forever for its own flush when dropped; every
     /// change was already made durable (or rolled back) before it reported, so giving up on the
     /// close loses nothing.
