@@ -1072,3 +1072,72 @@ fn logging_the_same_segment_in_two_stores_writes_the_same_bytes() {
     assert!(!seen[0].0.is_empty() && !seen[0].1.is_empty() && !seen[0].2.is_empty());
     assert!(seen[0] == seen[1], "the two stores hold different bytes");
 }
+
+#[test]
+fn contact_history_finds_entries_of_batches_in_and_out_of_contact_order() {
+    // Enough lines for several entry blocks and restart groups.
+    const N: u64 = 20_000;
+    let t = TestStore::new();
+    gen::generate(
+        &t.store,
+        &t.ctx,
+        gen::GenOptions {
+            contacts: N,
+            segment_size: 0,
+            seed: 11,
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let mut logged_runs = Vec::new();
+    for reversed in [false, true] {
+        let h = segments::create(
+            &t.store,
+            &t.ctx,
+            &SegmentInput {
+                description: format!("reversed={reversed}"),
+                ..SegmentInput::default()
+            },
+        )
+        .unwrap()
+        .record;
+        set(
+            &t,
+            &h.no,
+            InteractionChange {
+                template: Some(template("GENLETTER")),
+                ..InteractionChange::default()
+            },
+        );
+        let mut list: Vec<ContactNo> = (0..N).map(gen::contact_no).collect();
+        if reversed {
+            list.reverse();
+        }
+        segments::add_contact_list(&t.store, &h.no, &list, &NoProgress).unwrap();
+        let o = log_segment(&t.store, &t.ctx, &h.no, LogOptions::default(), &NoProgress).unwrap();
+        logged_runs.push((reversed, o.first_entry_no));
+    }
+    let runs = t.store.runs().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(
+        runs[0].order.is_some(),
+        "the batch in contact order is its own index"
+    );
+    assert!(
+        runs[1].order.is_none(),
+        "the reversed batch has a sorted run of its own"
+    );
+    for i in (0..N).step_by(97).chain([0, N - 1]) {
+        let c = gen::contact_no(i);
+        let found: Vec<EntryNo> = t.store.contact_entry_nos(&c).unwrap();
+        let expected = vec![
+            EntryNo(logged_runs[0].1 .0 + i),
+            EntryNo(logged_runs[1].1 .0 + (N - 1 - i)),
+        ];
+        assert_eq!(found, expected, "contact {c}");
+    }
+    let unknown = ContactNo::new("NOSUCHCONTACT").unwrap();
+    assert!(t.store.contact_entry_nos(&unknown).unwrap().is_empty());
+    let report = interlog::ops::verify::verify(&t.store).unwrap();
+    assert!(report.is_ok(), "{:#?}", report.problems);
+}

@@ -6,14 +6,16 @@
 //!    lines are reported together and nothing is written. Entry numbers, the logged segment
 //!    number, campaign entry numbers, the follow-up segment number and its line generation and
 //!    the index run id are reserved here, before any parallel work.
-//! 3. **Build**: rayon turns each line block into encoded entry blocks, follow-up line blocks
-//!    and contact index pairs. A unit's output depends only on the plan and the unit's input,
+//! 3. **Build**: rayon turns each line block into encoded entry blocks (with what an
+//!    entry-ordered index run keeps of each) and follow-up line blocks, and tells whether its
+//!    entries are in contact order. A unit's output depends only on the plan and the unit's input,
 //!    so the bytes are the same however the work is scheduled (a test compares the parallel
 //!    build with a sequential one).
 //! 4. **Write**: windows of units are built in parallel while one writer thread stores the
 //!    previous window as *staged* data (entries at or above `next_entry`, lines in a generation
-//!    at or above `next_gen`, an index run at or above `next_run`: all invisible). The staged
-//!    data is flushed and fsynced.
+//!    at or above `next_gen`: invisible). A batch in contact order is its own contact index; any
+//!    other gets a sorted index run, built by reading the staged entries back (blocks at or
+//!    above `next_run`, invisible). The staged data is flushed and fsynced.
 //! 5. **Commit**: one small transaction — the logged segment, its campaign entries, the counters,
 //!    the index run info, the follow-up segment header and its series, the removal of the
 //!    logged segment's header — makes everything visible at once and is made durable before
@@ -145,8 +147,11 @@ pub struct Built {
     pub ordered: Vec<crate::storage::index::OrderedBlock>,
     /// Follow-up line blocks: (first line, bytes).
     pub line_blocks: Vec<(u64, Vec<u8>)>,
-    /// Index pairs.
-    pub pairs: RunBuilder,
+    /// Lines (entries) built.
+    pub rows: u64,
+    /// Contacts of the unit's first and last entries, and whether its entries are in contact
+    /// order: enough to tell whether the whole batch is (then it is its own index).
+    pub contact_order: Option<(String, String, bool)>,
 }
 
 struct Refs {
@@ -468,8 +473,9 @@ impl Plan {
                 )
             })
             .collect();
-        let mut pairs = RunBuilder::new(0);
-        pairs.reserve(block.len());
+        let mut first_contact: Option<String> = None;
+        let mut last_contact = String::new();
+        let mut sorted = true;
         block.for_each(|j, _, row| -> Result<(), OpError> {
             let ordinal = base + j as u64;
             let entry_no = EntryNo(self.first_entry.0 + ordinal);
@@ -493,7 +499,13 @@ impl Plan {
                 shared,
                 &[],
             )?;
-            pairs.push(row.contact_no.as_bytes(), ordinal as u32);
+            if first_contact.is_none() {
+                first_contact = Some(row.contact_no.to_string());
+            } else if row.contact_no < last_contact.as_str() {
+                sorted = false;
+            }
+            last_contact.clear();
+            last_contact.push_str(row.contact_no);
             if let (Some(lb), Some(fu)) = (lines.as_mut(), self.follow_up.as_ref()) {
                 let corr = resolve_correspondence(
                     Some(fu.header.interaction.header_correspondence()),
@@ -523,7 +535,8 @@ impl Plan {
                 Some(lb) => lb.finish()?,
                 None => Vec::new(),
             },
-            pairs,
+            rows: block.len() as u64,
+            contact_order: first_contact.map(|f| (f, last_contact, sorted)),
         })
     }
 
@@ -619,7 +632,8 @@ pub fn log_segment(
 fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<StagedRun, OpError> {
     let fgen = plan.follow_up.as_ref().map(|f| f.header.lines_gen);
     progress.start("logging", plan.n);
-    let mut run = RunBuilder::default();
+    let mut in_order = true;
+    let mut last_contact: Option<String> = None;
     let mut order: Vec<crate::storage::index::OrderedBlock> = Vec::new();
     let result: Result<(), OpError> = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Built>>(1);
@@ -653,9 +667,15 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
                 }
             };
             for b in built.iter_mut() {
-                progress.advance(b.pairs.len() as u64);
-                run.append(std::mem::take(&mut b.pairs));
-                order.append(&mut b.ordered);
+                progress.advance(b.rows);
+                if let Some((first, last, sorted)) = b.contact_order.take() {
+                    in_order &=
+                        sorted && last_contact.as_deref().is_none_or(|l| l <= first.as_str());
+                    last_contact = Some(last);
+                }
+                if in_order {
+                    order.append(&mut b.ordered);
+                }
             }
             if tx.send(built).is_err() {
                 break; // the writer failed; its error is reported below
@@ -674,12 +694,12 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
     });
     progress.finish();
     result?;
-    let (info, blocks) = if run.is_sorted() {
+    let (info, blocks) = if in_order {
         // Lines in contact order (as criteria build them): the entry blocks are the index.
         let info = crate::storage::index::RunInfo {
             run_id: plan.run_id,
             base: plan.first_entry,
-            count: run.len() as u64,
+            count: plan.n,
             width: 0,
             blocks: 0,
             logged_segment: Some(plan.logged),
@@ -688,6 +708,23 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
         };
         (info, Vec::new())
     } else {
+        // Not in contact order: read the staged entries back and build a sorted run.
+        let mut run = RunBuilder::default();
+        let end = EntryNo(plan.first_entry.0 + plan.n);
+        for kv in store
+            .t
+            .entries
+            .range(plan.first_entry.to_key().as_slice()..end.to_key().as_slice())
+        {
+            let (_, v) = kv?;
+            let b = crate::storage::blocks::EntryBlock::decode(&v)?;
+            for e in b.iter() {
+                run.push(
+                    e.row.contact_no.as_bytes(),
+                    (e.entry_no.0 - plan.first_entry.0) as u32,
+                );
+            }
+        }
         run.finish(plan.run_id, plan.first_entry, Some(plan.logged), None)
     };
     for (k, v) in &blocks {
