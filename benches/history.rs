@@ -2,7 +2,9 @@
 //! sorted index run with a Bloom filter, and a lookup merges the per-entry index keys with the
 //! runs that may hold the contact. Default: 1M contacts, 100 logged segments of 10k lines (1M
 //! entries); `INTERLOG_BENCH_HISTORY=full` builds 1,000 logged segments (10M entries) — the
-//! issue's target case (≈ 1 minute of setup).
+//! issue's target case (≈ 1 minute of setup). `create_durable` then creates one interaction
+//! at a time on that store (checks, one transaction, flush and fsync), to show that its
+//! latency does not grow with the store (compare `interaction/create_durable/1000`).
 
 #[path = "common.rs"]
 mod common;
@@ -11,7 +13,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use interlog::batch::gen::{contact_no, generate, GenOptions};
 use interlog::batch::log_segment::{log_segment, LogOptions};
 use interlog::domain::TemplateCode;
-use interlog::ops::interactions::{self, EntryFilter};
+use interlog::ops::interactions::{self, EntryFilter, InteractionRequest};
 use interlog::ops::master;
 use interlog::ops::segments::{self, InteractionChange, NoProgress, SegmentInput};
 
@@ -93,6 +95,16 @@ fn bench(c: &mut Criterion) {
                 .unwrap()
             })
         },
+    );
+    let req = InteractionRequest {
+        contact: Some(contact_no(CONTACTS / 2)),
+        template: Some(template.clone()),
+        ..InteractionRequest::default()
+    };
+    group.bench_with_input(
+        BenchmarkId::new("create_durable", entries),
+        &entries,
+        |b, _| b.iter(|| interactions::create(&store, &ctx, &req).unwrap()),
     );
     group.finish();
 }

@@ -1,7 +1,9 @@
 //! Logging a segment, by phase and by size: `plan` (load + check every line), `build` (encode
 //! entries, follow-up lines and index pairs in parallel, no writes) and `log` (the whole durable
 //! run: plan, build, staged writes, fsync, commit, fsync, clean-up). Each measured run starts
-//! from a fresh copy of a generated store (the copy is not timed).
+//! from a fresh copy of a generated store (the copy is not timed). `cancel` switches canceled
+//! on the logged segment of that size (its entries and campaign entries follow, durably);
+//! each iteration flips it, so canceling and un-canceling are measured alike.
 //!
 //! Sizes: 10k and 100k lines; `INTERLOG_BENCH_1M=1` adds 1M.
 
@@ -11,6 +13,7 @@ mod common;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use interlog::batch::log_segment::{log_segment, plan_only, LogOptions};
 use interlog::domain::SegmentNo;
+use interlog::ops::logged;
 use interlog::ops::segments::NoProgress;
 use interlog::storage::Store;
 
@@ -58,6 +61,17 @@ fn bench(c: &mut Criterion) {
                 },
                 BatchSize::PerIteration,
             )
+        });
+        common::copy_dir(&template, &work);
+        let store = Store::open(&work).unwrap();
+        let logged_no = log_segment(&store, &common::ctx(), &seg, opts, &NoProgress)
+            .unwrap()
+            .logged_segment_entry_no;
+        group.bench_with_input(BenchmarkId::new("cancel", n), &n, |b, _| {
+            b.iter(|| {
+                let v = logged::switch_canceled(&store, logged_no).unwrap();
+                assert_eq!(v.no_of_interactions, n);
+            })
         });
     }
     group.finish();
