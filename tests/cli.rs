@@ -410,3 +410,46 @@ fn demo_runs_on_a_fresh_store_and_asks_before_reusing_one() {
     assert!(err.contains("--reset"), "{err}");
     c.ok(&["demo", "--reset"]);
 }
+
+/// Listings of any length are written as they are read (a 10M-line segment shown as JSON
+/// once took 24 GiB): the text and JSON must still be whole, aligned and limited as asked.
+#[test]
+fn long_listings_are_streamed_whole() {
+    let c = Cli::new();
+    c.ok(&["init"]);
+    c.ok(&["gen", "--contacts", "2500", "--segment-size", "2500"]);
+
+    let contacts = c.json(&["contact", "list"]);
+    let contacts = contacts.as_array().unwrap();
+    assert_eq!(contacts.len(), 2500);
+    assert!(contacts
+        .windows(2)
+        .all(|w| w[0]["no"].as_str() < w[1]["no"].as_str()));
+    let text = c.ok(&["contact", "list"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2501, "a header and one row per contact");
+    assert!(lines[0].starts_with("NO."));
+    assert!(lines[1..].iter().all(|l| l.starts_with("GC")));
+
+    let shown = c.json(&["segment", "show", "SM00001"]);
+    assert_eq!(shown["segment"]["no"], "SM00001");
+    assert_eq!(shown["lines"].as_array().unwrap().len(), 2500);
+    let few = c.json(&["segment", "show", "SM00001", "--limit", "3"]);
+    let few_lines = few["lines"].as_array().unwrap();
+    assert_eq!(few_lines.len(), 3);
+    assert_eq!(few_lines[2], shown["lines"][2]);
+    let none = c.json(&["segment", "show", "SM00001", "--limit", "0"]);
+    assert_eq!(none["lines"], serde_json::json!([]));
+    assert_eq!(none["segment"], shown["segment"]);
+
+    c.ok(&["segment", "log", "SM00001"]);
+    let entries = c.json(&["interaction", "list"]);
+    assert_eq!(entries.as_array().unwrap().len(), 2500);
+    let two = c.json(&["interaction", "list", "--limit", "2"]);
+    assert_eq!(two.as_array().unwrap().len(), 2);
+    assert_eq!(two[1], entries[1]);
+    let empty = c.json(&["interaction", "list", "--contact", "NOSUCH"]);
+    assert_eq!(empty, serde_json::json!([]));
+    let text = c.ok(&["interaction", "list"]);
+    assert_eq!(text.lines().count(), 2501);
+}

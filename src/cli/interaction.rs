@@ -304,18 +304,14 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
                 from_date: a.from,
                 to_date: a.to,
             };
-            let limit = a.limit.unwrap_or(usize::MAX);
-            let mut list = Vec::new();
-            interactions::for_each(&store, &filter, |e| {
-                list.push(e);
-                Ok(list.len() < limit)
-            })?;
-            if env.out.json {
-                env.out.json(&list)
-            } else {
-                env.out
-                    .table(&ENTRY_HEAD, &list.iter().map(entry_row).collect::<Vec<_>>())
+            let limit = a.limit.unwrap_or(usize::MAX) as u64;
+            let mut out = env.out.listing(&ENTRY_HEAD, entry_row);
+            if limit > 0 {
+                interactions::for_each(&store, &filter, |e| {
+                    Ok(out.visit(&e) && out.count() < limit)
+                })?;
             }
+            out.finish()
         }
         InteractionCmd::Show { entry } => show_entry(env, &interactions::get(&store, entry)?),
         InteractionCmd::Postponed => {

@@ -468,32 +468,28 @@ fn draw_out(env: &Env, code: &SeriesCode, d: &Draw) -> anyhow::Result<()> {
     }
 }
 
-pub fn contact_rows(list: &[Contact]) -> Vec<Vec<String>> {
-    list.iter()
-        .map(|c| {
-            vec![
-                c.no.to_string(),
-                c.name.clone(),
-                c.kind.to_string(),
-                opt(&c.company_no),
-                opt(&c.salesperson_code),
-                c.city.clone(),
-                opt(&c.country_code),
-                c.email.clone(),
-                c.correspondence_type.to_string(),
-                if c.privacy_blocked {
-                    "privacy blocked".into()
-                } else if c.exclude_from_segment {
-                    "excluded".into()
-                } else {
-                    String::new()
-                },
-            ]
-        })
-        .collect()
+fn contact_row(c: &Contact) -> Vec<String> {
+    vec![
+        c.no.to_string(),
+        c.name.clone(),
+        c.kind.to_string(),
+        opt(&c.company_no),
+        opt(&c.salesperson_code),
+        c.city.clone(),
+        opt(&c.country_code),
+        c.email.clone(),
+        c.correspondence_type.to_string(),
+        if c.privacy_blocked {
+            "privacy blocked".into()
+        } else if c.exclude_from_segment {
+            "excluded".into()
+        } else {
+            String::new()
+        },
+    ]
 }
 
-pub const CONTACT_HEAD: [&str; 10] = [
+const CONTACT_HEAD: [&str; 10] = [
     "NO.",
     "NAME",
     "TYPE",
@@ -541,12 +537,9 @@ pub fn contact(env: &Env, c: ContactCmd) -> anyhow::Result<()> {
             }
         }
         ContactCmd::List => {
-            let list = master::list_contacts(&store)?;
-            if env.out.json {
-                env.out.json(&list)
-            } else {
-                env.out.table(&CONTACT_HEAD, &contact_rows(&list))
-            }
+            let mut out = env.out.listing(&CONTACT_HEAD, contact_row);
+            master::for_each_contact(&store, |c| Ok(out.visit(&c)))?;
+            out.finish()
         }
         ContactCmd::Show { no } => {
             let c = master::get_contact(&store, &no)?;

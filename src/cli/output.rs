@@ -31,48 +31,56 @@ impl Out {
 
     /// Prints a table with a header row; columns are aligned.
     pub fn table(&self, headers: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
-        let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-        for r in rows {
-            for (i, c) in r.iter().enumerate() {
-                if i < widths.len() {
-                    widths[i] = widths[i].max(c.chars().count());
-                }
-            }
-        }
-        let fmt_row = |cells: Vec<&str>| {
-            let mut s = String::new();
-            for (i, c) in cells.iter().enumerate() {
-                if i + 1 == cells.len() {
-                    s.push_str(c);
-                } else {
-                    s.push_str(c);
-                    s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
-                }
-            }
-            s.trim_end().to_string()
-        };
+        let mut t = Table::new(headers);
         let mut o = std::io::stdout().lock();
-        writeln!(o, "{}", fmt_row(headers.to_vec()))?;
         for r in rows {
-            writeln!(o, "{}", fmt_row(r.iter().map(String::as_str).collect()))?;
+            if t.push(r.clone()) {
+                t.write_chunk(&mut o)?;
+            }
         }
-        if rows.is_empty() {
-            writeln!(o, "(none)")?;
+        t.finish(&mut o)
+    }
+
+    /// A listing of any length, in constant memory: a pretty JSON array (the same text
+    /// [`Out::json`] prints for the whole list) or a table. Nothing is printed before
+    /// [`TABLE_CHUNK`] items have been read, so a listing that fails within them prints
+    /// nothing; longer ones are written a chunk at a time.
+    pub fn listing<T: Serialize>(
+        &self,
+        headers: &'static [&'static str],
+        row: fn(&T) -> Vec<String>,
+    ) -> Listing<T> {
+        Listing::new(self.json, headers, row, String::new(), 0, "\n")
+    }
+
+    /// Like [`Out::listing`], under a header value: JSON `{"<head_key>": head, "<key>": [...]}`,
+    /// text: the header's `fields` lines, an empty line, then the table.
+    pub fn listing_under<T: Serialize, H: Serialize>(
+        &self,
+        (head_key, head, fields): (&str, &H, &[(&str, String)]),
+        key: &str,
+        headers: &'static [&'static str],
+        row: fn(&T) -> Vec<String>,
+    ) -> anyhow::Result<Listing<T>> {
+        if self.json {
+            let open = format!(
+                "{{\n  {}: {},\n  {}: ",
+                serde_json::to_string(head_key)?,
+                indent(&serde_json::to_string_pretty(head)?, 2),
+                serde_json::to_string(key)?
+            );
+            Ok(Listing::new(true, headers, row, open, 2, "\n}\n"))
+        } else {
+            let open = format!("{}\n", fields_text(fields));
+            Ok(Listing::new(false, headers, row, open, 0, ""))
         }
-        Ok(())
     }
 
     /// Prints `key: value` lines.
     pub fn fields(&self, pairs: &[(&str, String)]) -> anyhow::Result<()> {
-        let w = pairs
-            .iter()
-            .map(|(k, _)| k.chars().count())
-            .max()
-            .unwrap_or(0);
-        let mut o = std::io::stdout().lock();
-        for (k, v) in pairs {
-            writeln!(o, "{k}:{} {v}", " ".repeat(w - k.chars().count()))?;
-        }
+        std::io::stdout()
+            .lock()
+            .write_all(fields_text(pairs).as_bytes())?;
         Ok(())
     }
 
@@ -81,6 +89,199 @@ impl Out {
         if let Some(w) = w {
             eprintln!("warning: {w}");
         }
+    }
+}
+
+/// Rows of a text table are aligned within chunks of this many rows (a later chunk widens a
+/// column only when its cells are wider), so a listing of millions of rows never sits in memory.
+pub const TABLE_CHUNK: usize = 1024;
+
+/// Indents every line but the first by `n` spaces.
+fn indent(text: &str, n: usize) -> String {
+    text.replace('\n', &format!("\n{}", " ".repeat(n)))
+}
+
+/// `key: value` lines, values aligned.
+fn fields_text(pairs: &[(&str, String)]) -> String {
+    let w = pairs
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}:{} {v}\n", " ".repeat(w - k.chars().count())))
+        .collect()
+}
+
+/// An aligned text table, written a chunk of rows at a time.
+struct Table {
+    headers: Vec<String>,
+    widths: Vec<usize>,
+    chunk: Vec<Vec<String>>,
+    started: bool,
+}
+
+impl Table {
+    fn new(headers: &[&str]) -> Table {
+        Table {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            widths: headers.iter().map(|h| h.chars().count()).collect(),
+            chunk: Vec::new(),
+            started: false,
+        }
+    }
+
+    /// Adds a row; true when a chunk is full and should be written.
+    fn push(&mut self, row: Vec<String>) -> bool {
+        self.chunk.push(row);
+        self.chunk.len() >= TABLE_CHUNK
+    }
+
+    /// Writes the rows held (and the header before the first).
+    fn write_chunk(&mut self, o: &mut dyn Write) -> std::io::Result<()> {
+        for r in &self.chunk {
+            for (w, c) in self.widths.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let widths = &self.widths;
+        let fmt_row = |cells: &[String]| {
+            let mut s = String::new();
+            for (i, c) in cells.iter().enumerate() {
+                s.push_str(c);
+                if i + 1 < cells.len() {
+                    let w = widths.get(i).copied().unwrap_or(0);
+                    s.push_str(&" ".repeat(w.saturating_sub(c.chars().count()) + 2));
+                }
+            }
+            s.trim_end().to_string()
+        };
+        if !self.started {
+            writeln!(o, "{}", fmt_row(&self.headers))?;
+            self.started = true;
+        }
+        for r in self.chunk.drain(..) {
+            writeln!(o, "{}", fmt_row(&r))?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, o: &mut dyn Write) -> anyhow::Result<()> {
+        let empty = !self.started && self.chunk.is_empty();
+        self.write_chunk(o)?;
+        if empty {
+            writeln!(o, "(none)")?;
+        }
+        Ok(())
+    }
+}
+
+/// A listing being written: see [`Out::listing`].
+pub struct Listing<T> {
+    json: bool,
+    row: fn(&T) -> Vec<String>,
+    table: Table,
+    /// What is not on stdout yet: the opening, then JSON items.
+    pending: Vec<u8>,
+    /// JSON: spaces before each element's lines.
+    indent: usize,
+    /// JSON: what follows the closing bracket.
+    close: &'static str,
+    items: u64,
+    /// A write that failed inside [`Listing::visit`].
+    failed: Option<anyhow::Error>,
+}
+
+impl<T: Serialize> Listing<T> {
+    fn new(
+        json: bool,
+        headers: &[&str],
+        row: fn(&T) -> Vec<String>,
+        open: String,
+        indent: usize,
+        close: &'static str,
+    ) -> Listing<T> {
+        Listing {
+            json,
+            row,
+            table: Table::new(headers),
+            pending: open.into_bytes(),
+            indent,
+            close,
+            items: 0,
+            failed: None,
+        }
+    }
+
+    /// Adds one item; every [`TABLE_CHUNK`] items, what is pending goes to stdout.
+    pub fn push(&mut self, item: &T) -> anyhow::Result<()> {
+        let full = if self.json {
+            let pad = " ".repeat(self.indent + 2);
+            let sep = if self.items == 0 { "[\n" } else { ",\n" };
+            let text = indent(&serde_json::to_string_pretty(item)?, self.indent + 2);
+            self.pending.extend_from_slice(sep.as_bytes());
+            self.pending.extend_from_slice(pad.as_bytes());
+            self.pending.extend_from_slice(text.as_bytes());
+            (self.items + 1) % TABLE_CHUNK as u64 == 0
+        } else {
+            self.table.push((self.row)(item))
+        };
+        self.items += 1;
+        if full {
+            if !self.json {
+                self.table.write_chunk(&mut self.pending)?;
+            }
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
+    fn write_pending(&mut self) -> std::io::Result<()> {
+        let mut o = std::io::stdout().lock();
+        o.write_all(&self.pending)?;
+        o.flush()?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Number of items added.
+    pub fn count(&self) -> u64 {
+        self.items
+    }
+
+    /// [`Listing::push`] for the library's visitor callbacks, which go on while they get
+    /// `true`: a failed write (a closed pipe) returns `false`, and [`Listing::finish`] returns
+    /// the error.
+    pub fn visit(&mut self, item: &T) -> bool {
+        match self.push(item) {
+            Ok(()) => true,
+            Err(e) => {
+                self.failed = Some(e);
+                false
+            }
+        }
+    }
+
+    /// Closes the listing and writes what is pending.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        if self.json {
+            if self.items == 0 {
+                self.pending.extend_from_slice(b"[]");
+            } else {
+                let close = format!("\n{}]", " ".repeat(self.indent));
+                self.pending.extend_from_slice(close.as_bytes());
+            }
+            self.pending.extend_from_slice(self.close.as_bytes());
+        } else {
+            let table = std::mem::replace(&mut self.table, Table::new(&[]));
+            table.finish(&mut self.pending)?;
+        }
+        self.write_pending()?;
+        Ok(())
     }
 }
 

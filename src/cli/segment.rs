@@ -438,26 +438,22 @@ pub fn run(env: &Env, c: SegmentCmd) -> anyhow::Result<()> {
         }
         SegmentCmd::Show { segment, limit } => {
             let h = segments::get(&store, &segment)?;
-            let mut lines = Vec::new();
-            let limit = limit.unwrap_or(usize::MAX);
+            let limit = limit.unwrap_or(usize::MAX) as u64;
+            let mut out = env.out.listing_under(
+                ("segment", &h, &header_fields(&h)),
+                "lines",
+                &LINE_HEAD,
+                line_row,
+            )?;
             segments::for_each_line_block(&store, &h, |_, b| {
                 for l in b.iter() {
-                    if lines.len() >= limit {
+                    if out.count() >= limit || !out.visit(&l.to_line()) {
                         return Ok(false);
                     }
-                    lines.push(l.to_line());
                 }
                 Ok(true)
             })?;
-            if env.out.json {
-                env.out
-                    .json(&serde_json::json!({"segment": h, "lines": lines}))
-            } else {
-                env.out.fields(&header_fields(&h))?;
-                env.out.line("")?;
-                env.out
-                    .table(&LINE_HEAD, &lines.iter().map(line_row).collect::<Vec<_>>())
-            }
+            out.finish()
         }
         SegmentCmd::List => {
             let list = segments::list(&store)?;

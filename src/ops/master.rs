@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{must_get, number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::*;
-use crate::storage::{keys, Store, TreeId, WriteSet};
+use crate::storage::{codec, keys, Store, TreeId, WriteSet};
 
 /// Creates a new store with Business Central's default marketing number series
 /// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup.
@@ -566,6 +566,20 @@ pub fn get_contact(store: &Store, no: &ContactNo) -> Result<Contact, OpError> {
 /// Every contact, by number.
 pub fn list_contacts(store: &Store) -> Result<Vec<Contact>, OpError> {
     Ok(store.all_recs(TreeId::Contacts, "contact")?)
+}
+
+/// Visits every contact in number order, one at a time (memory stays flat for millions of
+/// contacts), until `f` returns `false`.
+pub fn for_each_contact(
+    store: &Store,
+    mut f: impl FnMut(Contact) -> Result<bool, OpError>,
+) -> Result<(), OpError> {
+    for v in store.t.contacts.iter().values() {
+        if !f(codec::decode("contact", &v?)?)? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// One salesperson.

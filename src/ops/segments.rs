@@ -16,7 +16,7 @@ use crate::domain::filter::{matches_all, FieldFilter};
 use crate::domain::*;
 use crate::storage::blocks::{LineBlock, LineBlockBuilder};
 use crate::storage::lines::{GenWriter, NO_GEN};
-use crate::storage::{codec, keys, StorageError, Store, TreeId, WriteSet};
+use crate::storage::{keys, StorageError, Store, TreeId, WriteSet};
 
 /// Reports progress of long operations (a bar on a terminal, nothing otherwise).
 pub trait Progress: Sync {
@@ -409,10 +409,10 @@ fn segment_contacts(store: &Store, h: &SegmentHeader) -> Result<HashSet<ContactN
 
 /// Visits every stored contact in number order.
 fn for_each_contact(store: &Store, mut f: impl FnMut(Contact)) -> Result<(), OpError> {
-    for v in store.t.contacts.iter().values() {
-        f(codec::decode("contact", &v?)?);
-    }
-    Ok(())
+    super::master::for_each_contact(store, |c| {
+        f(c);
+        Ok(true)
+    })
 }
 
 /// Adds contacts matching `filters` (all must match) with the options of SPEC §2.6: contacts
