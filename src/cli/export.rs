@@ -4,15 +4,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
-use super::master::val;
+use super::interaction::EntryFilterArgs;
 use super::output::{is_broken_pipe, Bar};
-use super::{parse_date, Env};
-use interlog::domain::*;
+use super::Env;
 use interlog::exchange::export::{self, ExportError, ExportReport, Format};
-use interlog::ops::interactions::EntryFilter;
 use interlog::ops::stats::StatsBy;
 use interlog::storage::Store;
 
@@ -30,7 +27,7 @@ enum ExportWhat {
         #[command(flatten)]
         to: Target,
         #[command(flatten)]
-        filter: FilterArgs,
+        filter: EntryFilterArgs,
     },
     /// Logged segments with their counts.
     LoggedSegments {
@@ -60,62 +57,6 @@ struct Target {
     /// Write to this file (through a temporary file renamed at the end) instead of stdout.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-}
-
-#[derive(Args, Debug)]
-struct FilterArgs {
-    /// Only this contact.
-    #[arg(long, value_parser = val::<ContactNo>)]
-    contact: Option<ContactNo>,
-    /// Only this template.
-    #[arg(long, value_parser = val::<TemplateCode>)]
-    template: Option<TemplateCode>,
-    /// Only this salesperson.
-    #[arg(long, value_parser = val::<SalespersonCode>)]
-    salesperson: Option<SalespersonCode>,
-    /// Only this campaign.
-    #[arg(long, value_parser = val::<CampaignNo>)]
-    campaign: Option<CampaignNo>,
-    /// Only this segment.
-    #[arg(long, value_parser = val::<SegmentNo>)]
-    segment: Option<SegmentNo>,
-    /// Only this logged segment.
-    #[arg(long, value_parser = val::<LoggedSegmentNo>)]
-    logged_segment: Option<LoggedSegmentNo>,
-    /// Only canceled entries.
-    #[arg(long, conflicts_with = "not_canceled")]
-    canceled: bool,
-    /// Only entries that are not canceled.
-    #[arg(long)]
-    not_canceled: bool,
-    /// From this date.
-    #[arg(long, value_parser = parse_date)]
-    from: Option<NaiveDate>,
-    /// Up to this date.
-    #[arg(long, value_parser = parse_date)]
-    to: Option<NaiveDate>,
-}
-
-impl FilterArgs {
-    fn filter(&self) -> EntryFilter {
-        EntryFilter {
-            contact: self.contact.clone(),
-            template: self.template.clone(),
-            salesperson: self.salesperson.clone(),
-            campaign: self.campaign.clone(),
-            segment: self.segment.clone(),
-            logged_segment: self.logged_segment,
-            canceled: if self.canceled {
-                Some(true)
-            } else if self.not_canceled {
-                Some(false)
-            } else {
-                None
-            },
-            from_date: self.from,
-            to_date: self.to,
-        }
-    }
 }
 
 /// An export error as the CLI reports it: store and rule errors keep their own type so the

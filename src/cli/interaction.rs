@@ -138,8 +138,9 @@ pub struct CreateArgs {
     postpone: bool,
 }
 
+/// The entry filters shared by `interaction list` and `export entries`.
 #[derive(Args, Debug)]
-pub struct ListArgs {
+pub struct EntryFilterArgs {
     /// Only this contact.
     #[arg(long, value_parser = val::<ContactNo>)]
     contact: Option<ContactNo>,
@@ -170,6 +171,35 @@ pub struct ListArgs {
     /// Up to this date.
     #[arg(long, value_parser = parse_date)]
     to: Option<NaiveDate>,
+}
+
+impl EntryFilterArgs {
+    /// The library's filter.
+    pub fn filter(&self) -> EntryFilter {
+        EntryFilter {
+            contact: self.contact.clone(),
+            template: self.template.clone(),
+            salesperson: self.salesperson.clone(),
+            campaign: self.campaign.clone(),
+            segment: self.segment.clone(),
+            logged_segment: self.logged_segment,
+            canceled: if self.canceled {
+                Some(true)
+            } else if self.not_canceled {
+                Some(false)
+            } else {
+                None
+            },
+            from_date: self.from,
+            to_date: self.to,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    filter: EntryFilterArgs,
     /// Show at most this many entries.
     #[arg(long)]
     limit: Option<usize>,
@@ -287,23 +317,7 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
             }
         }
         InteractionCmd::List(a) => {
-            let filter = EntryFilter {
-                contact: a.contact,
-                template: a.template,
-                salesperson: a.salesperson,
-                campaign: a.campaign,
-                segment: a.segment,
-                logged_segment: a.logged_segment,
-                canceled: if a.canceled {
-                    Some(true)
-                } else if a.not_canceled {
-                    Some(false)
-                } else {
-                    None
-                },
-                from_date: a.from,
-                to_date: a.to,
-            };
+            let filter = a.filter.filter();
             let limit = a.limit.unwrap_or(usize::MAX) as u64;
             let mut out = env.out.listing(&ENTRY_HEAD, entry_row);
             if limit > 0 {
