@@ -69,13 +69,7 @@ pub fn set_setup(store: &Store, change: SetupChange) -> Result<MarketingSetup, O
     ] {
         if let Some(new) = new {
             if let Some(code) = &new {
-                must_get::<NoSeries>(
-                    store,
-                    TreeId::Series,
-                    code.as_bytes(),
-                    "number series",
-                    code,
-                )?;
+                get_series(store, code)?;
             }
             *slot = new;
         }
@@ -132,19 +126,24 @@ pub fn add_series_line(
     line: SeriesLine,
 ) -> Result<NoSeries, OpError> {
     let _w = store.writer();
-    let mut s: NoSeries = must_get(
-        store,
-        TreeId::Series,
-        code.as_bytes(),
-        "number series",
-        code,
-    )?;
+    let mut s = get_series(store, code)?;
     s.lines.push(line);
     s.validate()?;
     let mut ws = WriteSet::new();
     ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
     store.apply(ws)?;
     Ok(s)
+}
+
+/// One number series.
+pub fn get_series(store: &Store, code: &SeriesCode) -> Result<NoSeries, OpError> {
+    must_get(
+        store,
+        TreeId::Series,
+        code.as_bytes(),
+        "number series",
+        code,
+    )
 }
 
 /// Every number series.
@@ -154,26 +153,14 @@ pub fn list_series(store: &Store) -> Result<Vec<NoSeries>, OpError> {
 
 /// The next number of a series on the work date, without using it.
 pub fn peek_series(store: &Store, ctx: &Ctx, code: &SeriesCode) -> Result<Draw, OpError> {
-    let s: NoSeries = must_get(
-        store,
-        TreeId::Series,
-        code.as_bytes(),
-        "number series",
-        code,
-    )?;
+    let s = get_series(store, code)?;
     Ok(s.peek(ctx.work_date)?)
 }
 
 /// Draws the next number of a series on the work date.
 pub fn next_series(store: &Store, ctx: &Ctx, code: &SeriesCode) -> Result<Draw, OpError> {
     let _w = store.writer();
-    let mut s: NoSeries = must_get(
-        store,
-        TreeId::Series,
-        code.as_bytes(),
-        "number series",
-        code,
-    )?;
+    let mut s = get_series(store, code)?;
     let d = s.draw(ctx.work_date)?;
     let mut ws = WriteSet::new();
     ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;

@@ -245,13 +245,7 @@ pub(crate) struct SeriesDraws {
 impl SeriesDraws {
     fn series(&mut self, store: &Store, code: &SeriesCode) -> Result<&mut NoSeries, OpError> {
         if !self.pending.contains_key(code) {
-            let s: NoSeries = must_get(
-                store,
-                TreeId::Series,
-                code.as_bytes(),
-                "number series",
-                code,
-            )?;
+            let s = master::get_series(store, code)?;
             self.pending.insert(code.clone(), s);
         }
         Ok(self.pending.get_mut(code).expect("inserted"))
