@@ -72,19 +72,10 @@ impl VerifyReport {
     }
 }
 
+/// The multiset of (contact, entry) pairs is compared by the wrapping sum of these hashes
+/// (two seeds).
 fn pair_hash(contact: &[u8], entry: u64, seed: u64) -> u64 {
-    // FNV-1a + splitmix finalizer over (contact, entry): the multiset of pairs is compared by
-    // the wrapping sum of these hashes (two seeds).
-    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
-    for &b in contact.iter().chain(entry.to_be_bytes().iter()) {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
+    crate::storage::index::hash64(&[contact, &entry.to_be_bytes()], seed)
 }
 
 #[derive(Default, PartialEq, Eq, Debug, Clone, Copy)]

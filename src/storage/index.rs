@@ -35,10 +35,11 @@ pub struct Bloom {
     bits: Vec<u8>,
 }
 
-fn hash64(bytes: &[u8], seed: u64) -> u64 {
-    // FNV-1a followed by the splitmix64 finalizer: stable across builds and platforms.
+/// FNV-1a over `parts` one after the other, then the splitmix64 finalizer: stable across
+/// builds and platforms (Bloom filters are stored).
+pub(crate) fn hash64(parts: &[&[u8]], seed: u64) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
-    for &b in bytes {
+    for &b in parts.iter().flat_map(|p| p.iter()) {
         h ^= b as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -70,7 +71,7 @@ fn block_and_bits_of(h1: u64, h2: u64, blocks: u64) -> (usize, [u16; BLOOM_HASHE
 
 /// The two hashes a Bloom filter derives a key's bits from.
 pub fn bloom_hashes(key: &[u8]) -> (u64, u64) {
-    (hash64(key, 0), hash64(key, 0x9e37_79b9_7f4a_7c15) | 1)
+    (hash64(&[key], 0), hash64(&[key], 0x9e37_79b9_7f4a_7c15) | 1)
 }
 
 impl Bloom {
