@@ -5,12 +5,43 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use chrono::{NaiveDate, NaiveTime};
-use interlog::domain::{CampaignEntry, LogEntry, SegmentLine};
+use interlog::domain::{CampaignEntry, LogEntry, SegmentHeader, SegmentLine};
+use interlog::storage::Store;
 use interlog::Ctx;
 use serde::{Deserialize, Serialize};
 
 /// The generated segment every side logs.
 pub const SEGMENT: &str = "SM00001";
+
+/// Hands every line of the generated segment `h` to `f`, in line order, stopping at `f`'s
+/// first error; `expected` lines must come (`what` names the copy in the error).
+pub fn for_each_segment_line(
+    store: &Store,
+    h: &SegmentHeader,
+    expected: u64,
+    what: &str,
+    mut f: impl FnMut(&SegmentLine) -> Result<()>,
+) -> Result<()> {
+    let mut n = 0u64;
+    let mut err = None;
+    store.for_each_line_block(h.lines_gen, h.last_line_no, |_, b| {
+        for l in b.iter() {
+            if let Err(e) = f(&l.to_line()) {
+                err = Some(e);
+                return Ok(false);
+            }
+            n += 1;
+        }
+        Ok(true)
+    })?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    if n != expected {
+        bail!("{what}: {n} segment lines, expected {expected}");
+    }
+    Ok(())
+}
 
 /// The moment every run uses (the same as the criterion benches).
 pub fn ctx() -> Ctx {

@@ -16,7 +16,9 @@ use interlog::domain::*;
 use interlog::ops::segments;
 use interlog::storage::Store;
 
-use crate::common::{ctx, fsync_dir, ms_since, ChildReport, Digest, Meta, Stats, SEGMENT};
+use crate::common::{
+    ctx, for_each_segment_line, fsync_dir, ms_since, ChildReport, Digest, Meta, Stats, SEGMENT,
+};
 
 /// Input: the segment's lines, `u64` count then every `SegmentLine`, bincode (untimed to make).
 pub fn write_input(dir: &Path, store: &Store, meta: &Meta) -> Result<()> {
@@ -24,24 +26,10 @@ pub fn write_input(dir: &Path, store: &Store, meta: &Meta) -> Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(&p)?);
     encode_into_std_write(meta.lines, &mut w, standard())?;
     let h = segments::get(store, &SegmentNo::new(SEGMENT)?)?;
-    let mut n = 0u64;
-    let mut err = None;
-    store.for_each_line_block(h.lines_gen, h.last_line_no, |_, b| {
-        for l in b.iter() {
-            if let Err(e) = encode_into_std_write(l.to_line(), &mut w, standard()) {
-                err = Some(e);
-                return Ok(false);
-            }
-            n += 1;
-        }
-        Ok(true)
+    for_each_segment_line(store, &h, meta.lines, "the limit's input", |l| {
+        encode_into_std_write(l, &mut w, standard())?;
+        Ok(())
     })?;
-    if let Some(e) = err {
-        return Err(e.into());
-    }
-    if n != meta.lines {
-        bail!("wrote {n} lines for the limit, expected {}", meta.lines);
-    }
     w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     Ok(())
 }

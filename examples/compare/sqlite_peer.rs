@@ -17,7 +17,9 @@ use rusqlite::{
     params, params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior,
 };
 
-use crate::common::{ctx, fsync_dir, ix, ms_since, ChildReport, Digest, Meta, Stats, SEGMENT};
+use crate::common::{
+    ctx, for_each_segment_line, fsync_dir, ix, ms_since, ChildReport, Digest, Meta, Stats, SEGMENT,
+};
 
 /// How the entries and follow-up lines are inserted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -353,27 +355,9 @@ pub fn fill(db: &Path, store: &Store, meta: &Meta, page_size: u32) -> Result<()>
             "INSERT INTO segment_lines ({LINE_COLUMNS}) VALUES \
              (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
         ))?;
-        let mut n = 0u64;
-        let mut err = None;
-        store.for_each_line_block(h.lines_gen, h.last_line_no, |_, b| {
-            for l in b.iter() {
-                if let Err(e) = insert_line(&mut ins, SEGMENT, &l.to_line()) {
-                    err = Some(e);
-                    return Ok(false);
-                }
-                n += 1;
-            }
-            Ok(true)
+        for_each_segment_line(store, &h, meta.lines, "copy into SQLite", |l| {
+            insert_line(&mut ins, SEGMENT, l)
         })?;
-        if let Some(e) = err {
-            return Err(e);
-        }
-        if n != meta.lines {
-            bail!(
-                "copied {n} segment lines into SQLite, expected {}",
-                meta.lines
-            );
-        }
     }
     tx.commit()?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
