@@ -33,10 +33,8 @@ impl Out {
     pub fn table(&self, headers: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
         let mut t = Table::new(headers);
         let mut o = std::io::stdout().lock();
-        for r in rows {
-            if t.push(r.clone()) {
-                t.write_chunk(&mut o)?;
-            }
+        for chunk in rows.chunks(TABLE_CHUNK) {
+            t.write_rows(chunk, &mut o)?;
         }
         t.finish(&mut o)
     }
@@ -140,7 +138,14 @@ impl Table {
 
     /// Writes the rows held (and the header before the first).
     fn write_chunk(&mut self, o: &mut dyn Write) -> std::io::Result<()> {
-        for r in &self.chunk {
+        let chunk = std::mem::take(&mut self.chunk);
+        self.write_rows(&chunk, o)
+    }
+
+    /// Writes `rows` as one chunk: widens the columns they need, then the header before the
+    /// first chunk, then the rows.
+    fn write_rows(&mut self, rows: &[Vec<String>], o: &mut dyn Write) -> std::io::Result<()> {
+        for r in rows {
             for (w, c) in self.widths.iter_mut().zip(r) {
                 *w = (*w).max(c.chars().count());
             }
@@ -161,8 +166,8 @@ impl Table {
             writeln!(o, "{}", fmt_row(&self.headers))?;
             self.started = true;
         }
-        for r in self.chunk.drain(..) {
-            writeln!(o, "{}", fmt_row(&r))?;
+        for r in rows {
+            writeln!(o, "{}", fmt_row(r))?;
         }
         Ok(())
     }
