@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::fixture;
+use common::{copy_dir, fixture};
 use tempfile::TempDir;
 
 /// Every file of `fixtures/bad/` and what its refusal must say besides
@@ -460,19 +460,6 @@ fn bad_values_on_the_command_line_are_refused_cleanly_and_write_nothing() {
 
 // ---------------------------------------------------------------------------------------------
 // Damaged stored values
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create copy");
-    for entry in std::fs::read_dir(from).expect("read store dir") {
-        let entry = entry.expect("dir entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
 
 /// Rewrites the value of `key` (or of the tree's first key) in a COPY of the store with what
 /// `damage` makes of it, through sled directly. Returns the key.

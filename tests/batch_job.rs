@@ -47,34 +47,11 @@ fn statuses(r: &JobReport) -> Vec<StepStatus> {
 
 /// A segment on template BUS (campaign CP1001 when `campaign`) with lines for `contacts`.
 fn mailing(t: &TestStore, description: &str, contacts: &[&str], with_template: bool) -> SegmentNo {
-    let no = segments::create(
-        &t.store,
-        &t.ctx,
-        &SegmentInput {
-            description: description.into(),
-            campaign: Some(campaign("CP1001")),
-            ..SegmentInput::default()
-        },
-    )
-    .expect("create")
-    .record
-    .no;
-    if with_template {
-        segments::set_interaction(
-            &t.store,
-            &no,
-            &InteractionChange {
-                template: Some(template("BUS")),
-                ..InteractionChange::default()
-            },
-            &NoProgress,
-        )
-        .expect("set template");
-    }
-    for c in contacts {
-        segments::add_line(&t.store, &no, &contact(c)).expect("add line");
-    }
-    no
+    let input = SegmentInput {
+        description: description.into(),
+        ..spring_input()
+    };
+    t.segment(&input, with_template.then(bus).as_ref(), contacts)
 }
 
 /// The demo store with SM00001 (4 lines), SM00002 (3 lines), SM00003 (2 lines, no template:
@@ -854,19 +831,6 @@ fn nightly_store(dir: &Path) -> PathBuf {
         cli_ok(&path, &["segment", "add-contacts", no, "--filter", city]);
     }
     path
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let target = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
 }
 
 fn job_command(store: &Path) -> Command {

@@ -10,7 +10,7 @@ use interlog::batch::{log_segment, LogOptions, LogOutcome};
 use interlog::domain::*;
 use interlog::ops::interactions::{self, EntryFilter, InteractionRequest};
 use interlog::ops::logged;
-use interlog::ops::segments::{self, InteractionChange, NoProgress, SegmentInput};
+use interlog::ops::segments::{InteractionChange, NoProgress, SegmentInput};
 use interlog::ops::stats::{self, StatsBy};
 use interlog::OpError;
 
@@ -23,18 +23,11 @@ fn logged_segment(t: &TestStore) -> LogOutcome {
         campaign: Some(campaign("CP1002")),
         ..Default::default()
     };
-    let no = segments::create(&t.store, &t.ctx, &input)
-        .expect("create segment")
-        .record
-        .no;
     let change = InteractionChange {
         template: Some(template("GOLF")),
         ..Default::default()
     };
-    segments::set_interaction(&t.store, &no, &change, &NoProgress).expect("set template");
-    for c in ["CT100239", "CT100125"] {
-        segments::add_line(&t.store, &no, &contact(c)).expect("add line");
-    }
+    let no = t.segment(&input, Some(&change), &["CT100239", "CT100125"]);
     let out = log_segment(&t.store, &t.ctx, &no, LogOptions::default(), &NoProgress)
         .expect("log segment");
     assert_eq!(out.entries, 2);

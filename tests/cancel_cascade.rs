@@ -10,7 +10,7 @@ use interlog::domain::*;
 use interlog::ops::interactions::{self, EntryFilter, InteractionRequest};
 use interlog::ops::logged::{self, LoggedSegmentView};
 use interlog::ops::master;
-use interlog::ops::segments::{self, InteractionChange, LineChange, NoProgress, SegmentInput};
+use interlog::ops::segments::{self, LineChange, NoProgress};
 use interlog::OpError;
 
 // ---------------------------------------------------------------------------------------------
@@ -19,31 +19,7 @@ use interlog::OpError;
 /// Logs a BUS segment with campaign CP1001 for `contacts`; when `second_date` is set, the last
 /// line is dated then (so the run makes two campaign entries).
 fn log_mailing(t: &TestStore, contacts: &[&str], second_date: Option<&str>) -> LogOutcome {
-    let no = segments::create(
-        &t.store,
-        &t.ctx,
-        &SegmentInput {
-            description: "Spring mailing".into(),
-            campaign: Some(campaign("CP1001")),
-            ..SegmentInput::default()
-        },
-    )
-    .unwrap()
-    .record
-    .no;
-    segments::set_interaction(
-        &t.store,
-        &no,
-        &InteractionChange {
-            template: Some(template("BUS")),
-            ..InteractionChange::default()
-        },
-        &NoProgress,
-    )
-    .unwrap();
-    for c in contacts {
-        segments::add_line(&t.store, &no, &contact(c)).unwrap();
-    }
+    let no = t.spring_mailing(contacts);
     if let Some(d) = second_date {
         segments::set_line(
             &t.store,

@@ -18,31 +18,7 @@ use interlog::OpError;
 // Helpers
 
 fn log_mailing(t: &TestStore, contacts: &[&str]) -> LogOutcome {
-    let no = segments::create(
-        &t.store,
-        &t.ctx,
-        &SegmentInput {
-            description: "Spring mailing".into(),
-            campaign: Some(campaign("CP1001")),
-            ..SegmentInput::default()
-        },
-    )
-    .unwrap()
-    .record
-    .no;
-    segments::set_interaction(
-        &t.store,
-        &no,
-        &InteractionChange {
-            template: Some(template("BUS")),
-            ..InteractionChange::default()
-        },
-        &NoProgress,
-    )
-    .unwrap();
-    for c in contacts {
-        segments::add_line(&t.store, &no, &contact(c)).unwrap();
-    }
+    let no = t.spring_mailing(contacts);
     log_segment(&t.store, &t.ctx, &no, LogOptions::default(), &NoProgress).unwrap()
 }
 

@@ -146,18 +146,6 @@ fn du(path: &std::path::Path) -> u64 {
     n
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 /// After a failed log: the store opens, nothing of the log is visible, the segment is intact,
 /// verify finds nothing wrong, and the log then works.
 fn check_untouched_then_log(path: &std::path::Path, lines: usize) {

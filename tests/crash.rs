@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::ctx;
+use common::{copy_dir, ctx};
 use interlog::batch::{log_segment, LogOptions};
 use interlog::domain::*;
 use interlog::ops::segments::{self, NoProgress};
@@ -46,19 +46,6 @@ fn template_store(dir: &Path) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     path
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let target = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
 }
 
 fn log_command(store: &Path) -> Command {

@@ -24,28 +24,12 @@ fn create(t: &TestStore, input: SegmentInput) -> SegmentNo {
 
 /// A segment "Spring mailing" on template BUS with campaign CP1001 and lines for `contacts`.
 fn mailing_with(t: &TestStore, input: SegmentInput, contacts: &[&str]) -> SegmentNo {
-    let no = create(
-        t,
-        SegmentInput {
-            description: "Spring mailing".into(),
-            campaign: Some(campaign("CP1001")),
-            ..input
-        },
-    );
-    segments::set_interaction(
-        &t.store,
-        &no,
-        &InteractionChange {
-            template: Some(template("BUS")),
-            ..InteractionChange::default()
-        },
-        &NoProgress,
-    )
-    .expect("set template");
-    for c in contacts {
-        segments::add_line(&t.store, &no, &contact(c)).expect("add line");
-    }
-    no
+    let input = SegmentInput {
+        description: "Spring mailing".into(),
+        campaign: Some(campaign("CP1001")),
+        ..input
+    };
+    t.segment(&input, Some(&bus()), contacts)
 }
 
 fn mailing(t: &TestStore, contacts: &[&str]) -> SegmentNo {

@@ -29,26 +29,7 @@ fn create(t: &TestStore, input: SegmentInput) -> SegmentNo {
 
 /// A segment "Spring mailing" on template BUS with campaign CP1001 and lines for `contacts`.
 fn mailing(t: &TestStore, contacts: &[&str]) -> SegmentNo {
-    let no = create(
-        t,
-        SegmentInput {
-            description: "Spring mailing".into(),
-            campaign: Some(campaign("CP1001")),
-            ..SegmentInput::default()
-        },
-    );
-    set(
-        t,
-        &no,
-        InteractionChange {
-            template: Some(template("BUS")),
-            ..InteractionChange::default()
-        },
-    );
-    for c in contacts {
-        segments::add_line(&t.store, &no, &contact(c)).expect("add line");
-    }
-    no
+    t.spring_mailing(contacts)
 }
 
 fn set(t: &TestStore, no: &SegmentNo, change: InteractionChange) {

@@ -9,7 +9,7 @@ use interlog::batch::{log_segment, LogOptions};
 use interlog::domain::*;
 use interlog::ops::interactions::{self, EntryFilter};
 use interlog::ops::master::{self, ContactInput};
-use interlog::ops::segments::{self, InteractionChange, LineChange, NoProgress, SegmentInput};
+use interlog::ops::segments::{self, InteractionChange, LineChange, NoProgress};
 use interlog::OpError;
 
 // ---------------------------------------------------------------------------------------------
@@ -18,33 +18,11 @@ use interlog::OpError;
 /// A segment "Spring mailing" on template BUS with campaign CP1001 and lines for the given
 /// contacts.
 fn segment_with(t: &TestStore, contacts: &[&str]) -> SegmentNo {
-    let no = segments::create(
-        &t.store,
-        &t.ctx,
-        &SegmentInput {
-            description: "Spring mailing".into(),
-            campaign: Some(campaign("CP1001")),
-            ..SegmentInput::default()
-        },
-    )
-    .expect("create")
-    .record
-    .no;
-    segments::set_interaction(
-        &t.store,
-        &no,
-        &InteractionChange {
-            template: Some(template("BUS")),
-            subject: Some("Spring offers".into()),
-            ..InteractionChange::default()
-        },
-        &NoProgress,
-    )
-    .expect("set template");
-    for c in contacts {
-        segments::add_line(&t.store, &no, &contact(c)).expect("add line");
-    }
-    no
+    let change = InteractionChange {
+        subject: Some("Spring offers".into()),
+        ..bus()
+    };
+    t.segment(&spring_input(), Some(&change), contacts)
 }
 
 fn lines(t: &TestStore, no: &SegmentNo) -> Vec<SegmentLine> {

@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveTime};
 use interlog::domain::*;
 use interlog::exchange::import::import_file;
 use interlog::ops::master;
+use interlog::ops::segments::{self, InteractionChange, NoProgress, SegmentInput};
 use interlog::storage::Store;
 use interlog::Ctx;
 use tempfile::TempDir;
@@ -84,12 +85,71 @@ impl TestStore {
         self.dir.path().join("store")
     }
 
+    /// A segment made from `input`, with `change` as its interaction when given, and one line
+    /// per contact in the order given.
+    pub fn segment(
+        &self,
+        input: &SegmentInput,
+        change: Option<&InteractionChange>,
+        contacts: &[&str],
+    ) -> SegmentNo {
+        let no = segments::create(&self.store, &self.ctx, input)
+            .expect("create segment")
+            .record
+            .no;
+        if let Some(change) = change {
+            segments::set_interaction(&self.store, &no, change, &NoProgress)
+                .expect("set interaction");
+        }
+        for c in contacts {
+            segments::add_line(&self.store, &no, &contact(c)).expect("add line");
+        }
+        no
+    }
+
+    /// A segment "Spring mailing" on template BUS with campaign CP1001 and lines for
+    /// `contacts` (on the demo data).
+    pub fn spring_mailing(&self, contacts: &[&str]) -> SegmentNo {
+        self.segment(&spring_input(), Some(&bus()), contacts)
+    }
+
     /// Closes and reopens the store (recovery runs).
     pub fn reopen(self) -> TestStore {
         let TestStore { dir, store, ctx } = self;
         drop(store);
         let store = Store::open(&dir.path().join("store")).expect("reopen");
         TestStore { dir, store, ctx }
+    }
+}
+
+/// Copies a store directory (sled's files and blobs) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create copy");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("dir entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("file type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// The header of the spring mailing: description "Spring mailing", campaign CP1001.
+pub fn spring_input() -> SegmentInput {
+    SegmentInput {
+        description: "Spring mailing".into(),
+        campaign: Some(campaign("CP1001")),
+        ..SegmentInput::default()
+    }
+}
+
+/// The interaction of the spring mailing: template BUS.
+pub fn bus() -> InteractionChange {
+    InteractionChange {
+        template: Some(template("BUS")),
+        ..InteractionChange::default()
     }
 }
 
