@@ -228,7 +228,7 @@ impl<T: Serialize> Listing<T> {
             self.pending.extend_from_slice(sep.as_bytes());
             self.pending.extend_from_slice(pad.as_bytes());
             self.pending.extend_from_slice(text.as_bytes());
-            (self.items + 1) % TABLE_CHUNK as u64 == 0
+            (self.items + 1).is_multiple_of(TABLE_CHUNK as u64)
         } else {
             self.table.push((self.row)(item))
         };
