@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    cli::panics::install();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,
@@ -15,8 +16,19 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {e:#}");
-            if cli::is_disk_full(&e) {
-                eprintln!("note: the disk is full (or a file-size limit was reached); nothing was committed — free space and run the command again");
+            let full = cli::is_disk_full(&e);
+            match cli::outcome(&e) {
+                interlog::storage::Outcome::NotCommitted if full => eprintln!(
+                    "note: the disk is full (or a file-size limit was reached); nothing was committed — free space and run the command again"
+                ),
+                interlog::storage::Outcome::NotCommitted => {}
+                interlog::storage::Outcome::Committed => eprintln!(
+                    "note: the change IS committed; the next command that opens the store completes it{}",
+                    if full { " once there is free space" } else { "" }
+                ),
+                interlog::storage::Outcome::Unknown => eprintln!(
+                    "note: it is not known whether the change was committed; the next command that opens the store settles it — look before running this command again"
+                ),
             }
             ExitCode::from(cli::exit_code(&e))
         }

@@ -6,6 +6,7 @@ mod export;
 mod interaction;
 mod master;
 pub mod output;
+pub mod panics;
 mod segment;
 mod verify;
 
@@ -16,7 +17,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use interlog::ops::{Ctx, OpError};
-use interlog::storage::{StorageError, Store};
+use interlog::storage::{Outcome, StorageError, Store};
 
 /// interlog — CRM interaction logging on an embedded store, modelled on Business Central's
 /// Relationship Management.
@@ -46,7 +47,7 @@ pub struct Cli {
 
 const EXIT_CODES: &str =
     "Exit codes: 0 done · 1 refused (bad input or a business rule; nothing written) · \
-2 usage error · 3 store unavailable (missing, in use, damaged, disk full)";
+2 usage error · 3 store unavailable (missing, in use, damaged, disk full) · 70 internal error (a bug)";
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     interlog::domain::parse_date("date", s).map_err(|e| e.to_string())
@@ -118,14 +119,34 @@ impl Env {
     /// Opens the store (recovery runs first).
     pub fn open(&self) -> anyhow::Result<Store> {
         let s = Store::open(&self.store_path)?;
-        let r = s.recovery();
-        if !r.is_clean() {
-            eprintln!(
-                "note: recovered the store after an interrupted run (staged blocks removed: {} entry, {} line, {} index; old line blocks removed: {})",
-                r.staged_entry_blocks, r.staged_line_blocks, r.staged_index_blocks, r.garbage_line_blocks
-            );
-        }
+        report_recovery(s.recovery());
         Ok(s)
+    }
+}
+
+/// Tells, on stderr, what opening the store had to finish or clean up after an interrupted run.
+pub fn report_recovery(r: &interlog::storage::RecoveryReport) {
+    if r.journal_completed > 0 {
+        eprintln!(
+            "note: completed a change that was committed by an interrupted run ({} writes)",
+            r.journal_completed
+        );
+    }
+    if r.journal_dropped {
+        eprintln!("note: dropped the record of a change an interrupted run never committed");
+    }
+    if r.unfinished_snapshots > 0 {
+        eprintln!(
+            "note: removed {} unfinished storage-engine snapshot file(s) left by an interrupted run",
+            r.unfinished_snapshots
+        );
+    }
+    let staged = r.staged_entry_blocks + r.staged_line_blocks + r.staged_index_blocks;
+    if staged + r.garbage_line_blocks > 0 {
+        eprintln!(
+            "note: recovered the store after an interrupted run (staged blocks removed: {} entry, {} line, {} index; old line blocks removed: {})",
+            r.staged_entry_blocks, r.staged_line_blocks, r.staged_index_blocks, r.garbage_line_blocks
+        );
     }
 }
 
@@ -178,6 +199,19 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         }
     }
     1
+}
+
+/// What a failed command left behind, from the storage error in its chain.
+pub fn outcome(e: &anyhow::Error) -> Outcome {
+    for c in e.chain() {
+        if let Some(s) = c.downcast_ref::<StorageError>() {
+            return s.outcome();
+        }
+        if let Some(OpError::Storage(s)) = c.downcast_ref::<OpError>() {
+            return s.outcome();
+        }
+    }
+    Outcome::NotCommitted
 }
 
 /// True when the error comes from a full disk.
