@@ -634,7 +634,10 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                 self.block_first_contact.clear();
                 self.block_first_contact.push_str(contact);
             }
-            if i == 0 || self.prev_contact.as_slice() != contact.as_bytes() || i.is_multiple_of(RESTART) {
+            if i == 0
+                || self.prev_contact.as_slice() != contact.as_bytes()
+                || i.is_multiple_of(RESTART)
+            {
                 self.block_hashes
                     .push(super::index::bloom_hashes(contact.as_bytes()));
             }
@@ -1011,7 +1014,8 @@ impl EntryBlock {
         let mut cur = RowCursor::new(ENTRY_BLOCK, p.body, n, 1);
         while let Some(raw) = cur.next()? {
             let i = cur.row - 1;
-            if i.is_multiple_of(RESTART) && p.header.restarts[i / RESTART] as usize != raw.row_start {
+            if i.is_multiple_of(RESTART) && p.header.restarts[i / RESTART] as usize != raw.row_start
+            {
                 return Err(corrupt(
                     ENTRY_BLOCK,
                     "restart table does not match the rows",
@@ -1333,6 +1337,7 @@ pub fn set_flag_all_rows(
     if pos != p.body.len() {
         return Err(corrupt(ENTRY_BLOCK, "trailing bytes after the last row"));
     }
+    codec::reseal(&mut out);
     Ok(Some((out, p.header.rows as u64)))
 }
 
@@ -1754,7 +1759,8 @@ impl LineBlock {
         let mut cur = RowCursor::new(LINE_BLOCK, p.body, n, 2);
         while let Some(raw) = cur.next()? {
             let i = cur.row - 1;
-            if i.is_multiple_of(RESTART) && p.header.restarts[i / RESTART] as usize != raw.row_start {
+            if i.is_multiple_of(RESTART) && p.header.restarts[i / RESTART] as usize != raw.row_start
+            {
                 return Err(corrupt(LINE_BLOCK, "restart table does not match the rows"));
             }
             let head = read_line_head(LINE_BLOCK, raw.head)?;
