@@ -118,6 +118,10 @@ pub enum DomainError {
 pub fn char_kind(ch: char) -> &'static str {
     if ch.is_control() {
         "control character"
+    } else if matches!(ch, '\u{2028}' | '\u{2029}') {
+        "line or paragraph separator"
+    } else if ch.is_whitespace() {
+        "whitespace character other than a space"
     } else {
         "invisible or combining character"
     }
