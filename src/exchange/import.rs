@@ -610,7 +610,10 @@ fn describe(e: &OpError, field_named: bool) -> String {
             )
         }
         DomainError::BadDate { value, .. } => {
-            format!("{value:?} is not a valid date (expected YYYY-MM-DD)")
+            format!(
+                "{value:?} is not a valid date (expected {})",
+                crate::domain::DATE_FORMAT_HINT
+            )
         }
         DomainError::Invalid { value, reason, .. } => {
             if value.trim().is_empty() {
