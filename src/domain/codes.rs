@@ -394,7 +394,13 @@ mod tests {
 
     #[test]
     fn texts_refuse_escapes_bidi_controls_and_line_separators_but_keep_writing() {
-        for ok in ["Café au lait", "שלום", "Ünïcödé ✓", "a\u{301}", "zero\u{200d}joiner"] {
+        for ok in [
+            "Café au lait",
+            "שלום",
+            "Ünïcödé ✓",
+            "a\u{301}",
+            "zero\u{200d}joiner",
+        ] {
             assert_eq!(check_text("description", ok, 100).as_deref(), Ok(ok));
         }
         for bad in [

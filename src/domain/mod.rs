@@ -17,7 +17,7 @@ pub use codes::*;
 pub use enums::*;
 pub use interaction::*;
 pub use master::*;
-pub use money::Money;
+pub use money::{Money, MoneySum};
 pub use number_series::{Draw, NoSeries, SeriesError, SeriesLine};
 pub use segment::*;
 

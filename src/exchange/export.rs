@@ -519,7 +519,7 @@ impl Row for ContactRow<'_> {
 struct StatsOut<'a> {
     key: &'a str,
     interactions: u64,
-    cost: Money,
+    cost: MoneySum,
     duration_min: u64,
     last_date: Option<chrono::NaiveDate>,
 }
@@ -994,7 +994,7 @@ mod tests {
         let s = StatsRow {
             key: "BUS".into(),
             interactions: 2,
-            cost: Money(1350),
+            cost: MoneySum(1350),
             duration_min: 40,
             last_date: None,
         };
