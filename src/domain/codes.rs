@@ -29,6 +29,12 @@ fn invisible_or_combining(c: char) -> bool {
         | 0xFE20..=0xFE2F | 0xE0000..=0xE007F)
 }
 
+/// True for a character no code (nor a number typed for a number series) may hold: a control
+/// character, an invisible or combining one, or whitespace other than a plain space.
+pub fn refused_in_code(c: char) -> bool {
+    c.is_control() || invisible_or_combining(c) || (c.is_whitespace() && c != ' ')
+}
+
 /// Checks that `value` is a valid code of at most `max` characters and returns it upper-cased.
 /// The length is checked after upper-casing (`ß` becomes `SS`).
 fn check_code(kind: &'static str, max: usize, value: &str) -> Result<String, DomainError> {
@@ -38,10 +44,7 @@ fn check_code(kind: &'static str, max: usize, value: &str) -> Result<String, Dom
     }
     // Checked on the upper-cased text: upper-casing may add characters (`ǰ` → `J` + U+030C).
     let upper = trimmed.to_uppercase();
-    if let Some(c) = upper
-        .chars()
-        .find(|&c| c.is_control() || invisible_or_combining(c) || (c.is_whitespace() && c != ' '))
-    {
+    if let Some(c) = upper.chars().find(|&c| refused_in_code(c)) {
         return Err(DomainError::BadCharacter {
             field: kind,
             value: trimmed.to_string(),
@@ -112,12 +115,7 @@ macro_rules! code_type {
                 if !s.is_empty()
                     && s.chars().count() <= $max
                     && s.trim() == s
-                    && !s.chars().any(|c| {
-                        c.is_control()
-                            || c.is_lowercase()
-                            || invisible_or_combining(c)
-                            || (c.is_whitespace() && c != ' ')
-                    })
+                    && !s.chars().any(|c| c.is_lowercase() || refused_in_code(c))
                 {
                     return Ok($name(s));
                 }

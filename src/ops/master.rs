@@ -101,6 +101,7 @@ pub fn set_setup(store: &Store, change: SetupChange) -> Result<MarketingSetup, O
 /// Adds a number series (validated; the code must be new).
 pub fn add_series(store: &Store, series: NoSeries) -> Result<NoSeries, OpError> {
     let _w = store.writer();
+    check_text("description", &series.description, DESCRIPTION_LEN)?;
     series.validate()?;
     if store.t.series.contains_key(series.code.as_bytes())? {
         return Err(OpError::AlreadyExists {
