@@ -192,7 +192,7 @@ code_type!(
 );
 code_type!(
     /// User id written on entries, logged segments and campaign entries (BC's `User ID`,
-    /// Code[50]): at most 50 characters, upper-cased, no control, invisible, bidi or combining
+    /// `Code[50]`): at most 50 characters, upper-cased, no control, invisible, bidi or combining
     /// characters. Built from `--user` or `$USER`; an invalid one is refused, never cut or
     /// cleaned up.
     UserId, "user id", 50

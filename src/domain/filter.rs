@@ -64,7 +64,7 @@ use crate::domain::master::Contact;
 pub const MAX_DEPTH: usize = 64;
 
 /// Longest `FIELD=EXPR` filter, in characters (BC keeps a segment criteria line's filters in a
-/// Text[2048] field). A longer one is refused, never cut.
+/// `Text[2048]` field). A longer one is refused, never cut.
 pub const MAX_FILTER_LEN: usize = 2048;
 
 /// A contact field that a filter can name.
