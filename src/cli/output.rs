@@ -433,6 +433,6 @@ mod tests {
         .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(!text.contains('\u{1b}'), "{text}");
-        assert_eq!(text, "USER        NO\n\\u{1b}[2J  1\nALICE       2\n");
+        assert_eq!(text, "USER       NO\n\\u{1b}[2J  1\nALICE      2\n");
     }
 }
