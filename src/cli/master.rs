@@ -244,7 +244,7 @@ pub struct TemplateArgs {
     /// Description.
     #[arg(long)]
     description: String,
-    /// Cost of one interaction, e.g. 12.50.
+    /// Cost of one interaction, e.g. 12.50 (0 to 999999999999999.99, at most two decimals).
     #[arg(long, value_parser = val::<Money>, default_value = "0")]
     unit_cost: Money,
     /// Duration of one interaction in minutes.

@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+use interlog::domain::UserId;
 use interlog::ops::{Ctx, OpError};
 use interlog::storage::{Outcome, StorageError, Store};
 
@@ -38,9 +39,11 @@ pub struct Cli {
     /// Usage date (BC's work date), YYYY-MM-DD; default today.
     #[arg(long, global = true, value_parser = parse_date)]
     pub work_date: Option<NaiveDate>,
-    /// User id written on entries; default $USER.
-    #[arg(long, global = true, env = "USER", default_value = "INTERLOG")]
-    pub user: String,
+    /// User id written on entries (BC's User ID, Code[50]: at most 50 characters, upper-cased,
+    /// no control, invisible or bidi characters); default $USER, or INTERLOG when USER is unset
+    /// or empty. An invalid id is refused, never cut.
+    #[arg(long, global = true, value_name = "ID")]
+    pub user: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -150,9 +153,35 @@ pub fn report_recovery(r: &interlog::storage::RecoveryReport) {
     }
 }
 
+/// The user id of this run: `--user`, else `$USER`, else `INTERLOG`. Either one is refused
+/// when it is not a valid user id — an invalid `$USER` is not cleaned up behind the user's
+/// back, the message says to pass `--user`.
+fn user_id(given: Option<&str>) -> anyhow::Result<UserId> {
+    if let Some(u) = given {
+        return UserId::new(u).map_err(|e| anyhow::anyhow!("invalid --user: {e}"));
+    }
+    let Some(env) = std::env::var_os("USER").filter(|v| !v.is_empty()) else {
+        return Ok(UserId::new(DEFAULT_USER)?);
+    };
+    let Some(text) = env.to_str() else {
+        anyhow::bail!(
+            "the environment's USER {env:?} is not valid UTF-8, so it cannot be a user id — pass --user ID"
+        );
+    };
+    UserId::new(text).map_err(|e| {
+        anyhow::anyhow!(
+            "the environment's USER is not a valid user id: {e} — pass --user ID (at most {} characters, no control or invisible characters)",
+            UserId::MAX_LEN
+        )
+    })
+}
+
+/// The user id when neither `--user` nor `$USER` gives one.
+const DEFAULT_USER: &str = "INTERLOG";
+
 /// Runs a parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut ctx = Ctx::now(&cli.user);
+    let mut ctx = Ctx::now(user_id(cli.user.as_deref())?);
     if let Some(d) = cli.work_date {
         ctx = ctx.with_work_date(d);
     }

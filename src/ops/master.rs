@@ -15,8 +15,12 @@ use crate::domain::*;
 use crate::storage::{codec, keys, Store, TreeId, WriteSet};
 
 /// Creates a new store with Business Central's default marketing number series
-/// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup.
+/// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup. `path`
+/// must not exist or be an empty directory (or a link to one); a file, device, FIFO, socket or
+/// dangling link there is refused (`Refused`), a non-empty directory too (`AlreadyExists`).
 pub fn init(path: &Path) -> Result<Store, OpError> {
+    crate::storage::files::check_new_store_path(path)
+        .map_err(|reason| OpError::Refused { reason })?;
     let store = Store::create(path)?;
     let mut ws = WriteSet::new();
     let series = [
@@ -101,6 +105,7 @@ pub fn set_setup(store: &Store, change: SetupChange) -> Result<MarketingSetup, O
 /// Adds a number series (validated; the code must be new).
 pub fn add_series(store: &Store, series: NoSeries) -> Result<NoSeries, OpError> {
     let _w = store.writer();
+    check_text("description", &series.description, DESCRIPTION_LEN)?;
     series.validate()?;
     if store.t.series.contains_key(series.code.as_bytes())? {
         return Err(OpError::AlreadyExists {

@@ -20,6 +20,7 @@ pub mod blocks;
 pub mod codec;
 pub mod durable;
 pub mod entries;
+pub mod files;
 pub mod guard;
 pub mod index;
 pub mod journal;
