@@ -292,3 +292,46 @@ fn a_value_damaged_on_disk_is_refused_naming_its_tree_and_key() {
         "{msg}"
     );
 }
+
+/// The read-only model of sled's recovery predicts exactly where sled's recovery ends: the
+/// position sled names its new snapshot after.
+#[test]
+fn the_model_of_sleds_recovery_predicts_the_snapshot_sled_writes() {
+    use interlog::storage::sled_files;
+    let t = TestStore::demo();
+    let path = t.path();
+    let mut checked = 0;
+    let mut t = Some(t);
+    for round in 0..4 {
+        let cur = t.take().expect("store");
+        let s = cur.spring_mailing(&["CT100125", "CT100239", "CT100002"][..=round % 3]);
+        interlog::batch::log_segment::log_segment(
+            &cur.store,
+            &cur.ctx,
+            &s,
+            interlog::batch::log_segment::LogOptions {
+                follow_up: true,
+                dry_run: false,
+            },
+            &interlog::ops::segments::NoProgress,
+        )
+        .expect("log");
+        let TestStore { dir, store, ctx } = cur;
+        drop(store);
+        let params = sled_files::read_conf(&path).expect("conf");
+        let predicted = sled_files::predict(&path, params).expect("predict");
+        assert!(predicted.skips.is_empty(), "{:?}", predicted.skips);
+        let before = predicted.snapshot.as_ref().and_then(|s| s.stable_lsn);
+        let store = Store::open(&path).expect("open");
+        let newest = snapshots(&path)
+            .iter()
+            .filter_map(|p| sled_files::snapshot_name_lsn(&p.file_name()?.to_string_lossy()))
+            .max();
+        if predicted.stable_lsn > before {
+            assert_eq!(newest, predicted.stable_lsn, "round {round}");
+            checked += 1;
+        }
+        t = Some(TestStore { dir, store, ctx });
+    }
+    assert!(checked >= 3, "only {checked} rounds moved the log");
+}

@@ -1040,17 +1040,19 @@ impl Store {
         let Ok(params) = sled_files::read_conf(&self.path) else {
             return;
         };
-        let Ok(p) = sled_files::predict(&self.path, params) else {
+        let from = self
+            .known
+            .durable_lsn
+            .or(self.known.snapshot_lsn)
+            .unwrap_or(0);
+        let Ok(end) = sled_files::log_end(&self.path, params, from) else {
             return;
         };
-        if p.panic.is_some() {
-            return;
-        }
         let known = sled_files::Known {
             snapshot_lsn: newest_snapshot(&self.path).or(self.known.snapshot_lsn),
-            durable_lsn: p.stable_lsn.max(self.known.durable_lsn),
+            durable_lsn: end.max(self.known.durable_lsn),
         };
-        if known != self.known {
+        if known != guard::read(&self.path).ok().flatten().unwrap_or_default() {
             let _ = guard::write(&self.path, &known);
         }
     }

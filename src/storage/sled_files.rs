@@ -735,16 +735,64 @@ fn scan_headers(
 pub fn predict(dir: &Path, params: Params) -> Result<Prediction, Damage> {
     let db = dir.join("db");
     let file = File::open(&db).map_err(|e| Damage::new(&db, format!("cannot open: {e}")))?;
-    let seg = params.segment_size;
     let snaps = snapshot_files(dir).map_err(|e| Damage::new(dir, format!("cannot list: {e}")))?;
     let snapshot = match snaps.last() {
         Some(p) => Some(read_snapshot(p)?),
         None => None,
     };
-    let from = snapshot.as_ref().and_then(|s| s.stable_lsn).unwrap_or(0);
+    let mut pt: Vec<PageState> = snapshot.as_ref().map(|s| s.pt.clone()).unwrap_or_default();
+    let snap_stable = snapshot.as_ref().and_then(|s| s.stable_lsn);
+    let r = replay(dir, &file, params.segment_size, snap_stable, Some(&mut pt))?;
+    let prediction = Prediction {
+        snapshot,
+        stable_lsn: r.stable_lsn,
+        skips: r.skips,
+        zeroed_segments: r.zeroed_segments,
+        panic: r.panic,
+        max_header_stable_lsn: r.max_header_stable_lsn,
+    };
+    if prediction.panic.is_none() {
+        check_page_table(dir, &file, params.segment_size, &pt, &prediction)
+            .map_err(|w| Damage::new(&db, w))?;
+    }
+    Ok(prediction)
+}
+
+/// Where sled's recovery would end the log if its snapshot stood at `from`: the end of the
+/// log after `from`, read as sled reads it. Cheap when little was written since `from` (no
+/// snapshot, no page table). Used at close to record how far the log is durable.
+pub fn log_end(dir: &Path, params: Params, from: Lsn) -> Result<Option<Lsn>, Damage> {
+    let db = dir.join("db");
+    let file = File::open(&db).map_err(|e| Damage::new(&db, format!("cannot open: {e}")))?;
+    let r = replay(dir, &file, params.segment_size, Some(from), None)?;
+    match r.panic {
+        Some(p) => Err(Damage::new(&db, p)),
+        None => Ok(r.stable_lsn),
+    }
+}
+
+struct Replay {
+    stable_lsn: Option<Lsn>,
+    skips: Vec<Skip>,
+    zeroed_segments: Vec<Lsn>,
+    panic: Option<String>,
+    max_header_stable_lsn: Lsn,
+}
+
+/// sled's replay of the log from `snap_stable` (its snapshot's position), applying what it
+/// reads to `pt` when given.
+fn replay(
+    dir: &Path,
+    file: &File,
+    seg: u64,
+    snap_stable: Option<Lsn>,
+    mut pt: Option<&mut Vec<PageState>>,
+) -> Result<Replay, Damage> {
+    let db = dir.join("db");
+    let from = snap_stable.unwrap_or(0);
     let normalized = from / seg as Lsn * seg as Lsn;
     let (ordering, max_header_stable_lsn) =
-        scan_headers(&file, seg, normalized).map_err(|w| Damage::new(&db, w))?;
+        scan_headers(file, seg, normalized).map_err(|w| Damage::new(&db, w))?;
 
     // First pass: the contiguous unstable tail bounds the replay.
     let lowest = 0.max(max_header_stable_lsn / seg as Lsn * seg as Lsn);
@@ -761,7 +809,7 @@ pub fn predict(dir: &Path, params: Params) -> Result<Prediction, Damage> {
     }
     let mut first = LogIter {
         dir,
-        file: &file,
+        file,
         segment_size: seg,
         segments: tail,
         base: None,
@@ -773,8 +821,7 @@ pub fn predict(dir: &Path, params: Params) -> Result<Prediction, Damage> {
     };
     while first.next().is_some() {}
     if let Some(p) = first.panic {
-        return Ok(Prediction {
-            snapshot,
+        return Ok(Replay {
             stable_lsn: None,
             skips: Vec::new(),
             zeroed_segments: Vec::new(),
@@ -787,7 +834,7 @@ pub fn predict(dir: &Path, params: Params) -> Result<Prediction, Damage> {
     // The replay itself.
     let mut it = LogIter {
         dir,
-        file: &file,
+        file,
         segment_size: seg,
         segments: ordering
             .into_iter()
@@ -800,8 +847,6 @@ pub fn predict(dir: &Path, params: Params) -> Result<Prediction, Damage> {
         skips: Vec::new(),
         panic: None,
     };
-    let mut pt: Vec<PageState> = snapshot.as_ref().map(|s| s.pt.clone()).unwrap_or_default();
-    let snap_stable = snapshot.as_ref().and_then(|s| s.stable_lsn);
     let mut panic = None;
     while let Some(item) = it.next() {
         if item.lsn < snap_stable.unwrap_or(-1) {
@@ -817,8 +862,8 @@ pub fn predict(dir: &Path, params: Params) -> Result<Prediction, Damage> {
                 ),
             ));
         }
-        if let Err(why) = apply(&mut pt, &item) {
-            return Err(Damage::new(&db, why));
+        if let Some(pt) = pt.as_deref_mut() {
+            apply(pt, &item).map_err(|why| Damage::new(&db, why))?;
         }
     }
     if let Some(p) = it.panic.take() {
@@ -850,16 +895,13 @@ pub fn predict(dir: &Path, params: Params) -> Result<Prediction, Damage> {
             Some(stable)
         }
     };
-    let prediction = Prediction {
-        snapshot,
+    Ok(Replay {
         stable_lsn,
         skips: it.skips,
         zeroed_segments: it.segments.keys().copied().collect(),
         panic,
         max_header_stable_lsn,
-    };
-    check_page_table(dir, &file, seg, &pt, &prediction).map_err(|w| Damage::new(&db, w))?;
-    Ok(prediction)
+    })
 }
 
 /// sled's `Snapshot::apply`.
