@@ -346,7 +346,7 @@ enum LogRead {
     Canceled(u64),
     Cap,
     Corrupted,
-    DanglingBlob(Lsn, u64),
+    DanglingBlob(u64, Lsn, u64),
     BatchManifest(Lsn, u64),
 }
 
@@ -483,7 +483,7 @@ fn read_message(
             })?;
             let id = i64::from_le_bytes(b);
             match read_blob(dir, id).map_err(ReadFailure::Error)? {
-                None => LogRead::DanglingBlob(id, inline_len),
+                None => LogRead::DanglingBlob(pid, id, inline_len),
                 Some(kb) if Kind::from_byte(kb) != k => {
                     return Err(ReadFailure::Panic(format!(
                         "blob {id} holds another kind of message than its pointer says"
@@ -509,15 +509,21 @@ fn read_message(
 /// Something sled's replay skips or stops on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
-    /// A message that fails its checksum: sled ignores the rest of its segment.
+    /// A message that fails its checksum while valid messages of the same segment follow it:
+    /// sled ignores the rest of the segment. (A bad message with nothing valid after it is the
+    /// torn end of a write, or a reused segment's old content, and is not reported.)
     Corrupted {
         /// Its position.
         lsn: Lsn,
     },
-    /// A message pointing at a missing blob file: sled ignores the message.
+    /// A message pointing at a missing blob file that no later message replaces: sled ignores
+    /// the message. (sled deletes a blob once its page was rewritten, so a pointer to a
+    /// missing blob of a page rewritten later is normal, and not reported.)
     DanglingBlob {
         /// Its position.
         lsn: Lsn,
+        /// The page.
+        pid: u64,
         /// The blob.
         blob: Lsn,
     },
@@ -538,6 +544,45 @@ impl Skip {
             }
         }
     }
+}
+
+/// True when a well-formed message of segment `expected` (its checksum right) starts anywhere
+/// in `seg` after `lid`: then what sled would skip after a bad message at `lid` is data, not
+/// the torn end of a write. Runs only when a bad message is met.
+fn valid_message_after(seg: &SegBuf, lid: u64, expected: u64, segment_size: u64) -> bool {
+    let seg_start = lid / segment_size * segment_size;
+    let end = seg_start + segment_size - MAX_MSG_HEADER_LEN;
+    let buf_end = seg.offset + seg.buf.len() as u64;
+    let mut at = lid + 1;
+    while at <= end && at < buf_end {
+        let start = (at - seg.offset) as usize;
+        let mut c = Cursor(&seg.buf[start..]);
+        let head = (|| {
+            let crc = c.u32()?;
+            let kind = Kind::from_byte(c.byte()?);
+            let len = c.varint()?;
+            let segment_number = c.varint()?;
+            let _pid = c.varint()?;
+            Some((crc, kind, len, segment_number))
+        })();
+        if let Some((crc, kind, len, segment_number)) = head {
+            let header_len = (seg.buf.len() - start - c.0.len()) as u64;
+            if segment_number == expected
+                && kind != Kind::Corrupted
+                && len <= seg_start + segment_size - at - header_len
+                && (len as usize) <= c.0.len()
+            {
+                let mut h = crc32fast::Hasher::new();
+                h.update(&c.0[..len as usize]);
+                h.update(&seg.buf[start + 4..start + header_len as usize]);
+                if h.finalize() ^ 0xFFFF_FFFF == crc {
+                    return true;
+                }
+            }
+        }
+        at += 1;
+    }
+    false
 }
 
 struct LogIter<'a> {
@@ -655,16 +700,18 @@ impl LogIter<'_> {
                 Ok(LogRead::Canceled(n)) => self.cur_lsn = Some(lsn + n as Lsn),
                 Ok(LogRead::Corrupted) => {
                     if self.last_stage {
-                        self.skips.push(Skip::Corrupted { lsn });
+                        if valid_message_after(seg, lid, expected, self.segment_size) {
+                            self.skips.push(Skip::Corrupted { lsn });
+                        }
                         self.base = None;
                     } else {
                         return None;
                     }
                 }
                 Ok(LogRead::Cap) => self.base = None,
-                Ok(LogRead::DanglingBlob(blob, n)) => {
+                Ok(LogRead::DanglingBlob(pid, blob, n)) => {
                     if self.last_stage {
-                        self.skips.push(Skip::DanglingBlob { lsn, blob });
+                        self.skips.push(Skip::DanglingBlob { lsn, pid, blob });
                     }
                     self.cur_lsn = Some(lsn + n as Lsn);
                 }
@@ -698,6 +745,9 @@ pub struct Prediction {
     pub panic: Option<String>,
     /// The highest stable position sled's own segment headers record.
     pub max_header_stable_lsn: Lsn,
+    /// Pointers to blob files sled deleted after their page was rewritten later in the log
+    /// (normal; counted for tests and diagnostics).
+    pub superseded_blobs: u64,
 }
 
 fn scan_headers(
@@ -750,6 +800,7 @@ pub fn predict(dir: &Path, params: Params) -> Result<Prediction, Damage> {
         zeroed_segments: r.zeroed_segments,
         panic: r.panic,
         max_header_stable_lsn: r.max_header_stable_lsn,
+        superseded_blobs: r.superseded_blobs,
     };
     if prediction.panic.is_none() {
         check_page_table(dir, &file, params.segment_size, &pt, &prediction)
@@ -774,6 +825,7 @@ pub fn log_end(dir: &Path, params: Params, from: Lsn) -> Result<Option<Lsn>, Dam
 struct Replay {
     stable_lsn: Option<Lsn>,
     skips: Vec<Skip>,
+    superseded_blobs: u64,
     zeroed_segments: Vec<Lsn>,
     panic: Option<String>,
     max_header_stable_lsn: Lsn,
@@ -824,6 +876,7 @@ fn replay(
         return Ok(Replay {
             stable_lsn: None,
             skips: Vec::new(),
+            superseded_blobs: 0,
             zeroed_segments: Vec::new(),
             panic: Some(p),
             max_header_stable_lsn,
@@ -848,7 +901,12 @@ fn replay(
         panic: None,
     };
     let mut panic = None;
+    // The last position at which each page got a whole new state (replaced or freed).
+    let mut renewed: std::collections::HashMap<u64, Lsn> = std::collections::HashMap::new();
     while let Some(item) = it.next() {
+        if !matches!(item.kind, Kind::InlineLink | Kind::BlobLink) {
+            renewed.insert(item.pid, item.lsn);
+        }
         if item.lsn < snap_stable.unwrap_or(-1) {
             continue;
         }
@@ -895,9 +953,14 @@ fn replay(
             Some(stable)
         }
     };
+    let (skips, superseded): (Vec<Skip>, Vec<Skip>) = it.skips.into_iter().partition(|s| match s {
+        Skip::DanglingBlob { lsn, pid, .. } => renewed.get(pid).is_none_or(|r| r < lsn),
+        _ => true,
+    });
     Ok(Replay {
         stable_lsn,
-        skips: it.skips,
+        skips,
+        superseded_blobs: superseded.len() as u64,
         zeroed_segments: it.segments.keys().copied().collect(),
         panic,
         max_header_stable_lsn,
@@ -1076,7 +1139,7 @@ pub fn inspect(dir: &Path, known: Known) -> Result<Inspection, Damage> {
                     "the log is damaged at position {lsn} (a record fails its checksum); sled \
                      would silently skip the rest of that segment"
                 ),
-                Skip::DanglingBlob { lsn, blob } => format!(
+                Skip::DanglingBlob { lsn, blob, .. } => format!(
                     "blob file {blob} (referenced at log position {lsn}) is missing; sled would \
                      silently skip it"
                 ),
