@@ -41,7 +41,7 @@ use crate::storage::blocks::{
 };
 use crate::storage::index::RunBuilder;
 use crate::storage::lines::NO_GEN;
-use crate::storage::{keys, StorageError, Store, TreeId, WriteSet};
+use crate::storage::{keys, Outcome, StorageError, Store, TreeId, WriteSet};
 
 /// The index run of a batch: its info and its (already staged) blocks.
 type StagedRun = (
@@ -617,7 +617,11 @@ pub fn log_segment(
     timings.build_write_ms = ms(t1);
     let t2 = Instant::now();
     if let Err(e) = commit(store, ctx, &plan, run) {
-        store.recover()?;
+        // Staged data is rolled back only when the commit surely did not happen: a commit
+        // that failed after its commit point is completed at the next open, with this data.
+        if e.outcome() == Outcome::NotCommitted {
+            store.recover()?;
+        }
         return Err(e);
     }
     timings.commit_ms = ms(t2);

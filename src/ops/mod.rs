@@ -161,6 +161,17 @@ pub enum OpError {
     Storage(#[from] StorageError),
 }
 
+impl OpError {
+    /// What the failed operation left behind (see [`crate::storage::Outcome`]): only storage
+    /// failures after a commit point leave anything.
+    pub fn outcome(&self) -> crate::storage::Outcome {
+        match self {
+            OpError::Storage(e) => e.outcome(),
+            _ => crate::storage::Outcome::NotCommitted,
+        }
+    }
+}
+
 impl From<crate::storage::CodecError> for OpError {
     fn from(e: crate::storage::CodecError) -> Self {
         OpError::Storage(e.into())

@@ -191,12 +191,15 @@ fn commit_header(
     if let Some(n) = next_gen {
         ws.put_counter(keys::meta::NEXT_GEN, n);
     }
-    let res = store.apply(ws);
-    if res.is_err() {
-        // Roll staged blocks back; the header still names the old generation.
-        store.recover()?;
+    if let Err(e) = store.apply(ws) {
+        // Roll staged blocks back (the header still names the old generation) — only when the
+        // commit surely did not happen: one that failed after its commit point is completed
+        // at the next open, with these blocks.
+        if e.outcome() == crate::storage::Outcome::NotCommitted {
+            store.recover()?;
+        }
+        return Err(e.into());
     }
-    res?;
     store.collect_garbage()?;
     Ok(())
 }

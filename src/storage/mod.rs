@@ -809,11 +809,7 @@ impl Store {
     /// nothing is committed; after it, the change is committed and — should sled fail to take
     /// it — completed when the store is next opened ([`StorageError::CommittedNotApplied`]).
     pub fn apply(&self, ws: WriteSet) -> Result<(), StorageError> {
-        if self.broken.load(Ordering::SeqCst) {
-            return Err(StorageError::NeedsReopen {
-                path: self.path.clone(),
-            });
-        }
+        self.check_not_broken()?;
         if ws.is_empty() {
             return Ok(());
         }
@@ -883,8 +879,21 @@ impl Store {
         })
     }
 
+    /// Refuses writes once a change failed after its commit point in this process: sled's
+    /// state here is no longer trusted, and deleting staged data now could delete what the
+    /// committed change needs (the next open completes it).
+    fn check_not_broken(&self) -> Result<(), StorageError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(StorageError::NeedsReopen {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// Writes a staged value outside any transaction (bulk data under uncommitted numbers).
     pub fn put_staged(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
+        self.check_not_broken()?;
         self.t.get(tree).insert(key, value)?;
         Ok(())
     }
@@ -927,6 +936,7 @@ impl Store {
 
     /// Deletes every key of `tree` starting with `prefix`; returns how many.
     pub fn delete_prefix(&self, tree: TreeId, prefix: &[u8]) -> Result<u64, StorageError> {
+        self.check_not_broken()?;
         let t = self.t.get(tree);
         let mut n = 0;
         for k in t.scan_prefix(prefix).keys() {
@@ -939,6 +949,7 @@ impl Store {
     /// Deletes staged leftovers and garbage (see the module invariants). Also used by a batch
     /// that fails before its commit, under the writer lock, to roll itself back.
     pub fn recover(&self) -> Result<RecoveryReport, StorageError> {
+        self.check_not_broken()?;
         let next_entry = self.counter(keys::meta::NEXT_ENTRY)?;
         let next_gen = self.counter(keys::meta::NEXT_GEN)?;
         let next_run = self.counter(keys::meta::NEXT_RUN)?;
@@ -972,6 +983,7 @@ impl Store {
 
     /// Deletes the line block generations listed in `garbage`.
     pub fn collect_garbage(&self) -> Result<u64, StorageError> {
+        self.check_not_broken()?;
         let mut n = 0;
         for k in self.t.garbage.iter().keys() {
             let k = k?;
