@@ -18,11 +18,35 @@ pub fn val<T: FromStr<Err = DomainError>>(s: &str) -> Result<T, String> {
     s.parse::<T>().map_err(|e| e.to_string())
 }
 
-fn code_or_none<T: FromStr<Err = DomainError>>(s: &str) -> Result<Option<T>, String> {
-    if s.eq_ignore_ascii_case("none") || s.is_empty() {
-        Ok(None)
+/// A setting given on the command line: a value, or `none` to clear the setting.
+///
+/// clap's derive gives `Option<Option<T>>` a meaning of its own ("an option whose value may
+/// be left out") and then fails at run time when the parser returns `Option<T>`, so a
+/// clearable setting is `Option<Clearable<T>>`: absent = leave alone, `none` = clear.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Clearable<T> {
+    /// `none` (or an empty value): clear the setting.
+    Clear,
+    /// A new value.
+    Set(T),
+}
+
+impl<T> Clearable<T> {
+    /// The new value of the setting: `None` clears it.
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Clearable::Clear => None,
+            Clearable::Set(v) => Some(v),
+        }
+    }
+}
+
+/// Parses a code or `none` (any case) for a clearable setting.
+pub fn code_or_none<T: FromStr<Err = DomainError>>(s: &str) -> Result<Clearable<T>, String> {
+    if s.trim().eq_ignore_ascii_case("none") || s.trim().is_empty() {
+        Ok(Clearable::Clear)
     } else {
-        val(s).map(Some)
+        val(s).map(Clearable::Set)
     }
 }
 
@@ -30,26 +54,30 @@ fn code_or_none<T: FromStr<Err = DomainError>>(s: &str) -> Result<Option<T>, Str
 pub enum SetupCmd {
     /// Show marketing setup.
     Show,
-    /// Change marketing setup (`none` clears a series or the salesperson).
+    /// Change marketing setup (`none` clears a series, the salesperson or the language).
+    #[command(
+        after_help = "Example: interlog setup set --segment-nos SEGM --default-salesperson JO --default-language none"
+    )]
     Set {
-        /// Series for contact numbers.
-        #[arg(long, value_parser = code_or_none::<SeriesCode>)]
-        contact_nos: Option<Option<SeriesCode>>,
-        /// Series for segment numbers (also follow-up segments).
-        #[arg(long, value_parser = code_or_none::<SeriesCode>)]
-        segment_nos: Option<Option<SeriesCode>>,
-        /// Series for campaign numbers.
-        #[arg(long, value_parser = code_or_none::<SeriesCode>)]
-        campaign_nos: Option<Option<SeriesCode>>,
-        /// Salesperson used when neither the user nor the contact gives one.
-        #[arg(long, value_parser = code_or_none::<SalespersonCode>)]
-        default_salesperson: Option<Option<SalespersonCode>>,
-        /// Default correspondence type.
+        /// Series for contact numbers (`none` clears it).
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<SeriesCode>)]
+        contact_nos: Option<Clearable<SeriesCode>>,
+        /// Series for segment numbers, also follow-up segments (`none` clears it).
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<SeriesCode>)]
+        segment_nos: Option<Clearable<SeriesCode>>,
+        /// Series for campaign numbers (`none` clears it).
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<SeriesCode>)]
+        campaign_nos: Option<Clearable<SeriesCode>>,
+        /// Salesperson of new contacts, and of interactions when nothing else gives one
+        /// (`none` clears it).
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<SalespersonCode>)]
+        default_salesperson: Option<Clearable<SalespersonCode>>,
+        /// Correspondence type new contacts take when none is given.
         #[arg(long)]
         default_correspondence_type: Option<CorrespondenceType>,
-        /// Default language.
-        #[arg(long, value_parser = code_or_none::<LanguageCode>)]
-        default_language: Option<Option<LanguageCode>>,
+        /// Language of new contacts (`none` clears it).
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<LanguageCode>)]
+        default_language: Option<Clearable<LanguageCode>>,
     },
 }
 
@@ -350,12 +378,12 @@ pub fn setup(env: &Env, c: SetupCmd) -> anyhow::Result<()> {
             let s = master::set_setup(
                 &store,
                 SetupChange {
-                    contact_nos,
-                    segment_nos,
-                    campaign_nos,
-                    default_salesperson,
+                    contact_nos: contact_nos.map(Clearable::into_option),
+                    segment_nos: segment_nos.map(Clearable::into_option),
+                    campaign_nos: campaign_nos.map(Clearable::into_option),
+                    default_salesperson: default_salesperson.map(Clearable::into_option),
                     default_correspondence_type,
-                    default_language,
+                    default_language: default_language.map(Clearable::into_option),
                 },
             )?;
             show_setup(env, &s)
