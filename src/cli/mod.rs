@@ -1,6 +1,8 @@
 //! Command-line interface: clap types and the dispatch to the library.
 
 mod batch;
+#[cfg(test)]
+mod contract;
 mod demo;
 mod export;
 mod interaction;
