@@ -119,6 +119,7 @@ setup show                       | - --json | cli_options::setup_set_changes_and
 setup set                        | - --json --contact-nos --segment-nos --campaign-nos --default-salesperson --default-correspondence-type --default-language | cli_options::setup_set_changes_and_clears_every_setting
 series add                       | - --json --description --starting-no --ending-no --warning-no --increment-by --starting-date --manual-nos --no-default-nos | cli_options::series_add_and_add_line_take_every_option
 series add-line                  | - --json --starting-no --ending-no --warning-no --increment-by --starting-date --last-no-used | cli_options::series_add_and_add_line_take_every_option
+series set                       | - --json --description --default-nos --manual-nos | number_series::series_set_changes_the_flags_and_says_what_else_changed
 series list                      | - --json | cli::init_creates_bcs_number_series_and_refuses_an_existing_store
 series peek                      | - --json | cli_options::series_add_and_add_line_take_every_option
 series next                      | - --json | cli::series_peek_consumes_nothing_and_next_draws

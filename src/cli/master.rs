@@ -11,7 +11,9 @@ use super::output::{opt, yes};
 use super::{parse_date, Env};
 use interlog::domain::*;
 use interlog::exchange::import::{import_file, ImportKind};
-use interlog::ops::master::{self, CampaignInput, ContactInput, SetupChange};
+use interlog::ops::master::{
+    self, CampaignInput, ContactInput, SeriesChange, SeriesChanged, SetupChange,
+};
 
 /// Parses any validated value (codes, money, options) for clap.
 pub fn val<T: FromStr<Err = DomainError>>(s: &str) -> Result<T, String> {
@@ -111,6 +113,25 @@ pub enum SeriesCmd {
         #[arg(long)]
         last_no_used: Option<String>,
     },
+    /// Change a number series' description, Default Nos. or Manual Nos. Turning one of the two
+    /// off while the other is off turns the other on (as BC does), and says so.
+    #[command(
+        after_help = "Example: interlog series set SEGM --default-nos false   (manual nos. turns on)"
+    )]
+    Set {
+        /// Series code.
+        #[arg(value_parser = val::<SeriesCode>)]
+        code: SeriesCode,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Give numbers automatically (BC's Default Nos.).
+        #[arg(long, value_name = "true|false", value_parser = flag)]
+        default_nos: Option<bool>,
+        /// Accept typed numbers (BC's Manual Nos.).
+        #[arg(long, value_name = "true|false", value_parser = flag)]
+        manual_nos: Option<bool>,
+    },
     /// List number series.
     List,
     /// Show the next number without using it.
@@ -125,6 +146,14 @@ pub enum SeriesCmd {
         #[arg(value_parser = val::<SeriesCode>)]
         code: SeriesCode,
     },
+}
+
+/// Parses a yes/no value (`true`/`false`, `yes`/`no`, `1`/`0`).
+pub fn flag(s: &str) -> Result<bool, String> {
+    if s.trim().is_empty() {
+        return Err("expected true or false".into());
+    }
+    parse_bool("value", s).map_err(|e| e.to_string())
 }
 
 #[derive(Args, Debug)]
@@ -445,17 +474,38 @@ pub fn series(env: &Env, c: SeriesCmd) -> anyhow::Result<()> {
             manual_nos,
             no_default_nos,
         } => {
-            let s = master::add_series(
+            let mut s = NoSeries {
+                code,
+                description,
+                default_nos: true,
+                manual_nos,
+                lines: vec![line.line()],
+            };
+            // As on BC's card: Default Nos. off with Manual Nos. off turns Manual Nos. on.
+            let notes: Vec<String> = no_default_nos
+                .then(|| s.set_default_nos(false))
+                .flatten()
+                .into_iter()
+                .collect();
+            let series = master::add_series(&store, s)?;
+            show_changed(env, &SeriesChanged { series, notes })
+        }
+        SeriesCmd::Set {
+            code,
+            description,
+            default_nos,
+            manual_nos,
+        } => {
+            let c = master::set_series(
                 &store,
-                NoSeries {
-                    code,
+                &code,
+                &SeriesChange {
                     description,
-                    default_nos: !no_default_nos,
+                    default_nos,
                     manual_nos,
-                    lines: vec![line.line()],
                 },
             )?;
-            show(&s)
+            show_changed(env, &c)
         }
         SeriesCmd::AddLine {
             code,
@@ -483,6 +533,19 @@ pub fn series(env: &Env, c: SeriesCmd) -> anyhow::Result<()> {
             let d = master::next_series(&store, &env.ctx, &code)?;
             draw_out(env, &code, &d)
         }
+    }
+}
+
+/// A series after add or set: the series (JSON: with `notes`), notes on stderr.
+fn show_changed(env: &Env, c: &SeriesChanged) -> anyhow::Result<()> {
+    for n in &c.notes {
+        eprintln!("note: {n}");
+    }
+    if env.out.json {
+        env.out.json(c)
+    } else {
+        env.out
+            .table(&SERIES_HEAD, &series_rows(std::slice::from_ref(&c.series)))
     }
 }
 

@@ -98,9 +98,13 @@ pub fn set_setup(store: &Store, change: SetupChange) -> Result<MarketingSetup, O
     Ok(s)
 }
 
-/// Adds a number series (validated; the code must be new).
-pub fn add_series(store: &Store, series: NoSeries) -> Result<NoSeries, OpError> {
+/// Adds a number series (validated; the code must be new). Each line's numbers go through
+/// BC's line validation ([`SeriesLine::normalize`]: upper case, common digit width).
+pub fn add_series(store: &Store, mut series: NoSeries) -> Result<NoSeries, OpError> {
     let _w = store.writer();
+    for l in &mut series.lines {
+        l.normalize(&series.code)?;
+    }
     series.validate()?;
     if store.t.series.contains_key(series.code.as_bytes())? {
         return Err(OpError::AlreadyExists {
@@ -119,20 +123,75 @@ pub fn add_series(store: &Store, series: NoSeries) -> Result<NoSeries, OpError> 
     Ok(series)
 }
 
-/// Adds a line to a number series.
+/// Adds a line to a number series (its numbers validated as [`add_series`] does).
 pub fn add_series_line(
     store: &Store,
     code: &SeriesCode,
-    line: SeriesLine,
+    mut line: SeriesLine,
 ) -> Result<NoSeries, OpError> {
     let _w = store.writer();
     let mut s = get_series(store, code)?;
+    line.normalize(code)?;
     s.lines.push(line);
     s.validate()?;
     let mut ws = WriteSet::new();
     ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
     store.apply(ws)?;
     Ok(s)
+}
+
+/// A change to a number series: `None` leaves a field alone.
+#[derive(Clone, Debug, Default)]
+pub struct SeriesChange {
+    /// Description.
+    pub description: Option<String>,
+    /// Default Nos.: the series may give numbers automatically.
+    pub default_nos: Option<bool>,
+    /// Manual Nos.: the series accepts typed numbers.
+    pub manual_nos: Option<bool>,
+}
+
+/// A number series after a change, with notes on what BC's rules changed besides.
+#[derive(Clone, Debug, Serialize)]
+pub struct SeriesChanged {
+    /// The series as stored.
+    #[serde(flatten)]
+    pub series: NoSeries,
+    /// What else changed (e.g. manual nos. turned on because default nos. was turned off).
+    pub notes: Vec<String>,
+}
+
+/// Changes a number series' description and flags. Turning *Default Nos.* off while *Manual
+/// Nos.* is off turns *Manual Nos.* on, and the reverse (BC table "No. Series",
+/// `ValidateDefaultNos` / `ValidateManualNos`); turning both off at once is refused.
+pub fn set_series(
+    store: &Store,
+    code: &SeriesCode,
+    change: &SeriesChange,
+) -> Result<SeriesChanged, OpError> {
+    let _w = store.writer();
+    let mut s = get_series(store, code)?;
+    if change.default_nos == Some(false) && change.manual_nos == Some(false) {
+        return Err(SeriesError::NoNumberingAllowed {
+            series: code.clone(),
+        }
+        .into());
+    }
+    if let Some(d) = &change.description {
+        s.description = check_text("description", d, DESCRIPTION_LEN)?;
+    }
+    let mut notes = Vec::new();
+    if let Some(on) = change.default_nos {
+        notes.extend(s.set_default_nos(on));
+    }
+    if let Some(on) = change.manual_nos {
+        notes.extend(s.set_manual_nos(on));
+    }
+    s.validate()?;
+    let mut ws = WriteSet::new();
+    ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+    store.apply(ws)?;
+    Ok(SeriesChanged { series: s, notes })
 }
 
 /// One number series.

@@ -550,7 +550,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
                         .ending_no
                         .as_deref()
                         .is_none_or(|e| compare_nos(no, e).is_le());
-                if !(same_shape && in_range && line.open) {
+                if !(same_shape && in_range && line.is_open()) {
                     continue;
                 }
                 let ahead = match last {
