@@ -1,5 +1,6 @@
 //! The stored format cannot drift: checked-in bytes in `fixtures/format/v1/` (a contact, a
-//! number series, an entry block of two entries, a segment line block of two lines) decode to
+//! number series, an entry block of two entries, a segment line block of two lines, a user
+//! setup) decode to
 //! the values built here, and encoding those values gives the same bytes. Bad bytes (unknown
 //! version, truncated, random, bit flips) are errors, never panics; values round-trip.
 //!
@@ -21,6 +22,7 @@ use proptest::prelude::*;
 struct Expected {
     contact: Contact,
     series: NoSeries,
+    user_setup: UserSetup,
     entries: Vec<LogEntry>,
     lines: Vec<SegmentLine>,
 }
@@ -151,6 +153,10 @@ impl Expected {
         Expected {
             contact: person,
             series,
+            user_setup: UserSetup {
+                user_id: UserId::new("alice").expect("user"),
+                salesperson_code: Some(sp("JO")),
+            },
             entries: vec![first, second_entry],
             lines: vec![first_line, second_line],
         }
@@ -181,6 +187,10 @@ impl Expected {
             ),
             ("entry_block.bin", entry_blocks.remove(0).1),
             ("line_block.bin", line_blocks.remove(0).1),
+            (
+                "user_setup.bin",
+                codec::encode("user setup", &self.user_setup).expect("user setup"),
+            ),
         ]
     }
 
@@ -230,6 +240,13 @@ fn stored_number_series_decodes_to_the_expected_series() {
     let got: NoSeries =
         codec::decode("number series", &Expected::stored("no_series.bin")).expect("decode");
     assert_eq!(got, Expected::new().series);
+}
+
+#[test]
+fn stored_user_setup_decodes_to_the_expected_user_setup() {
+    let got: UserSetup =
+        codec::decode("user setup", &Expected::stored("user_setup.bin")).expect("decode");
+    assert_eq!(got, Expected::new().user_setup);
 }
 
 #[test]
@@ -316,6 +333,7 @@ fn every_truncation_and_trailing_garbage_is_an_error() {
             "contact.bin" => codec::decode::<Contact>("contact", b).map(|_| ()),
             "no_series.bin" => codec::decode::<NoSeries>("number series", b).map(|_| ()),
             "entry_block.bin" => EntryBlock::decode(b).map(|_| ()),
+            "user_setup.bin" => codec::decode::<UserSetup>("user setup", b).map(|_| ()),
             _ => LineBlock::decode(b).map(|_| ()),
         };
         decodes(&bytes).expect("the whole value decodes");

@@ -322,7 +322,7 @@ fn re_setting_a_lines_template_re_applies_the_correspondence_rule() {
             name: "Prefers paper".into(),
             kind: ContactKind::Person,
             email: "paper@example.com".into(),
-            correspondence_type: CorrespondenceType::HardCopy,
+            correspondence_type: Some(CorrespondenceType::HardCopy),
             ..ContactInput::default()
         },
     )

@@ -69,7 +69,7 @@ fn person(t: &TestStore, no: &str, corr: CorrespondenceType, email: &str) -> Con
             name: format!("Person {no}"),
             kind: ContactKind::Person,
             email: email.into(),
-            correspondence_type: corr,
+            correspondence_type: Some(corr),
             ..ContactInput::default()
         },
     )

@@ -119,6 +119,10 @@ setup show                       | - --json | cli_options::setup_set_changes_and
 setup set                        | - --json --contact-nos --segment-nos --campaign-nos --default-salesperson --default-correspondence-type --default-language | cli_options::setup_set_changes_and_clears_every_setting
 series add                       | - --json --description --starting-no --ending-no --warning-no --increment-by --starting-date --manual-nos --no-default-nos | cli_options::series_add_and_add_line_take_every_option
 series add-line                  | - --json --starting-no --ending-no --warning-no --increment-by --starting-date --last-no-used | cli_options::series_add_and_add_line_take_every_option
+user-setup set                   | - --json --salesperson | user_setup::user_setup_commands_through_the_binary
+user-setup show                  | - --json <user_id> | user_setup::user_setup_commands_through_the_binary
+user-setup list                  | - --json | user_setup::user_setup_commands_through_the_binary
+user-setup delete                | - --json | user_setup::user_setup_commands_through_the_binary
 series set                       | - --json --description --default-nos --manual-nos | number_series::series_set_changes_the_flags_and_says_what_else_changed
 series list                      | - --json | cli::init_creates_bcs_number_series_and_refuses_an_existing_store
 series peek                      | - --json | cli_options::series_add_and_add_line_take_every_option
@@ -606,6 +610,36 @@ fn suggest_rows() {
 #[test]
 fn clap_accepts_the_command_tree() {
     Cli::command().debug_assert();
+}
+
+/// clap keys a command's values by argument id, and global options reach every command: a
+/// command's own argument with a global's id (a positional `user` beside `--user`) makes clap
+/// panic when it reads the value, which `debug_assert` does not catch.
+#[test]
+fn no_command_reuses_the_id_of_a_global_option() {
+    let mut root = Cli::command();
+    root.build();
+    let globals: BTreeSet<String> = root
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .map(|a| a.get_id().to_string())
+        .collect();
+    fn walk(cmd: &clap::Command, path: &str, globals: &BTreeSet<String>, bad: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            if globals.contains(a.get_id().as_str()) && !a.is_global_set() {
+                bad.push(format!("{path}: {}", a.get_id()));
+            }
+        }
+        for s in cmd.get_subcommands() {
+            walk(s, &format!("{path} {}", s.get_name()), globals, bad);
+        }
+    }
+    let mut bad = Vec::new();
+    walk(&root, "interlog", &globals, &mut bad);
+    assert!(
+        bad.is_empty(),
+        "arguments named like a global option: {bad:?}"
+    );
 }
 
 #[test]

@@ -188,7 +188,13 @@ impl LineArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ContactCmd {
-    /// Add a contact (the number comes from the contact series when not given).
+    /// Add a contact (the number comes from the contact series when not given). What is left
+    /// out comes from the defaults BC's Contact OnInsert applies: salesperson from the user's
+    /// setup, else marketing setup's default; language and correspondence type from marketing
+    /// setup.
+    #[command(
+        after_help = "Example: interlog contact add --name \"Fabrikam\" --kind company --email info@fabrikam.example"
+    )]
     Add(Box<ContactArgs>),
     /// List contacts.
     List,
@@ -217,12 +223,13 @@ pub struct ContactArgs {
     /// E-mail address.
     #[arg(long, default_value = "")]
     email: String,
-    /// Salesperson.
+    /// Salesperson (default: the user's, else marketing setup's default salesperson).
     #[arg(long, value_parser = val::<SalespersonCode>)]
     salesperson: Option<SalespersonCode>,
-    /// Correspondence type.
-    #[arg(long, default_value = "none")]
-    correspondence_type: CorrespondenceType,
+    /// Correspondence type (default: marketing setup's default correspondence type; `none`
+    /// for none).
+    #[arg(long)]
+    correspondence_type: Option<CorrespondenceType>,
     /// Blocked for privacy.
     #[arg(long)]
     privacy_blocked: bool,
@@ -241,9 +248,42 @@ pub struct ContactArgs {
     /// Phone number.
     #[arg(long, default_value = "")]
     phone: String,
-    /// Language code.
+    /// Language code (default: marketing setup's default language).
     #[arg(long, value_parser = val::<LanguageCode>)]
     language: Option<LanguageCode>,
+}
+
+/// `interlog user-setup …`: BC's User Setup, the salesperson each user works as.
+#[derive(Subcommand, Debug)]
+pub enum UserSetupCmd {
+    /// Set the salesperson a user works as (`none` clears it). New contacts, segments and
+    /// interactions the user makes without a salesperson take it.
+    #[command(after_help = "Example: interlog user-setup set alice --salesperson JO")]
+    Set {
+        /// User id (as given with --user; case does not matter).
+        #[arg(value_name = "USER", value_parser = val::<UserId>)]
+        user_id: UserId,
+        /// Salesperson (BC's Salespers./Purch. Code), or `none`.
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<SalespersonCode>)]
+        salesperson: Clearable<SalespersonCode>,
+    },
+    /// Show a user's setup (default: the current user, --user).
+    #[command(after_help = "Example: interlog --user alice user-setup show")]
+    Show {
+        /// User id (default: --user).
+        #[arg(value_name = "USER", value_parser = val::<UserId>)]
+        user_id: Option<UserId>,
+    },
+    /// List every user setup.
+    #[command(after_help = "Example: interlog user-setup list --json")]
+    List,
+    /// Delete a user's setup.
+    #[command(after_help = "Example: interlog user-setup delete alice")]
+    Delete {
+        /// User id.
+        #[arg(value_name = "USER", value_parser = val::<UserId>)]
+        user_id: UserId,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -615,6 +655,7 @@ pub fn contact(env: &Env, c: ContactCmd) -> anyhow::Result<()> {
                     post_code: a.post_code,
                     country_code: a.country,
                     phone: a.phone,
+                    skip_defaults: false,
                 },
             )?;
             env.out.warn(&added.warning);
@@ -880,4 +921,57 @@ pub fn import(env: &Env, a: ImportArgs) -> anyhow::Result<()> {
         env.out.json(&reports)?;
     }
     Ok(())
+}
+
+const USER_SETUP_HEAD: [&str; 2] = ["USER ID", "SALESPERSON"];
+
+fn user_setup_rows(list: &[UserSetup]) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|u| vec![u.user_id.to_string(), opt(&u.salesperson_code)])
+        .collect()
+}
+
+pub fn user_setup(env: &Env, c: UserSetupCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    let show = |u: &UserSetup| -> anyhow::Result<()> {
+        if env.out.json {
+            env.out.json(u)
+        } else {
+            env.out
+                .table(&USER_SETUP_HEAD, &user_setup_rows(std::slice::from_ref(u)))
+        }
+    };
+    match c {
+        UserSetupCmd::Set {
+            user_id,
+            salesperson,
+        } => {
+            let u = master::set_user_setup(&store, &user_id, salesperson.into_option())?;
+            show(&u)
+        }
+        UserSetupCmd::Show { user_id } => {
+            let user = match user_id {
+                Some(u) => u,
+                None => UserId::new(&env.ctx.user)?,
+            };
+            show(&master::get_user_setup(&store, &user)?)
+        }
+        UserSetupCmd::List => {
+            let list = master::list_user_setups(&store)?;
+            if env.out.json {
+                env.out.json(&list)
+            } else {
+                env.out.table(&USER_SETUP_HEAD, &user_setup_rows(&list))
+            }
+        }
+        UserSetupCmd::Delete { user_id } => {
+            let u = master::delete_user_setup(&store, &user_id)?;
+            if env.out.json {
+                env.out.json(&serde_json::json!({ "deleted": u }))
+            } else {
+                env.out
+                    .line(format!("deleted the user setup of {}", u.user_id))
+            }
+        }
+    }
 }

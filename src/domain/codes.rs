@@ -189,6 +189,11 @@ code_type!(
     /// Saved segment criteria code, at most 10 characters.
     CriteriaCode, "criteria code", 10
 );
+code_type!(
+    /// User id (`User ID` of table User Setup, `Code[50]`): upper-cased like every BC code, so
+    /// `alice` and `ALICE` are one user.
+    UserId, "user id", 50
+);
 
 /// A number drawn from or typed for a number series, at most 20 characters. Kept as typed
 /// (numbers such as `CT000001` are already upper case; no case folding happens here).

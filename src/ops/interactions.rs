@@ -124,21 +124,29 @@ fn build_entry(
         &template_code,
     )?;
     let setup = setup(store)?;
-    let salesperson_code = req
+    // The salesperson, in BC's order (Segment Line: Contact No. OnValidate without a segment,
+    // SetDefaultSalesperson, then the contact's): the one given (or the entry's being resumed
+    // or started from), the user's (User Setup), the contact's — then, beyond BC, marketing
+    // setup's default.
+    let salesperson_code = match req
         .salesperson
         .clone()
         .or_else(|| prefill.map(|e| e.salesperson_code.clone()))
-        .or_else(|| contact.salesperson_code.clone())
-        .or_else(|| setup.default_salesperson.clone())
-        .ok_or_else(|| {
-            missing(
-                "salesperson",
-                format!(
-                    "give --salesperson CODE, set one on contact {}, or set a default with `interlog setup set --default-salesperson CODE`",
-                    contact.no
-                ),
-            )
-        })?;
+    {
+        Some(sp) => Some(sp),
+        None => super::master::user_salesperson(store, &ctx.user)?,
+    }
+    .or_else(|| contact.salesperson_code.clone())
+    .or_else(|| setup.default_salesperson.clone())
+    .ok_or_else(|| {
+        missing(
+            "salesperson",
+            format!(
+                "give --salesperson CODE, set one on contact {} or for user {} (`interlog user-setup set {} --salesperson CODE`), or set a default with `interlog setup set --default-salesperson CODE`",
+                contact.no, ctx.user, ctx.user
+            ),
+        )
+    })?;
     let sp: Salesperson = must_get(
         store,
         TreeId::Salespeople,

@@ -244,8 +244,8 @@ pub struct ContactInput {
     pub salesperson_code: Option<SalespersonCode>,
     /// Language.
     pub language_code: Option<LanguageCode>,
-    /// Correspondence type.
-    pub correspondence_type: CorrespondenceType,
+    /// Correspondence type; `None`: marketing setup's default (BC's Contact `OnInsert`).
+    pub correspondence_type: Option<CorrespondenceType>,
     /// Privacy blocked.
     pub privacy_blocked: bool,
     /// Exclude from segment.
@@ -258,6 +258,9 @@ pub struct ContactInput {
     pub country_code: Option<CountryCode>,
     /// Phone.
     pub phone: String,
+    /// Store the record as given: no defaults for what it leaves out (BC's `SetSkipDefaults`;
+    /// import uses it, since an exported record went through `OnInsert` already).
+    pub skip_defaults: bool,
 }
 
 /// What the user gives to add a campaign.
@@ -396,7 +399,21 @@ impl<'s> MasterBatch<'s> {
         c.email = input.email;
         c.salesperson_code = input.salesperson_code;
         c.language_code = input.language_code;
-        c.correspondence_type = input.correspondence_type;
+        c.correspondence_type = input.correspondence_type.unwrap_or_default();
+        if !input.skip_defaults {
+            // BC's Contact OnInsert: what is left blank comes from marketing setup, and the
+            // salesperson from the user's setup when the user has one (SetDefaultSalesperson).
+            if c.salesperson_code.is_none() {
+                c.salesperson_code = user_salesperson(self.store, &ctx.user)?
+                    .or_else(|| setup.default_salesperson.clone());
+            }
+            if c.language_code.is_none() {
+                c.language_code = setup.default_language.clone();
+            }
+            if input.correspondence_type.is_none() {
+                c.correspondence_type = setup.default_correspondence_type;
+            }
+        }
         c.privacy_blocked = input.privacy_blocked;
         c.exclude_from_segment = input.exclude_from_segment;
         c.city = input.city;
@@ -602,6 +619,65 @@ pub fn add_campaign(
     let c = b.add_campaign(ctx, input)?;
     b.commit()?;
     Ok(c)
+}
+
+// ───────────────────────────── user setup ─────────────────────────────
+
+/// Sets a user's salesperson (BC table "User Setup", field "Salespers./Purch. Code"); `None`
+/// clears it. The salesperson must exist and not be blocked.
+pub fn set_user_setup(
+    store: &Store,
+    user: &UserId,
+    salesperson: Option<SalespersonCode>,
+) -> Result<UserSetup, OpError> {
+    let _w = store.writer();
+    if let Some(code) = &salesperson {
+        let sp = get_salesperson(store, code)?;
+        if sp.blocked {
+            return Err(OpError::SalespersonBlocked { code: sp.code });
+        }
+    }
+    let u = UserSetup {
+        user_id: user.clone(),
+        salesperson_code: salesperson,
+    };
+    let mut ws = WriteSet::new();
+    ws.put_rec(TreeId::UserSetup, user.as_bytes(), "user setup", &u)?;
+    store.apply(ws)?;
+    Ok(u)
+}
+
+/// One user's setup.
+pub fn get_user_setup(store: &Store, user: &UserId) -> Result<UserSetup, OpError> {
+    store
+        .get_rec(TreeId::UserSetup, user.as_bytes(), "user setup")?
+        .ok_or_else(|| OpError::NoUserSetup { user: user.clone() })
+}
+
+/// Every user setup, by user id.
+pub fn list_user_setups(store: &Store) -> Result<Vec<UserSetup>, OpError> {
+    Ok(store.all_recs(TreeId::UserSetup, "user setup")?)
+}
+
+/// Deletes a user's setup; returns what it was.
+pub fn delete_user_setup(store: &Store, user: &UserId) -> Result<UserSetup, OpError> {
+    let _w = store.writer();
+    let u = get_user_setup(store, user)?;
+    let mut ws = WriteSet::new();
+    ws.del(TreeId::UserSetup, user.as_bytes());
+    store.apply(ws)?;
+    Ok(u)
+}
+
+/// The salesperson of `user` (a `--user` name, matched upper-cased as BC matches its codes),
+/// if the user has a user setup with one.
+pub fn user_salesperson(store: &Store, user: &str) -> Result<Option<SalespersonCode>, OpError> {
+    let Ok(id) = UserId::new(user) else {
+        return Ok(None);
+    };
+    Ok(store
+        .get_rec::<UserSetup>(TreeId::UserSetup, id.as_bytes(), "user setup")?
+        .and_then(|u| u.salesperson_code))
 }
 
 /// One contact.

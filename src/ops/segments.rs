@@ -116,7 +116,12 @@ pub(crate) fn new_header(
             key: no.to_string(),
         });
     }
-    if let Some(sp) = &input.salesperson {
+    // BC's Segment Header OnInsert: no salesperson given → the user's (SetDefaultSalesperson).
+    let salesperson = match &input.salesperson {
+        Some(sp) => Some(sp.clone()),
+        None => super::master::user_salesperson(store, &ctx.user)?,
+    };
+    if let Some(sp) = &salesperson {
         must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
     }
     if let Some(c) = &input.campaign {
@@ -126,7 +131,7 @@ pub(crate) fn new_header(
         no,
         description: check_description(&input.description)?,
         date: ctx.work_date,
-        salesperson_code: input.salesperson.clone(),
+        salesperson_code: salesperson,
         campaign_no: input.campaign.clone(),
         interaction: SegmentInteraction::default(),
         lines_gen: NO_GEN,
@@ -139,7 +144,7 @@ pub(crate) fn new_header(
 }
 
 /// Creates a segment: number from setup's segment series (or typed where allowed), date = the
-/// work date.
+/// work date, salesperson = the given one, else the user's (BC's Segment Header `OnInsert`).
 pub fn create(
     store: &Store,
     ctx: &Ctx,

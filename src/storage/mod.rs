@@ -184,6 +184,8 @@ trees! {
     garbage => Garbage,
     /// Batch job progress.
     jobs => Jobs,
+    /// User setups (BC's User Setup), by user id.
+    user_setup => UserSetup,
 }
 
 /// A key and its value.
