@@ -234,8 +234,9 @@ pub struct InteractionChange {
 }
 
 /// Sets the interaction section (SPEC §2.6): a template copies its defaults into the header
-/// and reaches every line; other changes reach only lines still on the header's template.
-/// Returns how many lines changed.
+/// and reaches every line as BC's Segment Header does it (the template code and the header's
+/// correspondence type; see [`propagate_header_change`]); other changes reach only lines
+/// still on the header's template. Returns how many lines changed.
 pub fn set_interaction(
     store: &Store,
     no: &SegmentNo,
@@ -245,7 +246,9 @@ pub fn set_interaction(
     let _w = store.writer();
     let old = load(store, no)?;
     let templates = templates(store)?;
-    let mut new = old.clone();
+    // `mid`: the header once its template is set (its defaults copied in), as BC's header is
+    // after validating the template; the other changes are then measured from it.
+    let mut mid = old.clone();
     let mut new_template = None;
     if let Some(code) = &change.template {
         let t = templates.get(code).ok_or_else(|| OpError::NotFound {
@@ -253,12 +256,13 @@ pub fn set_interaction(
             key: code.to_string(),
         })?;
         if old.interaction.template_code.as_ref() != Some(code) {
-            let subject = new.interaction.subject_default.clone();
-            new.interaction = SegmentInteraction::from_template(t);
-            new.interaction.subject_default = subject;
+            let subject = mid.interaction.subject_default.clone();
+            mid.interaction = SegmentInteraction::from_template(t);
+            mid.interaction.subject_default = subject;
         }
         new_template = Some(t.clone());
     }
+    let mut new = mid.clone();
     if let Some(d) = &change.description {
         new.description = check_description(d)?;
     }
@@ -305,7 +309,7 @@ pub fn set_interaction(
         for_each_line_block(store, &old, |_, block| {
             for mut line in block.lines() {
                 let lt = template_corr(&templates, line.template_code.as_ref());
-                if propagate_header_change(&old, &new, new_template.as_ref(), &mut line, lt) {
+                if propagate_header_change(&old, &mid, &new, new_template.as_ref(), &mut line, lt) {
                     changed += 1;
                 }
                 w.push(&line)?;
