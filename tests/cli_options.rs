@@ -42,7 +42,7 @@ fn global_options_name_the_store_the_work_date_and_the_user() {
         String::from_utf8_lossy(&out.stderr)
     );
     let e: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(e["user_id"], "alice");
+    assert_eq!(e["user_id"], "ALICE", "user ids are codes: upper case");
     assert_eq!(e["date"], "2025-04-01");
     // Without --store, $INTERLOG_STORE names the store.
     let out = Command::new(env!("CARGO_BIN_EXE_interlog"))

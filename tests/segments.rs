@@ -1086,7 +1086,7 @@ mod model {
             },
             5 => InteractionChange {
                 correspondence_type: Some(CorrespondenceType::HardCopy),
-                ignore_contact_correspondence_type: Some(arg % 2 == 0),
+                ignore_contact_correspondence_type: Some(arg.is_multiple_of(2)),
                 ..InteractionChange::default()
             },
             _ => InteractionChange {

@@ -24,7 +24,7 @@ fn user(s: &str) -> UserId {
 /// The demo store, with work done as user `ALICE`.
 fn as_alice() -> TestStore {
     let mut t = TestStore::demo();
-    t.ctx.user = "alice".into();
+    t.ctx.user = user("alice");
     t
 }
 
@@ -62,7 +62,7 @@ fn a_user_setup_names_the_salesperson_a_user_works_as() {
         u
     );
     assert_eq!(
-        master::user_salesperson(&t.store, "Alice").expect("lookup"),
+        master::user_salesperson(&t.store, &user("Alice")).expect("lookup"),
         Some(sp("JO"))
     );
     master::set_user_setup(&t.store, &user("bob"), None).expect("set");

@@ -330,7 +330,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
                 campaign_no: campaign,
                 description: header.description.clone(),
                 date,
-                user_id: ctx.user.clone(),
+                user_id: ctx.user.to_string(),
                 segment_no: Some(header.no.clone()),
                 salesperson_code: header.salesperson_code.clone(),
                 logged_segment_entry_no: Some(logged),
@@ -401,7 +401,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         follow_up,
         run_id: store.counter(keys::meta::NEXT_RUN)?,
         time: ctx.time,
-        user: ctx.user.clone(),
+        user: ctx.user.to_string(),
     })
 }
 
@@ -744,7 +744,7 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
         segment_no: h.no.clone(),
         description: h.description.clone(),
         creation_date: ctx.today,
-        user_id: ctx.user.clone(),
+        user_id: ctx.user.to_string(),
         canceled: false,
         first_entry_no: plan.first_entry,
         entries_written: plan.n,

@@ -3,7 +3,7 @@
 //! line override, logging it with a follow-up, the cancel cascade, an outcome follow-up and
 //! statistics — printing what happens at each step.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
@@ -13,17 +13,19 @@ use super::Env;
 use interlog::batch::{log_segment, LogOptions};
 use interlog::domain::filter::FieldFilter;
 use interlog::domain::*;
-use interlog::exchange::import::import_file;
+use interlog::exchange::import::import_bytes;
 use interlog::ops::interactions::{self, EntryEdit, EntryFilter, InteractionRequest};
 use interlog::ops::logged::{self, OutcomeFilter};
 use interlog::ops::segments::{self, InteractionChange, LineChange, SegmentInput};
 use interlog::ops::stats::{self, StatsBy};
 use interlog::ops::{master, Ctx};
-use interlog::storage::Store;
+use interlog::storage::{files, Store};
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Delete an existing store at --store first (only an interlog store is deleted).
+    /// Delete an existing store at --store first: only a directory holding nothing but an
+    /// interlog store's files is deleted (anything else is named and refused, links are not
+    /// followed).
     #[arg(long)]
     reset: bool,
 }
@@ -88,15 +90,19 @@ fn entry_line(e: &LogEntry) -> String {
     )
 }
 
+/// A new store at `path`. With `reset`, an existing store there is deleted first — only a
+/// store: the directory must hold nothing but a store's files (anything else is named and
+/// refused), must not be a symbolic link, and must open as an interlog store that no other
+/// process uses; deleting follows no link ([`files::remove_store_dir`]).
 fn fresh_store(path: &Path, reset: bool) -> anyhow::Result<Store> {
-    if path.exists() {
+    if std::fs::symlink_metadata(path).is_ok() {
         if !reset {
             anyhow::bail!(
                 "{} already exists — the demo needs a fresh store: run `interlog demo --reset` to recreate it, or pass --store NEW_PATH",
                 path.display()
             );
         }
-        // Only ever delete something that is an interlog store.
+        files::check_store_dir(path)?;
         match Store::open(path) {
             Ok(s) => drop(s),
             Err(e) => anyhow::bail!(
@@ -104,29 +110,24 @@ fn fresh_store(path: &Path, reset: bool) -> anyhow::Result<Store> {
                 path.display()
             ),
         }
-        std::fs::remove_dir_all(path)?;
+        files::remove_store_dir(path)?;
     }
     Ok(master::init(path)?)
 }
 
+/// Imports the demo data from the bytes built into the binary: no file is written anywhere.
 fn load_fixtures(store: &Store, ctx: &Ctx) -> anyhow::Result<()> {
-    let dir: PathBuf = std::env::temp_dir().join(format!("interlog-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let result = (|| -> anyhow::Result<()> {
-        for (name, text) in FIXTURES {
-            let path = dir.join(name);
-            std::fs::write(&path, text)?;
-            let r = import_file(store, ctx, &path, None)?;
-            say!(
-                "   imported {:>2} {:<12} (fixtures/demo/{name})",
-                r.records,
-                r.kind.as_str()
-            );
-        }
-        Ok(())
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    for (name, text) in FIXTURES {
+        let shown = Path::new("fixtures/demo").join(name);
+        let r = import_bytes(store, ctx, &shown, text.as_bytes(), None)?;
+        say!(
+            "   imported {:>2} {:<12} ({})",
+            r.records,
+            r.kind.as_str(),
+            shown.display()
+        );
+    }
+    Ok(())
 }
 
 pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {

@@ -58,7 +58,7 @@ pub enum InteractionCmd {
         /// Evaluation.
         #[arg(long)]
         evaluation: Option<Evaluation>,
-        /// Cost.
+        /// Cost (0 to 999999999999999.99, at most two decimals).
         #[arg(long, value_parser = val::<Money>)]
         cost: Option<Money>,
         /// Duration in minutes.
@@ -87,7 +87,7 @@ pub struct FieldArgs {
     /// Subject (default: the description).
     #[arg(long)]
     subject: Option<String>,
-    /// Cost (default: the template's unit cost).
+    /// Cost (default: the template's unit cost) (0 to 999999999999999.99, at most two decimals).
     #[arg(long, value_parser = val::<Money>)]
     cost: Option<Money>,
     /// Duration in minutes (default: the template's).

@@ -341,7 +341,7 @@ pub struct TemplateArgs {
     /// Description.
     #[arg(long)]
     description: String,
-    /// Cost of one interaction, e.g. 12.50.
+    /// Cost of one interaction, e.g. 12.50 (0 to 999999999999999.99, at most two decimals).
     #[arg(long, value_parser = val::<Money>, default_value = "0")]
     unit_cost: Money,
     /// Duration of one interaction in minutes.
@@ -952,7 +952,7 @@ pub fn user_setup(env: &Env, c: UserSetupCmd) -> anyhow::Result<()> {
         UserSetupCmd::Show { user_id } => {
             let user = match user_id {
                 Some(u) => u,
-                None => UserId::new(&env.ctx.user)?,
+                None => env.ctx.user.clone(),
             };
             show(&master::get_user_setup(&store, &user)?)
         }

@@ -135,7 +135,7 @@ pub struct SetInteractionArgs {
     /// Subject.
     #[arg(long)]
     subject: Option<String>,
-    /// Cost per line.
+    /// Cost per line (0 to 999999999999999.99, at most two decimals).
     #[arg(long, value_parser = val::<Money>)]
     unit_cost: Option<Money>,
     /// Duration per line, minutes.
@@ -190,7 +190,7 @@ pub struct SetLineArgs {
     /// Subject.
     #[arg(long)]
     subject: Option<String>,
-    /// Cost.
+    /// Cost (0 to 999999999999999.99, at most two decimals).
     #[arg(long, value_parser = val::<Money>)]
     cost: Option<Money>,
     /// Duration in minutes.

@@ -12,8 +12,8 @@ use super::money::Money;
 pub const SUBJECT_LEN: usize = 100;
 /// Longest comment line.
 pub const COMMENT_LEN: usize = 80;
-/// Longest user id.
-pub const USER_LEN: usize = 50;
+/// Longest user id ([`UserId::MAX_LEN`]).
+pub const USER_LEN: usize = UserId::MAX_LEN;
 
 /// One dated comment line on an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +52,9 @@ pub struct LogEntry {
     pub cost: Money,
     /// Duration in minutes.
     pub duration_min: u32,
-    /// User who made the entry.
+    /// User who made the entry: a [`UserId`]'s text. Kept a plain string so that entries
+    /// written before user ids were checked still read (and print neutralized) instead of
+    /// making the store unreadable.
     pub user_id: String,
     /// Interaction group.
     pub group_code: GroupCode,

@@ -369,7 +369,7 @@ impl SeriesLine {
                         "{what} {v:?} is longer than {MAX_NO_LEN} characters"
                     )));
                 }
-                if v.chars().any(|c| c.is_control()) || v.trim() != v || v.is_empty() {
+                if v.chars().any(super::codes::refused_in_code) || v.trim() != v || v.is_empty() {
                     return Err(bad(format!("{what} {v:?} is not a valid number")));
                 }
             }

@@ -293,7 +293,7 @@ fn build_entry(
             .duration_min
             .or_else(|| keep(base, template_changed).map(|b| b.duration_min))
             .unwrap_or(template.unit_duration_min),
-        user_id: ctx.user.clone(),
+        user_id: ctx.user.to_string(),
         group_code: template.group_code.clone(),
         template_code: template.code.clone(),
         campaign_no,

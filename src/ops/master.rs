@@ -15,8 +15,12 @@ use crate::domain::*;
 use crate::storage::{codec, keys, Store, TreeId, WriteSet};
 
 /// Creates a new store with Business Central's default marketing number series
-/// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup.
+/// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup. `path`
+/// must not exist or be an empty directory (or a link to one); a file, device, FIFO, socket or
+/// dangling link there is refused (`Refused`), a non-empty directory too (`AlreadyExists`).
 pub fn init(path: &Path) -> Result<Store, OpError> {
+    crate::storage::files::check_new_store_path(path)
+        .map_err(|reason| OpError::Refused { reason })?;
     let store = Store::create(path)?;
     let mut ws = WriteSet::new();
     let series = [
@@ -102,6 +106,7 @@ pub fn set_setup(store: &Store, change: SetupChange) -> Result<MarketingSetup, O
 /// BC's line validation ([`SeriesLine::normalize`]: upper case, common digit width).
 pub fn add_series(store: &Store, mut series: NoSeries) -> Result<NoSeries, OpError> {
     let _w = store.writer();
+    check_text("description", &series.description, DESCRIPTION_LEN)?;
     for l in &mut series.lines {
         l.normalize(&series.code)?;
     }
@@ -669,14 +674,10 @@ pub fn delete_user_setup(store: &Store, user: &UserId) -> Result<UserSetup, OpEr
     Ok(u)
 }
 
-/// The salesperson of `user` (a `--user` name, matched upper-cased as BC matches its codes),
-/// if the user has a user setup with one.
-pub fn user_salesperson(store: &Store, user: &str) -> Result<Option<SalespersonCode>, OpError> {
-    let Ok(id) = UserId::new(user) else {
-        return Ok(None);
-    };
+/// The salesperson of `user`, if the user has a user setup with one.
+pub fn user_salesperson(store: &Store, user: &UserId) -> Result<Option<SalespersonCode>, OpError> {
     Ok(store
-        .get_rec::<UserSetup>(TreeId::UserSetup, id.as_bytes(), "user setup")?
+        .get_rec::<UserSetup>(TreeId::UserSetup, user.as_bytes(), "user setup")?
         .and_then(|u| u.salesperson_code))
 }
 

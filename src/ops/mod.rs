@@ -27,19 +27,20 @@ pub struct Ctx {
     pub today: NaiveDate,
     /// Time of day for new interactions: now, rounded up to the next minute.
     pub time: NaiveTime,
-    /// User id written on entries.
-    pub user: String,
+    /// User id written on entries, logged segments and campaign entries: validated when it
+    /// was built, so it is never cut here.
+    pub user: UserId,
 }
 
 impl Ctx {
     /// The current moment for `user`, with the work date = today.
-    pub fn now(user: &str) -> Ctx {
+    pub fn now(user: UserId) -> Ctx {
         let now = Local::now().naive_local();
         Ctx::at(user, now.date(), now.time())
     }
 
     /// A fixed moment (tests, replays). The time is rounded up to the next whole minute.
-    pub fn at(user: &str, today: NaiveDate, time: NaiveTime) -> Ctx {
+    pub fn at(user: UserId, today: NaiveDate, time: NaiveTime) -> Ctx {
         let exact = time.second() == 0 && time.nanosecond() == 0;
         let mins = time.hour() * 60 + time.minute() + u32::from(!exact);
         let time = if mins >= 24 * 60 {
@@ -51,7 +52,7 @@ impl Ctx {
             work_date: today,
             today,
             time,
-            user: user.chars().take(USER_LEN).collect(),
+            user,
         }
     }
 

@@ -27,7 +27,7 @@ pub fn date(s: &str) -> NaiveDate {
 /// The moment every test works at (09:30, work date 2025-03-14, user TEST).
 pub fn ctx() -> Ctx {
     Ctx::at(
-        "TEST",
+        UserId::new("TEST").expect("user id"),
         day(),
         NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
     )
