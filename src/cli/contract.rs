@@ -142,6 +142,7 @@ import                           | - --json --kind | cli_options::import_takes_a
 
 interaction create               | - --json --contact --template --salesperson --description --subject --cost --duration --evaluation --failed --campaign --correspondence-type --comment --from-entry | cli_options::interaction_create_takes_every_field
 interaction create               | --postpone | cli::postpone_resume_cancel_round_trip
+interaction create               | --idempotency-key | retries::the_same_idempotency_key_and_request_creates_once_and_answers_with_the_first_entry
 interaction list                 | - --json --template --salesperson --campaign --segment --logged-segment --not-canceled --from --to | cli_options::interaction_list_filters_by_every_field
 interaction list                 | --contact | cli::creating_an_interaction_prints_the_entry_it_wrote
 interaction list                 | --canceled | cli::segment_commands_follow_the_contract
@@ -151,6 +152,7 @@ interaction postponed            | - --json | cli::postpone_resume_cancel_round_
 interaction resume               | - --json --template --salesperson --description --subject --cost --duration --evaluation --failed --campaign --correspondence-type --comment | cli_options::resume_takes_every_field_and_delete_removes_postponed_entries
 interaction delete               | - --json | cli_options::resume_takes_every_field_and_delete_removes_postponed_entries
 interaction cancel               | - --json | cli::postpone_resume_cancel_round_trip
+interaction cancel               | --canceled | retries::setting_canceled_is_safe_to_repeat_where_switching_would_undo
 interaction edit                 | - --json --evaluation --cost --duration --description --comment | cli_options::interaction_edit_show_and_stats_take_every_option
 stats                            | - --json --by | cli_options::interaction_edit_show_and_stats_take_every_option
 
@@ -171,6 +173,7 @@ segment log                      | - --json --follow-up --dry-run | cli::segment
 logged-segment list              | - --json | cli::segment_commands_follow_the_contract
 logged-segment show              | - --json | cli::segment_commands_follow_the_contract
 logged-segment cancel            | - --json | cli::segment_commands_follow_the_contract
+logged-segment cancel            | --canceled | retries::setting_a_logged_segments_canceled_flag_twice_leaves_it_set
 logged-segment follow-up         | - --json --evaluation --failed --succeeded --not-canceled | cli_options::a_logged_segment_is_reused_and_followed_up_by_outcome
 logged-segment follow-up         | --canceled | cli::segment_commands_follow_the_contract
 cleanup canceled-entries         | - --json | cli::segment_commands_follow_the_contract

@@ -10,6 +10,7 @@ use interlog::domain::*;
 use interlog::ops::interactions::{
     self, EntryEdit, EntryFilter, InteractionRequest, TitledEntry, Titles,
 };
+use interlog::ops::requests::IdempotencyKey;
 use interlog::ops::stats::{self, StatsBy};
 
 #[derive(Subcommand, Debug)]
@@ -45,10 +46,16 @@ pub enum InteractionCmd {
         entries: Vec<EntryNo>,
     },
     /// Switch canceled: the opposite of the first entry's value, applied to all.
+    #[command(
+        after_help = "Examples:\n  interlog interaction cancel 12 13          # switch, as BC does\n  interlog interaction cancel 12 13 --canceled true   # set; safe to run again"
+    )]
     Cancel {
         /// Entry numbers.
         #[arg(required = true, value_parser = val::<EntryNo>)]
         entries: Vec<EntryNo>,
+        /// Set canceled to this value on every entry instead of switching (safe to repeat).
+        #[arg(long, value_name = "true|false")]
+        canceled: Option<bool>,
     },
     /// Edit evaluation, cost, duration, description or add comments.
     Edit {
@@ -142,6 +149,10 @@ pub struct CreateArgs {
     /// Save as postponed instead of finishing.
     #[arg(long)]
     postpone: bool,
+    /// A key of your choosing that makes the command safe to run again: a second run with
+    /// the same key and arguments creates nothing and prints the entry the first run made.
+    #[arg(long, value_name = "KEY", value_parser = val::<IdempotencyKey>)]
+    idempotency_key: Option<IdempotencyKey>,
 }
 
 /// The entry filters shared by `interaction list` and `export entries`.
@@ -306,16 +317,17 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
                 postpone: a.postpone,
                 ..a.fields.request()
             };
-            let created = interactions::create(&store, &env.ctx, &req)?;
+            let created =
+                interactions::create_once(&store, &env.ctx, &req, a.idempotency_key.as_ref())?;
             if env.out.json {
                 env.out.json(&created)
             } else {
                 env.out.line(format!(
                     "{} interaction log entry {} for contact {} ({}){}",
-                    if created.entry.postponed {
-                        "postponed"
-                    } else {
-                        "created"
+                    match (created.replayed, created.entry.postponed) {
+                        (true, _) => "already made (same idempotency key):",
+                        (false, true) => "postponed",
+                        (false, false) => "created",
                     },
                     created.entry.entry_no,
                     created.entry.contact_no,
@@ -380,8 +392,8 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
                 ))
             }
         }
-        InteractionCmd::Cancel { entries } => {
-            let r = interactions::switch_canceled(&store, &entries)?;
+        InteractionCmd::Cancel { entries, canceled } => {
+            let r = interactions::set_canceled(&store, &entries, canceled)?;
             if env.out.json {
                 env.out.json(&r)
             } else {

@@ -558,10 +558,16 @@ pub enum LoggedCmd {
         entry: LoggedSegmentNo,
     },
     /// Switch canceled on a logged segment, its entries and campaign entries.
+    #[command(
+        after_help = "Examples:\n  interlog logged-segment cancel 1                  # switch, as BC does\n  interlog logged-segment cancel 1 --canceled true  # set; safe to run again"
+    )]
     Cancel {
         /// Logged segment entry number.
         #[arg(value_parser = val::<LoggedSegmentNo>)]
         entry: LoggedSegmentNo,
+        /// Set canceled to this value instead of switching (safe to repeat).
+        #[arg(long, value_name = "true|false")]
+        canceled: Option<bool>,
     },
     /// Create a follow-up segment from the entries that match an outcome.
     FollowUp {
@@ -637,8 +643,8 @@ pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
                     .table(&LOGGED_HEAD, &logged_rows(std::slice::from_ref(&v)))
             }
         }
-        LoggedCmd::Cancel { entry } => {
-            let v = logged::switch_canceled(&store, entry)?;
+        LoggedCmd::Cancel { entry, canceled } => {
+            let v = logged::set_canceled(&store, entry, canceled)?;
             if env.out.json {
                 env.out.json(&v)
             } else {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{must_get, setup, Ctx, OpError};
+use super::{must_get, requests, setup, Ctx, OpError};
 use crate::domain::*;
 use crate::storage::blocks::EntryBlock;
 use crate::storage::{keys, Store, TreeId, WriteSet};
@@ -122,6 +122,10 @@ pub struct Created {
     /// Campaign entry made with it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_entry: Option<CampaignEntry>,
+    /// True when an earlier run with the same idempotency key made this entry and this run
+    /// changed nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
 }
 
 fn missing(what: &'static str, hint: impl Into<String>) -> OpError {
@@ -357,7 +361,48 @@ fn campaign_entry_for(
 
 /// Creates one interaction (or saves it as postponed), SPEC §2.2.
 pub fn create(store: &Store, ctx: &Ctx, req: &InteractionRequest) -> Result<Created, OpError> {
+    create_once(store, ctx, req, None)
+}
+
+const CREATE: &str = "interaction create";
+
+/// [`create`], safe to run again with the same idempotency `key` (see [`requests`]): a second
+/// run with the same key and request changes nothing and returns the entry the first made.
+pub fn create_once(
+    store: &Store,
+    ctx: &Ctx,
+    req: &InteractionRequest,
+    key: Option<&requests::IdempotencyKey>,
+) -> Result<Created, OpError> {
     let _w = store.writer();
+    let fingerprint = requests::fingerprint(req);
+    if let Some(key) = key {
+        if let requests::Prior::Done(result) = requests::check(store, key, CREATE, fingerprint)? {
+            let no: EntryNo = result.parse().map_err(|_| OpError::Refused {
+                reason: format!(
+                    "idempotency key {:?} records entry {result:?}, not an entry number",
+                    key.as_str()
+                ),
+            })?;
+            let entry = store.entry(no)?.ok_or_else(|| OpError::Refused {
+                reason: format!(
+                    "idempotency key {:?} made interaction log entry {no}, which has been deleted since — nothing was created",
+                    key.as_str()
+                ),
+            })?;
+            let campaign_entry = match entry.campaign_entry_no {
+                Some(ce) => {
+                    store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?
+                }
+                None => None,
+            };
+            return Ok(Created {
+                entry,
+                campaign_entry,
+                replayed: true,
+            });
+        }
+    }
     let no = store.entry_horizon()?;
     let mut e = build_entry(store, ctx, req, no, None)?;
     let mut ws = WriteSet::new();
@@ -372,10 +417,23 @@ pub fn create(store: &Store, ctx: &Ctx, req: &InteractionRequest) -> Result<Crea
         ws.put_marker(TreeId::Postponed, no.to_key());
     }
     ws.put_counter(keys::meta::NEXT_ENTRY, no.0 + 1);
+    if let Some(key) = key {
+        requests::record(
+            &mut ws,
+            key,
+            &requests::RequestRecord {
+                command: CREATE.into(),
+                fingerprint,
+                result: no.to_string(),
+                date: ctx.work_date,
+            },
+        )?;
+    }
     store.apply(ws)?;
     Ok(Created {
         entry: e,
         campaign_entry,
+        replayed: false,
     })
 }
 
@@ -482,6 +540,7 @@ pub fn resume(
     Ok(Created {
         entry: e,
         campaign_entry,
+        replayed: false,
     })
 }
 
@@ -527,15 +586,29 @@ pub struct CancelResult {
 /// entry's, applied to all. Un-cancelling is refused while an entry's logged segment or campaign
 /// entry is canceled. Logged segment counts follow.
 pub fn switch_canceled(store: &Store, nos: &[EntryNo]) -> Result<CancelResult, OpError> {
+    set_canceled(store, nos, None)
+}
+
+/// Sets canceled on a selection to `to`, or — `None` — switches it as [`switch_canceled`]
+/// does. Setting a value is safe to repeat: entries that already have it are left alone, so
+/// a script can run it again after a failure without undoing it.
+pub fn set_canceled(
+    store: &Store,
+    nos: &[EntryNo],
+    to: Option<bool>,
+) -> Result<CancelResult, OpError> {
     let _w = store.writer();
     let Some(&first) = nos.first() else {
         return Err(missing("entry numbers", "give at least one entry number"));
     };
     let mut blocks = load_blocks(store, nos)?;
-    let target = !block_of(&mut blocks, first)
-        .get(first)
-        .map(|e| e.canceled)
-        .unwrap_or(false);
+    let target = match to {
+        Some(t) => t,
+        None => !block_of(&mut blocks, first)
+            .get(first)
+            .map(|e| e.canceled)
+            .unwrap_or(false),
+    };
     let mut ws = WriteSet::new();
     let mut logged: BTreeMap<LoggedSegmentNo, LoggedSegment> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();

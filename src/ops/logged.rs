@@ -70,9 +70,21 @@ pub fn show(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpE
 /// Switches canceled on a logged segment: the logged segment, all of its interaction log
 /// entries and its campaign entries get the new value, in one atomic change.
 pub fn switch_canceled(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpError> {
+    set_canceled(store, no, None)
+}
+
+/// Sets canceled on a logged segment (and, as [`switch_canceled`], on its entries and campaign
+/// entries) to `to`, or — `None` — to the opposite of its value. Setting the value it already
+/// has still sets it on every entry and campaign entry, so running it again after a failure
+/// finishes the job instead of undoing it.
+pub fn set_canceled(
+    store: &Store,
+    no: LoggedSegmentNo,
+    to: Option<bool>,
+) -> Result<LoggedSegmentView, OpError> {
     let _w = store.writer();
     let mut logged = load(store, no)?;
-    let target = !logged.canceled;
+    let target = to.unwrap_or(!logged.canceled);
     let mut ws = WriteSet::new();
     let mut attached = 0u64;
     let horizon = store.entry_horizon()?;

@@ -8,6 +8,7 @@
 pub mod interactions;
 pub mod logged;
 pub mod master;
+pub mod requests;
 pub mod segments;
 pub mod stats;
 pub mod verify;

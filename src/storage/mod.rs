@@ -96,6 +96,16 @@ pub enum StorageError {
     /// The store's contents break an invariant.
     #[error("store is inconsistent: {0} — run `interlog verify` for a full report")]
     Inconsistent(String),
+    /// A stored value fails its checksum or does not decode.
+    #[error("the {tree} value under key {key} is damaged: {cause} — run `interlog verify` for a full report")]
+    BadValue {
+        /// The tree.
+        tree: &'static str,
+        /// The key (as text when printable, else hex).
+        key: String,
+        /// What the codec found.
+        cause: CodecError,
+    },
     /// sled's files are damaged in a way its recovery would "repair" by discarding data, or
     /// that would make it crash. Nothing was changed on disk.
     #[error(
@@ -285,6 +295,8 @@ trees! {
     garbage => Garbage,
     /// Batch job progress.
     jobs => Jobs,
+    /// Idempotency keys of create commands (`ops::requests`).
+    requests => Requests,
     /// User setups (BC's User Setup), by user id.
     user_setup => UserSetup,
 }
@@ -519,6 +531,22 @@ fn lock_store(path: &Path, wait: Duration) -> Result<lock::StoreLock, StorageErr
     })
 }
 
+/// A key as a person reads it: the text when it is printable, else hex.
+pub fn show_key(k: &[u8]) -> String {
+    match std::str::from_utf8(k) {
+        Ok(s) if !s.is_empty() && s.chars().all(|c| !c.is_control()) => s.to_string(),
+        _ => k.iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}
+
+fn bad_value(tree: TreeId, key: &[u8], cause: CodecError) -> StorageError {
+    StorageError::BadValue {
+        tree: tree.name(),
+        key: show_key(key),
+        cause,
+    }
+}
+
 /// The newest snapshot position among sled's snapshot files.
 fn newest_snapshot(dir: &Path) -> Option<sled_files::Lsn> {
     std::fs::read_dir(dir)
@@ -736,7 +764,7 @@ impl Store {
     /// Reads a counter.
     pub fn counter(&self, name: &[u8]) -> Result<u64, StorageError> {
         match self.t.meta.get(name)? {
-            Some(v) => Ok(codec::decode("counter", &v)?),
+            Some(v) => codec::decode("counter", &v).map_err(|e| bad_value(TreeId::Meta, name, e)),
             None => Err(StorageError::Inconsistent(format!(
                 "counter {} is missing",
                 String::from_utf8_lossy(name)
@@ -751,8 +779,11 @@ impl Store {
         key: impl AsRef<[u8]>,
         what: &'static str,
     ) -> Result<Option<T>, StorageError> {
+        let key = key.as_ref();
         match self.t.get(tree).get(key)? {
-            Some(v) => Ok(Some(codec::decode(what, &v)?)),
+            Some(v) => codec::decode(what, &v)
+                .map(Some)
+                .map_err(|e| bad_value(tree, key, e)),
             None => Ok(None),
         }
     }
@@ -766,8 +797,10 @@ impl Store {
         self.t
             .get(tree)
             .iter()
-            .values()
-            .map(|v| Ok(codec::decode(what, &v?)?))
+            .map(|kv| {
+                let (k, v) = kv?;
+                codec::decode(what, &v).map_err(|e| bad_value(tree, &k, e))
+            })
             .collect()
     }
 
@@ -1009,17 +1042,19 @@ impl Store {
         let Ok(params) = sled_files::read_conf(&self.path) else {
             return;
         };
-        let Ok(p) = sled_files::predict(&self.path, params) else {
+        let from = self
+            .known
+            .durable_lsn
+            .or(self.known.snapshot_lsn)
+            .unwrap_or(0);
+        let Ok(end) = sled_files::log_end(&self.path, params, from) else {
             return;
         };
-        if p.panic.is_some() {
-            return;
-        }
         let known = sled_files::Known {
             snapshot_lsn: newest_snapshot(&self.path).or(self.known.snapshot_lsn),
-            durable_lsn: p.stable_lsn.max(self.known.durable_lsn),
+            durable_lsn: end.max(self.known.durable_lsn),
         };
-        if known != self.known {
+        if known != guard::read(&self.path).ok().flatten().unwrap_or_default() {
             let _ = guard::write(&self.path, &known);
         }
     }
