@@ -1,5 +1,6 @@
 //! The stored format cannot drift: checked-in bytes in `fixtures/format/v2/` (a contact, a
-//! number series, an entry block of two entries, a segment line block of two lines) decode to
+//! number series, an entry block of two entries, a segment line block of two lines, a user
+//! setup) decode to
 //! the values built here, and encoding those values gives the same bytes. The same values in
 //! format version 1 (`fixtures/format/v1/`, written before values carried a checksum) still
 //! decode. Bad bytes (unknown version, failing checksum, truncated, random, bit flips) are
@@ -24,6 +25,7 @@ use proptest::prelude::*;
 struct Expected {
     contact: Contact,
     series: NoSeries,
+    user_setup: UserSetup,
     entries: Vec<LogEntry>,
     lines: Vec<SegmentLine>,
 }
@@ -154,6 +156,10 @@ impl Expected {
         Expected {
             contact: person,
             series,
+            user_setup: UserSetup {
+                user_id: UserId::new("alice").expect("user"),
+                salesperson_code: Some(sp("JO")),
+            },
             entries: vec![first, second_entry],
             lines: vec![first_line, second_line],
         }
@@ -184,6 +190,10 @@ impl Expected {
             ),
             ("entry_block.bin", entry_blocks.remove(0).1),
             ("line_block.bin", line_blocks.remove(0).1),
+            (
+                "user_setup.bin",
+                codec::encode("user setup", &self.user_setup).expect("user setup"),
+            ),
         ]
     }
 
@@ -293,6 +303,14 @@ fn stored_entry_block_of_format_one_decodes_to_the_expected_entries() {
 }
 
 #[test]
+fn stored_user_setup_decodes_to_the_expected_user_setup() {
+    for bytes in Expected::stored_all("user_setup.bin") {
+        let got: UserSetup = codec::decode("user setup", &bytes).expect("decode");
+        assert_eq!(got, Expected::new().user_setup);
+    }
+}
+
+#[test]
 fn stored_entry_block_decodes_to_the_expected_entries() {
     let bytes = Expected::stored("entry_block.bin");
     let expected = Expected::new().entries;
@@ -377,6 +395,7 @@ fn every_truncation_and_trailing_garbage_is_an_error() {
                 "contact.bin" => codec::decode::<Contact>("contact", b).map(|_| ()),
                 "no_series.bin" => codec::decode::<NoSeries>("number series", b).map(|_| ()),
                 "entry_block.bin" => EntryBlock::decode(b).map(|_| ()),
+                "user_setup.bin" => codec::decode::<UserSetup>("user setup", b).map(|_| ()),
                 _ => LineBlock::decode(b).map(|_| ()),
             };
             decodes(&bytes).expect("the whole value decodes");

@@ -4,6 +4,7 @@
 //! statistics — printing what happens at each step.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 
@@ -50,13 +51,28 @@ const FIXTURES: [(&str, &str); 5] = [
     ),
 ];
 
+/// With `--json` the story goes to stderr and stdout holds one JSON summary at the end, so
+/// `interlog --json demo` prints exactly one JSON value like every other command.
+static STORY_TO_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Prints a line of the story (stdout, or stderr under `--json`).
+macro_rules! say {
+    ($($t:tt)*) => {
+        if STORY_TO_STDERR.load(Ordering::Relaxed) {
+            eprintln!($($t)*)
+        } else {
+            println!($($t)*)
+        }
+    };
+}
+
 fn code<T: std::str::FromStr<Err = DomainError>>(s: &str) -> anyhow::Result<T> {
     Ok(s.parse::<T>()?)
 }
 
 fn step(n: &mut u32, title: &str) {
     *n += 1;
-    println!("\n── {n}. {title}");
+    say!("\n── {n}. {title}");
 }
 
 fn entry_line(e: &LogEntry) -> String {
@@ -104,7 +120,7 @@ fn load_fixtures(store: &Store, ctx: &Ctx) -> anyhow::Result<()> {
     for (name, text) in FIXTURES {
         let shown = Path::new("fixtures/demo").join(name);
         let r = import_bytes(store, ctx, &shown, text.as_bytes(), None)?;
-        println!(
+        say!(
             "   imported {:>2} {:<12} ({})",
             r.records,
             r.kind.as_str(),
@@ -115,11 +131,12 @@ fn load_fixtures(store: &Store, ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
+    STORY_TO_STDERR.store(env.out.json, Ordering::Relaxed);
     let ctx = env.ctx.clone();
     let store = fresh_store(&env.store_path, a.reset)?;
     let bar = Bar::new();
     let mut n = 0;
-    println!(
+    say!(
         "interlog demo — store {} · work date {} · user {}",
         env.store_path.display(),
         ctx.work_date,
@@ -146,8 +163,8 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
     )?;
     let e = &letter.entry;
-    println!("   {}", entry_line(e));
-    println!(
+    say!("   {}", entry_line(e));
+    say!(
         "   salesperson {} came from the contact, company {} from the contact, correspondence type {} from the template",
         e.salesperson_code,
         e.contact_company_no.as_ref().map(|c| c.as_str()).unwrap_or("-"),
@@ -169,7 +186,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             ..InteractionRequest::default()
         },
     )?;
-    println!(
+    say!(
         "   postponed entry {}; postponed list now holds {} entr(ies), the normal list {}",
         call.entry.entry_no,
         interactions::postponed(&store)?.len(),
@@ -187,9 +204,11 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             ..InteractionRequest::default()
         },
     )?;
-    println!(
+    say!(
         "   resumed: same entry number {}, now dated {}, evaluation {}",
-        resumed.entry.entry_no, resumed.entry.date, resumed.entry.evaluation
+        resumed.entry.entry_no,
+        resumed.entry.date,
+        resumed.entry.evaluation
     );
 
     step(
@@ -198,15 +217,16 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
     );
     let r =
         interactions::switch_canceled(&store, &[letter.entry.entry_no, resumed.entry.entry_no])?;
-    println!(
+    say!(
         "   canceled = {} on entries {:?}",
         r.canceled,
         r.entries.iter().map(|e| e.0).collect::<Vec<_>>()
     );
     let r = interactions::switch_canceled(&store, &[letter.entry.entry_no])?;
-    println!(
+    say!(
         "   switched again: canceled = {} on entry {}",
-        r.canceled, letter.entry.entry_no
+        r.canceled,
+        letter.entry.entry_no
     );
 
     step(&mut n, "A segment for campaign CP1001, built by criteria");
@@ -221,7 +241,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
     )?
     .record;
-    println!(
+    say!(
         "   created segment {} (number from the SEGM series)",
         seg.no
     );
@@ -234,7 +254,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!("   interaction template BUS copied into the header: cost 8.00, 30 min, hard copy");
+    say!("   interaction template BUS copied into the header: cost 8.00, 30 min, hard copy");
     let f = |s: &str| FieldFilter::parse(s).map_err(anyhow::Error::from);
     let c = segments::add_contacts(
         &store,
@@ -243,7 +263,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         CriteriaOptions::default(),
         &bar,
     )?;
-    println!(
+    say!(
         "   add contacts City=Manchester|Newport → {} lines",
         c.segment.line_count
     );
@@ -257,16 +277,17 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!(
+    say!(
         "   add contacts Name=@*ltd* with their persons → {} lines",
         c.segment.line_count
     );
     let c = segments::reduce(&store, &seg.no, &[f("Type=Person")?], false, &bar)?;
-    println!("   reduce Type=Person → {} lines", c.segment.line_count);
+    say!("   reduce Type=Person → {} lines", c.segment.line_count);
     let c = segments::go_back(&store, &seg.no, &bar)?;
-    println!(
+    say!(
         "   go back → {} lines again (the {} persons are back with their line numbers)",
-        c.segment.line_count, c.lines_changed
+        c.segment.line_count,
+        c.lines_changed
     );
 
     step(
@@ -289,7 +310,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             ..LineChange::default()
         },
     )?;
-    println!(
+    say!(
         "   line {}: template {}, description \"{}\", cost {}, {} min",
         l.line_no,
         l.template_code.as_ref().map(|t| t.as_str()).unwrap_or(""),
@@ -312,7 +333,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!(
+    say!(
         "   dry run: {} entries would be written, nothing was",
         dry.entries
     );
@@ -326,7 +347,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!(
+    say!(
         "   logged segment {}: entries {}..{}, campaign entr(ies) {:?}, follow-up segment {}",
         o.logged_segment_entry_no,
         o.first_entry_no,
@@ -337,14 +358,14 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             .map(|s| s.as_str())
             .unwrap_or("-")
     );
-    println!(
+    say!(
         "   segment {} is gone; {} segment(s) left",
         seg.no,
         segments::list(&store)?.len()
     );
-    println!("   Andrew Lan's history (contact index: single interactions and the logged segment merged):");
+    say!("   Andrew Lan's history (contact index: single interactions and the logged segment merged):");
     for e in store.contact_entries(&code("CT100125")?)? {
-        println!("     {}", entry_line(&e));
+        say!("     {}", entry_line(&e));
     }
 
     step(
@@ -352,12 +373,13 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         "Cancelling the logged segment cascades to its entries and campaign entry",
     );
     let v = logged::switch_canceled(&store, o.logged_segment_entry_no)?;
-    println!("   canceled = {}: {} interactions, {} campaign entr(ies) (BC counts those with the same canceled flag)",
+    say!("   canceled = {}: {} interactions, {} campaign entr(ies) (BC counts those with the same canceled flag)",
         v.logged.canceled, v.no_of_interactions, v.no_of_campaign_entries);
     let v = logged::switch_canceled(&store, o.logged_segment_entry_no)?;
-    println!(
+    say!(
         "   switched back: canceled = {}, {} interactions",
-        v.logged.canceled, v.no_of_interactions
+        v.logged.canceled,
+        v.no_of_interactions
     );
 
     step(
@@ -382,7 +404,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             },
         )?;
     }
-    println!("   marked {} entries positive", entries.len().min(3));
+    say!("   marked {} entries positive", entries.len().min(3));
     let fu = logged::follow_up(
         &store,
         &ctx,
@@ -393,9 +415,11 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!(
+    say!(
         "   follow-up segment {} \"{}\" with {} lines",
-        fu.record.no, fu.record.description, fu.record.line_count
+        fu.record.no,
+        fu.record.description,
+        fu.record.line_count
     );
 
     step(
@@ -403,7 +427,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         "Statistics per template (canceled and postponed entries do not count)",
     );
     for s in stats::stats(&store, StatsBy::Template)? {
-        println!(
+        say!(
             "   {:<9} {:>3} interactions  cost {:>7}  {:>5} min  last {}",
             s.key,
             s.interactions,
@@ -412,6 +436,15 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             s.last_date.map(|d| d.to_string()).unwrap_or_default()
         );
     }
-    println!("\nDone. Explore the store with e.g. `interlog --store {} interaction list` or `segment list`.", env.store_path.display());
+    say!("\nDone. Explore the store with e.g. `interlog --store {} interaction list` or `segment list`.", env.store_path.display());
+    if env.out.json {
+        env.out.json(&serde_json::json!({
+            "store": env.store_path,
+            "logged_segment": o.logged_segment_entry_no,
+            "entries": o.entries,
+            "follow_up_segment": o.follow_up_segment_no,
+            "outcome_follow_up_segment": fu.record.no,
+        }))?;
+    }
     Ok(())
 }

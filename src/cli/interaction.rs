@@ -7,7 +7,9 @@ use super::master::val;
 use super::output::{opt, yes};
 use super::{parse_date, Env};
 use interlog::domain::*;
-use interlog::ops::interactions::{self, EntryEdit, EntryFilter, InteractionRequest};
+use interlog::ops::interactions::{
+    self, EntryEdit, EntryFilter, InteractionRequest, TitledEntry, Titles,
+};
 use interlog::ops::requests::IdempotencyKey;
 use interlog::ops::stats::{self, StatsBy};
 
@@ -15,9 +17,13 @@ use interlog::ops::stats::{self, StatsBy};
 pub enum InteractionCmd {
     /// Create an interaction for a contact (optionally for a salesperson, or from an entry).
     Create(CreateArgs),
-    /// List interactions (postponed ones are listed by `interaction postponed`).
+    /// List interactions (postponed ones are listed by `interaction postponed`). Each has BC's
+    /// entry title: the template's description, "- by <salesperson>" when the template is
+    /// outbound, "- from <contact>" when it is inbound (`title` in --json).
+    #[command(after_help = "Example: interlog interaction list --contact CT100125 --json")]
     List(ListArgs),
-    /// Show one entry.
+    /// Show one entry, with its title.
+    #[command(after_help = "Example: interlog interaction show 1")]
     Show {
         /// Entry number.
         #[arg(value_parser = val::<EntryNo>)]
@@ -216,11 +222,12 @@ pub struct ListArgs {
     limit: Option<usize>,
 }
 
-pub const ENTRY_HEAD: [&str; 12] = [
+pub const ENTRY_HEAD: [&str; 13] = [
     "ENTRY",
     "CONTACT",
     "DATE",
     "TEMPLATE",
+    "TITLE",
     "DESCRIPTION",
     "SALESPERSON",
     "COST",
@@ -231,7 +238,9 @@ pub const ENTRY_HEAD: [&str; 12] = [
     "FLAGS",
 ];
 
-pub fn entry_row(e: &LogEntry) -> Vec<String> {
+/// A row of `interaction list` / `interaction postponed`: the entry with BC's entry title.
+pub fn entry_row(t: &TitledEntry) -> Vec<String> {
+    let e = &t.entry;
     let mut flags = Vec::new();
     if e.canceled {
         flags.push("canceled");
@@ -247,6 +256,7 @@ pub fn entry_row(e: &LogEntry) -> Vec<String> {
         e.contact_no.to_string(),
         e.date.to_string(),
         e.template_code.to_string(),
+        t.title.clone(),
         e.description.clone(),
         e.salesperson_code.to_string(),
         e.cost.to_string(),
@@ -258,12 +268,14 @@ pub fn entry_row(e: &LogEntry) -> Vec<String> {
     ]
 }
 
-fn show_entry(env: &Env, e: &LogEntry) -> anyhow::Result<()> {
+fn show_entry(env: &Env, t: &TitledEntry) -> anyhow::Result<()> {
     if env.out.json {
-        return env.out.json(e);
+        return env.out.json(t);
     }
+    let e = &t.entry;
     let mut f = vec![
         ("entry no.", e.entry_no.to_string()),
+        ("title", t.title.clone()),
         ("contact", e.contact_no.to_string()),
         ("company", opt(&e.contact_company_no)),
         ("date", e.date.to_string()),
@@ -331,17 +343,26 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
         InteractionCmd::List(a) => {
             let filter = a.filter.filter();
             let limit = a.limit.unwrap_or(usize::MAX) as u64;
+            let titles = Titles::new(&store)?;
             let mut out = env.out.listing(&ENTRY_HEAD, entry_row);
             if limit > 0 {
                 interactions::for_each(&store, &filter, |e| {
-                    Ok(out.visit(&e) && out.count() < limit)
+                    let t = titles.titled(&store, e)?;
+                    Ok(out.visit(&t) && out.count() < limit)
                 })?;
             }
             out.finish()
         }
-        InteractionCmd::Show { entry } => show_entry(env, &interactions::get(&store, entry)?),
+        InteractionCmd::Show { entry } => {
+            let t = Titles::new(&store)?.titled(&store, interactions::get(&store, entry)?)?;
+            show_entry(env, &t)
+        }
         InteractionCmd::Postponed => {
-            let list = interactions::postponed(&store)?;
+            let titles = Titles::new(&store)?;
+            let list = interactions::postponed(&store)?
+                .into_iter()
+                .map(|e| titles.titled(&store, e))
+                .collect::<Result<Vec<_>, _>>()?;
             if env.out.json {
                 env.out.json(&list)
             } else {
@@ -408,7 +429,7 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
                     comments,
                 },
             )?;
-            show_entry(env, &e)
+            show_entry(env, &Titles::new(&store)?.titled(&store, e)?)
         }
     }
 }

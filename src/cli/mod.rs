@@ -1,6 +1,8 @@
 //! Command-line interface: clap types and the dispatch to the library.
 
 mod batch;
+#[cfg(test)]
+mod contract;
 mod demo;
 mod export;
 mod interaction;
@@ -64,6 +66,9 @@ pub enum Command {
     /// Marketing setup.
     #[command(subcommand)]
     Setup(master::SetupCmd),
+    /// User setup: the salesperson each user works as (BC's User Setup).
+    #[command(subcommand, name = "user-setup")]
+    UserSetup(master::UserSetupCmd),
     /// Number series.
     #[command(subcommand)]
     Series(master::SeriesCmd),
@@ -193,6 +198,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init => master::init(&env),
         Command::Setup(c) => master::setup(&env, c),
+        Command::UserSetup(c) => master::user_setup(&env, c),
         Command::Series(c) => master::series(&env, c),
         Command::Contact(c) => master::contact(&env, c),
         Command::Salesperson(c) => master::salesperson(&env, c),

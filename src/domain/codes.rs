@@ -194,7 +194,8 @@ code_type!(
     /// User id written on entries, logged segments and campaign entries (BC's `User ID`,
     /// `Code[50]`): at most 50 characters, upper-cased, no control, invisible, bidi or combining
     /// characters. Built from `--user` or `$USER`; an invalid one is refused, never cut or
-    /// cleaned up.
+    /// cleaned up. Also the key of a user setup (BC's User Setup), so `alice` and `ALICE` are
+    /// one user.
     UserId, "user id", 50
 );
 

@@ -846,13 +846,16 @@ impl Record<'_> {
                     email: self.text("email")?,
                     salesperson_code: self.parse("salesperson_code")?,
                     language_code: self.parse("language_code")?,
-                    correspondence_type: self.option("correspondence_type")?,
+                    correspondence_type: Some(self.option("correspondence_type")?),
                     privacy_blocked: self.flag("privacy_blocked")?,
                     exclude_from_segment: self.flag("exclude_from_segment")?,
                     city: self.text("city")?,
                     post_code: self.text("post_code")?,
                     country_code: self.parse("country_code")?,
                     phone: self.text("phone")?,
+                    // A file holds records as they are (an export from BC went through
+                    // OnInsert already): a blank cell stays blank.
+                    skip_defaults: true,
                 };
                 batch.add_contact(ctx, input).map_err(|e| self.refused(e))?;
             }

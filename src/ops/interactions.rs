@@ -2,7 +2,7 @@
 //! postpone / resume / delete postponed (SPEC §2.3), switch canceled with the first-selected
 //! rule and the un-cancel guard (§2.4), edit, show, list.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -46,6 +46,71 @@ pub struct InteractionRequest {
     pub comments: Vec<String>,
     /// Save as postponed instead of finishing.
     pub postpone: bool,
+}
+
+/// An entry with the title BC shows for it in lists and on its card (see
+/// [`entry_title`]). The JSON is the entry's fields plus `title`.
+#[derive(Clone, Debug, Serialize)]
+pub struct TitledEntry {
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: LogEntry,
+    /// `<template description> - by <salesperson>` / `- from <contact>` / plain.
+    pub title: String,
+}
+
+/// Gives entries their titles (BC's Interaction Log Entry `GetEntryTitle`): templates and
+/// salespeople are read once (there are few); a contact's name is read per inbound entry.
+pub struct Titles {
+    templates: HashMap<TemplateCode, (String, InformationFlow)>,
+    salespeople: HashMap<SalespersonCode, String>,
+}
+
+impl Titles {
+    /// Reads the templates and salespeople.
+    pub fn new(store: &Store) -> Result<Titles, OpError> {
+        let templates = store
+            .all_recs::<InteractionTemplate>(TreeId::Templates, "interaction template")?
+            .into_iter()
+            .map(|t| (t.code, (t.description, t.information_flow)))
+            .collect();
+        let salespeople = store
+            .all_recs::<Salesperson>(TreeId::Salespeople, "salesperson")?
+            .into_iter()
+            .map(|s| (s.code, s.name))
+            .collect();
+        Ok(Titles {
+            templates,
+            salespeople,
+        })
+    }
+
+    /// The entry's title.
+    pub fn title(&self, store: &Store, e: &LogEntry) -> Result<String, OpError> {
+        let template = self
+            .templates
+            .get(&e.template_code)
+            .map(|(d, f)| (d.as_str(), *f));
+        let contact_name = match template {
+            Some((_, InformationFlow::Inbound)) => store
+                .get_rec::<Contact>(TreeId::Contacts, e.contact_no.as_bytes(), "contact")?
+                .map(|c| c.name),
+            _ => None,
+        };
+        Ok(entry_title(
+            template,
+            self.salespeople
+                .get(&e.salesperson_code)
+                .map(String::as_str),
+            contact_name.as_deref(),
+        ))
+    }
+
+    /// The entry with its title.
+    pub fn titled(&self, store: &Store, entry: LogEntry) -> Result<TitledEntry, OpError> {
+        let title = self.title(store, &entry)?;
+        Ok(TitledEntry { entry, title })
+    }
 }
 
 /// A stored entry with the campaign entry made for it, if any.
@@ -128,21 +193,29 @@ fn build_entry(
         &template_code,
     )?;
     let setup = setup(store)?;
-    let salesperson_code = req
+    // The salesperson, in BC's order (Segment Line: Contact No. OnValidate without a segment,
+    // SetDefaultSalesperson, then the contact's): the one given (or the entry's being resumed
+    // or started from), the user's (User Setup), the contact's — then, beyond BC, marketing
+    // setup's default.
+    let salesperson_code = match req
         .salesperson
         .clone()
         .or_else(|| prefill.map(|e| e.salesperson_code.clone()))
-        .or_else(|| contact.salesperson_code.clone())
-        .or_else(|| setup.default_salesperson.clone())
-        .ok_or_else(|| {
-            missing(
-                "salesperson",
-                format!(
-                    "give --salesperson CODE, set one on contact {}, or set a default with `interlog setup set --default-salesperson CODE`",
-                    contact.no
-                ),
-            )
-        })?;
+    {
+        Some(sp) => Some(sp),
+        None => super::master::user_salesperson(store, &ctx.user)?,
+    }
+    .or_else(|| contact.salesperson_code.clone())
+    .or_else(|| setup.default_salesperson.clone())
+    .ok_or_else(|| {
+        missing(
+            "salesperson",
+            format!(
+                "give --salesperson CODE, set one on contact {} or for user {} (`interlog user-setup set {} --salesperson CODE`), or set a default with `interlog setup set --default-salesperson CODE`",
+                contact.no, ctx.user, ctx.user
+            ),
+        )
+    })?;
     let sp: Salesperson = must_get(
         store,
         TreeId::Salespeople,

@@ -97,6 +97,12 @@ pub enum OpError {
         /// The contact.
         contact: ContactNo,
     },
+    /// The user has no user setup.
+    #[error("user {user} has no user setup — add one with `interlog user-setup set {user} --salesperson CODE`")]
+    NoUserSetup {
+        /// The user.
+        user: UserId,
+    },
     /// The salesperson is blocked.
     #[error("cannot use salesperson {code}: blocked")]
     SalespersonBlocked {

@@ -163,6 +163,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     let campaigns = check_records::<Campaign>(store, &mut r, TreeId::Campaigns, "campaign");
     let series = check_records::<NoSeries>(store, &mut r, TreeId::Series, "number series");
     let setup = check_records::<MarketingSetup>(store, &mut r, TreeId::Setup, "marketing setup");
+    check_records::<UserSetup>(store, &mut r, TreeId::UserSetup, "user setup");
     let segments = check_records::<SegmentHeader>(store, &mut r, TreeId::Segments, "segment");
     let logged =
         check_records::<LoggedSegment>(store, &mut r, TreeId::LoggedSegments, "logged segment");
@@ -563,7 +564,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
                         .ending_no
                         .as_deref()
                         .is_none_or(|e| compare_nos(no, e).is_le());
-                if !(same_shape && in_range && line.open) {
+                if !(same_shape && in_range && line.is_open()) {
                     continue;
                 }
                 let ahead = match last {

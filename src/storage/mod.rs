@@ -297,6 +297,8 @@ trees! {
     jobs => Jobs,
     /// Idempotency keys of create commands (`ops::requests`).
     requests => Requests,
+    /// User setups (BC's User Setup), by user id.
+    user_setup => UserSetup,
 }
 
 /// Iterators over sled trees that stop after their first error.

@@ -177,3 +177,5 @@ pub fn campaign(s: &str) -> CampaignNo {
 pub fn money(s: &str) -> Money {
     s.parse().expect("money")
 }
+
+pub mod bin;
