@@ -463,6 +463,9 @@ pub struct Store {
     /// Set when a change failed after its commit point: sled's state in this process is no
     /// longer trusted.
     broken: AtomicBool,
+    /// Set when a committed change was applied to sled but sled's files were not fsynced since:
+    /// the journal still holds the change (see [`Store::apply`]).
+    dirty: AtomicBool,
     /// Held for the store's whole life; dropped last.
     _lock: lock::StoreLock,
 }
@@ -616,6 +619,7 @@ impl Store {
             journal,
             known,
             broken: AtomicBool::new(false),
+            dirty: AtomicBool::new(false),
             _lock: lock,
         })
     }
@@ -804,16 +808,28 @@ impl Store {
             .collect()
     }
 
-    /// Applies a write set atomically and makes it durable.
+    /// Applies a write set atomically and durably.
     ///
-    /// The commit point is the write set's journal record becoming durable ([`journal`]).
-    /// Errors say truthfully what happened ([`StorageError::outcome`]): before that point
-    /// nothing is committed; after it, the change is committed and — should sled fail to take
-    /// it — completed when the store is next opened ([`StorageError::CommittedNotApplied`]).
+    /// The commit point is the write set's journal record becoming durable ([`journal`]); the
+    /// call returns once it is, with the writes applied to sled (visible to every reader).
+    /// sled's own files are fsynced later — before the next change overwrites the journal, when
+    /// staged data is made durable, when the store closes — and until then the journal record
+    /// covers the change: a crash in between has it applied again at the next open. So one
+    /// change costs one fsync of a small file.
+    ///
+    /// Errors say truthfully what happened ([`StorageError::outcome`]): before the commit
+    /// point nothing is committed; after it, the change is committed and — should sled fail to
+    /// take it — completed when the store is next opened
+    /// ([`StorageError::CommittedNotApplied`]).
     pub fn apply(&self, ws: WriteSet) -> Result<(), StorageError> {
         self.check_not_broken()?;
         if ws.is_empty() {
             return Ok(());
+        }
+        // The journal holds one change: the previous one must be durable in sled before its
+        // record is replaced. A failure here is before this change's commit point.
+        if self.dirty.load(Ordering::SeqCst) {
+            self.make_durable()?;
         }
         journal::set_phase(journal::Phase::Deciding);
         match self.journal.write(&ws.items) {
@@ -835,19 +851,14 @@ impl Store {
             }
         }
         journal::set_phase(journal::Phase::Committed);
-        let res = self
-            .apply_to_sled(&ws.items)
-            .and_then(|()| self.make_durable());
-        if let Err(e) = res {
+        if let Err(e) = self.apply_to_sled(&ws.items) {
             self.broken.store(true, Ordering::SeqCst);
             return Err(StorageError::CommittedNotApplied {
                 path: self.path.clone(),
                 cause: Box::new(e),
             });
         }
-        // Emptying the journal is tidiness, not correctness (applying its record again changes
-        // nothing), so a failure here is not the change's failure.
-        let _ = self.journal.clear();
+        self.dirty.store(true, Ordering::SeqCst);
         journal::set_phase(journal::Phase::Idle);
         Ok(())
     }
@@ -901,6 +912,9 @@ impl Store {
     }
 
     /// Flushes sled and fsyncs the store's files.
+    ///
+    /// Once it succeeds, every committed change is durable in sled's files, and the journal —
+    /// whose record is now redundant — is emptied.
     pub fn make_durable(&self) -> Result<(), StorageError> {
         self.db.flush()?;
         let mut st = self.sync.lock().unwrap_or_else(|p| p.into_inner());
@@ -908,7 +922,12 @@ impl Store {
             action: "fsync",
             path: self.path.clone(),
             source,
-        })
+        })?;
+        if self.dirty.swap(false, Ordering::SeqCst) {
+            // Tidiness only: applying the record again would change nothing.
+            let _ = self.journal.clear();
+        }
+        Ok(())
     }
 
     /// Deletes every key of `tree` at or above `from`; returns how many.
@@ -1045,11 +1064,13 @@ impl Store {
     /// so that the next open can tell damage from a torn tail ([`guard`]). Best effort: when
     /// anything fails, the previous record stays, which is still true, only less precise.
     fn record_durable_end(&self) {
-        let Ok(db) = std::fs::File::open(self.path.join("db")) else {
+        let mut st = self.sync.lock().unwrap_or_else(|p| p.into_inner());
+        if durable::sync_store(&self.path, &mut st).is_err() {
             return;
-        };
-        if db.sync_all().is_err() {
-            return;
+        }
+        // sled's files now hold every change: the journal's record is redundant.
+        if self.dirty.swap(false, Ordering::SeqCst) {
+            let _ = self.journal.clear();
         }
         let Ok(params) = sled_files::read_conf(&self.path) else {
             return;
