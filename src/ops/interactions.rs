@@ -578,14 +578,20 @@ pub fn edit(store: &Store, ctx: &Ctx, no: EntryNo, edit: &EntryEdit) -> Result<L
 /// Which entries a listing shows. Postponed entries are never listed here (see [`postponed`]).
 #[derive(Clone, Debug, Default)]
 pub struct EntryFilter {
+    /// Only entries whose number passes this filter (BC's *Entry No.* filter: `1..100|205`).
+    pub entry_nos: Option<NumberFilter>,
     /// Only this contact (uses the contact index).
     pub contact: Option<ContactNo>,
     /// Only this template.
     pub template: Option<TemplateCode>,
     /// Only this salesperson.
     pub salesperson: Option<SalespersonCode>,
+    /// Only this interaction group.
+    pub group: Option<GroupCode>,
     /// Only this campaign.
     pub campaign: Option<CampaignNo>,
+    /// Only entries of this campaign entry.
+    pub campaign_entry: Option<CampaignEntryNo>,
     /// Only this segment.
     pub segment: Option<SegmentNo>,
     /// Only this logged segment.
@@ -602,8 +608,16 @@ impl EntryFilter {
     /// Does the (materialized) entry pass?
     pub fn matches_entry(&self, e: &LogEntry) -> bool {
         !e.postponed
+            && self
+                .entry_nos
+                .as_ref()
+                .is_none_or(|f| f.contains(e.entry_no.0))
             && self.contact.as_ref().is_none_or(|c| *c == e.contact_no)
             && self.template.as_ref().is_none_or(|t| *t == e.template_code)
+            && self.group.as_ref().is_none_or(|g| *g == e.group_code)
+            && self
+                .campaign_entry
+                .is_none_or(|c| Some(c) == e.campaign_entry_no)
             && self
                 .salesperson
                 .as_ref()
@@ -628,8 +642,16 @@ impl EntryFilter {
     pub fn matches(&self, e: &crate::storage::blocks::EntryRef<'_>) -> bool {
         let s = e.shared;
         !e.row.postponed()
+            && self
+                .entry_nos
+                .as_ref()
+                .is_none_or(|f| f.contains(e.entry_no.0))
             && self.contact.as_ref().is_none_or(|c| *c == e.row.contact_no)
             && self.template.as_ref().is_none_or(|t| *t == s.template_code)
+            && self.group.as_ref().is_none_or(|g| *g == s.group_code)
+            && self
+                .campaign_entry
+                .is_none_or(|c| Some(c) == s.campaign_entry_no)
             && self
                 .salesperson
                 .as_ref()
@@ -666,7 +688,8 @@ pub fn for_each(
         return Ok(());
     }
     let mut err = None;
-    store.for_each_block(EntryNo(1), None, |_, block| {
+    let from = filter.entry_nos.as_ref().map_or(1, |f| f.min().max(1));
+    store.for_each_block(EntryNo(from), None, |_, block| {
         for r in block.iter() {
             if filter.matches(&r) {
                 match f(r.to_entry()) {
