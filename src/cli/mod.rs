@@ -1,6 +1,7 @@
 //! Command-line interface: clap types and the dispatch to the library.
 
 mod batch;
+mod cleanup;
 mod demo;
 mod export;
 mod interaction;
@@ -93,7 +94,7 @@ pub enum Command {
     LoggedSegment(segment::LoggedCmd),
     /// Clean-up jobs.
     #[command(subcommand)]
-    Cleanup(segment::CleanupCmd),
+    Cleanup(cleanup::CleanupCmd),
     /// Fill a store with synthetic contacts and one segment (benchmarks, demos).
     Gen(segment::GenArgs),
     /// Walk through the whole story on a fresh store, printing what happens.
@@ -154,7 +155,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(a) => interaction::stats(&env, a),
         Command::Segment(c) => segment::run(&env, c),
         Command::LoggedSegment(c) => segment::logged(&env, c),
-        Command::Cleanup(c) => segment::cleanup(&env, c),
+        Command::Cleanup(c) => cleanup::run(&env, c),
         Command::Gen(a) => segment::gen(&env, a),
         Command::Demo(a) => demo::run(&env, a),
         Command::Export(a) => export::run(&env, a),

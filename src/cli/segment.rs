@@ -1,4 +1,4 @@
-//! `segment …`, `logged-segment …`, `cleanup …`, `gen`.
+//! `segment …`, `logged-segment …`, `gen`.
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
@@ -691,38 +691,6 @@ pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
                 ))
             }
         }
-    }
-}
-
-#[derive(Subcommand, Debug)]
-pub enum CleanupCmd {
-    /// Delete canceled interaction log entries.
-    CanceledEntries,
-    /// Delete canceled logged segments (their entries are detached first).
-    CanceledLoggedSegments,
-}
-
-pub fn cleanup(env: &Env, c: CleanupCmd) -> anyhow::Result<()> {
-    let store = env.open()?;
-    let r = match c {
-        CleanupCmd::CanceledEntries => logged::delete_canceled_entries(&store)?,
-        CleanupCmd::CanceledLoggedSegments => logged::delete_canceled_logged_segments(&store)?,
-    };
-    if env.out.json {
-        env.out.json(&r)
-    } else {
-        env.out.fields(&[
-            ("entries deleted", r.entries_deleted.to_string()),
-            (
-                "logged segments deleted",
-                r.logged_segments_deleted.to_string(),
-            ),
-            ("entries detached", r.entries_detached.to_string()),
-            (
-                "campaign entries detached",
-                r.campaign_entries_detached.to_string(),
-            ),
-        ])
     }
 }
 

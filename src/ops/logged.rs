@@ -1,16 +1,27 @@
 //! Logged segments: list and show with BC's counts, switching canceled with the cascade to
 //! entries and campaign entries (SPEC §2.4), the two clean-up jobs, and follow-up segments made
 //! later from a logged segment, filtered by outcome (SPEC §2.7 *beyond*).
+//!
+//! Two pieces of machinery here serve every record that owns entries: `cascade_canceled`
+//! (flip the canceled flag of a logged segment's or a campaign entry's entries, in the encoded
+//! blocks where possible) and `delete_entries` (remove entries with their contact index items
+//! and keep logged segment counts right), so that every record owning entries shares them.
+//!
+//! Reference: BC's table *Logged Segment* (`ToggleCanceledCheckmark`), reports *Delete
+//! Interaction Log Entries* (5190) and *Delete Logged Segments* (5191).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
+use super::interactions::EntryFilter;
 use super::master::Added;
 use super::segments::{append_lines, new_header, next_action, Progress, SegmentInput};
 use super::{must_get, Ctx, OpError};
 use crate::domain::*;
-use crate::storage::blocks::{set_flag_all_rows, EntryBlock, FLAG_CANCELED};
+use crate::storage::blocks::{
+    set_flag_where, EntryBlock, EntryRef, EntryShared, FlagFlip, FLAG_CANCELED,
+};
 use crate::storage::index::{lookup_run, scan_run, RunBuilder, RunInfo};
 use crate::storage::{keys, Store, TreeId, WriteSet};
 
@@ -67,26 +78,51 @@ pub fn show(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpE
     view(store, l)
 }
 
-/// Switches canceled on a logged segment: the logged segment, all of its interaction log
-/// entries and its campaign entries get the new value, in one atomic change.
-pub fn switch_canceled(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpError> {
-    let _w = store.writer();
-    let mut logged = load(store, no)?;
-    let target = !logged.canceled;
-    let mut ws = WriteSet::new();
-    let mut attached = 0u64;
-    let horizon = store.entry_horizon()?;
-    let end = logged.end_entry_no().min(horizon);
-    // The blocks of a logged segment hold only its own entries; most flip their canceled flags
-    // in the encoded bytes, the rest are decoded.
-    let start = match store
-        .t
-        .entries
-        .range(..=logged.first_entry_no.to_key())
-        .next_back()
-    {
+/// Whose entries a cancel cascade reaches.
+#[derive(Clone, Debug)]
+pub(crate) enum CascadeOf {
+    /// The entries of a logged segment (BC: `Logged Segment Entry No.`).
+    LoggedSegment(LoggedSegmentNo),
+}
+
+impl CascadeOf {
+    fn selects(&self, s: &EntryShared) -> bool {
+        match self {
+            CascadeOf::LoggedSegment(l) => s.logged_segment_entry_no == Some(*l),
+        }
+    }
+}
+
+/// What a cancel cascade reached and changed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Cascaded {
+    /// Entries reached (whatever their flag was).
+    pub reached: u64,
+    /// Entries whose canceled flag changed, per logged segment they belong to.
+    pub changed_per_logged: BTreeMap<LoggedSegmentNo, u64>,
+}
+
+/// Sets canceled to `target` on every entry in `[from, to)` that `of` reaches, adding the changed
+/// blocks to `ws`. Blocks whose rows all share one logged segment / campaign entry flip their
+/// flags in the encoded bytes; blocks that do not concern `of` are skipped without decoding
+/// their rows; the rest are decoded.
+pub(crate) fn cascade_canceled(
+    store: &Store,
+    of: &CascadeOf,
+    from: EntryNo,
+    to: EntryNo,
+    target: bool,
+    ws: &mut WriteSet,
+) -> Result<Cascaded, OpError> {
+    let mut out = Cascaded::default();
+    let end = to.min(store.entry_horizon()?);
+    if from >= end {
+        return Ok(out);
+    }
+    // The block holding `from` may start before it.
+    let start = match store.t.entries.range(..=from.to_key()).next_back() {
         Some(kv) => kv?.0.to_vec(),
-        None => logged.first_entry_no.to_key().to_vec(),
+        None => from.to_key().to_vec(),
     };
     for kv in store
         .t
@@ -94,31 +130,76 @@ pub fn switch_canceled(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegme
         .range(start.as_slice()..end.to_key().as_slice())
     {
         let (k, v) = kv?;
-        if let Some((bytes, rows)) = set_flag_all_rows(&v, no, FLAG_CANCELED, target)? {
-            attached += rows;
-            ws.put(TreeId::Entries, &k, bytes);
-            continue;
-        }
-        let mut block = EntryBlock::decode(&v)?;
-        let shared_ls = block.shared.logged_segment_entry_no;
-        let mut changed = false;
-        for (_, row) in block.rows.iter_mut() {
-            let ls = row
-                .shared
-                .as_ref()
-                .map_or(shared_ls, |s| s.logged_segment_entry_no);
-            if ls == Some(no) {
-                attached += 1;
-                if row.canceled() != target {
-                    row.set_flag(FLAG_CANCELED, target);
-                    changed = true;
+        let mut block_logged = None;
+        let flip = set_flag_where(
+            &v,
+            |s| {
+                block_logged = s.logged_segment_entry_no;
+                of.selects(s)
+            },
+            FLAG_CANCELED,
+            target,
+        )?;
+        match flip {
+            FlagFlip::Nothing => {}
+            FlagFlip::All {
+                bytes,
+                rows,
+                changed,
+            } => {
+                out.reached += rows;
+                if changed > 0 {
+                    if let Some(l) = block_logged {
+                        *out.changed_per_logged.entry(l).or_default() += changed;
+                    }
+                    ws.put(TreeId::Entries, &k, bytes);
+                }
+            }
+            FlagFlip::Mixed => {
+                let mut block = EntryBlock::decode(&v)?;
+                let shared = block.shared.clone();
+                let mut changed = false;
+                for (_, row) in block.rows.iter_mut() {
+                    let s = row.shared.as_deref().unwrap_or(&shared);
+                    if !of.selects(s) {
+                        continue;
+                    }
+                    out.reached += 1;
+                    if row.canceled() != target {
+                        if let Some(l) = s.logged_segment_entry_no {
+                            *out.changed_per_logged.entry(l).or_default() += 1;
+                        }
+                        row.set_flag(FLAG_CANCELED, target);
+                        changed = true;
+                    }
+                }
+                if changed {
+                    ws.put(TreeId::Entries, &k, block.encode()?);
                 }
             }
         }
-        if changed {
-            ws.put(TreeId::Entries, &k, block.encode()?);
-        }
     }
+    Ok(out)
+}
+
+/// Switches canceled on a logged segment: the logged segment, all of its interaction log
+/// entries and its campaign entries get the new value, in one atomic change (BC: *Logged
+/// Segment* `SetCanceledCheckmark` — campaign entries by *Register No.*, entries by *Logged
+/// Segment Entry No.*).
+pub fn switch_canceled(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpError> {
+    let _w = store.writer();
+    let mut logged = load(store, no)?;
+    let target = !logged.canceled;
+    let mut ws = WriteSet::new();
+    let reached = cascade_canceled(
+        store,
+        &CascadeOf::LoggedSegment(no),
+        logged.first_entry_no,
+        logged.end_entry_no(),
+        target,
+        &mut ws,
+    )?
+    .reached;
     for ce in &logged.campaign_entries {
         let c: Option<CampaignEntry> =
             store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
@@ -128,8 +209,8 @@ pub fn switch_canceled(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegme
         }
     }
     logged.canceled = target;
-    logged.entries = attached;
-    logged.canceled_entries = if target { attached } else { 0 };
+    logged.entries = reached;
+    logged.canceled_entries = if target { reached } else { 0 };
     ws.put_rec(
         TreeId::LoggedSegments,
         no.to_key(),
@@ -140,17 +221,28 @@ pub fn switch_canceled(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegme
     view(store, logged)
 }
 
-/// What a clean-up job did.
+/// What a clean-up job did — or, in a dry run, would do. The numbers name every record
+/// deleted (or that would be).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CleanupResult {
+    /// Nothing was written: this is what the job would do.
+    pub dry_run: bool,
     /// Interaction log entries deleted.
     pub entries_deleted: u64,
     /// Logged segments deleted.
     pub logged_segments_deleted: u64,
+    /// Campaign entries deleted.
+    pub campaign_entries_deleted: u64,
     /// Entries detached from deleted logged segments.
     pub entries_detached: u64,
     /// Campaign entries detached from deleted logged segments.
     pub campaign_entries_detached: u64,
+    /// The entries deleted.
+    pub deleted_entry_nos: Vec<EntryNo>,
+    /// The logged segments deleted.
+    pub deleted_logged_segment_nos: Vec<LoggedSegmentNo>,
+    /// The campaign entries deleted.
+    pub deleted_campaign_entry_nos: Vec<CampaignEntryNo>,
 }
 
 /// The run whose entry range may hold `e`: the run with the highest base at or below `e`, if
@@ -164,10 +256,26 @@ fn run_of(spans: &BTreeMap<u64, (u64, Option<u64>)>, e: EntryNo) -> Option<(u64,
     }
 }
 
-/// Deletes every canceled interaction log entry (SPEC §2.4 clean-up), with its contact index
-/// items, in one atomic change. Logged segment counts follow.
-pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> {
-    let _w = store.writer();
+/// Entries removed by [`delete_entries`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Deleted {
+    /// Their numbers, ascending.
+    pub entry_nos: Vec<EntryNo>,
+    /// Per logged segment: how many of its entries went, and how many of those were canceled.
+    pub per_logged: BTreeMap<LoggedSegmentNo, (u64, u64)>,
+}
+
+/// Deletes every visible entry that `select` picks, with its contact index items (per-entry
+/// keys and index runs), adding the writes to `ws`. In a dry run only the numbers are
+/// collected. The caller updates the logged segments' counts from [`Deleted::per_logged`]
+/// (see [`apply_logged_counts`]) in the same write set.
+pub(crate) fn delete_entries(
+    store: &Store,
+    ws: &mut WriteSet,
+    from: EntryNo,
+    mut select: impl FnMut(&EntryRef<'_>) -> bool,
+    dry_run: bool,
+) -> Result<Deleted, OpError> {
     let runs = store.runs()?;
     // Run id by base entry, with the span of entry numbers it covers. The span is known from
     // the logged segment the run was written for; once that record is gone (deleted canceled
@@ -184,25 +292,28 @@ pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> 
         };
         spans.insert(r.base.0, (r.run_id, span));
     }
-    let mut ws = WriteSet::new();
-    let mut result = CleanupResult::default();
+    let mut out = Deleted::default();
     let mut per_run: BTreeMap<u64, HashSet<EntryNo>> = BTreeMap::new();
-    let mut per_logged: BTreeMap<LoggedSegmentNo, u64> = BTreeMap::new();
-    store.for_each_block(EntryNo(1), None, |key, mut block| {
-        let mut removed: Vec<(EntryNo, ContactNo, Option<LoggedSegmentNo>)> = Vec::new();
+    store.for_each_block(from, None, |key, mut block| {
+        let mut removed: Vec<(EntryNo, ContactNo, Option<LoggedSegmentNo>, bool)> = Vec::new();
         for e in block.iter() {
-            if e.row.canceled() {
+            if select(&e) {
                 removed.push((
                     e.entry_no,
                     e.row.contact_no.clone(),
                     e.shared.logged_segment_entry_no,
+                    e.row.canceled(),
                 ));
             }
         }
         if removed.is_empty() {
             return Ok(true);
         }
-        for (n, contact, ls) in &removed {
+        out.entry_nos.extend(removed.iter().map(|r| r.0));
+        if dry_run {
+            return Ok(true);
+        }
+        for (n, contact, ls, canceled) in &removed {
             block.remove(*n);
             ws.del(
                 TreeId::ContactIndex,
@@ -229,10 +340,11 @@ pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> 
                 }
             }
             if let Some(ls) = ls {
-                *per_logged.entry(*ls).or_default() += 1;
+                let c = out.per_logged.entry(*ls).or_default();
+                c.0 += 1;
+                c.1 += u64::from(*canceled);
             }
         }
-        result.entries_deleted += removed.len() as u64;
         let (vals, del_old) = block.encode_for(key)?;
         if del_old {
             ws.del(TreeId::Entries, key.to_key());
@@ -242,21 +354,84 @@ pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> 
         }
         Ok(true)
     })?;
-    for (ls, n) in per_logged {
-        if let Some(mut l) =
-            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
-        {
-            l.entries = l.entries.saturating_sub(n);
-            l.canceled_entries = l.canceled_entries.saturating_sub(n);
-            ws.put_rec(TreeId::LoggedSegments, ls.to_key(), "logged segment", &l)?;
-        }
-    }
     for (run_id, gone) in per_run {
         let Some(info) = runs.iter().find(|r| r.run_id == run_id) else {
             continue;
         };
-        rewrite_run_without(store, info, &gone, &mut ws)?;
+        rewrite_run_without(store, info, &gone, ws)?;
     }
+    Ok(out)
+}
+
+/// Writes the logged segments that lost entries with their counts lowered; `edit` may change
+/// each of them further before it is written (every logged segment in `per_logged` and in
+/// `also` is passed to it once).
+pub(crate) fn apply_logged_counts(
+    store: &Store,
+    ws: &mut WriteSet,
+    per_logged: &BTreeMap<LoggedSegmentNo, (u64, u64)>,
+    also: &BTreeSet<LoggedSegmentNo>,
+    mut edit: impl FnMut(&mut LoggedSegment),
+) -> Result<(), OpError> {
+    let all: BTreeSet<LoggedSegmentNo> = per_logged.keys().chain(also).copied().collect();
+    for ls in all {
+        if let Some(mut l) =
+            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
+        {
+            if let Some((n, canceled)) = per_logged.get(&ls) {
+                l.entries = l.entries.saturating_sub(*n);
+                l.canceled_entries = l.canceled_entries.saturating_sub(*canceled);
+            }
+            edit(&mut l);
+            ws.put_rec(TreeId::LoggedSegments, ls.to_key(), "logged segment", &l)?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes every canceled interaction log entry (SPEC §2.4 clean-up), with its contact index
+/// items, in one atomic change. Logged segment counts follow.
+pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> {
+    delete_canceled_entries_where(store, &EntryFilter::default(), false)
+}
+
+/// Deletes the canceled interaction log entries that `filter` selects (its `canceled` field is
+/// ignored: only canceled entries go), with their contact index items, in one atomic change;
+/// logged segment counts follow. With `dry_run` nothing is written and the result says what
+/// would go.
+///
+/// BC: report *Delete Interaction Log Entries* (5190) — `where(Canceled = const(true))`, request
+/// filter fields Entry No., Contact No., Date, Campaign No., Interaction Group Code,
+/// Interaction Template Code, Salesperson Code.
+pub fn delete_canceled_entries_where(
+    store: &Store,
+    filter: &EntryFilter,
+    dry_run: bool,
+) -> Result<CleanupResult, OpError> {
+    let _w = store.writer();
+    let filter = EntryFilter {
+        canceled: None,
+        ..filter.clone()
+    };
+    let mut ws = WriteSet::new();
+    let from = filter.entry_nos.as_ref().map_or(1, |f| f.min().max(1));
+    let d = delete_entries(
+        store,
+        &mut ws,
+        EntryNo(from),
+        |e| e.row.canceled() && filter.matches(e),
+        dry_run,
+    )?;
+    let result = CleanupResult {
+        dry_run,
+        entries_deleted: d.entry_nos.len() as u64,
+        deleted_entry_nos: d.entry_nos,
+        ..CleanupResult::default()
+    };
+    if dry_run {
+        return Ok(result);
+    }
+    apply_logged_counts(store, &mut ws, &d.per_logged, &BTreeSet::new(), |_| {})?;
     store.apply(ws)?;
     store.invalidate_runs();
     Ok(result)
@@ -302,15 +477,52 @@ fn rewrite_run_without(
     Ok(())
 }
 
+/// Which canceled logged segments a clean-up deletes (BC: report *Delete Logged Segments*
+/// (5191), request filter fields Entry No. and Segment No.).
+#[derive(Clone, Debug, Default)]
+pub struct LoggedSegmentFilter {
+    /// Only logged segments whose entry number passes this filter.
+    pub entry_nos: Option<NumberFilter>,
+    /// Only the logged segment of this segment.
+    pub segment: Option<SegmentNo>,
+}
+
+impl LoggedSegmentFilter {
+    /// Does the logged segment pass?
+    pub fn matches(&self, l: &LoggedSegment) -> bool {
+        self.entry_nos
+            .as_ref()
+            .is_none_or(|f| f.contains(l.entry_no.0))
+            && self.segment.as_ref().is_none_or(|s| *s == l.segment_no)
+    }
+}
+
 /// Deletes every canceled logged segment (SPEC §2.4 clean-up): their entries and campaign
 /// entries are detached first (they keep existing, without a logged segment), all in one
 /// atomic change.
 pub fn delete_canceled_logged_segments(store: &Store) -> Result<CleanupResult, OpError> {
+    delete_canceled_logged_segments_where(store, &LoggedSegmentFilter::default(), false)
+}
+
+/// Deletes the canceled logged segments that `filter` selects, detaching their entries and
+/// campaign entries first, in one atomic change. With `dry_run` nothing is written and the
+/// result says what would go.
+///
+/// BC: report *Delete Logged Segments* (5191) — `where(Canceled = const(true))`; entries and
+/// campaign entries get `Logged Segment Entry No.` / `Register No.` 0.
+pub fn delete_canceled_logged_segments_where(
+    store: &Store,
+    filter: &LoggedSegmentFilter,
+    dry_run: bool,
+) -> Result<CleanupResult, OpError> {
     let _w = store.writer();
     let mut ws = WriteSet::new();
-    let mut result = CleanupResult::default();
+    let mut result = CleanupResult {
+        dry_run,
+        ..CleanupResult::default()
+    };
     for l in store.all_recs::<LoggedSegment>(TreeId::LoggedSegments, "logged segment")? {
-        if !l.canceled {
+        if !l.canceled || !filter.matches(&l) {
             continue;
         }
         let no = l.entry_no;
@@ -324,7 +536,7 @@ pub fn delete_canceled_logged_segments(store: &Store) -> Result<CleanupResult, O
                     result.entries_detached += 1;
                 }
             }
-            if changed {
+            if changed && !dry_run {
                 let nb = EntryBlock::from_entries(&entries).expect("non-empty block");
                 let (vals, del_old) = nb.encode_for(key)?;
                 if del_old {
@@ -357,8 +569,11 @@ pub fn delete_canceled_logged_segments(store: &Store) -> Result<CleanupResult, O
             ws.del(TreeId::LoggedBySegment, l.segment_no.as_bytes());
         }
         result.logged_segments_deleted += 1;
+        result.deleted_logged_segment_nos.push(no);
     }
-    store.apply(ws)?;
+    if !dry_run {
+        store.apply(ws)?;
+    }
     Ok(result)
 }
 
