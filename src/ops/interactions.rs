@@ -48,13 +48,14 @@ pub struct InteractionRequest {
     pub postpone: bool,
 }
 
-/// A stored entry with the campaign entry made for it, if any.
+/// A stored entry with its campaign entry, if any (made for it, or the campaign's existing
+/// one it joined).
 #[derive(Clone, Debug, Serialize)]
 pub struct Created {
     /// The entry.
     #[serde(flatten)]
     pub entry: LogEntry,
-    /// Campaign entry made with it.
+    /// Its campaign entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_entry: Option<CampaignEntry>,
 }
@@ -247,7 +248,22 @@ fn build_entry(
     })
 }
 
-/// Adds a campaign entry for a finished single interaction with a campaign.
+/// Description of a campaign entry made for single interactions. BC's
+/// `SegManagement.CopyFieldsToCampaignEntry` takes the *Interaction Template Setup* caption of
+/// the document type, and `Interactions` for an interaction that belongs to no document (the
+/// only kind interlog has).
+pub const SINGLE_INTERACTIONS_CAMPAIGN_ENTRY: &str = "Interactions";
+
+/// The campaign entry of a finished single interaction with a campaign, found or made.
+///
+/// BC (`SegManagement.LogInteraction` → `GetCampaignEntryNo`): an interaction for a campaign
+/// reuses the first campaign entry with the same campaign, the same segment number — blank for
+/// a single interaction — and document type (interlog has none), by date; only when there is
+/// none is a new one inserted, with the interaction's date, salesperson and user. So every
+/// single interaction of a campaign shares one campaign entry. **Beyond BC:** a *canceled*
+/// campaign entry is not reused (BC's filter does not look at `Canceled`, so a new, not
+/// canceled interaction could join a canceled entry, and *Delete Campaign Entries* would then
+/// delete it); the interaction gets a new campaign entry instead.
 fn campaign_entry_for(
     store: &Store,
     e: &mut LogEntry,
@@ -259,11 +275,25 @@ fn campaign_entry_for(
     if e.postponed {
         return Ok(None);
     }
+    let reusable = store
+        .all_recs::<CampaignEntry>(TreeId::CampaignEntries, "campaign entry")?
+        .into_iter()
+        .filter(|c| {
+            c.campaign_no == campaign
+                && c.segment_no.is_none()
+                && c.logged_segment_entry_no.is_none()
+                && !c.canceled
+        })
+        .min_by_key(|c| (c.date, c.entry_no));
+    if let Some(ce) = reusable {
+        e.campaign_entry_no = Some(ce.entry_no);
+        return Ok(Some(ce));
+    }
     let no = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
     let ce = CampaignEntry {
         entry_no: CampaignEntryNo(no),
         campaign_no: campaign,
-        description: e.description.clone(),
+        description: SINGLE_INTERACTIONS_CAMPAIGN_ENTRY.to_string(),
         date: e.date,
         user_id: e.user_id.clone(),
         segment_no: None,
