@@ -2,14 +2,17 @@
 
 use clap::Subcommand;
 
+use super::campaign_entry::CampaignEntrySelectArgs;
 use super::interaction::{entry_nos, EntrySelectArgs};
 use super::master::val;
 use super::Env;
 use interlog::domain::*;
+use interlog::ops::campaign_entries;
 use interlog::ops::logged::{self, CleanupResult, LoggedSegmentFilter};
 
-// Parsed once per run: the size of the largest variant does not matter.
-#[allow(clippy::large_enum_variant)]
+// Parsed once per run: the size of the largest variant does not matter. The variants are the
+// command names, each a clean-up of canceled records.
+#[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
 #[derive(Subcommand, Debug)]
 pub enum CleanupCmd {
     /// Delete canceled interaction log entries (BC: Delete Interaction Log Entries); the
@@ -41,6 +44,18 @@ pub enum CleanupCmd {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Delete canceled campaign entries with all of their interaction log entries (BC: Delete
+    /// Campaign Entries).
+    #[command(after_help = "Examples:
+  interlog cleanup canceled-campaign-entries --dry-run --json
+  interlog cleanup canceled-campaign-entries --campaign CP1001 --date ..2025-03-31")]
+    CanceledCampaignEntries {
+        #[command(flatten)]
+        select: CampaignEntrySelectArgs,
+        /// Say what would be deleted (counts; the numbers with --json); write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 pub fn run(env: &Env, c: CleanupCmd) -> anyhow::Result<()> {
@@ -58,6 +73,9 @@ pub fn run(env: &Env, c: CleanupCmd) -> anyhow::Result<()> {
             &LoggedSegmentFilter { entry_nos, segment },
             dry_run,
         )?,
+        CleanupCmd::CanceledCampaignEntries { select, dry_run } => {
+            campaign_entries::delete_canceled(&store, &select.filter(), dry_run)?
+        }
     };
     report(env, &r)
 }

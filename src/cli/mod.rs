@@ -1,6 +1,7 @@
 //! Command-line interface: clap types and the dispatch to the library.
 
 mod batch;
+mod campaign_entry;
 mod cleanup;
 mod demo;
 mod export;
@@ -92,6 +93,9 @@ pub enum Command {
     /// Logged segments.
     #[command(subcommand, name = "logged-segment")]
     LoggedSegment(segment::LoggedCmd),
+    /// Campaign entries: list, show, cancel (with their interactions), statistics.
+    #[command(subcommand, name = "campaign-entry")]
+    CampaignEntry(campaign_entry::CampaignEntryCmd),
     /// Clean-up jobs.
     #[command(subcommand)]
     Cleanup(cleanup::CleanupCmd),
@@ -155,6 +159,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(a) => interaction::stats(&env, a),
         Command::Segment(c) => segment::run(&env, c),
         Command::LoggedSegment(c) => segment::logged(&env, c),
+        Command::CampaignEntry(c) => campaign_entry::run(&env, c),
         Command::Cleanup(c) => cleanup::run(&env, c),
         Command::Gen(a) => segment::gen(&env, a),
         Command::Demo(a) => demo::run(&env, a),

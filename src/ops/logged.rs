@@ -5,7 +5,8 @@
 //! Two pieces of machinery here serve every record that owns entries: `cascade_canceled`
 //! (flip the canceled flag of a logged segment's or a campaign entry's entries, in the encoded
 //! blocks where possible) and `delete_entries` (remove entries with their contact index items
-//! and keep logged segment counts right), so that every record owning entries shares them.
+//! and keep logged segment counts right), so that every record owning entries —
+//! logged segments here, campaign entries in `ops::campaign_entries` — runs on the same code.
 //!
 //! Reference: BC's table *Logged Segment* (`ToggleCanceledCheckmark`), reports *Delete
 //! Interaction Log Entries* (5190) and *Delete Logged Segments* (5191).
@@ -83,12 +84,17 @@ pub fn show(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpE
 pub(crate) enum CascadeOf {
     /// The entries of a logged segment (BC: `Logged Segment Entry No.`).
     LoggedSegment(LoggedSegmentNo),
+    /// The entries of a campaign entry (BC: `Campaign No.` and `Campaign Entry No.`).
+    CampaignEntry(CampaignNo, CampaignEntryNo),
 }
 
 impl CascadeOf {
     fn selects(&self, s: &EntryShared) -> bool {
         match self {
             CascadeOf::LoggedSegment(l) => s.logged_segment_entry_no == Some(*l),
+            CascadeOf::CampaignEntry(c, ce) => {
+                s.campaign_entry_no == Some(*ce) && s.campaign_no.as_ref() == Some(c)
+            }
         }
     }
 }
@@ -98,6 +104,8 @@ impl CascadeOf {
 pub(crate) struct Cascaded {
     /// Entries reached (whatever their flag was).
     pub reached: u64,
+    /// Entries whose canceled flag changed.
+    pub changed: u64,
     /// Entries whose canceled flag changed, per logged segment they belong to.
     pub changed_per_logged: BTreeMap<LoggedSegmentNo, u64>,
 }
@@ -148,6 +156,7 @@ pub(crate) fn cascade_canceled(
                 changed,
             } => {
                 out.reached += rows;
+                out.changed += changed;
                 if changed > 0 {
                     if let Some(l) = block_logged {
                         *out.changed_per_logged.entry(l).or_default() += changed;
@@ -166,6 +175,7 @@ pub(crate) fn cascade_canceled(
                     }
                     out.reached += 1;
                     if row.canceled() != target {
+                        out.changed += 1;
                         if let Some(l) = s.logged_segment_entry_no {
                             *out.changed_per_logged.entry(l).or_default() += 1;
                         }

@@ -5,6 +5,7 @@
 //! ([`Store::apply`]), which returns only once the writes are durable. A refused operation
 //! writes nothing.
 
+pub mod campaign_entries;
 pub mod interactions;
 pub mod logged;
 pub mod master;
@@ -120,6 +121,14 @@ pub enum OpError {
         entry: EntryNo,
         /// Why.
         reason: String,
+    },
+    /// A campaign entry cannot be un-canceled while its logged segment is canceled.
+    #[error("cannot un-cancel campaign entry {campaign_entry}: its logged segment {logged} is canceled — un-cancel the logged segment instead (`interlog logged-segment cancel {logged}`), which un-cancels its campaign entries and entries too")]
+    CampaignEntryOfCanceledLoggedSegment {
+        /// The campaign entry.
+        campaign_entry: CampaignEntryNo,
+        /// Its canceled logged segment.
+        logged: LoggedSegmentNo,
     },
     /// The segment has been logged before.
     #[error("segment {segment} is already logged (logged segment {logged})")]
