@@ -97,6 +97,39 @@ pub enum CriteriaKind {
     ReuseLogged,
 }
 
+impl CriteriaKind {
+    /// The action's name as the CLI and JSON write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CriteriaKind::Add => "add",
+            CriteriaKind::Reduce => "reduce",
+            CriteriaKind::Refine => "refine",
+            CriteriaKind::ReuseLogged => "reuse-logged",
+        }
+    }
+}
+
+/// One criteria action as a line of text: `2. reduce City=London & Type=Person`,
+/// `3. reduce (every contact)` for a reduce without filters, `1. reuse-logged logged segment 4`.
+pub fn describe_action(
+    no: u32,
+    kind: CriteriaKind,
+    filters: &[String],
+    logged_segment: Option<LoggedSegmentNo>,
+) -> String {
+    let filters = if filters.is_empty() && kind != CriteriaKind::ReuseLogged {
+        "(every contact)".to_string()
+    } else {
+        filters.join(" & ")
+    };
+    let logged = logged_segment
+        .map(|l| format!(" logged segment {l}"))
+        .unwrap_or_default();
+    format!("{no}. {} {filters}{logged}", kind.name())
+        .trim_end()
+        .to_string()
+}
+
 /// One recorded criteria action with what it changed, so *go back* can undo it exactly.
 /// Stored inside the segment header; its encoding is part of the on-disk format.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +179,13 @@ pub struct SegmentHeader {
     pub contacts_epoch: u64,
     /// Criteria actions, oldest first.
     pub criteria: Vec<CriteriaAction>,
+}
+
+impl CriteriaAction {
+    /// The action as a line of text (see [`describe_action`]).
+    pub fn describe(&self) -> String {
+        describe_action(self.no, self.kind, &self.filters, self.logged_segment)
+    }
 }
 
 impl SegmentHeader {

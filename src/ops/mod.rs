@@ -130,6 +130,13 @@ pub enum OpError {
         /// Its canceled logged segment.
         logged: LoggedSegmentNo,
     },
+    /// A reduce without filters would remove every line; BC's report does, interlog asks for
+    /// `--all`.
+    #[error("segment {segment}: a reduce without a filter removes every line — give --filter FIELD=EXPR, or --all to remove every line")]
+    ReduceWithoutFilter {
+        /// The segment.
+        segment: SegmentNo,
+    },
     /// The segment has been logged before.
     #[error("segment {segment} is already logged (logged segment {logged})")]
     AlreadyLogged {
