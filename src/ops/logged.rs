@@ -599,7 +599,9 @@ pub struct OutcomeFilter {
 }
 
 impl OutcomeFilter {
-    fn describe(&self) -> Vec<String> {
+    /// The filter as the criteria action records it: `Evaluation=positive`, `Attempt
+    /// Failed=Yes`, `Canceled=No` (nothing for no filter).
+    pub fn describe(&self) -> Vec<String> {
         let mut v = Vec::new();
         if let Some(e) = self.evaluation {
             v.push(format!("Evaluation={e}"));
@@ -612,6 +614,80 @@ impl OutcomeFilter {
         }
         v
     }
+
+    /// Reads back what [`OutcomeFilter::describe`] wrote; `None` for anything else.
+    pub fn from_descriptions(parts: &[String]) -> Option<OutcomeFilter> {
+        let yes_no = |v: &str| match v {
+            "Yes" => Some(true),
+            "No" => Some(false),
+            _ => None,
+        };
+        let mut f = OutcomeFilter::default();
+        for p in parts {
+            let (k, v) = p.split_once('=')?;
+            match k {
+                "Evaluation" if f.evaluation.is_none() => f.evaluation = Some(v.parse().ok()?),
+                "Attempt Failed" if f.attempt_failed.is_none() => {
+                    f.attempt_failed = Some(yes_no(v)?)
+                }
+                "Canceled" if f.canceled.is_none() => f.canceled = Some(yes_no(v)?),
+                _ => return None,
+            }
+        }
+        Some(f)
+    }
+
+    fn passes(&self, e: &EntryRef<'_>) -> bool {
+        self.evaluation.is_none_or(|v| v == e.row.evaluation)
+            && self
+                .attempt_failed
+                .is_none_or(|f| f == (e.row.flags & crate::storage::blocks::FLAG_FAILED != 0))
+            && self.canceled.is_none_or(|c| c == e.row.canceled())
+    }
+}
+
+/// The contacts a logged segment's entries give a segment.
+pub(crate) struct LoggedContacts {
+    /// Distinct contacts whose entries pass the filter (and were not skipped).
+    pub matched: u64,
+    /// Those contacts as new lines, in entry order, without contacts blocked for privacy.
+    pub contacts: Vec<LineContact>,
+}
+
+/// The contacts of the logged segment's entries that pass `filter`, each once in entry order,
+/// leaving out those already in `skip` (which grows with them). Shared by reusing a logged
+/// segment, follow-ups and replaying saved criteria.
+pub(crate) fn logged_contacts(
+    store: &Store,
+    l: &LoggedSegment,
+    filter: &OutcomeFilter,
+    skip: &mut HashSet<ContactNo>,
+) -> Result<LoggedContacts, OpError> {
+    let no = l.entry_no;
+    let mut order: Vec<ContactNo> = Vec::new();
+    store.for_each_block(l.first_entry_no, Some(l.end_entry_no()), |_, block| {
+        for e in block.iter() {
+            if e.shared.logged_segment_entry_no == Some(no)
+                && filter.passes(&e)
+                && skip.insert(e.row.contact_no.clone())
+            {
+                order.push(e.row.contact_no.clone());
+            }
+        }
+        Ok(true)
+    })?;
+    let mut contacts = Vec::with_capacity(order.len());
+    for c in &order {
+        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, c.as_bytes(), "contact")? {
+            if !c.privacy_blocked {
+                contacts.push(LineContact::from(&c));
+            }
+        }
+    }
+    Ok(LoggedContacts {
+        matched: order.len() as u64,
+        contacts,
+    })
 }
 
 /// Creates a follow-up segment from a logged segment's entries that match the outcome filter:
@@ -625,35 +701,13 @@ pub fn follow_up(
 ) -> Result<Added<SegmentHeader>, OpError> {
     let _w = store.writer();
     let l = load(store, no)?;
-    let mut seen: BTreeSet<ContactNo> = BTreeSet::new();
-    let mut order: Vec<ContactNo> = Vec::new();
-    store.for_each_block(l.first_entry_no, Some(l.end_entry_no()), |_, block| {
-        for e in block.iter() {
-            let ok = e.shared.logged_segment_entry_no == Some(no)
-                && filter.evaluation.is_none_or(|v| v == e.row.evaluation)
-                && filter
-                    .attempt_failed
-                    .is_none_or(|f| f == (e.row.flags & crate::storage::blocks::FLAG_FAILED != 0))
-                && filter.canceled.is_none_or(|c| c == e.row.canceled());
-            if ok && seen.insert(e.row.contact_no.clone()) {
-                order.push(e.row.contact_no.clone());
-            }
-        }
-        Ok(true)
-    })?;
-    if order.is_empty() {
+    let found = logged_contacts(store, &l, filter, &mut HashSet::new())?;
+    if found.matched == 0 {
         return Err(OpError::Refused {
             reason: format!("no interaction of logged segment {no} matches the outcome filter — nothing to follow up"),
         });
     }
-    let mut contacts = Vec::with_capacity(order.len());
-    for c in &order {
-        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, c.as_bytes(), "contact")? {
-            if !c.privacy_blocked {
-                contacts.push(LineContact::from(&c));
-            }
-        }
-    }
+    let contacts = found.contacts;
     let campaign = l
         .campaign_entries
         .first()

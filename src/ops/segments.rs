@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::logged::{logged_contacts, OutcomeFilter};
 use super::master::Added;
 use super::{must_get, number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::filter::{matches_all, ContactField, FieldFilter};
@@ -473,6 +474,17 @@ pub fn add_contacts(
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
     let _w = store.writer();
+    add_contacts_locked(store, no, filters, options, progress)
+}
+
+/// [`add_contacts`] for a caller that holds the writer lock.
+pub(crate) fn add_contacts_locked(
+    store: &Store,
+    no: &SegmentNo,
+    filters: &[FieldFilter],
+    options: CriteriaOptions,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
     let header = load(store, no)?;
     let existing = if options.allow_existing {
         HashSet::new()
@@ -611,6 +623,18 @@ fn narrow(
         });
     }
     let _w = store.writer();
+    narrow_locked(store, no, filters, opts, kind, progress)
+}
+
+/// Reduce or refine for a caller that holds the writer lock (the options are checked).
+pub(crate) fn narrow_locked(
+    store: &Store,
+    no: &SegmentNo,
+    filters: &[FieldFilter],
+    opts: NarrowOptions,
+    kind: CriteriaKind,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
     let mut header = load(store, no)?;
     let matches = matcher(store, filters, opts.entire_companies)?;
     let gen = store.counter(keys::meta::NEXT_GEN)?;
@@ -819,6 +843,18 @@ pub fn reuse_logged(
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
     let _w = store.writer();
+    reuse_logged_locked(store, no, logged, &OutcomeFilter::default(), progress)
+}
+
+/// [`reuse_logged`] for a caller that holds the writer lock, taking only the entries that pass
+/// `filter` (as a follow-up made from the logged segment does).
+pub(crate) fn reuse_logged_locked(
+    store: &Store,
+    no: &SegmentNo,
+    logged: LoggedSegmentNo,
+    filter: &OutcomeFilter,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
     let header = load(store, no)?;
     let ls: LoggedSegment = must_get(
         store,
@@ -828,25 +864,7 @@ pub fn reuse_logged(
         &logged,
     )?;
     let mut seen = segment_contacts(store, &header)?;
-    let mut order: Vec<ContactNo> = Vec::new();
-    store.for_each_block(ls.first_entry_no, Some(ls.end_entry_no()), |_, block| {
-        for e in block.iter() {
-            if e.shared.logged_segment_entry_no == Some(logged)
-                && seen.insert(e.row.contact_no.clone())
-            {
-                order.push(e.row.contact_no.clone());
-            }
-        }
-        Ok(true)
-    })?;
-    let mut contacts = Vec::with_capacity(order.len());
-    for c in &order {
-        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, c.as_bytes(), "contact")? {
-            if !c.privacy_blocked {
-                contacts.push(LineContact::from(&c));
-            }
-        }
-    }
+    let contacts = logged_contacts(store, &ls, filter, &mut seen)?.contacts;
     let mut action = next_action(
         &header,
         CriteriaKind::ReuseLogged,
@@ -854,6 +872,7 @@ pub fn reuse_logged(
         CriteriaOptions::default(),
     );
     action.logged_segment = Some(logged);
+    action.filters = filter.describe();
     progress.start("adding lines", contacts.len() as u64);
     let res = append_lines(store, WriteSet::new(), header, contacts, action, progress);
     progress.finish();
