@@ -1,5 +1,6 @@
 //! The stored format cannot drift: checked-in bytes in `fixtures/format/v1/` (a contact, a
-//! number series, an entry block of two entries, a segment line block of two lines) decode to
+//! number series, an entry block of two entries, a segment line block of two lines, saved
+//! segment criteria of four actions) decode to
 //! the values built here, and encoding those values gives the same bytes. Bad bytes (unknown
 //! version, truncated, random, bit flips) are errors, never panics; values round-trip.
 //!
@@ -23,6 +24,7 @@ struct Expected {
     series: NoSeries,
     entries: Vec<LogEntry>,
     lines: Vec<SegmentLine>,
+    saved: SavedCriteria,
 }
 
 impl Expected {
@@ -148,11 +150,52 @@ impl Expected {
             attempt_failed: true,
             ..first_line.clone()
         };
+        let saved = SavedCriteria {
+            code: CriteriaCode::new("NEWPORT").expect("code"),
+            description: "Newport persons, not CT100147 — Düsseldorf too".into(),
+            user_id: "TEST".into(),
+            actions: vec![
+                SavedCriteriaAction {
+                    kind: CriteriaKind::Add,
+                    filters: vec!["City=Newport|Düsseldorf".into(), "Type=Person".into()],
+                    options: CriteriaOptions {
+                        allow_existing: true,
+                        expand_companies: false,
+                        related_companies: true,
+                        ignore_exclusion: true,
+                        entire_companies: false,
+                    },
+                    logged_segment: None,
+                },
+                SavedCriteriaAction {
+                    kind: CriteriaKind::Reduce,
+                    filters: vec!["No.=CT100147".into()],
+                    options: CriteriaOptions::default(),
+                    logged_segment: None,
+                },
+                SavedCriteriaAction {
+                    kind: CriteriaKind::Refine,
+                    filters: Vec::new(),
+                    options: CriteriaOptions {
+                        entire_companies: true,
+                        ..CriteriaOptions::default()
+                    },
+                    logged_segment: None,
+                },
+                SavedCriteriaAction {
+                    kind: CriteriaKind::ReuseLogged,
+                    filters: vec!["Evaluation=positive".into()],
+                    options: CriteriaOptions::default(),
+                    logged_segment: Some(LoggedSegmentNo(12)),
+                },
+            ],
+        };
         Expected {
             contact: person,
             series,
             entries: vec![first, second_entry],
             lines: vec![first_line, second_line],
+            saved,
         }
     }
 
@@ -181,6 +224,10 @@ impl Expected {
             ),
             ("entry_block.bin", entry_blocks.remove(0).1),
             ("line_block.bin", line_blocks.remove(0).1),
+            (
+                "saved_criteria.bin",
+                codec::encode("saved criteria", &self.saved).expect("saved criteria"),
+            ),
         ]
     }
 
@@ -266,6 +313,13 @@ fn stored_line_block_decodes_to_the_expected_lines() {
 }
 
 #[test]
+fn stored_saved_criteria_decode_to_the_expected_criteria() {
+    let got: SavedCriteria =
+        codec::decode("saved criteria", &Expected::stored("saved_criteria.bin")).expect("decode");
+    assert_eq!(got, Expected::new().saved);
+}
+
+#[test]
 fn an_unknown_version_byte_is_refused() {
     for (name, _) in Expected::new().encoded() {
         let mut bytes = Expected::stored(name);
@@ -316,6 +370,7 @@ fn every_truncation_and_trailing_garbage_is_an_error() {
             "contact.bin" => codec::decode::<Contact>("contact", b).map(|_| ()),
             "no_series.bin" => codec::decode::<NoSeries>("number series", b).map(|_| ()),
             "entry_block.bin" => EntryBlock::decode(b).map(|_| ()),
+            "saved_criteria.bin" => codec::decode::<SavedCriteria>("saved criteria", b).map(|_| ()),
             _ => LineBlock::decode(b).map(|_| ()),
         };
         decodes(&bytes).expect("the whole value decodes");
@@ -392,11 +447,12 @@ proptest! {
         }
         let _ = codec::decode::<Contact>("contact", &bytes);
         let _ = codec::decode::<NoSeries>("number series", &bytes);
+        let _ = codec::decode::<SavedCriteria>("saved criteria", &bytes);
     }
 
     #[test]
     fn truncated_or_flipped_fixtures_never_panic(
-        which in 0usize..4,
+        which in 0usize..5,
         cut in any::<prop::sample::Index>(),
         flips in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..8), 0..4),
     ) {
@@ -420,6 +476,7 @@ proptest! {
         let _ = LineBlock::summary(bytes);
         let _ = codec::decode::<Contact>("contact", bytes);
         let _ = codec::decode::<NoSeries>("number series", bytes);
+        let _ = codec::decode::<SavedCriteria>("saved criteria", bytes);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod export;
 mod interaction;
 mod master;
 pub mod output;
+mod saved_criteria;
 mod segment;
 mod verify;
 
@@ -93,6 +94,10 @@ pub enum Command {
     /// Logged segments.
     #[command(subcommand, name = "logged-segment")]
     LoggedSegment(segment::LoggedCmd),
+    /// Saved segment criteria: list, show, delete (save and reuse them with `segment
+    /// save-criteria` / `segment reuse-criteria`).
+    #[command(subcommand, name = "saved-criteria")]
+    SavedCriteria(saved_criteria::SavedCriteriaCmd),
     /// Campaign entries: list, show, cancel (with their interactions), statistics.
     #[command(subcommand, name = "campaign-entry")]
     CampaignEntry(campaign_entry::CampaignEntryCmd),
@@ -160,6 +165,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Segment(c) => segment::run(&env, c),
         Command::LoggedSegment(c) => segment::logged(&env, c),
         Command::CampaignEntry(c) => campaign_entry::run(&env, c),
+        Command::SavedCriteria(c) => saved_criteria::run(&env, c),
         Command::Cleanup(c) => cleanup::run(&env, c),
         Command::Gen(a) => segment::gen(&env, a),
         Command::Demo(a) => demo::run(&env, a),

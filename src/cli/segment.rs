@@ -11,6 +11,7 @@ use interlog::batch::{log_segment, LogOptions};
 use interlog::domain::filter::FieldFilter;
 use interlog::domain::*;
 use interlog::ops::logged::{self, OutcomeFilter};
+use interlog::ops::saved_criteria;
 use interlog::ops::segments::{
     self, InteractionChange, LineChange, NarrowOptions, SegmentInput, WhenEmptied,
 };
@@ -117,6 +118,37 @@ pub enum SegmentCmd {
         /// Logged segment entry number.
         #[arg(long, value_parser = val::<LoggedSegmentNo>)]
         logged: LoggedSegmentNo,
+    },
+    /// Save the segment's criteria actions under a code, to build other segments with (BC:
+    /// Save Criteria).
+    #[command(after_help = "Example:
+  interlog segment save-criteria SM00001 --code NEWPORT --description 'Newport persons'")]
+    SaveCriteria {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+        /// Code of the saved criteria (at most 10 characters).
+        #[arg(long, value_parser = val::<CriteriaCode>)]
+        code: CriteriaCode,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Replay saved criteria on the segment, action by action; new lines take this segment's
+    /// interaction (BC: Reuse Criteria).
+    #[command(after_help = "Examples:
+  interlog segment reuse-criteria SM00002 --code NEWPORT
+  interlog segment reuse-criteria SM00002 --code NEWPORT --append   # after its own actions")]
+    ReuseCriteria {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+        /// Code of the saved criteria.
+        #[arg(long, value_parser = val::<CriteriaCode>)]
+        code: CriteriaCode,
+        /// The segment has criteria actions already: add the saved ones after them.
+        #[arg(long)]
+        append: bool,
     },
     /// Log the segment: one interaction log entry per line, all or nothing.
     Log {
@@ -557,6 +589,36 @@ pub fn run(env: &Env, c: SegmentCmd) -> anyhow::Result<()> {
                 ],
                 &rows,
             )
+        }
+        SegmentCmd::SaveCriteria {
+            segment,
+            code,
+            description,
+        } => {
+            let v = saved_criteria::save(&store, &env.ctx, &segment, &code, &description)?;
+            if env.out.json {
+                env.out.json(&v)
+            } else {
+                env.out.line(format!(
+                    "saved {} criteria action(s) of segment {segment} as {}",
+                    v.no_of_actions, v.criteria.code
+                ))
+            }
+        }
+        SegmentCmd::ReuseCriteria {
+            segment,
+            code,
+            append,
+        } => {
+            let r = saved_criteria::reuse(&store, &segment, &code, append, &bar)?;
+            if env.out.json {
+                env.out.json(&r)
+            } else {
+                env.out.line(format!(
+                    "segment {segment}: replayed {} action(s) of {code}: added {} line(s), removed {}; {} line(s) now",
+                    r.actions_replayed, r.lines_added, r.lines_removed, r.segment.line_count
+                ))
+            }
         }
         SegmentCmd::ReuseLogged { segment, logged } => {
             let c = segments::reuse_logged(&store, &segment, logged, &bar)?;

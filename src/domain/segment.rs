@@ -154,6 +154,50 @@ pub struct CriteriaAction {
     pub deleted_count: u64,
 }
 
+/// One action of saved segment criteria: what a criteria action did, without what it changed
+/// in one segment (BC: a *Saved Segment Criteria Line* of type Action with the Filter lines
+/// after it). Stored inside [`SavedCriteria`]; its encoding is part of the on-disk format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedCriteriaAction {
+    /// Kind of action.
+    pub kind: CriteriaKind,
+    /// Filters as typed (`FIELD=EXPR`); for `ReuseLogged`, the outcome filter's description.
+    pub filters: Vec<String>,
+    /// Options.
+    pub options: CriteriaOptions,
+    /// For `ReuseLogged`: the logged segment whose contacts are reused.
+    pub logged_segment: Option<LoggedSegmentNo>,
+}
+
+impl From<&CriteriaAction> for SavedCriteriaAction {
+    fn from(a: &CriteriaAction) -> Self {
+        SavedCriteriaAction {
+            kind: a.kind,
+            filters: a.filters.clone(),
+            options: a.options,
+            logged_segment: a.logged_segment,
+        }
+    }
+}
+
+/// Longest description of saved criteria (BC: `Description`, `Text[100]`).
+pub const SAVED_CRITERIA_DESCRIPTION_LEN: usize = 100;
+
+/// Saved segment criteria: a segment's criteria actions kept under a code to build other
+/// segments with (BC table *Saved Segment Criteria*, 5098, with its lines, 5099). Stored one
+/// per key in the `saved_criteria` tree; its encoding is part of the on-disk format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedCriteria {
+    /// Code (BC: `Code`, `Code[10]`, not blank).
+    pub code: CriteriaCode,
+    /// Description (≤ 100).
+    pub description: String,
+    /// User who saved them.
+    pub user_id: String,
+    /// The actions, in the order they are replayed.
+    pub actions: Vec<SavedCriteriaAction>,
+}
+
 /// A segment header. Stored one per key; its encoding is part of the on-disk format.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentHeader {

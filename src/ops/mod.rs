@@ -9,6 +9,7 @@ pub mod campaign_entries;
 pub mod interactions;
 pub mod logged;
 pub mod master;
+pub mod saved_criteria;
 pub mod segments;
 pub mod stats;
 pub mod verify;
@@ -136,6 +137,40 @@ pub enum OpError {
     ReduceWithoutFilter {
         /// The segment.
         segment: SegmentNo,
+    },
+    /// Saving criteria needs at least one criteria action.
+    #[error("segment {segment} has no criteria actions to save — build it with `interlog segment add-contacts`, `reduce` or `refine` first")]
+    NoCriteriaToSave {
+        /// The segment.
+        segment: SegmentNo,
+    },
+    /// A criteria action records nothing that could be run again.
+    #[error("segment {segment} cannot be saved as criteria: action \"{action}\" cannot be run again ({problem}) — go back over it, or build the segment with filters")]
+    CriteriaNotReplayable {
+        /// The segment.
+        segment: SegmentNo,
+        /// The action, as `segment show` lists it.
+        action: String,
+        /// Why it cannot be replayed.
+        problem: String,
+    },
+    /// Reusing criteria on a segment that has criteria actions already needs consent.
+    #[error("segment {segment} already has {actions} criteria action(s) — give --append to add the saved criteria's actions after them")]
+    SegmentHasCriteria {
+        /// The segment.
+        segment: SegmentNo,
+        /// How many it has.
+        actions: usize,
+    },
+    /// Saved criteria that cannot be replayed any more.
+    #[error("saved criteria {code} cannot be reused: action {action}: {problem} — delete them (`interlog saved-criteria delete {code}`) and save new ones")]
+    SavedCriteriaBroken {
+        /// The saved criteria.
+        code: CriteriaCode,
+        /// Which action (1, 2, …).
+        action: usize,
+        /// What is wrong.
+        problem: String,
     },
     /// The segment has been logged before.
     #[error("segment {segment} is already logged (logged segment {logged})")]

@@ -13,6 +13,8 @@
 //!   cancel cascade and the un-cancel guards keep it so); a canceled logged segment's campaign
 //!   entries are canceled; a campaign entry's logged segment exists and lists it;
 //! * every segment's line count equals its lines;
+//! * saved criteria are stored under their code and every action can be replayed (filters
+//!   that parse; a logged segment that is gone is a warning: reusing them will be refused);
 //! * number series are consistent with the numbers in use (no record already holds a number the
 //!   series will hand out next).
 
@@ -50,6 +52,8 @@ pub struct VerifyReport {
     pub logged_segments: u64,
     /// Campaign entries.
     pub campaign_entries: u64,
+    /// Saved segment criteria.
+    pub saved_criteria: u64,
     /// Segments.
     pub segments: u64,
     /// Segment lines.
@@ -180,6 +184,8 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     );
     let campaign_entries =
         check_records::<CampaignEntry>(store, &mut r, TreeId::CampaignEntries, "campaign entry");
+    let saved =
+        check_records::<SavedCriteria>(store, &mut r, TreeId::SavedCriteria, "saved criteria");
     let runs = check_records::<RunInfo>(store, &mut r, TreeId::IndexRuns, "contact index run");
     let postponed = check_markers(store, &mut r, TreeId::Postponed, "postponed marker");
     let garbage = check_markers(store, &mut r, TreeId::Garbage, "garbage marker");
@@ -516,6 +522,50 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
                     c.entry_no, c.campaign_no
                 ),
             );
+        }
+    }
+
+    // Saved criteria.
+    r.saved_criteria = saved.len() as u64;
+    for (k, c) in &saved {
+        if c.code.as_bytes() != &k[..] {
+            r.problem(
+                "saved criteria",
+                format!("saved criteria {} are stored under {}", c.code, show_key(k)),
+            );
+        }
+        for (a, i) in c.actions.iter().zip(1..) {
+            match a.kind {
+                CriteriaKind::ReuseLogged => match a.logged_segment {
+                    None => r.problem(
+                        "saved criteria",
+                        format!("saved criteria {} action {i} reuses no logged segment", c.code),
+                    ),
+                    Some(ls) if !logged.iter().any(|(_, l)| l.entry_no == ls) => {
+                        r.warnings.push(Problem {
+                            area: "saved criteria",
+                            detail: format!(
+                                "saved criteria {} action {i} reuses logged segment {ls}, which no longer exists: reusing them will be refused",
+                                c.code
+                            ),
+                        })
+                    }
+                    Some(_) => {}
+                },
+                _ => {
+                    for f in &a.filters {
+                        if crate::domain::filter::FieldFilter::parse(f).is_err() {
+                            r.problem(
+                                "saved criteria",
+                                format!(
+                                    "saved criteria {} action {i}: {f:?} is not a contact filter",
+                                    c.code
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 
