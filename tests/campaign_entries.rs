@@ -785,6 +785,28 @@ mod through_the_binary {
     }
 
     #[test]
+    fn campaign_entry_list_takes_every_filter_and_interactions_list_by_campaign_entry() {
+        let c = store();
+        c.ok(&["campaign-entry", "cancel", "2"]);
+        let nos = |extra: &[&str]| {
+            let mut a = vec!["campaign-entry", "list"];
+            a.extend_from_slice(extra);
+            Cli::numbers(&c.json(&a), "entry_no")
+        };
+        assert_eq!(nos(&["--canceled"]), vec![2]);
+        assert_eq!(nos(&["--date", "2025-03-14"]), vec![1, 2]);
+        assert_eq!(nos(&["--date", "..2025-03-13"]), Vec::<u64>::new());
+        assert_eq!(
+            nos(&["--salesperson", "HR"]),
+            vec![2],
+            "the first call's salesperson"
+        );
+        assert_eq!(nos(&["--entry", "1..2", "--campaign", "CP1001"]), vec![1]);
+        let listed = c.json(&["interaction", "list", "--campaign-entry", "2"]);
+        assert_eq!(Cli::numbers(&listed, "entry_no"), vec![4, 5]);
+    }
+
+    #[test]
     fn campaign_entry_stats_leave_out_canceled_ones() {
         let c = store();
         c.ok(&["campaign-entry", "cancel", "2"]);

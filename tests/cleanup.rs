@@ -849,6 +849,41 @@ mod through_the_binary {
     }
 
     #[test]
+    fn cleanup_canceled_entries_takes_the_other_entry_filters_too() {
+        let c = store();
+        // A logged mailing of one contact, canceled: entry 6, segment SM00001, logged segment 1.
+        c.ok(&[
+            "segment",
+            "create",
+            "--description",
+            "Mailing",
+            "--campaign",
+            "CP1001",
+        ]);
+        c.ok(&["segment", "set-interaction", "SM00001", "--template", "BUS"]);
+        c.ok(&["segment", "add-line", "SM00001", "--contact", "CT100125"]);
+        c.ok(&["segment", "log", "SM00001"]);
+        c.ok(&["logged-segment", "cancel", "1"]);
+        let dry = |extra: &[&str]| {
+            let mut a = vec!["cleanup", "canceled-entries", "--dry-run"];
+            a.extend_from_slice(extra);
+            nos(&c.json(&a)["deleted_entry_nos"])
+        };
+        assert_eq!(dry(&[]), vec![1, 2, 3, 4, 6]);
+        assert_eq!(dry(&["--template", "BUS"]), vec![6]);
+        assert_eq!(dry(&["--segment", "SM00001"]), vec![6]);
+        assert_eq!(dry(&["--logged-segment", "1"]), vec![6]);
+        assert_eq!(
+            dry(&["--campaign-entry", "2"]),
+            vec![6],
+            "CP1002's calls have entry 1"
+        );
+        assert_eq!(dry(&["--campaign-entry", "1"]), vec![2]);
+        assert_eq!(dry(&["--salesperson", "LT"]), vec![1, 3, 4]);
+        assert_eq!(dry(&["--from", "2025-03-10"]), vec![2, 3, 4, 6]);
+    }
+
+    #[test]
     fn bad_cleanup_filters_are_refused_before_anything_is_written() {
         let c = store();
         let err = c.fails(&["cleanup", "canceled-entries", "--entry", "1..x"], 2);
