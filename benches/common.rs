@@ -11,7 +11,7 @@ use interlog::ops::{master, Ctx};
 
 pub fn ctx() -> Ctx {
     Ctx::at(
-        "BENCH",
+        interlog::domain::UserId::new("BENCH").unwrap(),
         NaiveDate::from_ymd_opt(2025, 3, 14).unwrap(),
         NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
     )

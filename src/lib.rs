@@ -9,7 +9,7 @@
 //! use interlog::{ops, storage::Store, Ctx};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = Store::open(std::path::Path::new("interlog.db"))?;
-//! let ctx = Ctx::now("ALICE");
+//! let ctx = Ctx::now("ALICE".parse()?);
 //! for c in ops::master::list_contacts(&store)? {
 //!     println!("{} {}", c.no, c.name);
 //! }

@@ -7,16 +7,37 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    cli::panics::install();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        // clap repeats the refused value in its message: shown through `printable`, so a
+        // hostile argument cannot steer the terminal. Help and version go out as they are.
+        Err(e) if e.use_stderr() => {
+            eprint!("{}", cli::output::printable_lines(&e.render().to_string()));
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+        Err(e) => e.exit(),
+    };
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
             if cli::output::is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {e:#}");
-            if cli::is_disk_full(&e) {
-                eprintln!("note: the disk is full (or a file-size limit was reached); nothing was committed — free space and run the command again");
+            eprintln!("error: {}", cli::output::printable_lines(&format!("{e:#}")));
+            let full = cli::is_disk_full(&e);
+            match cli::outcome(&e) {
+                interlog::storage::Outcome::NotCommitted if full => eprintln!(
+                    "note: the disk is full (or a file-size limit was reached); nothing was committed — free space and run the command again"
+                ),
+                interlog::storage::Outcome::NotCommitted => {}
+                interlog::storage::Outcome::Committed => eprintln!(
+                    "note: the change IS committed; the next command that opens the store completes it{}",
+                    if full { " once there is free space" } else { "" }
+                ),
+                interlog::storage::Outcome::Unknown => eprintln!(
+                    "note: it is not known whether the change was committed; the next command that opens the store settles it — look before running this command again"
+                ),
             }
             ExitCode::from(cli::exit_code(&e))
         }

@@ -546,7 +546,10 @@ fn a_truncated_stored_value_is_a_clear_error_not_a_panic() {
             let args: Vec<&str> = command.split_whitespace().collect();
             let err = refused(&copy, &args, &[3]);
             assert!(
-                err.contains("corrupt") || err.contains("truncated") || err.contains("empty"),
+                err.contains("corrupt")
+                    || err.contains("truncated")
+                    || err.contains("empty")
+                    || err.contains("checksum"),
                 "{tree}: {args:?} does not say what is wrong:\n{err}"
             );
         }

@@ -635,12 +635,13 @@ fn verify_finds_a_canceled_logged_segment_with_a_campaign_entry_that_is_not() {
 // Through the binary
 
 mod through_the_binary {
-    use super::common::cli::Cli;
+    use super::common::bin::Bin;
+    use super::common::json_numbers;
 
     /// Campaign entry 1: the spring mailing logged for three contacts (CP1001); campaign entry 2:
     /// two calls for CP1002.
-    fn store() -> Cli {
-        let c = Cli::demo();
+    fn store() -> Bin {
+        let c = Bin::demo();
         c.ok(&[
             "segment",
             "create",
@@ -673,7 +674,7 @@ mod through_the_binary {
     fn campaign_entry_list_and_show_give_bcs_counts() {
         let c = store();
         let list = c.json(&["campaign-entry", "list"]);
-        assert_eq!(Cli::numbers(&list, "entry_no"), vec![1, 2]);
+        assert_eq!(json_numbers(&list, "entry_no"), vec![1, 2]);
         assert_eq!(list[0]["no_of_interactions"], 3);
         assert_eq!(list[0]["cost"], "24.00");
         assert_eq!(list[1]["description"], "Interactions");
@@ -688,7 +689,7 @@ mod through_the_binary {
             "CP1002",
             "--not-canceled",
         ]);
-        assert_eq!(Cli::numbers(&filtered, "entry_no"), vec![2]);
+        assert_eq!(json_numbers(&filtered, "entry_no"), vec![2]);
         let text = c.ok(&["campaign-entry", "list", "--entry", "1"]);
         assert!(
             text.contains("Spring mailing") && !text.contains("Interactions"),
@@ -705,7 +706,7 @@ mod through_the_binary {
         assert_eq!(r["canceled"], true);
         assert_eq!(r["entries"], 2);
         let canceled = c.json(&["interaction", "list", "--canceled"]);
-        assert_eq!(Cli::numbers(&canceled, "entry_no"), vec![4, 5]);
+        assert_eq!(json_numbers(&canceled, "entry_no"), vec![4, 5]);
         let r = c.json(&["campaign-entry", "cancel", "2", "--canceled", "true"]);
         assert_eq!(
             (r["canceled"].clone(), r["entries_changed"].clone()),
@@ -777,7 +778,7 @@ mod through_the_binary {
         assert_eq!(r["campaign_entries_deleted"], 1);
         assert_eq!(r["entries_deleted"], 3);
         assert_eq!(
-            Cli::numbers(&c.json(&["campaign-entry", "list"]), "entry_no"),
+            json_numbers(&c.json(&["campaign-entry", "list"]), "entry_no"),
             vec![2]
         );
         let v = c.ok(&["verify"]);
@@ -788,22 +789,37 @@ mod through_the_binary {
     fn campaign_entry_list_takes_every_filter_and_interactions_list_by_campaign_entry() {
         let c = store();
         c.ok(&["campaign-entry", "cancel", "2"]);
-        let nos = |extra: &[&str]| {
-            let mut a = vec!["campaign-entry", "list"];
-            a.extend_from_slice(extra);
-            Cli::numbers(&c.json(&a), "entry_no")
-        };
-        assert_eq!(nos(&["--canceled"]), vec![2]);
-        assert_eq!(nos(&["--date", "2025-03-14"]), vec![1, 2]);
-        assert_eq!(nos(&["--date", "..2025-03-13"]), Vec::<u64>::new());
+        let nos = |v: serde_json::Value| json_numbers(&v, "entry_no");
         assert_eq!(
-            nos(&["--salesperson", "HR"]),
+            nos(c.json(&["campaign-entry", "list", "--canceled"])),
+            vec![2]
+        );
+        assert_eq!(
+            nos(c.json(&["campaign-entry", "list", "--date", "2025-03-14"])),
+            vec![1, 2]
+        );
+        assert_eq!(
+            nos(c.json(&["campaign-entry", "list", "--date", "..2025-03-13"])),
+            Vec::<u64>::new()
+        );
+        assert_eq!(
+            nos(c.json(&["campaign-entry", "list", "--salesperson", "HR"])),
             vec![2],
             "the first call's salesperson"
         );
-        assert_eq!(nos(&["--entry", "1..2", "--campaign", "CP1001"]), vec![1]);
+        assert_eq!(
+            nos(c.json(&[
+                "campaign-entry",
+                "list",
+                "--entry",
+                "1..2",
+                "--campaign",
+                "CP1001"
+            ])),
+            vec![1]
+        );
         let listed = c.json(&["interaction", "list", "--campaign-entry", "2"]);
-        assert_eq!(Cli::numbers(&listed, "entry_no"), vec![4, 5]);
+        assert_eq!(json_numbers(&listed, "entry_no"), vec![4, 5]);
     }
 
     #[test]

@@ -201,7 +201,7 @@ fn canceled_entries_are_left_out_of_statistics() {
         let rows = stats::stats(&t.store, by).expect("stats");
         assert_eq!(rows.len(), 1, "{by:?}");
         assert_eq!(rows[0].interactions, 1, "{by:?}");
-        assert_eq!(rows[0].cost, a.cost, "{by:?}");
+        assert_eq!(rows[0].cost, a.cost.into(), "{by:?}");
         assert_eq!(rows[0].duration_min, 30, "{by:?}");
         assert_eq!(rows[0].last_date, Some(day()), "{by:?}");
     }

@@ -744,7 +744,8 @@ fn deleting_canceled_logged_segments_takes_entry_no_and_segment_no_filters() {
 // The same through the binary.
 
 mod through_the_binary {
-    use super::common::cli::Cli;
+    use super::common::bin::Bin;
+    use super::common::json_numbers;
     use serde_json::Value;
 
     fn nos(v: &Value) -> Vec<u64> {
@@ -756,8 +757,8 @@ mod through_the_binary {
     }
 
     /// Entries 1..=4 as in `canceled_on_several_days`, made and canceled with the CLI.
-    fn store() -> Cli {
-        let c = Cli::demo();
+    fn store() -> Bin {
+        let c = Bin::demo();
         for (contact, day, campaign) in [
             ("CT100124", "2025-03-01", None),
             ("CT100125", "2025-03-10", Some("CP1002")),
@@ -799,7 +800,7 @@ mod through_the_binary {
         );
         assert!(text.contains("nothing was written"), "{text}");
         assert_eq!(
-            Cli::numbers(&c.json(&["interaction", "list"]), "entry_no"),
+            json_numbers(&c.json(&["interaction", "list"]), "entry_no"),
             vec![1, 2, 3, 4, 5]
         );
     }
@@ -807,18 +808,72 @@ mod through_the_binary {
     #[test]
     fn cleanup_canceled_entries_takes_entry_contact_date_and_campaign_filters() {
         let c = store();
-        let dry = |extra: &[&str]| {
-            let mut a = vec!["cleanup", "canceled-entries", "--dry-run"];
-            a.extend_from_slice(extra);
-            nos(&c.json(&a)["deleted_entry_nos"])
-        };
-        assert_eq!(dry(&["--entry", "2..3|9"]), vec![2, 3]);
-        assert_eq!(dry(&["--contact", "CT100124"]), vec![1, 3]);
-        assert_eq!(dry(&["--date", "2025-03-01..2025-03-10"]), vec![1, 2]);
-        assert_eq!(dry(&["--date", "2025-03-14"]), vec![3, 4]);
-        assert_eq!(dry(&["--campaign", "CP1002"]), vec![2]);
-        assert_eq!(dry(&["--group", "PHONE", "--to", "2025-03-10"]), vec![1, 2]);
-        // `interaction list` takes the same filters and shows the same entries.
+        let dry = |v: Value| nos(&v["deleted_entry_nos"]);
+        let json = |a: &[&str]| c.json(a);
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--entry",
+                "2..3|9"
+            ])),
+            vec![2, 3]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--contact",
+                "CT100124"
+            ])),
+            vec![1, 3]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--date",
+                "2025-03-01..2025-03-10"
+            ])),
+            vec![1, 2]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--date",
+                "2025-03-14"
+            ])),
+            vec![3, 4]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--campaign",
+                "CP1002"
+            ])),
+            vec![2]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--group",
+                "PHONE",
+                "--to",
+                "2025-03-10"
+            ])),
+            vec![1, 2]
+        );
+        // `interaction list` and `export entries` take the same filters and show the same
+        // entries.
         let listed = c.json(&[
             "interaction",
             "list",
@@ -828,7 +883,32 @@ mod through_the_binary {
             "--date",
             "2025-03-01..",
         ]);
-        assert_eq!(Cli::numbers(&listed, "entry_no"), vec![2, 3]);
+        assert_eq!(json_numbers(&listed, "entry_no"), vec![2, 3]);
+        let listed = c.json(&[
+            "interaction",
+            "list",
+            "--group",
+            "PHONE",
+            "--campaign-entry",
+            "1",
+        ]);
+        assert_eq!(json_numbers(&listed, "entry_no"), vec![2]);
+        let exported = c.ok(&[
+            "export",
+            "entries",
+            "--format",
+            "json",
+            "--entry",
+            "1..3",
+            "--date",
+            "2025-03-01..2025-03-10",
+            "--group",
+            "PHONE",
+            "--campaign-entry",
+            "1",
+        ]);
+        let exported: Value = serde_json::from_str(&exported).unwrap();
+        assert_eq!(json_numbers(&exported, "entry_no"), vec![2]);
 
         let r = c.json(&[
             "cleanup",
@@ -843,7 +923,7 @@ mod through_the_binary {
             (Value::Bool(false), vec![1])
         );
         assert_eq!(
-            Cli::numbers(&c.json(&["interaction", "list"]), "entry_no"),
+            json_numbers(&c.json(&["interaction", "list"]), "entry_no"),
             vec![2, 3, 4, 5]
         );
     }
@@ -864,23 +944,83 @@ mod through_the_binary {
         c.ok(&["segment", "add-line", "SM00001", "--contact", "CT100125"]);
         c.ok(&["segment", "log", "SM00001"]);
         c.ok(&["logged-segment", "cancel", "1"]);
-        let dry = |extra: &[&str]| {
-            let mut a = vec!["cleanup", "canceled-entries", "--dry-run"];
-            a.extend_from_slice(extra);
-            nos(&c.json(&a)["deleted_entry_nos"])
-        };
-        assert_eq!(dry(&[]), vec![1, 2, 3, 4, 6]);
-        assert_eq!(dry(&["--template", "BUS"]), vec![6]);
-        assert_eq!(dry(&["--segment", "SM00001"]), vec![6]);
-        assert_eq!(dry(&["--logged-segment", "1"]), vec![6]);
+        let dry = |v: Value| nos(&v["deleted_entry_nos"]);
+        let json = |a: &[&str]| c.json(a);
         assert_eq!(
-            dry(&["--campaign-entry", "2"]),
-            vec![6],
-            "CP1002's calls have entry 1"
+            dry(json(&["cleanup", "canceled-entries", "--dry-run"])),
+            vec![1, 2, 3, 4, 6]
         );
-        assert_eq!(dry(&["--campaign-entry", "1"]), vec![2]);
-        assert_eq!(dry(&["--salesperson", "LT"]), vec![1, 3, 4]);
-        assert_eq!(dry(&["--from", "2025-03-10"]), vec![2, 3, 4, 6]);
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--template",
+                "BUS"
+            ])),
+            vec![6]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--segment",
+                "SM00001"
+            ])),
+            vec![6]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--logged-segment",
+                "1"
+            ])),
+            vec![6]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--campaign-entry",
+                "2"
+            ])),
+            vec![6],
+            "CP1002's calls have campaign entry 1"
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--campaign-entry",
+                "1"
+            ])),
+            vec![2]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--salesperson",
+                "LT"
+            ])),
+            vec![1, 3, 4]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--from",
+                "2025-03-10"
+            ])),
+            vec![2, 3, 4, 6]
+        );
     }
 
     #[test]
@@ -902,14 +1042,14 @@ mod through_the_binary {
             2,
         );
         assert_eq!(
-            Cli::numbers(&c.json(&["interaction", "list", "--canceled"]), "entry_no"),
+            json_numbers(&c.json(&["interaction", "list", "--canceled"]), "entry_no"),
             vec![1, 2, 3, 4]
         );
     }
 
     #[test]
     fn cleanup_canceled_logged_segments_takes_entry_and_segment_filters_and_a_dry_run() {
-        let c = Cli::demo();
+        let c = Bin::demo();
         for contact in ["CT100125", "CT100124"] {
             let seg = c.json(&["segment", "create", "--description", "Mailing"])["no"]
                 .as_str()
@@ -945,6 +1085,6 @@ mod through_the_binary {
         let r = c.json(&["cleanup", "canceled-logged-segments", "--segment", &seg1]);
         assert_eq!(nos(&r["deleted_logged_segment_nos"]), vec![1]);
         let left = c.json(&["logged-segment", "list"]);
-        assert_eq!(Cli::numbers(&left, "entry_no"), vec![2]);
+        assert_eq!(json_numbers(&left, "entry_no"), vec![2]);
     }
 }

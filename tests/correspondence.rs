@@ -134,7 +134,7 @@ fn creating_an_interaction_applies_the_rule_to_template_and_contact() {
             } else {
                 String::new()
             },
-            correspondence_type: kind,
+            correspondence_type: Some(kind),
             salesperson_code: Some(sp("HR")),
             ..Default::default()
         };

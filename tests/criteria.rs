@@ -1103,9 +1103,9 @@ fn removing_the_last_line_by_hand_resets_the_criteria_or_keeps_them() {
 }
 
 mod through_the_binary {
-    use super::common::cli::Cli;
+    use super::common::bin::Bin;
 
-    fn segment_with_lines(c: &Cli) {
+    fn segment_with_lines(c: &Bin) {
         c.ok(&[
             "segment",
             "create",
@@ -1120,7 +1120,7 @@ mod through_the_binary {
 
     #[test]
     fn lines_added_and_removed_by_hand_show_as_criteria_actions() {
-        let c = Cli::demo();
+        let c = Bin::demo();
         segment_with_lines(&c);
         let r = c.json(&[
             "segment",
@@ -1146,7 +1146,7 @@ mod through_the_binary {
 
     #[test]
     fn segment_reduce_needs_a_filter_or_all() {
-        let c = Cli::demo();
+        let c = Bin::demo();
         segment_with_lines(&c);
         let before = c.json(&["segment", "show", "S1"]);
         let err = c.fails(&["segment", "reduce", "S1"], 1);
@@ -1181,9 +1181,17 @@ mod through_the_binary {
 
     #[test]
     fn an_emptied_segment_has_its_criteria_reset_unless_told_otherwise() {
-        let c = Cli::demo();
+        let c = Bin::demo();
         segment_with_lines(&c);
-        let text = c.ok(&["segment", "refine", "S1", "--filter", "City=Nowhere"]);
+        let text = c.ok(&[
+            "segment",
+            "refine",
+            "S1",
+            "--filter",
+            "City=Nowhere",
+            "--reset-criteria",
+            "yes",
+        ]);
         assert!(text.contains("criteria actions were reset"), "{text}");
         let h = c.json(&["segment", "show", "S1"]);
         assert!(h["segment"]["criteria"].as_array().unwrap().is_empty());

@@ -558,7 +558,7 @@ fn exported_contacts_import_into_another_store() {
     let t = TestStore::demo();
     let dir = TempDir::new().unwrap();
     let file = dir.path().join("contacts.csv");
-    export::export_to_file(&file, |f| {
+    export::export_to_file(&t.store, &file, |f| {
         export::export_contacts(&t.store, Format::Csv, f, &NoProgress)
     })
     .unwrap();
@@ -629,14 +629,14 @@ fn a_file_export_is_atomic() {
         contact: Some(contact("CT999999")),
         ..Default::default()
     };
-    let e = export::export_to_file(&file, |f| {
+    let e = export::export_to_file(&t.store, &file, |f| {
         export::export_entries(&t.store, &bad, Format::Csv, f, &NoProgress)
     })
     .expect_err("refused");
     assert!(matches!(e, ExportError::Op(_)));
     assert!(dir_names(dir.path()).is_empty());
     // A good one writes the file, and only it.
-    let r = export::export_to_file(&file, |f| {
+    let r = export::export_to_file(&t.store, &file, |f| {
         export::export_entries(
             &t.store,
             &EntryFilter::default(),
@@ -650,7 +650,7 @@ fn a_file_export_is_atomic() {
     let good = std::fs::read_to_string(&file).unwrap();
     assert_eq!(good.lines().count() as u64, r.rows + 1);
     // A failure half-way (after rows were written) keeps the older file as it was.
-    let e = export::export_to_file(&file, |f| -> Result<(), ExportError> {
+    let e = export::export_to_file(&t.store, &file, |f| -> Result<(), ExportError> {
         f.write_all(b"entry_no\n1\n")?;
         Err(io::Error::other("disk on fire").into())
     })
@@ -663,7 +663,7 @@ fn a_file_export_is_atomic() {
     assert_eq!(dir_names(dir.path()), ["entries.csv"]);
     // A missing directory is an IO error naming the file.
     let missing = dir.path().join("nope").join("x.csv");
-    let e = export::export_to_file(&missing, |f| {
+    let e = export::export_to_file(&t.store, &missing, |f| {
         export::export_contacts(&t.store, Format::Csv, f, &NoProgress)
     })
     .expect_err("no directory");

@@ -498,7 +498,7 @@ fn follow_up_lines_are_what_adding_the_contacts_by_hand_would_give() {
                 kind: ContactKind::Person,
                 company_no: Some(contact("CT100239")),
                 email: email.into(),
-                correspondence_type: corr,
+                correspondence_type: Some(corr),
                 salesperson_code: Some(sp("OF")),
                 ..master::ContactInput::default()
             },

@@ -23,7 +23,7 @@ impl Env {
         let dir = TempDir::new().expect("temp dir");
         let store = master::init(&dir.path().join("store")).expect("init store");
         let ctx = Ctx::at(
-            "TEST",
+            UserId::new("TEST").expect("user id"),
             NaiveDate::from_ymd_opt(2025, 3, 14).expect("date"),
             NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
         );

@@ -261,7 +261,7 @@ fn time_is_now_rounded_up_to_the_next_minute() {
         ((14, 5, 0), (14, 5)),
     ] {
         let at = NaiveTime::from_hms_opt(now.0, now.1, now.2).expect("time");
-        let ctx = Ctx::at("TEST", day(), at);
+        let ctx = Ctx::at(UserId::new("TEST").expect("user id"), day(), at);
         let e = interactions::create(&t.store, &ctx, &req)
             .expect("create")
             .entry;

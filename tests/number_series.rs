@@ -5,10 +5,11 @@
 
 mod common;
 
+use common::bin::Bin;
 use common::*;
 use interlog::domain::number_series::{compare_nos, increment_no};
 use interlog::domain::*;
-use interlog::ops::master::{self, CampaignInput, ContactInput, SetupChange};
+use interlog::ops::master::{self, CampaignInput, ContactInput, SeriesChange, SetupChange};
 use interlog::ops::segments::{self, SegmentInput};
 use interlog::OpError;
 use proptest::prelude::*;
@@ -85,7 +86,7 @@ fn drawing_records_the_last_number_and_date_used() {
 // ───────────────────────────── ending and warning ─────────────────────────────
 
 #[test]
-fn passing_the_ending_number_is_an_error_naming_series_limit_and_number() {
+fn a_line_whose_next_number_would_pass_the_ending_number_closes() {
     let t = TestStore::new();
     let mut s = NoSeries::simple(code("SHORT"), "", "SM99997", Some("SM99999"));
     s.lines[0].increment_by = 2;
@@ -98,21 +99,21 @@ fn passing_the_ending_number_is_an_error_naming_series_limit_and_number() {
     s.lines[0].increment_by = 2;
     master::add_series(&t.store, s).expect("add series");
     master::next_series(&t.store, &t.ctx, &code("SHAPE")).expect("first");
-    // SM100000 is longer than SM99999, so it is past the end (not before it as a string).
-    let err = master::next_series(&t.store, &t.ctx, &code("SHAPE")).expect_err("past the end");
+    // SM100000 is longer than SM99999, so it is past the end (not before it as a string):
+    // drawing SM99998 closed the line (BC's CalculateOpen), and the series has run out.
+    let stored = master::get_series(&t.store, &code("SHAPE")).expect("series");
+    assert!(!stored.lines[0].open);
+    assert_eq!(stored.lines[0].last_no_used.as_deref(), Some("SM99998"));
+    let err = master::next_series(&t.store, &t.ctx, &code("SHAPE")).expect_err("run out");
     let text = err.to_string();
-    match err {
-        OpError::Domain(DomainError::Series(SeriesError::LimitReached { series, limit, no })) => {
-            assert_eq!(
-                (series, limit.as_str(), no.as_str()),
-                (code("SHAPE"), "SM99999", "SM100000")
-            );
-        }
-        other => panic!("expected LimitReached, got {other:?}"),
-    }
-    for part in ["SHAPE", "SM99999", "SM100000"] {
-        assert!(text.contains(part), "{text:?} should name {part}");
-    }
+    assert!(
+        matches!(err, OpError::Domain(DomainError::Series(SeriesError::NoOpenLine { ref series, .. })) if *series == code("SHAPE")),
+        "{err:?}"
+    );
+    assert!(
+        text.contains("SHAPE") && text.contains("series add-line"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -610,6 +611,374 @@ fn setup_takes_a_known_series() {
     )
     .expect("create segment");
     assert_eq!(created.record.no, seg("SG001"));
+}
+
+// ───────────────────────────── BC's No. Series tests ─────────────────────────────
+// After codeunit 134530 "No. Series Tests" (Business Foundation), normal implementation.
+
+/// A series with the given lines (`(starting, ending, increment-by)`), all without a
+/// starting date, added through the library.
+fn series_with_lines(t: &TestStore, c: &str, lines: &[(&str, &str, u32)]) {
+    let mut s = NoSeries::simple(code(c), c, lines[0].0, Some(lines[0].1));
+    s.lines[0].increment_by = lines[0].2;
+    for &(start, end, by) in &lines[1..] {
+        let mut l = SeriesLine::new(start);
+        l.ending_no = Some(end.into());
+        l.increment_by = by;
+        s.lines.push(l);
+    }
+    master::add_series(&t.store, s).expect("add series");
+}
+
+fn draw(t: &TestStore, c: &str) -> Result<String, OpError> {
+    master::next_series(&t.store, &t.ctx, &code(c)).map(|d| d.no)
+}
+
+/// BC's TestGetNextNoAdvancedOverFlow.
+#[test]
+fn lines_a1_a10_and_b1_b10_with_increment_7_give_a01_a08_b01_b08_then_run_out() {
+    let t = TestStore::new();
+    series_with_lines(&t, "ADV", &[("A1", "A10", 7), ("B1", "B10", 7)]);
+    let nos: Vec<String> = (0..4).map(|_| draw(&t, "ADV").expect("draw")).collect();
+    assert_eq!(nos, ["A01", "A08", "B01", "B08"]);
+    let err = draw(&t, "ADV").expect_err("run out");
+    assert!(
+        matches!(
+            err,
+            OpError::Domain(DomainError::Series(SeriesError::NoOpenLine { .. }))
+        ),
+        "{err:?}"
+    );
+    // The closed lines stay, each with the last number it gave.
+    let s = master::get_series(&t.store, &code("ADV")).expect("series");
+    let lines: Vec<(&str, Option<&str>, bool)> = s
+        .lines
+        .iter()
+        .map(|l| (l.starting_no.as_str(), l.last_no_used.as_deref(), l.open))
+        .collect();
+    assert_eq!(
+        lines,
+        [("A01", Some("A08"), false), ("B01", Some("B08"), false)]
+    );
+}
+
+/// BC's TestGetNextNoDefaultOverFlow.
+#[test]
+fn a_used_up_line_hands_over_to_the_next_line_of_the_same_date() {
+    let t = TestStore::new();
+    series_with_lines(&t, "OVER", &[("A1", "A5", 1), ("B1", "B5", 1)]);
+    let nos: Vec<String> = (0..10).map(|_| draw(&t, "OVER").expect("draw")).collect();
+    assert_eq!(
+        nos,
+        ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "B4", "B5"]
+    );
+    assert!(draw(&t, "OVER").is_err());
+}
+
+/// BC's TestGetNextNo: digits only set no width, and 1 + 7 = 8 ≤ 10 but 8 + 7 > 10.
+#[test]
+fn lines_of_digits_only_are_not_padded_and_close_before_passing_the_end() {
+    let t = TestStore::new();
+    series_with_lines(&t, "DIGITS", &[("1", "10", 7)]);
+    assert_eq!(draw(&t, "DIGITS").expect("first"), "1");
+    assert_eq!(draw(&t, "DIGITS").expect("second"), "8");
+    assert!(draw(&t, "DIGITS").is_err());
+}
+
+/// BC's TestGetNextNoWithLastNoUsed.
+#[test]
+fn numbering_continues_after_the_last_number_used() {
+    let t = TestStore::new();
+    let mut s = NoSeries::simple(code("LAST"), "", "1", Some("10"));
+    s.lines[0].increment_by = 2;
+    s.lines[0].last_no_used = Some("3".into());
+    master::add_series(&t.store, s).expect("add series");
+    let nos: Vec<String> = (0..3).map(|_| draw(&t, "LAST").expect("draw")).collect();
+    assert_eq!(nos, ["5", "7", "9"]);
+    assert!(draw(&t, "LAST").is_err());
+}
+
+/// BC's TestPeekNextNoDefaultRunOut: A1Test with ending A10Test is stored as A01TEST.
+#[test]
+fn a_starting_number_is_padded_to_the_ending_numbers_width_and_upper_cased() {
+    let t = TestStore::new();
+    series_with_lines(&t, "PAD", &[("A1Test", "A10Test", 1)]);
+    let s = master::get_series(&t.store, &code("PAD")).expect("series");
+    assert_eq!(s.lines[0].starting_no, "A01TEST");
+    assert_eq!(s.lines[0].ending_no.as_deref(), Some("A10TEST"));
+    let peek = master::peek_series(&t.store, &t.ctx, &code("PAD")).expect("peek");
+    assert_eq!(peek.no, "A01TEST");
+    for _ in 0..10 {
+        let p = master::peek_series(&t.store, &t.ctx, &code("PAD")).expect("peek");
+        assert_eq!(p.no, draw(&t, "PAD").expect("draw"));
+    }
+    assert!(master::peek_series(&t.store, &t.ctx, &code("PAD")).is_err());
+}
+
+#[test]
+fn every_number_of_a_line_takes_the_common_width() {
+    let t = TestStore::new();
+    let mut l = SeriesLine::new("inv1");
+    l.ending_no = Some("INV999".into());
+    l.warning_no = Some("inv900".into());
+    l.last_no_used = Some("INV12".into());
+    let mut s = NoSeries::simple(code("INV"), "", "INV1", None);
+    s.lines = vec![l];
+    let s = master::add_series(&t.store, s).expect("add series");
+    let l = &s.lines[0];
+    assert_eq!(l.starting_no, "INV001");
+    assert_eq!(l.ending_no.as_deref(), Some("INV999"));
+    assert_eq!(l.warning_no.as_deref(), Some("INV900"));
+    assert_eq!(l.last_no_used.as_deref(), Some("INV012"));
+    assert_eq!(draw(&t, "INV").expect("draw"), "INV013");
+}
+
+#[test]
+fn numbers_of_one_line_that_differ_outside_their_digits_are_refused() {
+    let t = TestStore::new();
+    let s = NoSeries::simple(code("MIX"), "", "A1", Some("B10"));
+    let err = master::add_series(&t.store, s).expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        matches!(err, OpError::Domain(DomainError::Series(SeriesError::NumberFormat { ref other_value, .. })) if other_value == "B10"),
+        "{err:?}"
+    );
+    assert!(text.contains("B10") && text.contains("A1"), "{text}");
+    assert!(master::list_series(&t.store)
+        .expect("list")
+        .iter()
+        .all(|s| s.code != code("MIX")));
+    let mut l = SeriesLine::new("C1");
+    l.ending_no = Some("C99".into());
+    l.last_no_used = Some("X5".into());
+    let err = master::add_series_line(&t.store, &code("CONT"), l).expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            OpError::Domain(DomainError::Series(SeriesError::NumberFormat { .. }))
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn every_number_of_a_line_needs_a_digit() {
+    let t = TestStore::new();
+    let s = NoSeries::simple(code("NODIG"), "", "N1", Some("NINE"));
+    let err = master::add_series(&t.store, s).expect_err("refused");
+    assert!(
+        matches!(err, OpError::Domain(DomainError::Series(SeriesError::NoDigits { ref value })) if value == "NINE"),
+        "{err:?}"
+    );
+}
+
+// ───────────────────────────── default and manual numbers ─────────────────────────────
+
+#[test]
+fn turning_default_nos_off_while_manual_nos_is_off_turns_manual_nos_on() {
+    let t = TestStore::new();
+    let mut s = NoSeries::simple(code("AUTO"), "", "AU1", None);
+    s.manual_nos = false;
+    master::add_series(&t.store, s).expect("add series");
+    let c = master::set_series(
+        &t.store,
+        &code("AUTO"),
+        &SeriesChange {
+            default_nos: Some(false),
+            ..SeriesChange::default()
+        },
+    )
+    .expect("set");
+    assert!(!c.series.default_nos);
+    assert!(c.series.manual_nos);
+    assert_eq!(c.notes.len(), 1);
+    assert!(
+        c.notes[0].contains("manual nos. turned on"),
+        "{:?}",
+        c.notes
+    );
+    let stored = master::get_series(&t.store, &code("AUTO")).expect("series");
+    assert_eq!((stored.default_nos, stored.manual_nos), (false, true));
+}
+
+#[test]
+fn turning_manual_nos_off_while_default_nos_is_off_turns_default_nos_on() {
+    let t = TestStore::new();
+    let mut s = NoSeries::simple(code("HAND"), "", "HA1", None);
+    s.default_nos = false;
+    master::add_series(&t.store, s).expect("add series");
+    let c = master::set_series(
+        &t.store,
+        &code("HAND"),
+        &SeriesChange {
+            manual_nos: Some(false),
+            ..SeriesChange::default()
+        },
+    )
+    .expect("set");
+    assert_eq!((c.series.default_nos, c.series.manual_nos), (true, false));
+    assert!(
+        c.notes[0].contains("default nos. turned on"),
+        "{:?}",
+        c.notes
+    );
+    // Turning a flag off while the other is on changes nothing else.
+    let c = master::set_series(
+        &t.store,
+        &code("CONT"),
+        &SeriesChange {
+            manual_nos: Some(false),
+            description: Some("Contacts".into()),
+            ..SeriesChange::default()
+        },
+    )
+    .expect("set");
+    assert_eq!((c.series.default_nos, c.series.manual_nos), (true, false));
+    assert_eq!(c.series.description, "Contacts");
+    assert!(c.notes.is_empty());
+}
+
+#[test]
+fn turning_both_flags_off_at_once_is_refused() {
+    let t = TestStore::new();
+    let err = master::set_series(
+        &t.store,
+        &code("CONT"),
+        &SeriesChange {
+            default_nos: Some(false),
+            manual_nos: Some(false),
+            ..SeriesChange::default()
+        },
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            OpError::Domain(DomainError::Series(SeriesError::NoNumberingAllowed { .. }))
+        ),
+        "{err:?}"
+    );
+    let stored = master::get_series(&t.store, &code("CONT")).expect("series");
+    assert_eq!((stored.default_nos, stored.manual_nos), (true, true));
+}
+
+// ───────────────────────────── through the binary ─────────────────────────────
+
+#[test]
+fn series_set_changes_the_flags_and_says_what_else_changed() {
+    let b = Bin::init();
+    b.ok(&["series", "set", "CONT", "--manual-nos", "false"]);
+    let out = b.run(&[
+        "--json",
+        "series",
+        "set",
+        "CONT",
+        "--default-nos",
+        "false",
+        "--description",
+        "Contacts, typed",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["default_nos"], false);
+    assert_eq!(v["manual_nos"], true);
+    assert_eq!(v["description"], "Contacts, typed");
+    assert!(v["notes"][0]
+        .as_str()
+        .is_some_and(|n| n.contains("manual nos. turned on")));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("note: number series CONT"));
+    let err = b.fails(
+        &[
+            "series",
+            "set",
+            "CONT",
+            "--default-nos",
+            "false",
+            "--manual-nos",
+            "no",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("must allow default or manual numbers"),
+        "{err}"
+    );
+    let err = b.fails(&["series", "set", "NOPE", "--manual-nos", "yes"], 1);
+    assert!(err.contains("number series NOPE does not exist"), "{err}");
+    b.fails(&["series", "set", "CONT", "--manual-nos", "maybe"], 2);
+    let text = b.ok(&["series", "set", "CONT", "--default-nos", "true"]);
+    assert!(text.contains("CONT"), "{text}");
+}
+
+#[test]
+fn series_add_without_default_nos_turns_manual_nos_on_and_pads_numbers() {
+    let b = Bin::init();
+    let v = b.json(&[
+        "series",
+        "add",
+        "TYPED",
+        "--starting-no",
+        "t1",
+        "--ending-no",
+        "T100",
+        "--no-default-nos",
+    ]);
+    assert_eq!(v["default_nos"], false);
+    assert_eq!(v["manual_nos"], true);
+    assert_eq!(v["lines"][0]["starting_no"], "T001");
+    b.ok(&[
+        "series",
+        "add",
+        "ADV",
+        "--starting-no",
+        "A1",
+        "--ending-no",
+        "A10",
+        "--increment-by",
+        "7",
+    ]);
+    b.ok(&[
+        "series",
+        "add-line",
+        "ADV",
+        "--starting-no",
+        "B1",
+        "--ending-no",
+        "B10",
+        "--increment-by",
+        "7",
+    ]);
+    let nos: Vec<String> = (0..4)
+        .map(|_| {
+            b.json(&["series", "next", "ADV"])["no"]
+                .as_str()
+                .expect("no")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(nos, ["A01", "A08", "B01", "B08"]);
+    let err = b.fails(&["series", "next", "ADV"], 1);
+    assert!(
+        err.contains("number series ADV cannot give a number"),
+        "{err}"
+    );
+    let err = b.fails(
+        &[
+            "series",
+            "add",
+            "BAD",
+            "--starting-no",
+            "A1",
+            "--ending-no",
+            "B10",
+        ],
+        1,
+    );
+    assert!(err.contains("number format"), "{err}");
 }
 
 // ───────────────────────────── properties ─────────────────────────────

@@ -311,6 +311,70 @@ fn a_description_typed_for_the_line_survives_a_template_change() {
     assert_eq!(l.description, "Call Andrew about the offer");
 }
 
+// BC table "Segment Line", Interaction Template Code OnValidate: the description becomes the
+// template's when it is blank or when the line had another template.
+
+/// A segment without a template ("Spring mailing") with one line for Andrew Lan.
+fn no_template_segment(t: &TestStore) -> SegmentNo {
+    t.segment(&spring_input(), None, &["CT100125"])
+}
+
+fn typed(text: &str) -> LineChange {
+    LineChange {
+        description: Some(text.into()),
+        ..LineChange::default()
+    }
+}
+
+#[test]
+fn a_blank_line_description_takes_the_templates() {
+    let t = TestStore::demo();
+    let no = no_template_segment(&t);
+    set_line(&t, &no, 10_000, typed(""));
+    let l = set_line(&t, &no, 10_000, tpl("BUS"));
+    assert_eq!(l.description, "Business letter");
+}
+
+#[test]
+fn the_old_templates_description_gives_way_to_the_new_templates() {
+    let t = TestStore::demo();
+    let no = no_template_segment(&t);
+    set_line(&t, &no, 10_000, typed(""));
+    set_line(&t, &no, 10_000, tpl("BUS"));
+    let l = set_line(&t, &no, 10_000, tpl("OUTGOING"));
+    assert_eq!(l.description, "Outgoing phone call");
+    assert!(!l.description_typed);
+}
+
+#[test]
+fn a_line_without_a_template_keeps_its_description_when_it_gets_one() {
+    let t = TestStore::demo();
+    let no = no_template_segment(&t);
+    let l = set_line(&t, &no, 10_000, tpl("BUS"));
+    assert_eq!(
+        l.description, "Spring mailing",
+        "the segment's description stays"
+    );
+    assert_eq!(l.template_code, Some(template("BUS")));
+}
+
+#[test]
+fn the_segments_description_gives_way_when_the_line_moves_to_another_template() {
+    let t = TestStore::demo();
+    let no = segment_with(&t, &["CT100125"]);
+    assert_eq!(line(&t, &no, 10_000).description, "Spring mailing");
+    let l = set_line(&t, &no, 10_000, tpl("GOLF"));
+    assert_eq!(l.description, "Golf event");
+}
+
+#[test]
+fn setting_the_same_template_again_keeps_the_description() {
+    let t = TestStore::demo();
+    let no = segment_with(&t, &["CT100125"]);
+    let l = set_line(&t, &no, 10_000, tpl("BUS"));
+    assert_eq!(l.description, "Spring mailing");
+}
+
 #[test]
 fn re_setting_a_lines_template_re_applies_the_correspondence_rule() {
     let t = TestStore::demo();
@@ -322,7 +386,7 @@ fn re_setting_a_lines_template_re_applies_the_correspondence_rule() {
             name: "Prefers paper".into(),
             kind: ContactKind::Person,
             email: "paper@example.com".into(),
-            correspondence_type: CorrespondenceType::HardCopy,
+            correspondence_type: Some(CorrespondenceType::HardCopy),
             ..ContactInput::default()
         },
     )

@@ -157,7 +157,7 @@ fn a_segments_criteria_are_saved_with_every_action_and_its_options() {
     let v = save(&t, &no, "mannew");
     assert_eq!(v.criteria.code, code("MANNEW"), "codes are upper case");
     assert_eq!(v.criteria.description, "Manchester and Newport persons");
-    assert_eq!(v.criteria.user_id, "TEST");
+    assert_eq!(v.criteria.user_id.as_str(), "TEST");
     assert_eq!(v.no_of_actions, 5);
     let h = header(&t, &no);
     let expected: Vec<SavedCriteriaAction> =
@@ -589,11 +589,11 @@ fn reusing_unknown_criteria_or_on_an_unknown_segment_is_refused() {
 // Through the binary
 
 mod through_the_binary {
-    use super::common::cli::Cli;
+    use super::common::bin::Bin;
 
     /// S1 on BUS: Newport persons, then CT100239 by hand; S2 on GOLF, empty.
-    fn store() -> Cli {
-        let c = Cli::demo();
+    fn store() -> Bin {
+        let c = Bin::demo();
         for (no, template) in [("S1", "BUS"), ("S2", "GOLF")] {
             c.ok(&["segment", "create", "--no", no, "--description", "Mailing"]);
             c.ok(&["segment", "set-interaction", no, "--template", template]);
@@ -611,7 +611,7 @@ mod through_the_binary {
         c
     }
 
-    fn contacts(c: &Cli, no: &str) -> Vec<String> {
+    fn contacts(c: &Bin, no: &str) -> Vec<String> {
         c.json(&["segment", "show", no])["lines"]
             .as_array()
             .unwrap()

@@ -69,7 +69,7 @@ fn person(t: &TestStore, no: &str, corr: CorrespondenceType, email: &str) -> Con
             name: format!("Person {no}"),
             kind: ContactKind::Person,
             email: email.into(),
-            correspondence_type: corr,
+            correspondence_type: Some(corr),
             ..ContactInput::default()
         },
     )
@@ -853,8 +853,11 @@ fn a_header_field_change_leaves_a_lines_other_overrides_alone() {
     assert_eq!(l.evaluation, Evaluation::Positive);
 }
 
+/// BC's Segment Header: a new template reaches every line as its code (`ModifyAll`, no
+/// validation) and the header's new correspondence type default (`CopyFromTemplate`); cost,
+/// duration, description, flow and initiated-by stay as the lines had them.
 #[test]
-fn changing_the_headers_template_reaches_every_line() {
+fn changing_the_headers_template_reaches_every_line_as_its_code_and_correspondence_type() {
     let t = TestStore::demo();
     let no = three_lines_one_on_golf(&t);
     set_line(
@@ -872,17 +875,26 @@ fn changing_the_headers_template_reaches_every_line() {
     for l in &ls {
         assert_eq!(l.template_code, Some(template("ABSTRACT")));
         assert_eq!(l.group_code, Some(GroupCode::new("LETTER").unwrap()));
-        assert_eq!(l.cost, money("8.00"));
-        assert_eq!(l.duration_min, 90);
-        assert_eq!(l.information_flow, InformationFlow::Outbound);
-        assert_eq!(l.initiated_by, InitiatedBy::Blank);
         assert_eq!(l.correspondence_type, CorrespondenceType::HardCopy);
     }
-    // Each line's template is re-set: a description typed for a line stays, the others follow
-    // the rule for re-setting a line's template (they take the template's description).
-    assert_eq!(ls[2].description, "Typed for Evans");
-    assert_eq!(ls[0].description, "Abstracts of meeting");
-    assert_eq!(ls[1].description, "Abstracts of meeting");
+    // What the lines had before stays: BUS and GOLF values, not ABSTRACT's (90 min, blank
+    // initiated-by, "Abstracts of meeting").
+    let kept: Vec<(u32, InitiatedBy, &str)> = ls
+        .iter()
+        .map(|l| (l.duration_min, l.initiated_by, l.description.as_str()))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            (30, InitiatedBy::Us, "Letters"),
+            (1, InitiatedBy::Us, "Golf event"),
+            (30, InitiatedBy::Us, "Typed for Evans"),
+        ]
+    );
+    assert!(ls.iter().all(|l| l.cost == money("8.00")));
+    // The header took all of ABSTRACT's defaults.
+    let h = header(&t, &no);
+    assert_eq!(h.interaction.unit_duration_min, 90);
 
     // After the template change every line is on the header's template again, so a field
     // change reaches all of them.
@@ -895,6 +907,56 @@ fn changing_the_headers_template_reaches_every_line() {
         },
     );
     assert_eq!(change.lines_changed, 3);
+    assert!(lines(&t, &no).iter().all(|l| l.duration_min == 10));
+}
+
+#[test]
+fn a_template_and_a_field_changed_together_reach_the_lines_as_two_changes() {
+    let t = TestStore::demo();
+    let no = three_lines_one_on_golf(&t);
+    let change = set(
+        &t,
+        &no,
+        InteractionChange {
+            template: Some(template("INHOUSE")),
+            unit_cost: Some(money("3.00")),
+            ..InteractionChange::default()
+        },
+    );
+    assert_eq!(change.lines_changed, 3);
+    for l in lines(&t, &no) {
+        assert_eq!(l.template_code, Some(template("INHOUSE")));
+        assert_eq!(l.group_code, Some(GroupCode::new("MEETING").unwrap()));
+        assert_eq!(
+            l.cost,
+            money("3.00"),
+            "the typed unit cost reaches every line"
+        );
+        assert_ne!(
+            l.duration_min, 120,
+            "INHOUSE's duration stays on the header"
+        );
+    }
+}
+
+#[test]
+fn lines_added_before_the_header_had_a_template_keep_their_values_when_it_gets_one() {
+    let t = TestStore::demo();
+    let h = create(&t, "Template last");
+    add(&t, &h.no, "CT100125");
+    let change = set_template(&t, &h.no, "BUS");
+    assert_eq!(change.lines_changed, 1);
+    let l = &lines(&t, &h.no)[0];
+    assert_eq!(l.template_code, Some(template("BUS")));
+    assert_eq!(l.group_code, Some(GroupCode::new("LETTER").unwrap()));
+    assert_eq!(l.correspondence_type, CorrespondenceType::HardCopy);
+    assert_eq!(
+        l.cost,
+        Money::ZERO,
+        "BC copies the unit cost to the header only"
+    );
+    assert_eq!(l.duration_min, 0);
+    assert_eq!(l.description, "Template last");
 }
 
 #[test]
@@ -963,7 +1025,12 @@ fn a_template_change_counts_only_the_lines_that_end_up_different() {
     let ls = lines(&t, &no);
     assert_eq!(ls[1], golf_line);
     assert!(ls.iter().all(|l| l.template_code == Some(template("GOLF"))));
-    assert!(ls.iter().all(|l| l.duration_min == 1));
+    let durations: Vec<u32> = ls.iter().map(|l| l.duration_min).collect();
+    assert_eq!(
+        durations,
+        [30, 1, 30],
+        "the template's duration stays on the header"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1029,7 +1096,7 @@ mod model {
             },
             5 => InteractionChange {
                 correspondence_type: Some(CorrespondenceType::HardCopy),
-                ignore_contact_correspondence_type: Some(arg % 2 == 0),
+                ignore_contact_correspondence_type: Some(arg.is_multiple_of(2)),
                 ..InteractionChange::default()
             },
             _ => InteractionChange {

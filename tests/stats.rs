@@ -92,7 +92,7 @@ fn statistics_give_count_cost_duration_and_last_date_per_dimension() {
     let row = |key: &str, interactions: u64, cost: &str, duration_min: u64, last: &str| StatsRow {
         key: key.into(),
         interactions,
-        cost: money(cost),
+        cost: money(cost).into(),
         duration_min,
         last_date: Some(date(last)),
     };
@@ -199,7 +199,7 @@ fn cancelling_and_resuming_move_entries_out_of_and_into_the_statistics() {
         &StatsRow {
             key: "CT100240".into(),
             interactions: 3,
-            cost: money("70.00"),
+            cost: money("70.00").into(),
             duration_min: 315,
             last_date: Some(date("2025-04-02")),
         }
@@ -234,7 +234,7 @@ fn entries_logged_from_a_segment_count_one_each() {
         vec![StatsRow {
             key: key.into(),
             interactions: 2,
-            cost: money("16.00"),
+            cost: money("16.00").into(),
             duration_min: 2,
             last_date: Some(day()),
         }]

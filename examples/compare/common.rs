@@ -46,7 +46,7 @@ pub fn for_each_segment_line(
 /// The moment every run uses (the same as the criterion benches).
 pub fn ctx() -> Ctx {
     Ctx::at(
-        "BENCH",
+        interlog::domain::UserId::new("BENCH").expect("valid user id"),
         NaiveDate::from_ymd_opt(2025, 3, 14).expect("valid date"),
         NaiveTime::from_hms_opt(9, 30, 0).expect("valid time"),
     )

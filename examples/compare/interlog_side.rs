@@ -74,7 +74,7 @@ pub fn meta_of(store: &Store, contacts: u64, seed: u64) -> Result<Meta> {
             campaign_no,
             description: header.description.clone(),
             date,
-            user_id: c.user.clone(),
+            user_id: c.user.to_string(),
             segment_no: Some(header.no.clone()),
             salesperson_code: header.salesperson_code.clone(),
             logged_segment_entry_no: Some(LoggedSegmentNo(logged)),

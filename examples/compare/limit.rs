@@ -124,7 +124,7 @@ pub fn child(dir: &Path) -> Result<ChildReport> {
             initiated_by: l.initiated_by,
             cost: l.cost,
             duration_min: l.duration_min,
-            user_id: c.user.clone(),
+            user_id: c.user.to_string(),
             group_code: l
                 .group_code
                 .ok_or_else(|| anyhow!("line {} has no group", l.line_no))?,

@@ -539,7 +539,7 @@ fn log_segment(
     )?;
     tx.execute(
         "INSERT INTO logged_segments VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-        params![logged, seg, description, today, c.user],
+        params![logged, seg, description, today, c.user.as_str()],
     )?;
     // 4. One campaign entry per (campaign, date) of the lines.
     let mut keys: Vec<(String, String)> = combos
@@ -564,7 +564,7 @@ fn log_segment(
                 cn,
                 description,
                 date,
-                c.user,
+                c.user.as_str(),
                 seg,
                 salesperson,
                 logged
@@ -643,7 +643,7 @@ fn log_segment(
             let mut p: Vec<Value> = vec![
                 Value::from(seg.to_string()),
                 Value::from(time.clone()),
-                Value::from(c.user.clone()),
+                Value::from(c.user.to_string()),
                 Value::from(logged),
             ];
             let mut case = String::from("CASE");
@@ -750,7 +750,7 @@ fn log_segment(
                   ?11, 0, ?12, ?13, 0)"
             ))?;
             // Constant parameters bound once.
-            ins_e.raw_bind_parameter(12, &c.user)?;
+            ins_e.raw_bind_parameter(12, c.user.as_str())?;
             ins_e.raw_bind_parameter(17, seg)?;
             ins_e.raw_bind_parameter(18, logged)?;
             ins_l.raw_bind_parameter(1, &follow_up_no)?;

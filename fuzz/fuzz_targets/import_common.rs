@@ -45,7 +45,7 @@ struct Harness {
 
 fn ctx() -> Ctx {
     Ctx::at(
-        "FUZZ",
+        interlog::domain::UserId::new("FUZZ").expect("user id"),
         NaiveDate::from_ymd_opt(2025, 3, 14).expect("date"),
         NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
     )

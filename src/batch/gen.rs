@@ -88,7 +88,7 @@ pub fn contact_no(i: u64) -> ContactNo {
 pub fn contact(seed: u64, i: u64) -> Contact {
     let mut r = Rng(seed ^ i.wrapping_mul(0x2545_f491_4f6c_dd1d));
     let company_index = i - i % 5;
-    let kind = if i % 5 == 0 {
+    let kind = if i.is_multiple_of(5) {
         ContactKind::Company
     } else {
         ContactKind::Person

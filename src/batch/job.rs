@@ -297,7 +297,8 @@ impl TryFrom<RawStep> for Step {
     }
 }
 
-/// A job id as written: 1–100 characters, no control characters.
+/// A job id as written: 1–100 characters, no control characters nor any other character that
+/// [`breaks_text`](crate::domain::breaks_text) (it is printed in reports).
 #[derive(Deserialize)]
 #[serde(try_from = "String")]
 struct JobId(String);
@@ -317,8 +318,11 @@ fn check_id(s: &str) -> Result<(), String> {
         Err(format!(
             "invalid value for `id`: the job id has {n} characters, at most {JOB_ID_LEN} are allowed"
         ))
-    } else if s.chars().any(char::is_control) {
-        Err("invalid value for `id`: the job id contains a control character".into())
+    } else if let Some(c) = s.chars().find(|&c| crate::domain::breaks_text(c)) {
+        Err(format!(
+            "invalid value for `id`: the job id contains the {} {c:?}",
+            crate::domain::char_kind(c)
+        ))
     } else {
         Ok(())
     }

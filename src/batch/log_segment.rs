@@ -41,7 +41,7 @@ use crate::storage::blocks::{
 };
 use crate::storage::index::RunBuilder;
 use crate::storage::lines::NO_GEN;
-use crate::storage::{keys, StorageError, Store, TreeId, WriteSet};
+use crate::storage::{keys, Outcome, StorageError, Store, TreeId, WriteSet};
 
 /// The index run of a batch: its info and its (already staged) blocks.
 type StagedRun = (
@@ -332,7 +332,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
                 campaign_no: campaign,
                 description: header.description.clone(),
                 date,
-                user_id: ctx.user.clone(),
+                user_id: ctx.user.to_string(),
                 segment_no: Some(header.no.clone()),
                 salesperson_code: header.salesperson_code.clone(),
                 logged_segment_entry_no: Some(logged),
@@ -403,7 +403,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         follow_up,
         run_id: store.counter(keys::meta::NEXT_RUN)?,
         time: ctx.time,
-        user: ctx.user.clone(),
+        user: ctx.user.to_string(),
     })
 }
 
@@ -619,7 +619,11 @@ pub fn log_segment(
     timings.build_write_ms = ms(t1);
     let t2 = Instant::now();
     if let Err(e) = commit(store, ctx, &plan, run) {
-        store.recover()?;
+        // Staged data is rolled back only when the commit surely did not happen: a commit
+        // that failed after its commit point is completed at the next open, with this data.
+        if e.outcome() == Outcome::NotCommitted {
+            store.recover()?;
+        }
         return Err(e);
     }
     timings.commit_ms = ms(t2);
@@ -746,7 +750,7 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
         segment_no: h.no.clone(),
         description: h.description.clone(),
         creation_date: ctx.today,
-        user_id: ctx.user.clone(),
+        user_id: ctx.user.to_string(),
         canceled: false,
         first_entry_no: plan.first_entry,
         entries_written: plan.n,

@@ -3,7 +3,8 @@
 //! line override, logging it with a follow-up, the cancel cascade, an outcome follow-up and
 //! statistics — printing what happens at each step.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 
@@ -12,17 +13,19 @@ use super::Env;
 use interlog::batch::{log_segment, LogOptions};
 use interlog::domain::filter::FieldFilter;
 use interlog::domain::*;
-use interlog::exchange::import::import_file;
+use interlog::exchange::import::import_bytes;
 use interlog::ops::interactions::{self, EntryEdit, EntryFilter, InteractionRequest};
 use interlog::ops::logged::{self, OutcomeFilter};
 use interlog::ops::segments::{self, InteractionChange, LineChange, SegmentInput};
 use interlog::ops::stats::{self, StatsBy};
 use interlog::ops::{master, Ctx};
-use interlog::storage::Store;
+use interlog::storage::{files, Store};
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Delete an existing store at --store first (only an interlog store is deleted).
+    /// Delete an existing store at --store first: only a directory holding nothing but an
+    /// interlog store's files is deleted (anything else is named and refused, links are not
+    /// followed).
     #[arg(long)]
     reset: bool,
 }
@@ -48,13 +51,28 @@ const FIXTURES: [(&str, &str); 5] = [
     ),
 ];
 
+/// With `--json` the story goes to stderr and stdout holds one JSON summary at the end, so
+/// `interlog --json demo` prints exactly one JSON value like every other command.
+static STORY_TO_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Prints a line of the story (stdout, or stderr under `--json`).
+macro_rules! say {
+    ($($t:tt)*) => {
+        if STORY_TO_STDERR.load(Ordering::Relaxed) {
+            eprintln!($($t)*)
+        } else {
+            println!($($t)*)
+        }
+    };
+}
+
 fn code<T: std::str::FromStr<Err = DomainError>>(s: &str) -> anyhow::Result<T> {
     Ok(s.parse::<T>()?)
 }
 
 fn step(n: &mut u32, title: &str) {
     *n += 1;
-    println!("\n── {n}. {title}");
+    say!("\n── {n}. {title}");
 }
 
 fn entry_line(e: &LogEntry) -> String {
@@ -72,15 +90,19 @@ fn entry_line(e: &LogEntry) -> String {
     )
 }
 
+/// A new store at `path`. With `reset`, an existing store there is deleted first — only a
+/// store: the directory must hold nothing but a store's files (anything else is named and
+/// refused), must not be a symbolic link, and must open as an interlog store that no other
+/// process uses; deleting follows no link ([`files::remove_store_dir`]).
 fn fresh_store(path: &Path, reset: bool) -> anyhow::Result<Store> {
-    if path.exists() {
+    if std::fs::symlink_metadata(path).is_ok() {
         if !reset {
             anyhow::bail!(
                 "{} already exists — the demo needs a fresh store: run `interlog demo --reset` to recreate it, or pass --store NEW_PATH",
                 path.display()
             );
         }
-        // Only ever delete something that is an interlog store.
+        files::check_store_dir(path)?;
         match Store::open(path) {
             Ok(s) => drop(s),
             Err(e) => anyhow::bail!(
@@ -88,37 +110,33 @@ fn fresh_store(path: &Path, reset: bool) -> anyhow::Result<Store> {
                 path.display()
             ),
         }
-        std::fs::remove_dir_all(path)?;
+        files::remove_store_dir(path)?;
     }
     Ok(master::init(path)?)
 }
 
+/// Imports the demo data from the bytes built into the binary: no file is written anywhere.
 fn load_fixtures(store: &Store, ctx: &Ctx) -> anyhow::Result<()> {
-    let dir: PathBuf = std::env::temp_dir().join(format!("interlog-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let result = (|| -> anyhow::Result<()> {
-        for (name, text) in FIXTURES {
-            let path = dir.join(name);
-            std::fs::write(&path, text)?;
-            let r = import_file(store, ctx, &path, None)?;
-            println!(
-                "   imported {:>2} {:<12} (fixtures/demo/{name})",
-                r.records,
-                r.kind.as_str()
-            );
-        }
-        Ok(())
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    for (name, text) in FIXTURES {
+        let shown = Path::new("fixtures/demo").join(name);
+        let r = import_bytes(store, ctx, &shown, text.as_bytes(), None)?;
+        say!(
+            "   imported {:>2} {:<12} ({})",
+            r.records,
+            r.kind.as_str(),
+            shown.display()
+        );
+    }
+    Ok(())
 }
 
 pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
+    STORY_TO_STDERR.store(env.out.json, Ordering::Relaxed);
     let ctx = env.ctx.clone();
     let store = fresh_store(&env.store_path, a.reset)?;
     let bar = Bar::new();
     let mut n = 0;
-    println!(
+    say!(
         "interlog demo — store {} · work date {} · user {}",
         env.store_path.display(),
         ctx.work_date,
@@ -145,8 +163,8 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
     )?;
     let e = &letter.entry;
-    println!("   {}", entry_line(e));
-    println!(
+    say!("   {}", entry_line(e));
+    say!(
         "   salesperson {} came from the contact, company {} from the contact, correspondence type {} from the template",
         e.salesperson_code,
         e.contact_company_no.as_ref().map(|c| c.as_str()).unwrap_or("-"),
@@ -168,7 +186,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             ..InteractionRequest::default()
         },
     )?;
-    println!(
+    say!(
         "   postponed entry {}; postponed list now holds {} entr(ies), the normal list {}",
         call.entry.entry_no,
         interactions::postponed(&store)?.len(),
@@ -186,9 +204,11 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             ..InteractionRequest::default()
         },
     )?;
-    println!(
+    say!(
         "   resumed: same entry number {}, now dated {}, evaluation {}",
-        resumed.entry.entry_no, resumed.entry.date, resumed.entry.evaluation
+        resumed.entry.entry_no,
+        resumed.entry.date,
+        resumed.entry.evaluation
     );
 
     step(
@@ -197,15 +217,16 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
     );
     let r =
         interactions::switch_canceled(&store, &[letter.entry.entry_no, resumed.entry.entry_no])?;
-    println!(
+    say!(
         "   canceled = {} on entries {:?}",
         r.canceled,
         r.entries.iter().map(|e| e.0).collect::<Vec<_>>()
     );
     let r = interactions::switch_canceled(&store, &[letter.entry.entry_no])?;
-    println!(
+    say!(
         "   switched again: canceled = {} on entry {}",
-        r.canceled, letter.entry.entry_no
+        r.canceled,
+        letter.entry.entry_no
     );
 
     step(&mut n, "A segment for campaign CP1001, built by criteria");
@@ -220,7 +241,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
     )?
     .record;
-    println!(
+    say!(
         "   created segment {} (number from the SEGM series)",
         seg.no
     );
@@ -233,7 +254,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!("   interaction template BUS copied into the header: cost 8.00, 30 min, hard copy");
+    say!("   interaction template BUS copied into the header: cost 8.00, 30 min, hard copy");
     let f = |s: &str| FieldFilter::parse(s).map_err(anyhow::Error::from);
     let c = segments::add_contacts(
         &store,
@@ -242,7 +263,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         CriteriaOptions::default(),
         &bar,
     )?;
-    println!(
+    say!(
         "   add contacts City=Manchester|Newport → {} lines",
         c.segment.line_count
     );
@@ -256,16 +277,17 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!(
+    say!(
         "   add contacts Name=@*ltd* with their persons → {} lines",
         c.segment.line_count
     );
     let c = segments::reduce(&store, &seg.no, &[f("Type=Person")?], false, &bar)?;
-    println!("   reduce Type=Person → {} lines", c.segment.line_count);
+    say!("   reduce Type=Person → {} lines", c.segment.line_count);
     let c = segments::go_back(&store, &seg.no, &bar)?;
-    println!(
+    say!(
         "   go back → {} lines again (the {} persons are back with their line numbers)",
-        c.segment.line_count, c.lines_changed
+        c.segment.line_count,
+        c.lines_changed
     );
 
     step(
@@ -288,7 +310,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             ..LineChange::default()
         },
     )?;
-    println!(
+    say!(
         "   line {}: template {}, description \"{}\", cost {}, {} min",
         l.line_no,
         l.template_code.as_ref().map(|t| t.as_str()).unwrap_or(""),
@@ -311,7 +333,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!(
+    say!(
         "   dry run: {} entries would be written, nothing was",
         dry.entries
     );
@@ -325,7 +347,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!(
+    say!(
         "   logged segment {}: entries {}..{}, campaign entr(ies) {:?}, follow-up segment {}",
         o.logged_segment_entry_no,
         o.first_entry_no,
@@ -336,14 +358,14 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             .map(|s| s.as_str())
             .unwrap_or("-")
     );
-    println!(
+    say!(
         "   segment {} is gone; {} segment(s) left",
         seg.no,
         segments::list(&store)?.len()
     );
-    println!("   Andrew Lan's history (contact index: single interactions and the logged segment merged):");
+    say!("   Andrew Lan's history (contact index: single interactions and the logged segment merged):");
     for e in store.contact_entries(&code("CT100125")?)? {
-        println!("     {}", entry_line(&e));
+        say!("     {}", entry_line(&e));
     }
 
     step(
@@ -351,12 +373,13 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         "Cancelling the logged segment cascades to its entries and campaign entry",
     );
     let v = logged::switch_canceled(&store, o.logged_segment_entry_no)?;
-    println!("   canceled = {}: {} interactions, {} campaign entr(ies) (BC counts those with the same canceled flag)",
+    say!("   canceled = {}: {} interactions, {} campaign entr(ies) (BC counts those with the same canceled flag)",
         v.logged.canceled, v.no_of_interactions, v.no_of_campaign_entries);
     let v = logged::switch_canceled(&store, o.logged_segment_entry_no)?;
-    println!(
+    say!(
         "   switched back: canceled = {}, {} interactions",
-        v.logged.canceled, v.no_of_interactions
+        v.logged.canceled,
+        v.no_of_interactions
     );
 
     step(
@@ -381,7 +404,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             },
         )?;
     }
-    println!("   marked {} entries positive", entries.len().min(3));
+    say!("   marked {} entries positive", entries.len().min(3));
     let fu = logged::follow_up(
         &store,
         &ctx,
@@ -392,9 +415,11 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    println!(
+    say!(
         "   follow-up segment {} \"{}\" with {} lines",
-        fu.record.no, fu.record.description, fu.record.line_count
+        fu.record.no,
+        fu.record.description,
+        fu.record.line_count
     );
 
     step(
@@ -402,7 +427,7 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
         "Statistics per template (canceled and postponed entries do not count)",
     );
     for s in stats::stats(&store, StatsBy::Template)? {
-        println!(
+        say!(
             "   {:<9} {:>3} interactions  cost {:>7}  {:>5} min  last {}",
             s.key,
             s.interactions,
@@ -411,6 +436,15 @@ pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
             s.last_date.map(|d| d.to_string()).unwrap_or_default()
         );
     }
-    println!("\nDone. Explore the store with e.g. `interlog --store {} interaction list` or `segment list`.", env.store_path.display());
+    say!("\nDone. Explore the store with e.g. `interlog --store {} interaction list` or `segment list`.", env.store_path.display());
+    if env.out.json {
+        env.out.json(&serde_json::json!({
+            "store": env.store_path,
+            "logged_segment": o.logged_segment_entry_no,
+            "entries": o.entries,
+            "follow_up_segment": o.follow_up_segment_no,
+            "outcome_follow_up_segment": fu.record.no,
+        }))?;
+    }
     Ok(())
 }

@@ -56,7 +56,9 @@ struct Target {
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     format: Format,
-    /// Write to this file (through a temporary file renamed at the end) instead of stdout.
+    /// Write to this file (through a temporary file renamed at the end) instead of stdout. It
+    /// must be a regular file or not exist yet: directories, devices, FIFOs, sockets and
+    /// symbolic links are refused, and so is a path inside the store's directory.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
@@ -118,8 +120,8 @@ pub fn run(env: &Env, a: ExportArgs) -> anyhow::Result<()> {
             }
         };
     };
-    let r =
-        export::export_to_file(&path, |f| what.export(&store, f, &bar)).map_err(report_error)?;
+    let r = export::export_to_file(&store, &path, |f| what.export(&store, f, &bar))
+        .map_err(report_error)?;
     if env.out.json {
         env.out.json(&serde_json::json!({
             "kind": r.kind,

@@ -7,16 +7,23 @@ use super::master::val;
 use super::output::{opt, yes};
 use super::{parse_date, Env};
 use interlog::domain::*;
-use interlog::ops::interactions::{self, EntryEdit, EntryFilter, InteractionRequest};
+use interlog::ops::interactions::{
+    self, EntryEdit, EntryFilter, InteractionRequest, TitledEntry, Titles,
+};
+use interlog::ops::requests::IdempotencyKey;
 use interlog::ops::stats::{self, StatsBy};
 
 #[derive(Subcommand, Debug)]
 pub enum InteractionCmd {
     /// Create an interaction for a contact (optionally for a salesperson, or from an entry).
     Create(CreateArgs),
-    /// List interactions (postponed ones are listed by `interaction postponed`).
+    /// List interactions (postponed ones are listed by `interaction postponed`). Each has BC's
+    /// entry title: the template's description, "- by <salesperson>" when the template is
+    /// outbound, "- from <contact>" when it is inbound (`title` in --json).
+    #[command(after_help = "Example: interlog interaction list --contact CT100125 --json")]
     List(ListArgs),
-    /// Show one entry.
+    /// Show one entry, with its title.
+    #[command(after_help = "Example: interlog interaction show 1")]
     Show {
         /// Entry number.
         #[arg(value_parser = val::<EntryNo>)]
@@ -39,10 +46,16 @@ pub enum InteractionCmd {
         entries: Vec<EntryNo>,
     },
     /// Switch canceled: the opposite of the first entry's value, applied to all.
+    #[command(
+        after_help = "Examples:\n  interlog interaction cancel 12 13          # switch, as BC does\n  interlog interaction cancel 12 13 --canceled true   # set; safe to run again"
+    )]
     Cancel {
         /// Entry numbers.
         #[arg(required = true, value_parser = val::<EntryNo>)]
         entries: Vec<EntryNo>,
+        /// Set canceled to this value on every entry instead of switching (safe to repeat).
+        #[arg(long, value_name = "true|false")]
+        canceled: Option<bool>,
     },
     /// Edit evaluation, cost, duration, description or add comments.
     Edit {
@@ -52,7 +65,7 @@ pub enum InteractionCmd {
         /// Evaluation.
         #[arg(long)]
         evaluation: Option<Evaluation>,
-        /// Cost.
+        /// Cost (0 to 999999999999999.99, at most two decimals).
         #[arg(long, value_parser = val::<Money>)]
         cost: Option<Money>,
         /// Duration in minutes.
@@ -81,7 +94,7 @@ pub struct FieldArgs {
     /// Subject (default: the description).
     #[arg(long)]
     subject: Option<String>,
-    /// Cost (default: the template's unit cost).
+    /// Cost (default: the template's unit cost) (0 to 999999999999999.99, at most two decimals).
     #[arg(long, value_parser = val::<Money>)]
     cost: Option<Money>,
     /// Duration in minutes (default: the template's).
@@ -136,6 +149,10 @@ pub struct CreateArgs {
     /// Save as postponed instead of finishing.
     #[arg(long)]
     postpone: bool,
+    /// A key of your choosing that makes the command safe to run again: a second run with
+    /// the same key and arguments creates nothing and prints the entry the first run made.
+    #[arg(long, value_name = "KEY", value_parser = val::<IdempotencyKey>)]
+    idempotency_key: Option<IdempotencyKey>,
 }
 
 /// Which entries a command works on: the filters shared by `interaction list`,
@@ -254,11 +271,12 @@ pub struct ListArgs {
     limit: Option<usize>,
 }
 
-pub const ENTRY_HEAD: [&str; 12] = [
+pub const ENTRY_HEAD: [&str; 13] = [
     "ENTRY",
     "CONTACT",
     "DATE",
     "TEMPLATE",
+    "TITLE",
     "DESCRIPTION",
     "SALESPERSON",
     "COST",
@@ -269,7 +287,9 @@ pub const ENTRY_HEAD: [&str; 12] = [
     "FLAGS",
 ];
 
-pub fn entry_row(e: &LogEntry) -> Vec<String> {
+/// A row of `interaction list` / `interaction postponed`: the entry with BC's entry title.
+pub fn entry_row(t: &TitledEntry) -> Vec<String> {
+    let e = &t.entry;
     let mut flags = Vec::new();
     if e.canceled {
         flags.push("canceled");
@@ -285,6 +305,7 @@ pub fn entry_row(e: &LogEntry) -> Vec<String> {
         e.contact_no.to_string(),
         e.date.to_string(),
         e.template_code.to_string(),
+        t.title.clone(),
         e.description.clone(),
         e.salesperson_code.to_string(),
         e.cost.to_string(),
@@ -296,12 +317,14 @@ pub fn entry_row(e: &LogEntry) -> Vec<String> {
     ]
 }
 
-fn show_entry(env: &Env, e: &LogEntry) -> anyhow::Result<()> {
+fn show_entry(env: &Env, t: &TitledEntry) -> anyhow::Result<()> {
     if env.out.json {
-        return env.out.json(e);
+        return env.out.json(t);
     }
+    let e = &t.entry;
     let mut f = vec![
         ("entry no.", e.entry_no.to_string()),
+        ("title", t.title.clone()),
         ("contact", e.contact_no.to_string()),
         ("company", opt(&e.contact_company_no)),
         ("date", e.date.to_string()),
@@ -343,16 +366,17 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
                 postpone: a.postpone,
                 ..a.fields.request()
             };
-            let created = interactions::create(&store, &env.ctx, &req)?;
+            let created =
+                interactions::create_once(&store, &env.ctx, &req, a.idempotency_key.as_ref())?;
             if env.out.json {
                 env.out.json(&created)
             } else {
                 env.out.line(format!(
                     "{} interaction log entry {} for contact {} ({}){}",
-                    if created.entry.postponed {
-                        "postponed"
-                    } else {
-                        "created"
+                    match (created.replayed, created.entry.postponed) {
+                        (true, _) => "already made (same idempotency key):",
+                        (false, true) => "postponed",
+                        (false, false) => "created",
                     },
                     created.entry.entry_no,
                     created.entry.contact_no,
@@ -368,17 +392,26 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
         InteractionCmd::List(a) => {
             let filter = a.filter.filter();
             let limit = a.limit.unwrap_or(usize::MAX) as u64;
+            let titles = Titles::new(&store)?;
             let mut out = env.out.listing(&ENTRY_HEAD, entry_row);
             if limit > 0 {
                 interactions::for_each(&store, &filter, |e| {
-                    Ok(out.visit(&e) && out.count() < limit)
+                    let t = titles.titled(&store, e)?;
+                    Ok(out.visit(&t) && out.count() < limit)
                 })?;
             }
             out.finish()
         }
-        InteractionCmd::Show { entry } => show_entry(env, &interactions::get(&store, entry)?),
+        InteractionCmd::Show { entry } => {
+            let t = Titles::new(&store)?.titled(&store, interactions::get(&store, entry)?)?;
+            show_entry(env, &t)
+        }
         InteractionCmd::Postponed => {
-            let list = interactions::postponed(&store)?;
+            let titles = Titles::new(&store)?;
+            let list = interactions::postponed(&store)?
+                .into_iter()
+                .map(|e| titles.titled(&store, e))
+                .collect::<Result<Vec<_>, _>>()?;
             if env.out.json {
                 env.out.json(&list)
             } else {
@@ -408,8 +441,8 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
                 ))
             }
         }
-        InteractionCmd::Cancel { entries } => {
-            let r = interactions::switch_canceled(&store, &entries)?;
+        InteractionCmd::Cancel { entries, canceled } => {
+            let r = interactions::set_canceled(&store, &entries, canceled)?;
             if env.out.json {
                 env.out.json(&r)
             } else {
@@ -445,7 +478,7 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
                     comments,
                 },
             )?;
-            show_entry(env, &e)
+            show_entry(env, &Titles::new(&store)?.titled(&store, e)?)
         }
     }
 }

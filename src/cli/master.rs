@@ -11,18 +11,44 @@ use super::output::{opt, yes};
 use super::{parse_date, Env};
 use interlog::domain::*;
 use interlog::exchange::import::{import_file, ImportKind};
-use interlog::ops::master::{self, CampaignInput, ContactInput, SetupChange};
+use interlog::ops::master::{
+    self, CampaignInput, ContactInput, SeriesChange, SeriesChanged, SetupChange,
+};
 
 /// Parses any validated value (codes, money, options) for clap.
 pub fn val<T: FromStr<Err = DomainError>>(s: &str) -> Result<T, String> {
     s.parse::<T>().map_err(|e| e.to_string())
 }
 
-fn code_or_none<T: FromStr<Err = DomainError>>(s: &str) -> Result<Option<T>, String> {
-    if s.eq_ignore_ascii_case("none") || s.is_empty() {
-        Ok(None)
+/// A setting given on the command line: a value, or `none` to clear the setting.
+///
+/// clap's derive gives `Option<Option<T>>` a meaning of its own ("an option whose value may
+/// be left out") and then fails at run time when the parser returns `Option<T>`, so a
+/// clearable setting is `Option<Clearable<T>>`: absent = leave alone, `none` = clear.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Clearable<T> {
+    /// `none` (or an empty value): clear the setting.
+    Clear,
+    /// A new value.
+    Set(T),
+}
+
+impl<T> Clearable<T> {
+    /// The new value of the setting: `None` clears it.
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Clearable::Clear => None,
+            Clearable::Set(v) => Some(v),
+        }
+    }
+}
+
+/// Parses a code or `none` (any case) for a clearable setting.
+pub fn code_or_none<T: FromStr<Err = DomainError>>(s: &str) -> Result<Clearable<T>, String> {
+    if s.trim().eq_ignore_ascii_case("none") || s.trim().is_empty() {
+        Ok(Clearable::Clear)
     } else {
-        val(s).map(Some)
+        val(s).map(Clearable::Set)
     }
 }
 
@@ -30,26 +56,30 @@ fn code_or_none<T: FromStr<Err = DomainError>>(s: &str) -> Result<Option<T>, Str
 pub enum SetupCmd {
     /// Show marketing setup.
     Show,
-    /// Change marketing setup (`none` clears a series or the salesperson).
+    /// Change marketing setup (`none` clears a series, the salesperson or the language).
+    #[command(
+        after_help = "Example: interlog setup set --segment-nos SEGM --default-salesperson JO --default-language none"
+    )]
     Set {
-        /// Series for contact numbers.
-        #[arg(long, value_parser = code_or_none::<SeriesCode>)]
-        contact_nos: Option<Option<SeriesCode>>,
-        /// Series for segment numbers (also follow-up segments).
-        #[arg(long, value_parser = code_or_none::<SeriesCode>)]
-        segment_nos: Option<Option<SeriesCode>>,
-        /// Series for campaign numbers.
-        #[arg(long, value_parser = code_or_none::<SeriesCode>)]
-        campaign_nos: Option<Option<SeriesCode>>,
-        /// Salesperson used when neither the user nor the contact gives one.
-        #[arg(long, value_parser = code_or_none::<SalespersonCode>)]
-        default_salesperson: Option<Option<SalespersonCode>>,
-        /// Default correspondence type.
+        /// Series for contact numbers (`none` clears it).
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<SeriesCode>)]
+        contact_nos: Option<Clearable<SeriesCode>>,
+        /// Series for segment numbers, also follow-up segments (`none` clears it).
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<SeriesCode>)]
+        segment_nos: Option<Clearable<SeriesCode>>,
+        /// Series for campaign numbers (`none` clears it).
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<SeriesCode>)]
+        campaign_nos: Option<Clearable<SeriesCode>>,
+        /// Salesperson of new contacts, and of interactions when nothing else gives one
+        /// (`none` clears it).
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<SalespersonCode>)]
+        default_salesperson: Option<Clearable<SalespersonCode>>,
+        /// Correspondence type new contacts take when none is given.
         #[arg(long)]
         default_correspondence_type: Option<CorrespondenceType>,
-        /// Default language.
-        #[arg(long, value_parser = code_or_none::<LanguageCode>)]
-        default_language: Option<Option<LanguageCode>>,
+        /// Language of new contacts (`none` clears it).
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<LanguageCode>)]
+        default_language: Option<Clearable<LanguageCode>>,
     },
 }
 
@@ -83,6 +113,25 @@ pub enum SeriesCmd {
         #[arg(long)]
         last_no_used: Option<String>,
     },
+    /// Change a number series' description, Default Nos. or Manual Nos. Turning one of the two
+    /// off while the other is off turns the other on (as BC does), and says so.
+    #[command(
+        after_help = "Example: interlog series set SEGM --default-nos false   (manual nos. turns on)"
+    )]
+    Set {
+        /// Series code.
+        #[arg(value_parser = val::<SeriesCode>)]
+        code: SeriesCode,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Give numbers automatically (BC's Default Nos.).
+        #[arg(long, value_name = "true|false", value_parser = flag)]
+        default_nos: Option<bool>,
+        /// Accept typed numbers (BC's Manual Nos.).
+        #[arg(long, value_name = "true|false", value_parser = flag)]
+        manual_nos: Option<bool>,
+    },
     /// List number series.
     List,
     /// Show the next number without using it.
@@ -97,6 +146,14 @@ pub enum SeriesCmd {
         #[arg(value_parser = val::<SeriesCode>)]
         code: SeriesCode,
     },
+}
+
+/// Parses a yes/no value (`true`/`false`, `yes`/`no`, `1`/`0`).
+pub fn flag(s: &str) -> Result<bool, String> {
+    if s.trim().is_empty() {
+        return Err("expected true or false".into());
+    }
+    parse_bool("value", s).map_err(|e| e.to_string())
 }
 
 #[derive(Args, Debug)]
@@ -131,7 +188,13 @@ impl LineArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ContactCmd {
-    /// Add a contact (the number comes from the contact series when not given).
+    /// Add a contact (the number comes from the contact series when not given). What is left
+    /// out comes from the defaults BC's Contact OnInsert applies: salesperson from the user's
+    /// setup, else marketing setup's default; language and correspondence type from marketing
+    /// setup.
+    #[command(
+        after_help = "Example: interlog contact add --name \"Fabrikam\" --kind company --email info@fabrikam.example"
+    )]
     Add(Box<ContactArgs>),
     /// List contacts.
     List,
@@ -160,12 +223,13 @@ pub struct ContactArgs {
     /// E-mail address.
     #[arg(long, default_value = "")]
     email: String,
-    /// Salesperson.
+    /// Salesperson (default: the user's, else marketing setup's default salesperson).
     #[arg(long, value_parser = val::<SalespersonCode>)]
     salesperson: Option<SalespersonCode>,
-    /// Correspondence type.
-    #[arg(long, default_value = "none")]
-    correspondence_type: CorrespondenceType,
+    /// Correspondence type (default: marketing setup's default correspondence type; `none`
+    /// for none).
+    #[arg(long)]
+    correspondence_type: Option<CorrespondenceType>,
     /// Blocked for privacy.
     #[arg(long)]
     privacy_blocked: bool,
@@ -184,9 +248,42 @@ pub struct ContactArgs {
     /// Phone number.
     #[arg(long, default_value = "")]
     phone: String,
-    /// Language code.
+    /// Language code (default: marketing setup's default language).
     #[arg(long, value_parser = val::<LanguageCode>)]
     language: Option<LanguageCode>,
+}
+
+/// `interlog user-setup …`: BC's User Setup, the salesperson each user works as.
+#[derive(Subcommand, Debug)]
+pub enum UserSetupCmd {
+    /// Set the salesperson a user works as (`none` clears it). New contacts, segments and
+    /// interactions the user makes without a salesperson take it.
+    #[command(after_help = "Example: interlog user-setup set alice --salesperson JO")]
+    Set {
+        /// User id (as given with --user; case does not matter).
+        #[arg(value_name = "USER", value_parser = val::<UserId>)]
+        user_id: UserId,
+        /// Salesperson (BC's Salespers./Purch. Code), or `none`.
+        #[arg(long, value_name = "CODE|none", value_parser = code_or_none::<SalespersonCode>)]
+        salesperson: Clearable<SalespersonCode>,
+    },
+    /// Show a user's setup (default: the current user, --user).
+    #[command(after_help = "Example: interlog --user alice user-setup show")]
+    Show {
+        /// User id (default: --user).
+        #[arg(value_name = "USER", value_parser = val::<UserId>)]
+        user_id: Option<UserId>,
+    },
+    /// List every user setup.
+    #[command(after_help = "Example: interlog user-setup list --json")]
+    List,
+    /// Delete a user's setup.
+    #[command(after_help = "Example: interlog user-setup delete alice")]
+    Delete {
+        /// User id.
+        #[arg(value_name = "USER", value_parser = val::<UserId>)]
+        user_id: UserId,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -244,7 +341,7 @@ pub struct TemplateArgs {
     /// Description.
     #[arg(long)]
     description: String,
-    /// Cost of one interaction, e.g. 12.50.
+    /// Cost of one interaction, e.g. 12.50 (0 to 999999999999999.99, at most two decimals).
     #[arg(long, value_parser = val::<Money>, default_value = "0")]
     unit_cost: Money,
     /// Duration of one interaction in minutes.
@@ -350,12 +447,12 @@ pub fn setup(env: &Env, c: SetupCmd) -> anyhow::Result<()> {
             let s = master::set_setup(
                 &store,
                 SetupChange {
-                    contact_nos,
-                    segment_nos,
-                    campaign_nos,
-                    default_salesperson,
+                    contact_nos: contact_nos.map(Clearable::into_option),
+                    segment_nos: segment_nos.map(Clearable::into_option),
+                    campaign_nos: campaign_nos.map(Clearable::into_option),
+                    default_salesperson: default_salesperson.map(Clearable::into_option),
                     default_correspondence_type,
-                    default_language,
+                    default_language: default_language.map(Clearable::into_option),
                 },
             )?;
             show_setup(env, &s)
@@ -417,17 +514,38 @@ pub fn series(env: &Env, c: SeriesCmd) -> anyhow::Result<()> {
             manual_nos,
             no_default_nos,
         } => {
-            let s = master::add_series(
+            let mut s = NoSeries {
+                code,
+                description,
+                default_nos: true,
+                manual_nos,
+                lines: vec![line.line()],
+            };
+            // As on BC's card: Default Nos. off with Manual Nos. off turns Manual Nos. on.
+            let notes: Vec<String> = no_default_nos
+                .then(|| s.set_default_nos(false))
+                .flatten()
+                .into_iter()
+                .collect();
+            let series = master::add_series(&store, s)?;
+            show_changed(env, &SeriesChanged { series, notes })
+        }
+        SeriesCmd::Set {
+            code,
+            description,
+            default_nos,
+            manual_nos,
+        } => {
+            let c = master::set_series(
                 &store,
-                NoSeries {
-                    code,
+                &code,
+                &SeriesChange {
                     description,
-                    default_nos: !no_default_nos,
+                    default_nos,
                     manual_nos,
-                    lines: vec![line.line()],
                 },
             )?;
-            show(&s)
+            show_changed(env, &c)
         }
         SeriesCmd::AddLine {
             code,
@@ -455,6 +573,19 @@ pub fn series(env: &Env, c: SeriesCmd) -> anyhow::Result<()> {
             let d = master::next_series(&store, &env.ctx, &code)?;
             draw_out(env, &code, &d)
         }
+    }
+}
+
+/// A series after add or set: the series (JSON: with `notes`), notes on stderr.
+fn show_changed(env: &Env, c: &SeriesChanged) -> anyhow::Result<()> {
+    for n in &c.notes {
+        eprintln!("note: {n}");
+    }
+    if env.out.json {
+        env.out.json(c)
+    } else {
+        env.out
+            .table(&SERIES_HEAD, &series_rows(std::slice::from_ref(&c.series)))
     }
 }
 
@@ -524,6 +655,7 @@ pub fn contact(env: &Env, c: ContactCmd) -> anyhow::Result<()> {
                     post_code: a.post_code,
                     country_code: a.country,
                     phone: a.phone,
+                    skip_defaults: false,
                 },
             )?;
             env.out.warn(&added.warning);
@@ -789,4 +921,57 @@ pub fn import(env: &Env, a: ImportArgs) -> anyhow::Result<()> {
         env.out.json(&reports)?;
     }
     Ok(())
+}
+
+const USER_SETUP_HEAD: [&str; 2] = ["USER ID", "SALESPERSON"];
+
+fn user_setup_rows(list: &[UserSetup]) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|u| vec![u.user_id.to_string(), opt(&u.salesperson_code)])
+        .collect()
+}
+
+pub fn user_setup(env: &Env, c: UserSetupCmd) -> anyhow::Result<()> {
+    let store = env.open()?;
+    let show = |u: &UserSetup| -> anyhow::Result<()> {
+        if env.out.json {
+            env.out.json(u)
+        } else {
+            env.out
+                .table(&USER_SETUP_HEAD, &user_setup_rows(std::slice::from_ref(u)))
+        }
+    };
+    match c {
+        UserSetupCmd::Set {
+            user_id,
+            salesperson,
+        } => {
+            let u = master::set_user_setup(&store, &user_id, salesperson.into_option())?;
+            show(&u)
+        }
+        UserSetupCmd::Show { user_id } => {
+            let user = match user_id {
+                Some(u) => u,
+                None => env.ctx.user.clone(),
+            };
+            show(&master::get_user_setup(&store, &user)?)
+        }
+        UserSetupCmd::List => {
+            let list = master::list_user_setups(&store)?;
+            if env.out.json {
+                env.out.json(&list)
+            } else {
+                env.out.table(&USER_SETUP_HEAD, &user_setup_rows(&list))
+            }
+        }
+        UserSetupCmd::Delete { user_id } => {
+            let u = master::delete_user_setup(&store, &user_id)?;
+            if env.out.json {
+                env.out.json(&serde_json::json!({ "deleted": u }))
+            } else {
+                env.out
+                    .line(format!("deleted the user setup of {}", u.user_id))
+            }
+        }
+    }
 }

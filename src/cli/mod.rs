@@ -3,11 +3,14 @@
 mod batch;
 mod campaign_entry;
 mod cleanup;
+#[cfg(test)]
+mod contract;
 mod demo;
 mod export;
 mod interaction;
 mod master;
 pub mod output;
+pub mod panics;
 mod saved_criteria;
 mod segment;
 mod verify;
@@ -18,8 +21,9 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+use interlog::domain::UserId;
 use interlog::ops::{Ctx, OpError};
-use interlog::storage::{StorageError, Store};
+use interlog::storage::{Outcome, StorageError, Store};
 
 /// interlog — CRM interaction logging on an embedded store, modelled on Business Central's
 /// Relationship Management.
@@ -40,16 +44,18 @@ pub struct Cli {
     /// Usage date (BC's work date), YYYY-MM-DD; default today.
     #[arg(long, global = true, value_parser = parse_date)]
     pub work_date: Option<NaiveDate>,
-    /// User id written on entries; default $USER.
-    #[arg(long, global = true, env = "USER", default_value = "INTERLOG")]
-    pub user: String,
+    /// User id written on entries (BC's User ID, Code[50]: at most 50 characters, upper-cased,
+    /// no control, invisible or bidi characters); default $USER, or INTERLOG when USER is unset
+    /// or empty. An invalid id is refused, never cut.
+    #[arg(long, global = true, value_name = "ID")]
+    pub user: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
 
 const EXIT_CODES: &str =
     "Exit codes: 0 done · 1 refused (bad input or a business rule; nothing written) · \
-2 usage error · 3 store unavailable (missing, in use, damaged, disk full)";
+2 usage error · 3 store unavailable (missing, in use, damaged, disk full) · 70 internal error (a bug)";
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     interlog::domain::parse_date("date", s).map_err(|e| e.to_string())
@@ -63,6 +69,9 @@ pub enum Command {
     /// Marketing setup.
     #[command(subcommand)]
     Setup(master::SetupCmd),
+    /// User setup: the salesperson each user works as (BC's User Setup).
+    #[command(subcommand, name = "user-setup")]
+    UserSetup(master::UserSetupCmd),
     /// Number series.
     #[command(subcommand)]
     Series(master::SeriesCmd),
@@ -128,20 +137,66 @@ impl Env {
     /// Opens the store (recovery runs first).
     pub fn open(&self) -> anyhow::Result<Store> {
         let s = Store::open(&self.store_path)?;
-        let r = s.recovery();
-        if !r.is_clean() {
-            eprintln!(
-                "note: recovered the store after an interrupted run (staged blocks removed: {} entry, {} line, {} index; old line blocks removed: {})",
-                r.staged_entry_blocks, r.staged_line_blocks, r.staged_index_blocks, r.garbage_line_blocks
-            );
-        }
+        report_recovery(s.recovery());
         Ok(s)
     }
 }
 
+/// Tells, on stderr, what opening the store had to finish or clean up after an interrupted run.
+pub fn report_recovery(r: &interlog::storage::RecoveryReport) {
+    if r.journal_completed > 0 {
+        eprintln!(
+            "note: completed a change that was committed by an interrupted run ({} writes)",
+            r.journal_completed
+        );
+    }
+    if r.journal_dropped {
+        eprintln!("note: dropped the record of a change an interrupted run never committed");
+    }
+    if r.unfinished_snapshots > 0 {
+        eprintln!(
+            "note: removed {} unfinished storage-engine snapshot file(s) left by an interrupted run",
+            r.unfinished_snapshots
+        );
+    }
+    let staged = r.staged_entry_blocks + r.staged_line_blocks + r.staged_index_blocks;
+    if staged + r.garbage_line_blocks > 0 {
+        eprintln!(
+            "note: recovered the store after an interrupted run (staged blocks removed: {} entry, {} line, {} index; old line blocks removed: {})",
+            r.staged_entry_blocks, r.staged_line_blocks, r.staged_index_blocks, r.garbage_line_blocks
+        );
+    }
+}
+
+/// The user id of this run: `--user`, else `$USER`, else `INTERLOG`. Either one is refused
+/// when it is not a valid user id — an invalid `$USER` is not cleaned up behind the user's
+/// back, the message says to pass `--user`.
+fn user_id(given: Option<&str>) -> anyhow::Result<UserId> {
+    if let Some(u) = given {
+        return UserId::new(u).map_err(|e| anyhow::anyhow!("invalid --user: {e}"));
+    }
+    let Some(env) = std::env::var_os("USER").filter(|v| !v.is_empty()) else {
+        return Ok(UserId::new(DEFAULT_USER)?);
+    };
+    let Some(text) = env.to_str() else {
+        anyhow::bail!(
+            "the environment's USER {env:?} is not valid UTF-8, so it cannot be a user id — pass --user ID"
+        );
+    };
+    UserId::new(text).map_err(|e| {
+        anyhow::anyhow!(
+            "the environment's USER is not a valid user id: {e} — pass --user ID (at most {} characters, no control or invisible characters)",
+            UserId::MAX_LEN
+        )
+    })
+}
+
+/// The user id when neither `--user` nor `$USER` gives one.
+const DEFAULT_USER: &str = "INTERLOG";
+
 /// Runs a parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut ctx = Ctx::now(&cli.user);
+    let mut ctx = Ctx::now(user_id(cli.user.as_deref())?);
     if let Some(d) = cli.work_date {
         ctx = ctx.with_work_date(d);
     }
@@ -153,6 +208,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init => master::init(&env),
         Command::Setup(c) => master::setup(&env, c),
+        Command::UserSetup(c) => master::user_setup(&env, c),
         Command::Series(c) => master::series(&env, c),
         Command::Contact(c) => master::contact(&env, c),
         Command::Salesperson(c) => master::salesperson(&env, c),
@@ -190,6 +246,19 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         }
     }
     1
+}
+
+/// What a failed command left behind, from the storage error in its chain.
+pub fn outcome(e: &anyhow::Error) -> Outcome {
+    for c in e.chain() {
+        if let Some(s) = c.downcast_ref::<StorageError>() {
+            return s.outcome();
+        }
+        if let Some(OpError::Storage(s)) = c.downcast_ref::<OpError>() {
+            return s.outcome();
+        }
+    }
+    Outcome::NotCommitted
 }
 
 /// True when the error comes from a full disk.

@@ -1,6 +1,13 @@
 //! Output: plain tables for people, JSON for scripts (`--json`), progress bars only on a
 //! terminal.
+//!
+//! Text meant for people never carries a terminal escape: every table cell, `key: value` line
+//! and message goes through [`printable`], which shows a control character, bidi control or
+//! line separator as its `\u{…}` escape. The library refuses such characters in everything
+//! it stores; this is the second line, for values written before it did (user ids) and for
+//! whatever reaches an error message. JSON escapes control characters itself.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -21,10 +28,10 @@ impl Out {
         Ok(())
     }
 
-    /// Prints a line of text.
+    /// Prints a line of text (line breaks inside it are kept, see [`printable_lines`]).
     pub fn line(&self, s: impl AsRef<str>) -> anyhow::Result<()> {
         let mut o = std::io::stdout().lock();
-        o.write_all(s.as_ref().as_bytes())?;
+        o.write_all(printable_lines(s.as_ref()).as_bytes())?;
         o.write_all(b"\n")?;
         Ok(())
     }
@@ -85,7 +92,7 @@ impl Out {
     /// Prints a warning on stderr.
     pub fn warn(&self, w: &Option<String>) {
         if let Some(w) = w {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", printable_lines(w));
         }
     }
 }
@@ -93,6 +100,35 @@ impl Out {
 /// Rows of a text table are aligned within chunks of this many rows (a later chunk widens a
 /// column only when its cells are wider), so a listing of millions of rows never sits in memory.
 pub const TABLE_CHUNK: usize = 1024;
+
+/// `s` with every character that could steer a terminal or reorder a line — control
+/// characters (escapes, carriage returns, line feeds), bidi controls, line separators — shown
+/// as its Rust escape (`\u{1b}`), so a stored value prints as one inert line.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(interlog::domain::breaks_text) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if interlog::domain::breaks_text(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`printable`] for a message of several lines: keeps its line feeds.
+pub fn printable_lines(s: &str) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| c != '\n' && interlog::domain::breaks_text(c))
+    {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.split('\n').map(printable).collect::<Vec<_>>().join("\n"))
+}
 
 /// Indents every line but the first by `n` spaces.
 fn indent(text: &str, n: usize) -> String {
@@ -108,7 +144,13 @@ fn fields_text(pairs: &[(&str, String)]) -> String {
         .unwrap_or(0);
     pairs
         .iter()
-        .map(|(k, v)| format!("{k}:{} {v}\n", " ".repeat(w - k.chars().count())))
+        .map(|(k, v)| {
+            format!(
+                "{k}:{} {}\n",
+                " ".repeat(w - k.chars().count()),
+                printable(v)
+            )
+        })
         .collect()
 }
 
@@ -145,13 +187,17 @@ impl Table {
     /// Writes `rows` as one chunk: widens the columns they need, then the header before the
     /// first chunk, then the rows.
     fn write_rows(&mut self, rows: &[Vec<String>], o: &mut dyn Write) -> std::io::Result<()> {
-        for r in rows {
+        let rows: Vec<Vec<Cow<'_, str>>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| printable(c)).collect())
+            .collect();
+        for r in &rows {
             for (w, c) in self.widths.iter_mut().zip(r) {
                 *w = (*w).max(c.chars().count());
             }
         }
         let widths = &self.widths;
-        let fmt_row = |cells: &[String]| {
+        let fmt_row = |cells: &[Cow<'_, str>]| {
             let mut s = String::new();
             for (i, c) in cells.iter().enumerate() {
                 s.push_str(c);
@@ -163,10 +209,15 @@ impl Table {
             s.trim_end().to_string()
         };
         if !self.started {
-            writeln!(o, "{}", fmt_row(&self.headers))?;
+            let headers: Vec<Cow<'_, str>> = self
+                .headers
+                .iter()
+                .map(|h| Cow::Borrowed(h.as_str()))
+                .collect();
+            writeln!(o, "{}", fmt_row(&headers))?;
             self.started = true;
         }
-        for r in rows {
+        for r in &rows {
             writeln!(o, "{}", fmt_row(r))?;
         }
         Ok(())
@@ -228,7 +279,7 @@ impl<T: Serialize> Listing<T> {
             self.pending.extend_from_slice(sep.as_bytes());
             self.pending.extend_from_slice(pad.as_bytes());
             self.pending.extend_from_slice(text.as_bytes());
-            (self.items + 1) % TABLE_CHUNK as u64 == 0
+            (self.items + 1).is_multiple_of(TABLE_CHUNK as u64)
         } else {
             self.table.push((self.row)(item))
         };
@@ -352,4 +403,36 @@ pub fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
 /// A boolean as BC shows it.
 pub fn yes(b: bool) -> String {
     if b { "Yes" } else { "No" }.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_shows_escapes_and_bidi_controls_as_text() {
+        assert!(matches!(printable("Café ✓ שלום"), Cow::Borrowed(_)));
+        assert_eq!(printable("\u{1b}[31mRED"), "\\u{1b}[31mRED");
+        assert_eq!(printable("a\u{9b}2J"), "a\\u{9b}2J");
+        assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(printable("two\nlines\r"), "two\\u{a}lines\\u{d}");
+        assert_eq!(printable_lines("two\nlines\u{7}"), "two\nlines\\u{7}");
+    }
+
+    #[test]
+    fn table_cells_are_printed_inert_and_aligned() {
+        let mut t = Table::new(&["USER", "NO"]);
+        let mut out = Vec::new();
+        t.write_rows(
+            &[
+                vec!["\u{1b}[2J".to_string(), "1".to_string()],
+                vec!["ALICE".to_string(), "2".to_string()],
+            ],
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert_eq!(text, "USER       NO\n\\u{1b}[2J  1\nALICE      2\n");
+    }
 }

@@ -56,7 +56,7 @@ pub fn run(env: &Env, c: SavedCriteriaCmd) -> anyhow::Result<()> {
                         vec![
                             v.criteria.code.to_string(),
                             v.criteria.description.clone(),
-                            v.criteria.user_id.clone(),
+                            v.criteria.user_id.to_string(),
                             v.no_of_actions.to_string(),
                         ]
                     })
@@ -71,7 +71,7 @@ pub fn run(env: &Env, c: SavedCriteriaCmd) -> anyhow::Result<()> {
             let mut f = vec![
                 ("code", v.criteria.code.to_string()),
                 ("description", v.criteria.description.clone()),
-                ("user", v.criteria.user_id.clone()),
+                ("user", v.criteria.user_id.to_string()),
                 ("actions", v.no_of_actions.to_string()),
             ];
             for a in actions(&v) {

@@ -178,7 +178,7 @@ pub struct SetInteractionArgs {
     /// Subject.
     #[arg(long)]
     subject: Option<String>,
-    /// Cost per line.
+    /// Cost per line (0 to 999999999999999.99, at most two decimals).
     #[arg(long, value_parser = val::<Money>)]
     unit_cost: Option<Money>,
     /// Duration per line, minutes.
@@ -281,7 +281,7 @@ pub struct SetLineArgs {
     /// Subject.
     #[arg(long)]
     subject: Option<String>,
-    /// Cost.
+    /// Cost (0 to 999999999999999.99, at most two decimals).
     #[arg(long, value_parser = val::<Money>)]
     cost: Option<Money>,
     /// Duration in minutes.
@@ -693,10 +693,16 @@ pub enum LoggedCmd {
         entry: LoggedSegmentNo,
     },
     /// Switch canceled on a logged segment, its entries and campaign entries.
+    #[command(
+        after_help = "Examples:\n  interlog logged-segment cancel 1                  # switch, as BC does\n  interlog logged-segment cancel 1 --canceled true  # set; safe to run again"
+    )]
     Cancel {
         /// Logged segment entry number.
         #[arg(value_parser = val::<LoggedSegmentNo>)]
         entry: LoggedSegmentNo,
+        /// Set canceled to this value instead of switching (safe to repeat).
+        #[arg(long, value_name = "true|false")]
+        canceled: Option<bool>,
     },
     /// Create a follow-up segment from the entries that match an outcome.
     FollowUp {
@@ -772,8 +778,8 @@ pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
                     .table(&LOGGED_HEAD, &logged_rows(std::slice::from_ref(&v)))
             }
         }
-        LoggedCmd::Cancel { entry } => {
-            let v = logged::switch_canceled(&store, entry)?;
+        LoggedCmd::Cancel { entry, canceled } => {
+            let v = logged::set_canceled(&store, entry, canceled)?;
             if env.out.json {
                 env.out.json(&v)
             } else {

@@ -15,15 +15,24 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::DomainError;
 
 /// Characters a code may not hold although they are not control characters: invisible format
-/// characters (zero-width spaces and joiners, bidi overrides, the BOM …) and combining marks,
-/// which make two codes look alike while they differ.
+/// characters (Unicode category Cf: zero-width spaces and joiners, bidi overrides and
+/// isolates, the BOM, tag characters …, plus the fillers that render as nothing) and combining
+/// marks, which make two codes look alike while they differ.
 fn invisible_or_combining(c: char) -> bool {
     matches!(c as u32,
-        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180E
+        0x00AD | 0x034F | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890 | 0x0891
+        | 0x08E2 | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180E
         | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFEFF | 0xFFA0
-        | 0xFFF9..=0xFFFB
+        | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A
         | 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE00..=0xFE0F
         | 0xFE20..=0xFE2F | 0xE0000..=0xE007F)
+}
+
+/// True for a character no code (nor a number typed for a number series) may hold: a control
+/// character, an invisible or combining one, or whitespace other than a plain space.
+pub fn refused_in_code(c: char) -> bool {
+    c.is_control() || invisible_or_combining(c) || (c.is_whitespace() && c != ' ')
 }
 
 /// Checks that `value` is a valid code of at most `max` characters and returns it upper-cased.
@@ -35,10 +44,7 @@ fn check_code(kind: &'static str, max: usize, value: &str) -> Result<String, Dom
     }
     // Checked on the upper-cased text: upper-casing may add characters (`ǰ` → `J` + U+030C).
     let upper = trimmed.to_uppercase();
-    if let Some(c) = upper
-        .chars()
-        .find(|&c| c.is_control() || invisible_or_combining(c) || (c.is_whitespace() && c != ' '))
-    {
+    if let Some(c) = upper.chars().find(|&c| refused_in_code(c)) {
         return Err(DomainError::BadCharacter {
             field: kind,
             value: trimmed.to_string(),
@@ -109,12 +115,7 @@ macro_rules! code_type {
                 if !s.is_empty()
                     && s.chars().count() <= $max
                     && s.trim() == s
-                    && !s.chars().any(|c| {
-                        c.is_control()
-                            || c.is_lowercase()
-                            || invisible_or_combining(c)
-                            || (c.is_whitespace() && c != ' ')
-                    })
+                    && !s.chars().any(|c| c.is_lowercase() || refused_in_code(c))
                 {
                     return Ok($name(s));
                 }
@@ -189,6 +190,14 @@ code_type!(
     /// Saved segment criteria code, at most 10 characters.
     CriteriaCode, "criteria code", 10
 );
+code_type!(
+    /// User id written on entries, logged segments and campaign entries (BC's `User ID`,
+    /// `Code[50]`): at most 50 characters, upper-cased, no control, invisible, bidi or combining
+    /// characters. Built from `--user` or `$USER`; an invalid one is refused, never cut or
+    /// cleaned up. Also the key of a user setup (BC's User Setup), so `alice` and `ALICE` are
+    /// one user.
+    UserId, "user id", 50
+);
 
 /// A number drawn from or typed for a number series, at most 20 characters. Kept as typed
 /// (numbers such as `CT000001` are already upper case; no case folding happens here).
@@ -252,13 +261,26 @@ entry_number!(
     CampaignEntryNo
 );
 
-/// Checks a free text field: at most `max` characters and no control characters.
+/// Characters a free text may not hold: control characters (terminal escapes start with one),
+/// the bidi embedding, override and isolate controls (they reorder whatever a listing prints
+/// after them) and the line and paragraph separators (they break a listing's lines). Other
+/// invisible or combining characters are fine in a text: they are part of ordinary writing.
+pub fn breaks_text(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// Checks a free text field: at most `max` characters (a longer text is refused, never cut)
+/// and no character that [`breaks_text`].
 pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
     let len = value.chars().count();
     if len > max {
         return Err(DomainError::TextTooLong { field, max, len });
     }
-    if let Some(c) = value.chars().find(|c| c.is_control()) {
+    if let Some(c) = value.chars().find(|&c| breaks_text(c)) {
         return Err(DomainError::BadCharacter {
             field,
             value: value.to_string(),
@@ -316,6 +338,99 @@ mod tests {
         assert!(bad.is_err());
         let ok: ContactNo = serde_json::from_str("\"ct1\"").unwrap();
         assert_eq!(ok.as_str(), "CT1");
+    }
+
+    #[test]
+    fn user_ids_are_checked_like_codes_and_never_cut() {
+        assert_eq!(UserId::new(" alice ").unwrap().as_str(), "ALICE");
+        assert_eq!(
+            UserId::new("CRONUS\\jane doe").unwrap().as_str(),
+            "CRONUS\\JANE DOE"
+        );
+        let fifty = "u".repeat(50);
+        assert_eq!(UserId::new(&fifty).unwrap().as_str().len(), 50);
+        assert!(matches!(
+            UserId::new(&"u".repeat(51)),
+            Err(DomainError::CodeTooLong {
+                kind: "user id",
+                max: 50,
+                len: 51,
+                ..
+            })
+        ));
+        assert!(matches!(
+            UserId::new(""),
+            Err(DomainError::EmptyCode { kind: "user id" })
+        ));
+        for bad in [
+            "\u{1b}[31mEVIL\u{1b}[0m",
+            "A\u{9b}2J",
+            "TAB\tBED",
+            "NEW\nLINE",
+            "CR\rHIDE",
+            "BIDI\u{202e}DI",
+            "ISO\u{2066}LATE",
+            "ZERO\u{200b}WIDTH",
+            "LINE\u{2028}SEP",
+            "NBSP\u{a0}X",
+            "A\u{301}",
+            "TAG\u{e0041}",
+        ] {
+            assert!(
+                matches!(
+                    UserId::new(bad),
+                    Err(DomainError::BadCharacter {
+                        field: "user id",
+                        ..
+                    })
+                ),
+                "{bad:?} should be refused"
+            );
+        }
+        let decoded: Result<UserId, _> = serde_json::from_str("\"A\\u001bB\"");
+        assert!(decoded.is_err());
+    }
+
+    #[test]
+    fn texts_refuse_escapes_bidi_controls_and_line_separators_but_keep_writing() {
+        for ok in [
+            "Café au lait",
+            "שלום",
+            "Ünïcödé ✓",
+            "a\u{301}",
+            "zero\u{200d}joiner",
+        ] {
+            assert_eq!(check_text("description", ok, 100).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "\u{1b}[2J",
+            "\u{9b}31m",
+            "a\tb",
+            "a\nb",
+            "a\u{7f}",
+            "\u{202e}txt.exe",
+            "\u{2067}x",
+            "a\u{2029}b",
+        ] {
+            assert!(
+                matches!(
+                    check_text("description", bad, 100),
+                    Err(DomainError::BadCharacter {
+                        field: "description",
+                        ..
+                    })
+                ),
+                "{bad:?} should be refused"
+            );
+        }
+        assert_eq!(
+            check_text("description", &"x".repeat(101), 100),
+            Err(DomainError::TextTooLong {
+                field: "description",
+                max: 100,
+                len: 101
+            })
+        );
     }
 
     #[test]

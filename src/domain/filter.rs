@@ -47,7 +47,10 @@
 //!
 //! Parsing never panics; every error is a [`FilterError`] that names the problem and points
 //! at the offending characters. Matching never fails and does not allocate unless a term uses
-//! `@`. Nesting of parentheses is limited to [`MAX_DEPTH`] levels.
+//! `@`. Nesting of parentheses is limited to [`MAX_DEPTH`] levels. A [`FieldFilter`]'s text is
+//! stored with the segment's criteria and printed again, so it is at most [`MAX_FILTER_LEN`]
+//! characters and holds no character that [`breaks_text`](crate::domain::breaks_text)
+//! (control characters such as a terminal escape, bidi controls, line separators).
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -59,6 +62,10 @@ use crate::domain::master::Contact;
 
 /// Deepest nesting of parentheses a filter may use.
 pub const MAX_DEPTH: usize = 64;
+
+/// Longest `FIELD=EXPR` filter, in characters (BC keeps a segment criteria line's filters in a
+/// `Text[2048]` field). A longer one is refused, never cut.
+pub const MAX_FILTER_LEN: usize = 2048;
 
 /// A contact field that a filter can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -276,11 +283,18 @@ impl fmt::Display for FilterError {
             self.problem,
             self.position + 1
         )?;
-        // Control characters (tabs, newlines) would break the alignment of the carets.
+        // Control characters (tabs, newlines, escapes) and bidi controls would break the
+        // alignment of the carets, or the terminal.
         let shown: String = self
             .input
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| {
+                if crate::domain::breaks_text(c) {
+                    ' '
+                } else {
+                    c
+                }
+            })
             .collect();
         writeln!(f, "  {shown}")?;
         write!(
@@ -492,6 +506,30 @@ impl FieldFilter {
     /// Literals are normalised for the field (see the module docs). Error positions count
     /// characters in the whole `text`.
     pub fn parse(text: &str) -> Result<FieldFilter, FilterError> {
+        let len = text.chars().count();
+        if len > MAX_FILTER_LEN {
+            return Err(FilterError::new(
+                text,
+                MAX_FILTER_LEN,
+                len - MAX_FILTER_LEN,
+                format!("too long: {len} characters, at most {MAX_FILTER_LEN} allowed"),
+            ));
+        }
+        if let Some((at, c)) = text
+            .chars()
+            .enumerate()
+            .find(|&(_, c)| crate::domain::breaks_text(c))
+        {
+            return Err(FilterError::new(
+                text,
+                at,
+                1,
+                format!(
+                    "the {} {c:?} cannot be part of a filter",
+                    crate::domain::char_kind(c)
+                ),
+            ));
+        }
         let Some(eq) = text.find('=') else {
             return Err(FilterError::new(
                 text,
@@ -1549,6 +1587,29 @@ mod tests {
     }
 
     // ----- errors -----
+
+    #[test]
+    fn escapes_bidi_controls_and_overlong_filters_are_refused() {
+        for (filter, at) in [
+            ("City=\u{1b}[31mRed", 5),
+            ("Name=A\u{202e}B", 6),
+            ("City=Lon\ndon", 8),
+            ("City\u{9b}=x", 4),
+        ] {
+            let e = FieldFilter::parse(filter).expect_err(filter);
+            assert_eq!(e.position, at, "{filter:?}: {e}");
+            assert!(e.problem.contains("cannot be part of a filter"), "{e}");
+            assert!(
+                !e.to_string().contains(['\u{1b}', '\u{202e}', '\u{9b}']),
+                "{e}"
+            );
+        }
+        let long = format!("Name={}", "x".repeat(MAX_FILTER_LEN - 4));
+        let e = FieldFilter::parse(&long).expect_err("too long");
+        assert!(e.problem.contains("at most 2048"), "{e}");
+        let longest = format!("Name={}", "x".repeat(MAX_FILTER_LEN - 5));
+        assert!(FieldFilter::parse(&longest).is_ok());
+    }
 
     #[test]
     fn error_display_points_at_the_problem() {

@@ -12,8 +12,8 @@ use super::money::Money;
 pub const SUBJECT_LEN: usize = 100;
 /// Longest comment line.
 pub const COMMENT_LEN: usize = 80;
-/// Longest user id.
-pub const USER_LEN: usize = 50;
+/// Longest user id ([`UserId::MAX_LEN`]).
+pub const USER_LEN: usize = UserId::MAX_LEN;
 
 /// One dated comment line on an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +52,9 @@ pub struct LogEntry {
     pub cost: Money,
     /// Duration in minutes.
     pub duration_min: u32,
-    /// User who made the entry.
+    /// User who made the entry: a [`UserId`]'s text. Kept a plain string so that entries
+    /// written before user ids were checked still read (and print neutralized) instead of
+    /// making the store unreadable.
     pub user_id: String,
     /// Interaction group.
     pub group_code: GroupCode,
@@ -210,10 +212,59 @@ pub fn resolve_correspondence(
     }
 }
 
+/// The title BC shows for an interaction log entry (table "Interaction Log Entry",
+/// `GetEntryTitle`, labels `TitleByLbl` '%1 - by %2' and `TitleFromLbl` '%1 - from %2'). It is
+/// built from the entry's **template**, not the entry itself:
+/// * no template found: empty;
+/// * the template's description, and by the *template's* information flow:
+///   Outbound: `<description> - by <name of the entry's salesperson>` (BC falls back to the
+///   full name of the entry's user when the salesperson is blank or unknown; interlog keeps no
+///   user names, so the title stays the plain description then);
+///   Inbound: `<description> - from <name of the entry's contact>` (blank when the contact is
+///   unknown, as BC's FlowField gives);
+///   blank flow: the plain description.
+pub fn entry_title(
+    template: Option<(&str, InformationFlow)>,
+    salesperson_name: Option<&str>,
+    contact_name: Option<&str>,
+) -> String {
+    let Some((description, flow)) = template else {
+        return String::new();
+    };
+    match flow {
+        InformationFlow::Outbound => match salesperson_name {
+            Some(name) => format!("{description} - by {name}"),
+            None => description.to_string(),
+        },
+        InformationFlow::Inbound => {
+            format!("{description} - from {}", contact_name.unwrap_or(""))
+        }
+        InformationFlow::Blank => description.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use CorrespondenceType::*;
+
+    #[test]
+    fn entry_titles_follow_the_templates_flow() {
+        let out = Some(("Business letter", InformationFlow::Outbound));
+        assert_eq!(
+            entry_title(out, Some("Helena Ray"), Some("Andrew Lan")),
+            "Business letter - by Helena Ray"
+        );
+        assert_eq!(entry_title(out, None, None), "Business letter");
+        let inb = Some(("Incoming phone call", InformationFlow::Inbound));
+        assert_eq!(
+            entry_title(inb, Some("Helena Ray"), Some("Andrew Lan")),
+            "Incoming phone call - from Andrew Lan"
+        );
+        let none = Some(("Coversheet", InformationFlow::Blank));
+        assert_eq!(entry_title(none, Some("Helena Ray"), None), "Coversheet");
+        assert_eq!(entry_title(None, Some("Helena Ray"), None), "");
+    }
 
     fn p(t: CorrespondenceType, email: bool) -> ContactProfile {
         ContactProfile {

@@ -34,12 +34,26 @@ pub struct MarketingSetup {
     pub segment_nos: Option<SeriesCode>,
     /// Series for new campaign numbers.
     pub campaign_nos: Option<SeriesCode>,
-    /// Salesperson used when neither the user nor the contact gives one.
+    /// Salesperson of a new contact that is given none (BC's Contact `OnInsert`); interlog
+    /// also uses it for an interaction when nothing else gives one.
     pub default_salesperson: Option<SalespersonCode>,
-    /// Default correspondence type (informational; templates carry their own default).
+    /// Correspondence type of a new contact that is given none (BC's Contact `OnInsert`).
     pub default_correspondence_type: CorrespondenceType,
-    /// Default language code.
+    /// Language of a new contact that is given none (BC's Contact `OnInsert`).
     pub default_language: Option<LanguageCode>,
+}
+
+/// A user's setup (BC table 91 "User Setup", the field interlog uses): the salesperson a user
+/// works as. BC fills it in where a salesperson is not given: a new contact's salesperson
+/// (Contact `OnInsert`, after marketing setup's default), a new segment's (Segment Header
+/// `OnInsert`) and a new interaction's (Segment Line `SetDefaultSalesperson`, before the
+/// contact's). Stored one per user id; its encoding is part of the on-disk format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSetup {
+    /// The user (upper case).
+    pub user_id: UserId,
+    /// BC's "Salespers./Purch. Code".
+    pub salesperson_code: Option<SalespersonCode>,
 }
 
 /// A contact: a company or a person.

@@ -3,6 +3,11 @@
 //! Amounts are never negative in interlog (costs only). Text form always has two decimals.
 //! In binary formats (the store's codec) a `Money` is a plain `u64` of cents; in human-readable
 //! formats (JSON) it is the text `"12.34"`, so no float ever touches an amount.
+//!
+//! One amount is at most [`Money::MAX`], 999999999999999.99 — Business Central's largest
+//! Decimal — and a larger one is refused when it is read, never cut. Sums of amounts
+//! (statistics) are [`MoneySum`]s, 128-bit: every `u64` amount of every entry fits without
+//! overflow, so a total is always exact, never saturated.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,6 +23,11 @@ pub struct Money(pub u64);
 impl Money {
     /// Zero.
     pub const ZERO: Money = Money(0);
+
+    /// The largest amount one value may hold: 999999999999999.99, Business Central's largest
+    /// Decimal (±999,999,999,999,999.99). Far below `u64::MAX` cents, so the stored type holds
+    /// it; a larger amount is refused when it is read.
+    pub const MAX: Money = Money(99_999_999_999_999_999);
 
     /// Builds an amount from whole cents.
     pub fn from_cents(cents: u64) -> Self {
@@ -72,7 +82,7 @@ impl FromStr for Money {
         let whole: u64 = if whole.is_empty() {
             0
         } else {
-            whole.parse().map_err(|_| bad("amount too large"))?
+            whole.parse().map_err(|_| bad(TOO_LARGE))?
         };
         let mut cents_part: u64 = if frac.is_empty() {
             0
@@ -87,7 +97,54 @@ impl FromStr for Money {
             .checked_mul(100)
             .and_then(|c| c.checked_add(cents_part))
             .map(Money)
-            .ok_or_else(|| bad("amount too large"))
+            .filter(|m| *m <= Money::MAX)
+            .ok_or_else(|| bad(TOO_LARGE))
+    }
+}
+
+/// Why an amount above [`Money::MAX`] is refused.
+const TOO_LARGE: &str = "amount too large: at most 999999999999999.99";
+
+/// A sum of amounts, in cents. 128 bits wide: a sum of at most `u64::MAX` amounts of at most
+/// `u64::MAX` cents each is below `u128::MAX`, so adding every stored amount can neither
+/// overflow nor saturate. Written like [`Money`] (`"12.34"` in JSON, two decimals in text).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MoneySum(pub u128);
+
+impl MoneySum {
+    /// Zero.
+    pub const ZERO: MoneySum = MoneySum(0);
+
+    /// Adds one amount.
+    pub fn add(&mut self, m: Money) {
+        self.0 += u128::from(m.0);
+    }
+
+    /// The sum in cents.
+    pub fn cents(self) -> u128 {
+        self.0
+    }
+}
+
+impl From<Money> for MoneySum {
+    fn from(m: Money) -> Self {
+        MoneySum(u128::from(m.0))
+    }
+}
+
+impl fmt::Display for MoneySum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&format!("{}.{:02}", self.0 / 100, self.0 % 100))
+    }
+}
+
+impl Serialize for MoneySum {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            s.serialize_u128(self.0)
+        }
     }
 }
 
@@ -149,6 +206,38 @@ mod tests {
         ] {
             assert!(bad.parse::<Money>().is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn the_largest_amount_is_bcs_largest_decimal() {
+        assert_eq!("999999999999999.99".parse::<Money>().unwrap(), Money::MAX);
+        assert_eq!(Money::MAX.to_string(), "999999999999999.99");
+        for bad in [
+            "1000000000000000",
+            "1000000000000000.00",
+            "184467440737095516.15",
+        ] {
+            let e = bad.parse::<Money>().expect_err(bad);
+            assert!(e.to_string().contains("at most 999999999999999.99"), "{e}");
+        }
+    }
+
+    #[test]
+    fn sums_are_exact_far_beyond_u64() {
+        let mut s = MoneySum::ZERO;
+        for _ in 0..3 {
+            s.add(Money::MAX);
+        }
+        assert_eq!(s.to_string(), "2999999999999999.97");
+        let mut big = MoneySum::ZERO;
+        for _ in 0..1000 {
+            big.add(Money(u64::MAX));
+        }
+        assert_eq!(big.cents(), u128::from(u64::MAX) * 1000);
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            "\"2999999999999999.97\""
+        );
     }
 
     #[test]

@@ -193,7 +193,7 @@ pub struct SavedCriteria {
     /// Description (≤ 100).
     pub description: String,
     /// User who saved them.
-    pub user_id: String,
+    pub user_id: UserId,
     /// The actions, in the order they are replayed.
     pub actions: Vec<SavedCriteriaAction>,
 }
@@ -383,51 +383,82 @@ impl SegmentLine {
         resolve_correspondence(h, t.default, t.ignore_contact, self.contact_profile)
     }
 
-    /// Sets a template on this line: re-copies group, cost, duration, flow, initiated-by and
-    /// correspondence type from it; the description becomes the template's unless one was
-    /// typed for this line.
+    /// Sets a template on this line (BC table "Segment Line", `Interaction Template Code`
+    /// `OnValidate`): re-copies group, cost, duration, flow, initiated-by and correspondence
+    /// type from it. The description becomes the template's when it is blank, or when the
+    /// line had another template before (BC: `(Description = '') or ((xRec."Interaction
+    /// Template Code" <> '') and (xRec."Interaction Template Code" <> "Interaction Template
+    /// Code"))`): the old template's description (or the segment's) gives way to the new
+    /// template's; a line that had no template keeps its description, and so does a line
+    /// given the same template again.
+    ///
+    /// One deliberate difference (SPEC §2.6): a description *typed for the line* stays even
+    /// when the line moves from one template to another, where BC's code overwrites it.
     pub fn set_template(&mut self, header: &SegmentHeader, t: &InteractionTemplate) {
+        let had_other_template = self
+            .template_code
+            .as_ref()
+            .is_some_and(|old| *old != t.code);
         self.template_code = Some(t.code.clone());
         self.group_code = Some(t.group_code.clone());
         self.cost = t.unit_cost;
         self.duration_min = t.unit_duration_min;
         self.information_flow = t.information_flow;
         self.initiated_by = t.initiated_by;
-        if !self.description_typed {
+        if self.description.is_empty() || (had_other_template && !self.description_typed) {
             self.description = t.description.clone();
+            self.description_typed = false;
         }
         self.correspondence_type = self.resolve_correspondence(header, Some(t.into()));
     }
 }
 
-/// Applies a header change to one line (SPEC §2.6): a template change reaches every line
-/// (the line's template is re-set, then the header's edited values are copied); any other
-/// change reaches only lines still on the header's template, and only the fields that changed.
-/// Returns whether the line changed.
+/// A correspondence type set on a line as it is: Email for a contact without an e-mail
+/// address becomes blank (SPEC §2.5), whatever else decided it.
+pub fn with_email_guard(t: CorrespondenceType, contact: ContactProfile) -> CorrespondenceType {
+    if t == CorrespondenceType::Email && !contact.has_email {
+        CorrespondenceType::Blank
+    } else {
+        t
+    }
+}
+
+/// Applies a header change to one line (SPEC §2.6, BC table "Segment Header",
+/// `UpdateSegLinesByFieldNo`). `old` is the header before the change, `mid` the header right
+/// after its template was set (its defaults copied in; `mid == old` when the template did not
+/// change) and `new` the header after the whole change. Returns whether the line changed.
+///
+/// * **A template change** reaches every line, but only as BC does it: the line takes the new
+///   template *code* (`ModifyAll`, no validation) and the header's new correspondence type
+///   default (`CopyFromTemplate` → `UpdateSegLinesByFieldNo("Correspondence Type (Default)")`,
+///   with §2.5's e-mail guard). Cost, duration, description, flow, initiated-by, subject and
+///   language stay as they were on the line. Beyond BC, the group follows the template, so
+///   that an entry's group always is its template's (BC leaves the old group).
+/// * **Any other change** (from `mid` to `new`) reaches only lines on the header's template,
+///   and only the fields that changed.
 pub fn propagate_header_change(
     old: &SegmentHeader,
+    mid: &SegmentHeader,
     new: &SegmentHeader,
     new_template: Option<&InteractionTemplate>,
     line: &mut SegmentLine,
     line_template: Option<TemplateCorrespondence>,
 ) -> bool {
     let before = line.clone();
-    let (oi, ni) = (&old.interaction, &new.interaction);
-    let template_changed = oi.template_code != ni.template_code;
-    if template_changed {
-        match new_template {
-            Some(t) => line.set_template(new, t),
-            None => {
-                line.template_code = None;
-                line.group_code = None;
-            }
-        }
-    } else if line.template_code != oi.template_code {
+    if old.interaction.template_code != mid.interaction.template_code {
+        line.template_code = mid.interaction.template_code.clone();
+        line.group_code = new_template.map(|t| t.group_code.clone());
+        line.correspondence_type = with_email_guard(
+            mid.interaction.correspondence_type_default,
+            line.contact_profile,
+        );
+    } else if line.template_code != old.interaction.template_code {
         return false;
     }
+    let (oi, ni) = (&mid.interaction, &new.interaction);
     macro_rules! copy_if_changed {
         ($old:expr, $new:expr, $field:expr) => {
-            if template_changed || $old != $new {
+            if $old != $new {
                 $field = $new.clone();
             }
         };
@@ -444,28 +475,26 @@ pub fn propagate_header_change(
         line.information_flow
     );
     copy_if_changed!(oi.initiated_by, ni.initiated_by, line.initiated_by);
-    copy_if_changed!(oi.group_code, ni.group_code, line.group_code);
     copy_if_changed!(
         oi.language_code_default,
         ni.language_code_default,
         line.language_code
     );
     copy_if_changed!(oi.subject_default, ni.subject_default, line.subject);
-    if old.description != new.description {
+    if mid.description != new.description {
         line.description = new.description.clone();
         line.description_typed = false;
     }
-    if old.date != new.date {
+    if mid.date != new.date {
         line.date = new.date;
     }
-    if old.salesperson_code != new.salesperson_code && new.salesperson_code.is_some() {
+    if mid.salesperson_code != new.salesperson_code && new.salesperson_code.is_some() {
         line.salesperson_code = new.salesperson_code.clone();
     }
-    if old.campaign_no != new.campaign_no {
+    if mid.campaign_no != new.campaign_no {
         line.campaign_no = new.campaign_no.clone();
     }
-    if template_changed
-        || oi.correspondence_type_default != ni.correspondence_type_default
+    if oi.correspondence_type_default != ni.correspondence_type_default
         || oi.ignore_contact_correspondence_type != ni.ignore_contact_correspondence_type
     {
         let t = new_template

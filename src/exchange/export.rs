@@ -17,11 +17,16 @@
 //! affected. JSON output is never altered.
 //!
 //! [`export_to_file`] writes to a temporary file next to the target and renames it at the end,
-//! so a failed export never leaves a partial file under the final name.
+//! so a failed export never leaves a partial file under the final name. The temporary file gets
+//! an unpredictable name and is created exclusively (`O_EXCL`, [`tempfile`]), so nothing planted
+//! in the directory beforehand can redirect the write. The target must be a regular file or
+//! not exist yet: a directory, device, FIFO or socket is refused, and so is a symbolic link
+//! (interlog does not write through links: a link planted where the export goes would send
+//! it anywhere — give the real path). The target may not lie in the store's directory.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -195,6 +200,14 @@ pub enum ExportError {
     /// Reading the store failed, or a filter names a record that does not exist.
     #[error(transparent)]
     Op(#[from] OpError),
+    /// The file to write is not one an export may replace (see [`export_to_file`]).
+    #[error("cannot export to {}: {problem}", .path.display())]
+    Target {
+        /// The file given.
+        path: PathBuf,
+        /// Why it is refused, and what to do instead.
+        problem: String,
+    },
 }
 
 impl From<io::Error> for ExportError {
@@ -519,7 +532,7 @@ impl Row for ContactRow<'_> {
 struct StatsOut<'a> {
     key: &'a str,
     interactions: u64,
-    cost: Money,
+    cost: MoneySum,
     duration_min: u64,
     last_date: Option<chrono::NaiveDate>,
 }
@@ -765,28 +778,55 @@ pub fn export_stats<W: Write>(
 // ---------------------------------------------------------------------------------------------
 // Files
 
-/// A new, unused temporary file next to `target`.
-fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
-    let dir = match target.parent() {
+/// Checks that an export may write `path`, and returns the directory its temporary file goes
+/// to: `path` names a file (not `..` or a directory path), is a regular file or does not
+/// exist (a symbolic link is refused, not followed), and its directory exists and is not the
+/// store's directory `store_dir` or inside it.
+pub fn check_target(path: &Path, store_dir: &Path) -> Result<PathBuf, ExportError> {
+    let refuse = |problem: String| ExportError::Target {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let io = |source: io::Error| ExportError::Io {
+        path: Some(path.to_path_buf()),
+        source,
+    };
+    if path.file_name().is_none() || path.as_os_str().to_string_lossy().ends_with('/') {
+        return Err(refuse("it does not name a file".into()));
+    }
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let to = fs::read_link(path)
+                .map(|t| format!(" (to {})", t.display()))
+                .unwrap_or_default();
+            return Err(refuse(format!(
+                "it is a symbolic link{to}; exports do not write through links — give the path of the file itself"
+            )));
+        }
+        Ok(m) if m.is_file() => {}
+        Ok(m) => {
+            return Err(refuse(format!(
+                "it is {}; an export writes regular files only",
+                crate::storage::files::file_kind(&m.file_type())
+            )))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = target
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?
-        .to_string_lossy();
-    let mut attempt = 0u32;
-    loop {
-        let tmp = dir.join(format!(
-            ".{name}.{}.{attempt}.interlog-tmp",
-            std::process::id()
-        ));
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(f) => return Ok((tmp, f)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 1000 => attempt += 1,
-            Err(e) => return Err(e),
+    let real_dir = fs::canonicalize(&dir).map_err(io)?;
+    if let Ok(store) = fs::canonicalize(store_dir) {
+        if real_dir.starts_with(&store) {
+            return Err(refuse(format!(
+                "it lies inside the store directory {} — write the export somewhere else",
+                store_dir.display()
+            )));
         }
     }
+    Ok(dir)
 }
 
 fn sync_dir(dir: &Path) {
@@ -796,10 +836,13 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Runs `write` on a temporary file next to `path` and, when it succeeds, makes the file
-/// durable and renames it to `path` (replacing an older file). When `write` or any step fails
-/// the temporary file is removed and `path` is left as it was. IO errors name `path`.
+/// Runs `write` on a new temporary file next to `path` and, when it succeeds, makes the file
+/// durable and renames it to `path` (replacing an older regular file). The target is checked
+/// first ([`check_target`], against `store`'s directory): a refused target is never touched.
+/// When `write` or any step fails the temporary file is removed and `path` is left as it was.
+/// IO errors name `path`.
 pub fn export_to_file<T>(
+    store: &Store,
     path: &Path,
     write: impl FnOnce(&mut File) -> Result<T, ExportError>,
 ) -> Result<T, ExportError> {
@@ -807,27 +850,31 @@ pub fn export_to_file<T>(
         path: Some(path.to_path_buf()),
         source,
     };
-    let (tmp, mut file) = create_temp(path).map_err(named)?;
-    let result = write(&mut file).and_then(|v| {
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, path)?;
+    let dir = check_target(path, store.path())?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".interlog-tmp");
+    #[cfg(unix)]
+    {
+        // Like any new file (the umask applies), not tempfile's owner-only default.
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(named)?;
+    let result = write(tmp.as_file_mut()).and_then(|v| {
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
         Ok(v)
     });
     match result {
         Ok(v) => {
-            if let Some(dir) = tmp.parent() {
-                sync_dir(dir);
-            }
+            sync_dir(&dir);
             Ok(v)
         }
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(match e {
-                ExportError::Io { path: None, source } => named(source),
-                other => other,
-            })
-        }
+        // The temporary file, if not persisted, was removed when it was dropped.
+        Err(ExportError::Io { path: None, source }) => Err(named(source)),
+        Err(other) => Err(other),
     }
 }
 
@@ -994,7 +1041,7 @@ mod tests {
         let s = StatsRow {
             key: "BUS".into(),
             interactions: 2,
-            cost: Money(1350),
+            cost: MoneySum(1350),
             duration_min: 40,
             last_date: None,
         };

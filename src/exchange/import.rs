@@ -262,6 +262,33 @@ pub fn import_file(
     path: &Path,
     kind: Option<ImportKind>,
 ) -> Result<ImportReport, ImportError> {
+    let (json, kind) = format_and_kind(path, kind)?;
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    import_read(store, ctx, path, &bytes, json, kind)
+}
+
+/// Imports `bytes` as the contents of a file named `name` — for data that is not in a file,
+/// such as the demo data built into the binary. Exactly [`import_file`] otherwise: `name`
+/// gives the format, the kind unless `kind` does, and the file named in errors.
+pub fn import_bytes(
+    store: &Store,
+    ctx: &Ctx,
+    name: &Path,
+    bytes: &[u8],
+    kind: Option<ImportKind>,
+) -> Result<ImportReport, ImportError> {
+    let (json, kind) = format_and_kind(name, kind)?;
+    import_read(store, ctx, name, bytes, json, kind)
+}
+
+/// The format (true for JSON) from the file name's extension, and the kind.
+fn format_and_kind(
+    path: &Path,
+    kind: Option<ImportKind>,
+) -> Result<(bool, ImportKind), ImportError> {
     let file = path.to_path_buf();
     let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase());
     let json = match ext.as_deref() {
@@ -272,11 +299,19 @@ pub fn import_file(
     let Some(kind) = kind.or_else(|| ImportKind::from_file_name(path)) else {
         return Err(ImportError::UnknownKind { file });
     };
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
-        file: file.clone(),
-        source,
-    })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    Ok((json, kind))
+}
+
+fn import_read(
+    store: &Store,
+    ctx: &Ctx,
+    path: &Path,
+    bytes: &[u8],
+    json: bool,
+    kind: ImportKind,
+) -> Result<ImportReport, ImportError> {
+    let file = path.to_path_buf();
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ImportError::Empty { file });
     }
@@ -610,7 +645,10 @@ fn describe(e: &OpError, field_named: bool) -> String {
             )
         }
         DomainError::BadDate { value, .. } => {
-            format!("{value:?} is not a valid date (expected YYYY-MM-DD)")
+            format!(
+                "{value:?} is not a valid date (expected {})",
+                crate::domain::DATE_FORMAT_HINT
+            )
         }
         DomainError::Invalid { value, reason, .. } => {
             if value.trim().is_empty() {
@@ -808,13 +846,16 @@ impl Record<'_> {
                     email: self.text("email")?,
                     salesperson_code: self.parse("salesperson_code")?,
                     language_code: self.parse("language_code")?,
-                    correspondence_type: self.option("correspondence_type")?,
+                    correspondence_type: Some(self.option("correspondence_type")?),
                     privacy_blocked: self.flag("privacy_blocked")?,
                     exclude_from_segment: self.flag("exclude_from_segment")?,
                     city: self.text("city")?,
                     post_code: self.text("post_code")?,
                     country_code: self.parse("country_code")?,
                     phone: self.text("phone")?,
+                    // A file holds records as they are (an export from BC went through
+                    // OnInsert already): a blank cell stays blank.
+                    skip_defaults: true,
                 };
                 batch.add_contact(ctx, input).map_err(|e| self.refused(e))?;
             }

@@ -2,12 +2,12 @@
 //! postpone / resume / delete postponed (SPEC §2.3), switch canceled with the first-selected
 //! rule and the un-cancel guard (§2.4), edit, show, list.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{must_get, setup, Ctx, OpError};
+use super::{must_get, requests, setup, Ctx, OpError};
 use crate::domain::*;
 use crate::storage::blocks::EntryBlock;
 use crate::storage::{keys, Store, TreeId, WriteSet};
@@ -48,6 +48,71 @@ pub struct InteractionRequest {
     pub postpone: bool,
 }
 
+/// An entry with the title BC shows for it in lists and on its card (see
+/// [`entry_title`]). The JSON is the entry's fields plus `title`.
+#[derive(Clone, Debug, Serialize)]
+pub struct TitledEntry {
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: LogEntry,
+    /// `<template description> - by <salesperson>` / `- from <contact>` / plain.
+    pub title: String,
+}
+
+/// Gives entries their titles (BC's Interaction Log Entry `GetEntryTitle`): templates and
+/// salespeople are read once (there are few); a contact's name is read per inbound entry.
+pub struct Titles {
+    templates: HashMap<TemplateCode, (String, InformationFlow)>,
+    salespeople: HashMap<SalespersonCode, String>,
+}
+
+impl Titles {
+    /// Reads the templates and salespeople.
+    pub fn new(store: &Store) -> Result<Titles, OpError> {
+        let templates = store
+            .all_recs::<InteractionTemplate>(TreeId::Templates, "interaction template")?
+            .into_iter()
+            .map(|t| (t.code, (t.description, t.information_flow)))
+            .collect();
+        let salespeople = store
+            .all_recs::<Salesperson>(TreeId::Salespeople, "salesperson")?
+            .into_iter()
+            .map(|s| (s.code, s.name))
+            .collect();
+        Ok(Titles {
+            templates,
+            salespeople,
+        })
+    }
+
+    /// The entry's title.
+    pub fn title(&self, store: &Store, e: &LogEntry) -> Result<String, OpError> {
+        let template = self
+            .templates
+            .get(&e.template_code)
+            .map(|(d, f)| (d.as_str(), *f));
+        let contact_name = match template {
+            Some((_, InformationFlow::Inbound)) => store
+                .get_rec::<Contact>(TreeId::Contacts, e.contact_no.as_bytes(), "contact")?
+                .map(|c| c.name),
+            _ => None,
+        };
+        Ok(entry_title(
+            template,
+            self.salespeople
+                .get(&e.salesperson_code)
+                .map(String::as_str),
+            contact_name.as_deref(),
+        ))
+    }
+
+    /// The entry with its title.
+    pub fn titled(&self, store: &Store, entry: LogEntry) -> Result<TitledEntry, OpError> {
+        let title = self.title(store, &entry)?;
+        Ok(TitledEntry { entry, title })
+    }
+}
+
 /// A stored entry with its campaign entry, if any (made for it, or the campaign's existing
 /// one it joined).
 #[derive(Clone, Debug, Serialize)]
@@ -58,6 +123,10 @@ pub struct Created {
     /// Its campaign entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_entry: Option<CampaignEntry>,
+    /// True when an earlier run with the same idempotency key made this entry and this run
+    /// changed nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
 }
 
 fn missing(what: &'static str, hint: impl Into<String>) -> OpError {
@@ -125,21 +194,29 @@ fn build_entry(
         &template_code,
     )?;
     let setup = setup(store)?;
-    let salesperson_code = req
+    // The salesperson, in BC's order (Segment Line: Contact No. OnValidate without a segment,
+    // SetDefaultSalesperson, then the contact's): the one given (or the entry's being resumed
+    // or started from), the user's (User Setup), the contact's — then, beyond BC, marketing
+    // setup's default.
+    let salesperson_code = match req
         .salesperson
         .clone()
         .or_else(|| prefill.map(|e| e.salesperson_code.clone()))
-        .or_else(|| contact.salesperson_code.clone())
-        .or_else(|| setup.default_salesperson.clone())
-        .ok_or_else(|| {
-            missing(
-                "salesperson",
-                format!(
-                    "give --salesperson CODE, set one on contact {}, or set a default with `interlog setup set --default-salesperson CODE`",
-                    contact.no
-                ),
-            )
-        })?;
+    {
+        Some(sp) => Some(sp),
+        None => super::master::user_salesperson(store, &ctx.user)?,
+    }
+    .or_else(|| contact.salesperson_code.clone())
+    .or_else(|| setup.default_salesperson.clone())
+    .ok_or_else(|| {
+        missing(
+            "salesperson",
+            format!(
+                "give --salesperson CODE, set one on contact {} or for user {} (`interlog user-setup set {} --salesperson CODE`), or set a default with `interlog setup set --default-salesperson CODE`",
+                contact.no, ctx.user, ctx.user
+            ),
+        )
+    })?;
     let sp: Salesperson = must_get(
         store,
         TreeId::Salespeople,
@@ -221,7 +298,7 @@ fn build_entry(
             .duration_min
             .or_else(|| keep(base, template_changed).map(|b| b.duration_min))
             .unwrap_or(template.unit_duration_min),
-        user_id: ctx.user.clone(),
+        user_id: ctx.user.to_string(),
         group_code: template.group_code.clone(),
         template_code: template.code.clone(),
         campaign_no,
@@ -314,7 +391,48 @@ fn campaign_entry_for(
 
 /// Creates one interaction (or saves it as postponed), SPEC §2.2.
 pub fn create(store: &Store, ctx: &Ctx, req: &InteractionRequest) -> Result<Created, OpError> {
+    create_once(store, ctx, req, None)
+}
+
+const CREATE: &str = "interaction create";
+
+/// [`create`], safe to run again with the same idempotency `key` (see [`requests`]): a second
+/// run with the same key and request changes nothing and returns the entry the first made.
+pub fn create_once(
+    store: &Store,
+    ctx: &Ctx,
+    req: &InteractionRequest,
+    key: Option<&requests::IdempotencyKey>,
+) -> Result<Created, OpError> {
     let _w = store.writer();
+    let fingerprint = requests::fingerprint(req);
+    if let Some(key) = key {
+        if let requests::Prior::Done(result) = requests::check(store, key, CREATE, fingerprint)? {
+            let no: EntryNo = result.parse().map_err(|_| OpError::Refused {
+                reason: format!(
+                    "idempotency key {:?} records entry {result:?}, not an entry number",
+                    key.as_str()
+                ),
+            })?;
+            let entry = store.entry(no)?.ok_or_else(|| OpError::Refused {
+                reason: format!(
+                    "idempotency key {:?} made interaction log entry {no}, which has been deleted since — nothing was created",
+                    key.as_str()
+                ),
+            })?;
+            let campaign_entry = match entry.campaign_entry_no {
+                Some(ce) => {
+                    store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?
+                }
+                None => None,
+            };
+            return Ok(Created {
+                entry,
+                campaign_entry,
+                replayed: true,
+            });
+        }
+    }
     let no = store.entry_horizon()?;
     let mut e = build_entry(store, ctx, req, no, None)?;
     let mut ws = WriteSet::new();
@@ -329,10 +447,23 @@ pub fn create(store: &Store, ctx: &Ctx, req: &InteractionRequest) -> Result<Crea
         ws.put_marker(TreeId::Postponed, no.to_key());
     }
     ws.put_counter(keys::meta::NEXT_ENTRY, no.0 + 1);
+    if let Some(key) = key {
+        requests::record(
+            &mut ws,
+            key,
+            &requests::RequestRecord {
+                command: CREATE.into(),
+                fingerprint,
+                result: no.to_string(),
+                date: ctx.work_date,
+            },
+        )?;
+    }
     store.apply(ws)?;
     Ok(Created {
         entry: e,
         campaign_entry,
+        replayed: false,
     })
 }
 
@@ -439,6 +570,7 @@ pub fn resume(
     Ok(Created {
         entry: e,
         campaign_entry,
+        replayed: false,
     })
 }
 
@@ -484,15 +616,29 @@ pub struct CancelResult {
 /// entry's, applied to all. Un-cancelling is refused while an entry's logged segment or campaign
 /// entry is canceled. Logged segment counts follow.
 pub fn switch_canceled(store: &Store, nos: &[EntryNo]) -> Result<CancelResult, OpError> {
+    set_canceled(store, nos, None)
+}
+
+/// Sets canceled on a selection to `to`, or — `None` — switches it as [`switch_canceled`]
+/// does. Setting a value is safe to repeat: entries that already have it are left alone, so
+/// a script can run it again after a failure without undoing it.
+pub fn set_canceled(
+    store: &Store,
+    nos: &[EntryNo],
+    to: Option<bool>,
+) -> Result<CancelResult, OpError> {
     let _w = store.writer();
     let Some(&first) = nos.first() else {
         return Err(missing("entry numbers", "give at least one entry number"));
     };
     let mut blocks = load_blocks(store, nos)?;
-    let target = !block_of(&mut blocks, first)
-        .get(first)
-        .map(|e| e.canceled)
-        .unwrap_or(false);
+    let target = match to {
+        Some(t) => t,
+        None => !block_of(&mut blocks, first)
+            .get(first)
+            .map(|e| e.canceled)
+            .unwrap_or(false),
+    };
     let mut ws = WriteSet::new();
     let mut logged: BTreeMap<LoggedSegmentNo, LoggedSegment> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();

@@ -197,9 +197,21 @@ pub(crate) fn cascade_canceled(
 /// Segment* `SetCanceledCheckmark` — campaign entries by *Register No.*, entries by *Logged
 /// Segment Entry No.*).
 pub fn switch_canceled(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpError> {
+    set_canceled(store, no, None)
+}
+
+/// Sets canceled on a logged segment (and, as [`switch_canceled`], on its entries and campaign
+/// entries) to `to`, or — `None` — to the opposite of its value. Setting the value it already
+/// has still sets it on every entry and campaign entry, so running it again after a failure
+/// finishes the job instead of undoing it.
+pub fn set_canceled(
+    store: &Store,
+    no: LoggedSegmentNo,
+    to: Option<bool>,
+) -> Result<LoggedSegmentView, OpError> {
     let _w = store.writer();
     let mut logged = load(store, no)?;
-    let target = !logged.canceled;
+    let target = to.unwrap_or(!logged.canceled);
     let mut ws = WriteSet::new();
     let reached = cascade_canceled(
         store,

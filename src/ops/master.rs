@@ -15,8 +15,12 @@ use crate::domain::*;
 use crate::storage::{codec, keys, Store, TreeId, WriteSet};
 
 /// Creates a new store with Business Central's default marketing number series
-/// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup.
+/// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup. `path`
+/// must not exist or be an empty directory (or a link to one); a file, device, FIFO, socket or
+/// dangling link there is refused (`Refused`), a non-empty directory too (`AlreadyExists`).
 pub fn init(path: &Path) -> Result<Store, OpError> {
+    crate::storage::files::check_new_store_path(path)
+        .map_err(|reason| OpError::Refused { reason })?;
     let store = Store::create(path)?;
     let mut ws = WriteSet::new();
     let series = [
@@ -98,9 +102,14 @@ pub fn set_setup(store: &Store, change: SetupChange) -> Result<MarketingSetup, O
     Ok(s)
 }
 
-/// Adds a number series (validated; the code must be new).
-pub fn add_series(store: &Store, series: NoSeries) -> Result<NoSeries, OpError> {
+/// Adds a number series (validated; the code must be new). Each line's numbers go through
+/// BC's line validation ([`SeriesLine::normalize`]: upper case, common digit width).
+pub fn add_series(store: &Store, mut series: NoSeries) -> Result<NoSeries, OpError> {
     let _w = store.writer();
+    check_text("description", &series.description, DESCRIPTION_LEN)?;
+    for l in &mut series.lines {
+        l.normalize(&series.code)?;
+    }
     series.validate()?;
     if store.t.series.contains_key(series.code.as_bytes())? {
         return Err(OpError::AlreadyExists {
@@ -119,20 +128,75 @@ pub fn add_series(store: &Store, series: NoSeries) -> Result<NoSeries, OpError> 
     Ok(series)
 }
 
-/// Adds a line to a number series.
+/// Adds a line to a number series (its numbers validated as [`add_series`] does).
 pub fn add_series_line(
     store: &Store,
     code: &SeriesCode,
-    line: SeriesLine,
+    mut line: SeriesLine,
 ) -> Result<NoSeries, OpError> {
     let _w = store.writer();
     let mut s = get_series(store, code)?;
+    line.normalize(code)?;
     s.lines.push(line);
     s.validate()?;
     let mut ws = WriteSet::new();
     ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
     store.apply(ws)?;
     Ok(s)
+}
+
+/// A change to a number series: `None` leaves a field alone.
+#[derive(Clone, Debug, Default)]
+pub struct SeriesChange {
+    /// Description.
+    pub description: Option<String>,
+    /// Default Nos.: the series may give numbers automatically.
+    pub default_nos: Option<bool>,
+    /// Manual Nos.: the series accepts typed numbers.
+    pub manual_nos: Option<bool>,
+}
+
+/// A number series after a change, with notes on what BC's rules changed besides.
+#[derive(Clone, Debug, Serialize)]
+pub struct SeriesChanged {
+    /// The series as stored.
+    #[serde(flatten)]
+    pub series: NoSeries,
+    /// What else changed (e.g. manual nos. turned on because default nos. was turned off).
+    pub notes: Vec<String>,
+}
+
+/// Changes a number series' description and flags. Turning *Default Nos.* off while *Manual
+/// Nos.* is off turns *Manual Nos.* on, and the reverse (BC table "No. Series",
+/// `ValidateDefaultNos` / `ValidateManualNos`); turning both off at once is refused.
+pub fn set_series(
+    store: &Store,
+    code: &SeriesCode,
+    change: &SeriesChange,
+) -> Result<SeriesChanged, OpError> {
+    let _w = store.writer();
+    let mut s = get_series(store, code)?;
+    if change.default_nos == Some(false) && change.manual_nos == Some(false) {
+        return Err(SeriesError::NoNumberingAllowed {
+            series: code.clone(),
+        }
+        .into());
+    }
+    if let Some(d) = &change.description {
+        s.description = check_text("description", d, DESCRIPTION_LEN)?;
+    }
+    let mut notes = Vec::new();
+    if let Some(on) = change.default_nos {
+        notes.extend(s.set_default_nos(on));
+    }
+    if let Some(on) = change.manual_nos {
+        notes.extend(s.set_manual_nos(on));
+    }
+    s.validate()?;
+    let mut ws = WriteSet::new();
+    ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+    store.apply(ws)?;
+    Ok(SeriesChanged { series: s, notes })
 }
 
 /// One number series.
@@ -185,8 +249,8 @@ pub struct ContactInput {
     pub salesperson_code: Option<SalespersonCode>,
     /// Language.
     pub language_code: Option<LanguageCode>,
-    /// Correspondence type.
-    pub correspondence_type: CorrespondenceType,
+    /// Correspondence type; `None`: marketing setup's default (BC's Contact `OnInsert`).
+    pub correspondence_type: Option<CorrespondenceType>,
     /// Privacy blocked.
     pub privacy_blocked: bool,
     /// Exclude from segment.
@@ -199,6 +263,9 @@ pub struct ContactInput {
     pub country_code: Option<CountryCode>,
     /// Phone.
     pub phone: String,
+    /// Store the record as given: no defaults for what it leaves out (BC's `SetSkipDefaults`;
+    /// import uses it, since an exported record went through `OnInsert` already).
+    pub skip_defaults: bool,
 }
 
 /// What the user gives to add a campaign.
@@ -337,7 +404,21 @@ impl<'s> MasterBatch<'s> {
         c.email = input.email;
         c.salesperson_code = input.salesperson_code;
         c.language_code = input.language_code;
-        c.correspondence_type = input.correspondence_type;
+        c.correspondence_type = input.correspondence_type.unwrap_or_default();
+        if !input.skip_defaults {
+            // BC's Contact OnInsert: what is left blank comes from marketing setup, and the
+            // salesperson from the user's setup when the user has one (SetDefaultSalesperson).
+            if c.salesperson_code.is_none() {
+                c.salesperson_code = user_salesperson(self.store, &ctx.user)?
+                    .or_else(|| setup.default_salesperson.clone());
+            }
+            if c.language_code.is_none() {
+                c.language_code = setup.default_language.clone();
+            }
+            if input.correspondence_type.is_none() {
+                c.correspondence_type = setup.default_correspondence_type;
+            }
+        }
         c.privacy_blocked = input.privacy_blocked;
         c.exclude_from_segment = input.exclude_from_segment;
         c.city = input.city;
@@ -543,6 +624,61 @@ pub fn add_campaign(
     let c = b.add_campaign(ctx, input)?;
     b.commit()?;
     Ok(c)
+}
+
+// ───────────────────────────── user setup ─────────────────────────────
+
+/// Sets a user's salesperson (BC table "User Setup", field "Salespers./Purch. Code"); `None`
+/// clears it. The salesperson must exist and not be blocked.
+pub fn set_user_setup(
+    store: &Store,
+    user: &UserId,
+    salesperson: Option<SalespersonCode>,
+) -> Result<UserSetup, OpError> {
+    let _w = store.writer();
+    if let Some(code) = &salesperson {
+        let sp = get_salesperson(store, code)?;
+        if sp.blocked {
+            return Err(OpError::SalespersonBlocked { code: sp.code });
+        }
+    }
+    let u = UserSetup {
+        user_id: user.clone(),
+        salesperson_code: salesperson,
+    };
+    let mut ws = WriteSet::new();
+    ws.put_rec(TreeId::UserSetup, user.as_bytes(), "user setup", &u)?;
+    store.apply(ws)?;
+    Ok(u)
+}
+
+/// One user's setup.
+pub fn get_user_setup(store: &Store, user: &UserId) -> Result<UserSetup, OpError> {
+    store
+        .get_rec(TreeId::UserSetup, user.as_bytes(), "user setup")?
+        .ok_or_else(|| OpError::NoUserSetup { user: user.clone() })
+}
+
+/// Every user setup, by user id.
+pub fn list_user_setups(store: &Store) -> Result<Vec<UserSetup>, OpError> {
+    Ok(store.all_recs(TreeId::UserSetup, "user setup")?)
+}
+
+/// Deletes a user's setup; returns what it was.
+pub fn delete_user_setup(store: &Store, user: &UserId) -> Result<UserSetup, OpError> {
+    let _w = store.writer();
+    let u = get_user_setup(store, user)?;
+    let mut ws = WriteSet::new();
+    ws.del(TreeId::UserSetup, user.as_bytes());
+    store.apply(ws)?;
+    Ok(u)
+}
+
+/// The salesperson of `user`, if the user has a user setup with one.
+pub fn user_salesperson(store: &Store, user: &UserId) -> Result<Option<SalespersonCode>, OpError> {
+    Ok(store
+        .get_rec::<UserSetup>(TreeId::UserSetup, user.as_bytes(), "user setup")?
+        .and_then(|u| u.salesperson_code))
 }
 
 /// One contact.

@@ -9,6 +9,7 @@ pub mod campaign_entries;
 pub mod interactions;
 pub mod logged;
 pub mod master;
+pub mod requests;
 pub mod saved_criteria;
 pub mod segments;
 pub mod stats;
@@ -29,19 +30,20 @@ pub struct Ctx {
     pub today: NaiveDate,
     /// Time of day for new interactions: now, rounded up to the next minute.
     pub time: NaiveTime,
-    /// User id written on entries.
-    pub user: String,
+    /// User id written on entries, logged segments and campaign entries: validated when it
+    /// was built, so it is never cut here.
+    pub user: UserId,
 }
 
 impl Ctx {
     /// The current moment for `user`, with the work date = today.
-    pub fn now(user: &str) -> Ctx {
+    pub fn now(user: UserId) -> Ctx {
         let now = Local::now().naive_local();
         Ctx::at(user, now.date(), now.time())
     }
 
     /// A fixed moment (tests, replays). The time is rounded up to the next whole minute.
-    pub fn at(user: &str, today: NaiveDate, time: NaiveTime) -> Ctx {
+    pub fn at(user: UserId, today: NaiveDate, time: NaiveTime) -> Ctx {
         let exact = time.second() == 0 && time.nanosecond() == 0;
         let mins = time.hour() * 60 + time.minute() + u32::from(!exact);
         let time = if mins >= 24 * 60 {
@@ -53,7 +55,7 @@ impl Ctx {
             work_date: today,
             today,
             time,
-            user: user.chars().take(USER_LEN).collect(),
+            user,
         }
     }
 
@@ -96,6 +98,12 @@ pub enum OpError {
     PrivacyBlocked {
         /// The contact.
         contact: ContactNo,
+    },
+    /// The user has no user setup.
+    #[error("user {user} has no user setup — add one with `interlog user-setup set {user} --salesperson CODE`")]
+    NoUserSetup {
+        /// The user.
+        user: UserId,
     },
     /// The salesperson is blocked.
     #[error("cannot use salesperson {code}: blocked")]
@@ -208,6 +216,17 @@ pub enum OpError {
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+impl OpError {
+    /// What the failed operation left behind (see [`crate::storage::Outcome`]): only storage
+    /// failures after a commit point leave anything.
+    pub fn outcome(&self) -> crate::storage::Outcome {
+        match self {
+            OpError::Storage(e) => e.outcome(),
+            _ => crate::storage::Outcome::NotCommitted,
+        }
+    }
 }
 
 impl From<crate::storage::CodecError> for OpError {

@@ -160,7 +160,12 @@ pub(crate) fn new_header(
             key: no.to_string(),
         });
     }
-    if let Some(sp) = &input.salesperson {
+    // BC's Segment Header OnInsert: no salesperson given → the user's (SetDefaultSalesperson).
+    let salesperson = match &input.salesperson {
+        Some(sp) => Some(sp.clone()),
+        None => super::master::user_salesperson(store, &ctx.user)?,
+    };
+    if let Some(sp) = &salesperson {
         must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
     }
     if let Some(c) = &input.campaign {
@@ -170,7 +175,7 @@ pub(crate) fn new_header(
         no,
         description: check_description(&input.description)?,
         date: ctx.work_date,
-        salesperson_code: input.salesperson.clone(),
+        salesperson_code: salesperson,
         campaign_no: input.campaign.clone(),
         interaction: SegmentInteraction::default(),
         lines_gen: NO_GEN,
@@ -183,7 +188,7 @@ pub(crate) fn new_header(
 }
 
 /// Creates a segment: number from setup's segment series (or typed where allowed), date = the
-/// work date.
+/// work date, salesperson = the given one, else the user's (BC's Segment Header `OnInsert`).
 pub fn create(
     store: &Store,
     ctx: &Ctx,
@@ -235,12 +240,15 @@ fn commit_header(
     if let Some(n) = next_gen {
         ws.put_counter(keys::meta::NEXT_GEN, n);
     }
-    let res = store.apply(ws);
-    if res.is_err() {
-        // Roll staged blocks back; the header still names the old generation.
-        store.recover()?;
+    if let Err(e) = store.apply(ws) {
+        // Roll staged blocks back (the header still names the old generation) — only when the
+        // commit surely did not happen: one that failed after its commit point is completed
+        // at the next open, with these blocks.
+        if e.outcome() == crate::storage::Outcome::NotCommitted {
+            store.recover()?;
+        }
+        return Err(e.into());
     }
-    res?;
     store.collect_garbage()?;
     Ok(())
 }
@@ -273,8 +281,9 @@ pub struct InteractionChange {
 }
 
 /// Sets the interaction section (SPEC §2.6): a template copies its defaults into the header
-/// and reaches every line; other changes reach only lines still on the header's template.
-/// Returns how many lines changed.
+/// and reaches every line as BC's Segment Header does it (the template code and the header's
+/// correspondence type; see [`propagate_header_change`]); other changes reach only lines
+/// still on the header's template. Returns how many lines changed.
 pub fn set_interaction(
     store: &Store,
     no: &SegmentNo,
@@ -284,7 +293,9 @@ pub fn set_interaction(
     let _w = store.writer();
     let old = load(store, no)?;
     let templates = templates(store)?;
-    let mut new = old.clone();
+    // `mid`: the header once its template is set (its defaults copied in), as BC's header is
+    // after validating the template; the other changes are then measured from it.
+    let mut mid = old.clone();
     let mut new_template = None;
     if let Some(code) = &change.template {
         let t = templates.get(code).ok_or_else(|| OpError::NotFound {
@@ -292,12 +303,13 @@ pub fn set_interaction(
             key: code.to_string(),
         })?;
         if old.interaction.template_code.as_ref() != Some(code) {
-            let subject = new.interaction.subject_default.clone();
-            new.interaction = SegmentInteraction::from_template(t);
-            new.interaction.subject_default = subject;
+            let subject = mid.interaction.subject_default.clone();
+            mid.interaction = SegmentInteraction::from_template(t);
+            mid.interaction.subject_default = subject;
         }
         new_template = Some(t.clone());
     }
+    let mut new = mid.clone();
     if let Some(d) = &change.description {
         new.description = check_description(d)?;
     }
@@ -344,7 +356,7 @@ pub fn set_interaction(
         for_each_line_block(store, &old, |_, block| {
             for mut line in block.lines() {
                 let lt = template_corr(&templates, line.template_code.as_ref());
-                if propagate_header_change(&old, &new, new_template.as_ref(), &mut line, lt) {
+                if propagate_header_change(&old, &mid, &new, new_template.as_ref(), &mut line, lt) {
                     changed += 1;
                 }
                 w.push(&line)?;

@@ -36,8 +36,8 @@ pub struct StatsRow {
     pub key: String,
     /// Number of interactions.
     pub interactions: u64,
-    /// Total cost.
-    pub cost: Money,
+    /// Total cost, exact (a 128-bit sum, never saturated).
+    pub cost: MoneySum,
     /// Total duration in minutes.
     pub duration_min: u64,
     /// Date of the last interaction.
@@ -66,12 +66,12 @@ pub fn stats(store: &Store, by: StatsBy) -> Result<Vec<StatsRow>, OpError> {
             let row = acc.entry(key.clone()).or_insert_with(|| StatsRow {
                 key,
                 interactions: 0,
-                cost: Money::ZERO,
+                cost: MoneySum::ZERO,
                 duration_min: 0,
                 last_date: None,
             });
             row.interactions += 1;
-            row.cost = Money(row.cost.0.saturating_add(e.shared.cost.0));
+            row.cost.add(e.shared.cost);
             row.duration_min += e.shared.duration_min as u64;
             row.last_date = row.last_date.max(Some(e.shared.date));
         }

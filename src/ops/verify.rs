@@ -28,7 +28,7 @@ use crate::domain::*;
 use crate::storage::blocks::{EntryBlock, LineBlock};
 use crate::storage::index::{scan_run, RunInfo};
 use crate::storage::lines::NO_GEN;
-use crate::storage::{codec, keys, Store, TreeId};
+use crate::storage::{codec, keys, Store, TreeId, UntilErrorExt};
 
 /// One problem found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -110,7 +110,7 @@ fn check_records<T: serde::de::DeserializeOwned>(
     what: &'static str,
 ) -> Vec<(Vec<u8>, T)> {
     let mut out = Vec::new();
-    for kv in store.t.get(tree).iter() {
+    for kv in store.t.get(tree).iter().until_error() {
         match kv {
             Ok((k, v)) => {
                 r.values += 1;
@@ -139,7 +139,7 @@ fn check_markers(
     what: &'static str,
 ) -> Vec<Vec<u8>> {
     let mut keys_out = Vec::new();
-    for kv in store.t.get(tree).iter() {
+    for kv in store.t.get(tree).iter().until_error() {
         match kv {
             Ok((k, v)) => {
                 r.values += 1;
@@ -173,6 +173,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     let campaigns = check_records::<Campaign>(store, &mut r, TreeId::Campaigns, "campaign");
     let series = check_records::<NoSeries>(store, &mut r, TreeId::Series, "number series");
     let setup = check_records::<MarketingSetup>(store, &mut r, TreeId::Setup, "marketing setup");
+    check_records::<UserSetup>(store, &mut r, TreeId::UserSetup, "user setup");
     let segments = check_records::<SegmentHeader>(store, &mut r, TreeId::Segments, "segment");
     let logged =
         check_records::<LoggedSegment>(store, &mut r, TreeId::LoggedSegments, "logged segment");
@@ -190,7 +191,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     let postponed = check_markers(store, &mut r, TreeId::Postponed, "postponed marker");
     let garbage = check_markers(store, &mut r, TreeId::Garbage, "garbage marker");
     let per_entry_index = check_markers(store, &mut r, TreeId::ContactIndex, "contact index item");
-    for (k, v) in store.t.meta.iter().flatten() {
+    for (k, v) in store.t.meta.iter().until_error().flatten() {
         r.values += 1;
         let res = if &k[..] == keys::meta::LAYOUT {
             codec::decode::<u32>("layout", &v).map(|_| ())
@@ -224,7 +225,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     let mut ce_refs: HashSet<CampaignEntryNo> = HashSet::new();
     let mut postponed_seen: HashSet<u64> = HashSet::new();
     let mut max_entry = 0u64;
-    for kv in store.t.entries.iter() {
+    for kv in store.t.entries.iter().until_error() {
         let (k, v) = match kv {
             Ok(kv) => kv,
             Err(e) => {
@@ -391,7 +392,14 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
             Err(e) => r.problem("codec", format!("index run {}: {e}", info.run_id)),
         }
     }
-    for k in store.t.index_run_blocks.iter().keys().flatten() {
+    for k in store
+        .t
+        .index_run_blocks
+        .iter()
+        .keys()
+        .until_error()
+        .flatten()
+    {
         r.values += 1;
         let id = keys::read_num(&k).unwrap_or(0);
         if !run_infos.iter().any(|i| i.run_id == id) {
@@ -603,8 +611,14 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
             );
         }
     }
-    for kv in store.t.lines.iter() {
-        let Ok((k, v)) = kv else { continue };
+    for kv in store.t.lines.iter().until_error() {
+        let (k, v) = match kv {
+            Ok(kv) => kv,
+            Err(e) => {
+                r.problem("storage", format!("reading segment lines: {e}"));
+                continue;
+            }
+        };
         r.values += 1;
         let (gen, first) = keys::read_num2(&k).unwrap_or((0, 0));
         if let Err(e) = LineBlock::decode(&v) {
@@ -659,7 +673,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
                         .ending_no
                         .as_deref()
                         .is_none_or(|e| compare_nos(no, e).is_le());
-                if !(same_shape && in_range && line.open) {
+                if !(same_shape && in_range && line.is_open()) {
                     continue;
                 }
                 let ahead = match last {
@@ -745,6 +759,7 @@ fn detail_index_mismatch(
         .entries
         .iter()
         .values()
+        .until_error()
         .flatten()
         .filter_map(|v| EntryBlock::decode(&v).ok())
     {

@@ -287,7 +287,7 @@ impl<S, D> BlockHeader<S, D> {
     fn find(&self, key: u32) -> Option<usize> {
         let i = match &self.keys {
             RowKeys::Dense => key as usize,
-            RowKeys::Step(step) if key % step == 0 => (key / step) as usize,
+            RowKeys::Step(step) if key.is_multiple_of(*step) => (key / step) as usize,
             RowKeys::Step(_) => return None,
             RowKeys::List(k) => return k.binary_search(&key).ok(),
         };
@@ -408,13 +408,13 @@ impl<'b> RowCursor<'b> {
         head[..self.head_len].copy_from_slice(&c[p..p + self.head_len]);
         p += self.head_len;
         let salesperson = get_varint(c, &mut p).ok_or_else(|| bad("truncated row"))?;
-        if self.row % RESTART == 0 {
+        if self.row.is_multiple_of(RESTART) {
             self.contact.clear();
             self.has_company = false;
         }
         // The contact: a prefix shared with the previous row's, then the rest.
         std::mem::swap(&mut self.contact, &mut self.prev_contact);
-        let restart = self.row % RESTART == 0;
+        let restart = self.row.is_multiple_of(RESTART);
         if restart {
             self.prev_contact.clear();
         }
@@ -634,12 +634,15 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                 self.block_first_contact.clear();
                 self.block_first_contact.push_str(contact);
             }
-            if i == 0 || self.prev_contact.as_slice() != contact.as_bytes() || i % RESTART == 0 {
+            if i == 0
+                || self.prev_contact.as_slice() != contact.as_bytes()
+                || i.is_multiple_of(RESTART)
+            {
                 self.block_hashes
                     .push(super::index::bloom_hashes(contact.as_bytes()));
             }
         }
-        let restart = i % RESTART == 0;
+        let restart = i.is_multiple_of(RESTART);
         if restart {
             self.restarts.push(self.body.len() as u32);
             self.prev_contact.clear();
@@ -1011,7 +1014,8 @@ impl EntryBlock {
         let mut cur = RowCursor::new(ENTRY_BLOCK, p.body, n, 1);
         while let Some(raw) = cur.next()? {
             let i = cur.row - 1;
-            if i % RESTART == 0 && p.header.restarts[i / RESTART] as usize != raw.row_start {
+            if i.is_multiple_of(RESTART) && p.header.restarts[i / RESTART] as usize != raw.row_start
+            {
                 return Err(corrupt(
                     ENTRY_BLOCK,
                     "restart table does not match the rows",
@@ -1360,6 +1364,7 @@ pub fn set_flag_where(
     if pos != p.body.len() {
         return Err(corrupt(ENTRY_BLOCK, "trailing bytes after the last row"));
     }
+    codec::reseal(&mut out);
     Ok(FlagFlip::All {
         bytes: out,
         rows: p.header.rows as u64,
@@ -1785,7 +1790,8 @@ impl LineBlock {
         let mut cur = RowCursor::new(LINE_BLOCK, p.body, n, 2);
         while let Some(raw) = cur.next()? {
             let i = cur.row - 1;
-            if i % RESTART == 0 && p.header.restarts[i / RESTART] as usize != raw.row_start {
+            if i.is_multiple_of(RESTART) && p.header.restarts[i / RESTART] as usize != raw.row_start
+            {
                 return Err(corrupt(LINE_BLOCK, "restart table does not match the rows"));
             }
             let head = read_line_head(LINE_BLOCK, raw.head)?;
@@ -1968,9 +1974,9 @@ mod tests {
             correspondence_type: CorrespondenceType::Email,
             language_code: None,
             evaluation: eval,
-            attempt_failed: n % 2 == 0,
+            attempt_failed: n.is_multiple_of(2),
             postponed: false,
-            canceled: n % 3 == 0,
+            canceled: n.is_multiple_of(3),
             comments: Vec::new(),
         }
     }

@@ -1,12 +1,19 @@
 //! The one place that turns values into bytes and back.
 //!
 //! Every stored value starts with a format-version byte, then bincode 2 (standard config:
-//! little-endian, variable-length integers) through serde. Decoding a value with another
-//! version byte, a truncated value or trailing garbage is a [`CodecError`], never a panic.
+//! little-endian, variable-length integers) through serde, then — since format version 2 — a
+//! CRC32 of everything before it (4 bytes, little-endian). Decoding a value with another
+//! version byte, a failing checksum, a truncated value or trailing garbage is a
+//! [`CodecError`], never a panic. The checksum is interlog's own check on what sled hands back:
+//! sled checks its log records, but interlog treats it as an untrusted component.
 //!
 //! Blocks (entries, segment lines) are *framed*: `[version][header length u32 LE][bincode
-//! header][body]`, where the body holds rows that `storage::blocks` encodes by hand from the
-//! primitives here (LEB128 varints, bincode parts for the rare full copies of shared fields).
+//! header][body][crc]`, where the body holds rows that `storage::blocks` encodes by hand from
+//! the primitives here (LEB128 varints, bincode parts for the rare full copies of shared
+//! fields). Code that changes a framed value's bytes in place calls [`reseal`] afterwards.
+//!
+//! Version 1 values (no checksum) are still read; every value written is version 2, and a
+//! version 1 block rewritten in place becomes version 2.
 //!
 //! Changing anything here — the version byte, the config, the frame, or the field order of any
 //! stored struct — is a format change: bump [`FORMAT_VERSION`] and keep a decoder for the old one.
@@ -15,7 +22,13 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// Version byte written before every stored value.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
+
+/// The first version, without a checksum; still read.
+pub const FORMAT_VERSION_1: u8 = 1;
+
+/// Bytes of the checksum at the end of a version 2 value.
+const CRC_LEN: usize = 4;
 
 /// Largest value the codec decodes or encodes. Far above any real value (entry blocks are
 /// ≤ 96 KiB; the largest values are index run infos, whose Bloom filter takes 1.25 MB per
@@ -53,6 +66,12 @@ pub enum CodecError {
         /// Version this build reads.
         supported: u8,
     },
+    /// The value fails its checksum: it was damaged after it was written.
+    #[error("stored {what} fails its checksum (damaged on disk)")]
+    Checksum {
+        /// What was being decoded.
+        what: &'static str,
+    },
     /// The bytes do not decode.
     #[error("stored {what} is corrupt: {detail}")]
     Corrupt {
@@ -71,7 +90,32 @@ pub enum CodecError {
     },
 }
 
-/// Encodes `value` as version byte + bincode.
+/// Appends the checksum that closes a version 2 value.
+fn seal(mut out: Vec<u8>) -> Vec<u8> {
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Recomputes the checksum of a value whose bytes were changed in place (e.g. flags flipped in
+/// an encoded block). A version 1 value becomes version 2 (its payload offsets do not move).
+pub fn reseal(bytes: &mut Vec<u8>) {
+    match bytes.first() {
+        Some(&FORMAT_VERSION) if bytes.len() > CRC_LEN => {
+            let n = bytes.len() - CRC_LEN;
+            let crc = crc32fast::hash(&bytes[..n]);
+            bytes[n..].copy_from_slice(&crc.to_le_bytes());
+        }
+        Some(&FORMAT_VERSION_1) => {
+            bytes[0] = FORMAT_VERSION;
+            let crc = crc32fast::hash(bytes);
+            bytes.extend_from_slice(&crc.to_le_bytes());
+        }
+        _ => {}
+    }
+}
+
+/// Encodes `value` as version byte + bincode + checksum.
 pub fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, CodecError> {
     let mut out = Vec::with_capacity(64);
     out.push(FORMAT_VERSION);
@@ -81,13 +125,28 @@ pub fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, Co
             detail: e.to_string(),
         }
     })?;
-    Ok(out)
+    Ok(seal(out))
 }
 
+/// The payload of a stored value (between the version byte and the checksum), after checking
+/// both.
 fn check_version<'a>(what: &'static str, bytes: &'a [u8]) -> Result<&'a [u8], CodecError> {
     match bytes.split_first() {
         None => Err(CodecError::Empty { what }),
-        Some((&FORMAT_VERSION, rest)) => Ok(rest),
+        Some((&FORMAT_VERSION, rest)) => {
+            if rest.len() < CRC_LEN {
+                return Err(CodecError::Corrupt {
+                    what,
+                    detail: "too short for its checksum".into(),
+                });
+            }
+            let n = bytes.len() - CRC_LEN;
+            if crc32fast::hash(&bytes[..n]).to_le_bytes() != bytes[n..] {
+                return Err(CodecError::Checksum { what });
+            }
+            Ok(&bytes[1..n])
+        }
+        Some((&FORMAT_VERSION_1, rest)) => Ok(rest),
         Some((&found, _)) => Err(CodecError::UnknownVersion {
             what,
             found,
@@ -116,9 +175,9 @@ pub fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T
     decode_body(what, check_version(what, bytes)?)
 }
 
-/// A marker value (present/absent keys): just the version byte.
-pub fn marker() -> [u8; 1] {
-    [FORMAT_VERSION]
+/// A marker value (present/absent keys): the version byte and its checksum.
+pub fn marker() -> Vec<u8> {
+    seal(vec![FORMAT_VERSION])
 }
 
 /// Checks a marker value.
@@ -134,12 +193,13 @@ pub fn check_marker(what: &'static str, bytes: &[u8]) -> Result<(), CodecError> 
     }
 }
 
-/// Raw bytes with a version byte in front (for fixed-width records packed by hand).
+/// Raw bytes with a version byte in front and a checksum behind (for fixed-width records
+/// packed by hand).
 pub fn encode_raw(payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload.len() + 1);
+    let mut out = Vec::with_capacity(payload.len() + 1 + CRC_LEN);
     out.push(FORMAT_VERSION);
     out.extend_from_slice(payload);
-    out
+    seal(out)
 }
 
 /// The payload of a value written by [`encode_raw`].
@@ -194,15 +254,15 @@ pub fn decode_part<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Res
     decode_body(what, bytes)
 }
 
-/// A framed value: `[version][header length u32 LE][header][body]`. Blocks use it: a bincode
-/// header, then a body the block module encodes by hand.
+/// A framed value: `[version][header length u32 LE][header][body][crc]`. Blocks use it: a
+/// bincode header, then a body the block module encodes by hand.
 pub fn frame(header: &[u8], body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 + 4 + header.len() + body.len());
+    let mut out = Vec::with_capacity(1 + 4 + header.len() + body.len() + CRC_LEN);
     out.push(FORMAT_VERSION);
     out.extend_from_slice(&(header.len() as u32).to_le_bytes());
     out.extend_from_slice(header);
     out.extend_from_slice(body);
-    out
+    seal(out)
 }
 
 /// Splits a framed value into header and body, checking the version.
@@ -223,12 +283,44 @@ pub fn unframe<'a>(
         detail: "truncated block header".into(),
     })?;
     let body_start = 1 + 4 + hlen;
-    Ok((header, &bytes[body_start..], body_start))
+    Ok((header, &rest[4 + hlen..], body_start))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_changed_byte_of_a_value_is_detected() {
+        let v = encode("x", &"a stored value".to_string()).unwrap();
+        for i in 0..v.len() {
+            for bit in 0..8 {
+                let mut w = v.clone();
+                w[i] ^= 1 << bit;
+                assert!(decode::<String>("x", &w).is_err(), "byte {i} bit {bit}");
+            }
+        }
+        let mut f = frame(b"head", b"body");
+        f[7] ^= 1;
+        assert_eq!(
+            unframe("x", &f).err(),
+            Some(CodecError::Checksum { what: "x" })
+        );
+    }
+
+    #[test]
+    fn version_one_values_still_read_and_reseal_makes_them_version_two() {
+        let v2 = frame(b"head", b"body");
+        let mut v1 = v2[..v2.len() - CRC_LEN].to_vec();
+        v1[0] = FORMAT_VERSION_1;
+        assert_eq!(unframe("x", &v1).unwrap(), (&b"head"[..], &b"body"[..], 9));
+        reseal(&mut v1);
+        assert_eq!(v1, v2);
+        let mut changed = v2.clone();
+        changed[9] = b'B';
+        reseal(&mut changed);
+        assert_eq!(unframe("x", &changed).unwrap().1, b"Body");
+    }
 
     #[test]
     fn unknown_version_is_an_error() {

@@ -23,6 +23,7 @@
 //! | `campaign_entries` | campaign entry no. | campaign entry |
 //! | `garbage` | generation | marker: line blocks to delete |
 //! | `jobs` | job id | batch job progress |
+//! | `user_setup` | user id (upper case) | user setup |
 
 /// Big-endian bytes of a number.
 pub fn num(n: u64) -> [u8; 8] {

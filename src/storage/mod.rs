@@ -20,13 +20,20 @@ pub mod blocks;
 pub mod codec;
 pub mod durable;
 pub mod entries;
+pub mod files;
+pub mod guard;
 pub mod index;
+pub mod journal;
 pub mod keys;
 pub mod lines;
+pub mod lock;
+pub mod sled_files;
 
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -89,6 +96,89 @@ pub enum StorageError {
     /// The store's contents break an invariant.
     #[error("store is inconsistent: {0} — run `interlog verify` for a full report")]
     Inconsistent(String),
+    /// A stored value fails its checksum or does not decode.
+    #[error("the {tree} value under key {key} is damaged: {cause} — run `interlog verify` for a full report")]
+    BadValue {
+        /// The tree.
+        tree: &'static str,
+        /// The key (as text when printable, else hex).
+        key: String,
+        /// What the codec found.
+        cause: CodecError,
+    },
+    /// sled's files are damaged in a way its recovery would "repair" by discarding data, or
+    /// that would make it crash. Nothing was changed on disk.
+    #[error(
+        "store {path} is damaged: {what} ({file}). Nothing was changed on disk. Keep a copy of \
+         the store directory as it is, then restore the store from a backup"
+    )]
+    Damaged {
+        /// The store.
+        path: PathBuf,
+        /// The damaged file.
+        file: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+    /// The storage engine (sled) crashed.
+    #[error(
+        "the storage engine (sled) crashed while {action} {path}: {message} — the store is \
+         probably damaged; run `interlog verify` and keep a copy of the store before repairing"
+    )]
+    EngineCrashed {
+        /// What interlog was doing.
+        action: &'static str,
+        /// The store.
+        path: PathBuf,
+        /// sled's panic message.
+        message: String,
+    },
+    /// A change was committed (its journal record is durable) but could not be written into
+    /// the store; it is completed the next time the store is opened.
+    #[error(
+        "the change was committed, but writing it into store {path} failed: {cause}. It is \
+         completed automatically the next time the store is opened (free disk space first if \
+         the disk is full). Do not run the command again"
+    )]
+    CommittedNotApplied {
+        /// The store.
+        path: PathBuf,
+        /// What failed.
+        cause: Box<StorageError>,
+    },
+    /// Whether a change was committed cannot be known until the store is opened again.
+    #[error(
+        "could not tell whether the change was committed to store {path}: {cause}. The next \
+         command that opens the store settles it; check the result (e.g. with a listing) \
+         before running the command again"
+    )]
+    OutcomeUnknown {
+        /// The store.
+        path: PathBuf,
+        /// What failed.
+        cause: std::io::Error,
+    },
+    /// An earlier write in this process failed after its commit point; the store must be
+    /// opened again before anything else is done with it.
+    #[error(
+        "an earlier change to store {path} could not be completed in this process; open the \
+         store again (it completes the change on opening)"
+    )]
+    NeedsReopen {
+        /// The store.
+        path: PathBuf,
+    },
+}
+
+/// What a failed change left behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing was committed: the command can simply be run again.
+    NotCommitted,
+    /// The change was committed; it is completed when the store is next opened.
+    Committed,
+    /// It is not known; the next open decides.
+    Unknown,
 }
 
 impl StorageError {
@@ -97,10 +187,21 @@ impl StorageError {
         let io = match self {
             StorageError::Io { source, .. } => Some(source),
             StorageError::Sled(sled::Error::Io(e)) => Some(e),
+            StorageError::OutcomeUnknown { cause, .. } => Some(cause),
+            StorageError::CommittedNotApplied { cause, .. } => return cause.is_disk_full(),
             _ => None,
         };
         // ENOSPC, EDQUOT, and EFBIG (a file-size limit, which acts like a full disk).
         io.is_some_and(|e| matches!(e.raw_os_error(), Some(28) | Some(122) | Some(27)))
+    }
+
+    /// What the failed change left behind.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            StorageError::CommittedNotApplied { .. } => Outcome::Committed,
+            StorageError::OutcomeUnknown { .. } => Outcome::Unknown,
+            _ => Outcome::NotCommitted,
+        }
     }
 }
 
@@ -136,6 +237,16 @@ macro_rules! trees {
         impl TreeId {
             fn index(self) -> usize {
                 self as usize
+            }
+
+            /// The tree's name in sled (stable across versions; used by the journal).
+            pub fn name(self) -> &'static str {
+                match self { $(TreeId::$variant => stringify!($field),)+ }
+            }
+
+            /// The tree named `name`.
+            pub fn from_name(name: &str) -> Option<TreeId> {
+                match name { $(stringify!($field) => Some(TreeId::$variant),)+ _ => None }
             }
         }
     };
@@ -184,6 +295,46 @@ trees! {
     garbage => Garbage,
     /// Batch job progress.
     jobs => Jobs,
+    /// Idempotency keys of create commands (`ops::requests`).
+    requests => Requests,
+    /// User setups (BC's User Setup), by user id.
+    user_setup => UserSetup,
+}
+
+/// Iterators over sled trees that stop after their first error.
+///
+/// sled 0.34's iterators do not move past a key they failed to read (a damaged page): every
+/// further `next()` returns the same error, so a loop that records the error and goes on never
+/// ends. Every scan that continues after an error must go through [`UntilError`].
+pub trait UntilErrorExt<T, E>: Iterator<Item = Result<T, E>> + Sized {
+    /// Yields the items up to and including the first error, then stops.
+    fn until_error(self) -> UntilError<Self> {
+        UntilError {
+            inner: self,
+            failed: false,
+        }
+    }
+}
+
+impl<T, E, I: Iterator<Item = Result<T, E>>> UntilErrorExt<T, E> for I {}
+
+/// See [`UntilErrorExt`].
+pub struct UntilError<I> {
+    inner: I,
+    failed: bool,
+}
+
+impl<T, E, I: Iterator<Item = Result<T, E>>> Iterator for UntilError<I> {
+    type Item = Result<T, E>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let item = self.inner.next()?;
+        self.failed = item.is_err();
+        Some(item)
+    }
 }
 
 /// A key and its value.
@@ -272,6 +423,15 @@ pub struct RecoveryReport {
     pub staged_index_blocks: u64,
     /// Line blocks of replaced or removed segments, deleted.
     pub garbage_line_blocks: u64,
+    /// Unfinished sled snapshot files (`snap.*.generating`) of a process killed while opening
+    /// the store, removed.
+    pub unfinished_snapshots: u64,
+    /// A committed change found in the journal (its process stopped before finishing it) and
+    /// completed: the number of writes applied.
+    pub journal_completed: u64,
+    /// An incomplete journal record (its process stopped while committing; never committed),
+    /// dropped.
+    pub journal_dropped: bool,
 }
 
 impl RecoveryReport {
@@ -284,6 +444,9 @@ impl RecoveryReport {
 /// How long closing a store may take before the process stops waiting for it.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How long opening waits for another process to let go of the store.
+const DEFAULT_WAIT: Duration = Duration::from_millis(750);
+
 /// An open interlog store.
 pub struct Store {
     path: PathBuf,
@@ -294,6 +457,14 @@ pub struct Store {
     sync: Mutex<durable::SyncState>,
     runs: RwLock<Option<Arc<Vec<RunInfo>>>>,
     recovery: RecoveryReport,
+    journal: journal::Journal,
+    /// What the guard record says (kept up to date at open and close).
+    known: sled_files::Known,
+    /// Set when a change failed after its commit point: sled's state in this process is no
+    /// longer trusted.
+    broken: AtomicBool,
+    /// Held for the store's whole life; dropped last.
+    _lock: lock::StoreLock,
 }
 
 fn cache_bytes() -> u64 {
@@ -305,20 +476,103 @@ fn cache_bytes() -> u64 {
         * 1024
 }
 
+thread_local! {
+    static IN_SLED_CALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while the current thread is inside a call into sled whose panics interlog turns into
+/// errors (so a panic hook can leave them to that handling).
+pub fn in_guarded_sled_call() -> bool {
+    IN_SLED_CALL.with(|c| c.get())
+}
+
+/// Runs `f` (a call into sled) and turns a panic inside it into [`StorageError::EngineCrashed`].
+fn guarded<T>(
+    action: &'static str,
+    path: &Path,
+    f: impl FnOnce() -> Result<T, StorageError>,
+) -> Result<T, StorageError> {
+    let outer = IN_SLED_CALL.with(|c| c.replace(true));
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_SLED_CALL.with(|c| c.set(outer));
+    res.unwrap_or_else(|p| {
+        let message = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(StorageError::EngineCrashed {
+            action,
+            path: path.to_path_buf(),
+            message,
+        })
+    })
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StorageError {
+    let path = path.to_path_buf();
+    move |source| StorageError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+fn lock_store(path: &Path, wait: Duration) -> Result<lock::StoreLock, StorageError> {
+    lock::StoreLock::acquire(path, wait).map_err(|e| match e {
+        lock::LockError::Busy { .. } => StorageError::InUse {
+            path: path.to_path_buf(),
+        },
+        lock::LockError::Io(p, source) => StorageError::Io {
+            action: "lock",
+            path: p,
+            source,
+        },
+    })
+}
+
+/// A key as a person reads it: the text when it is printable, else hex.
+pub fn show_key(k: &[u8]) -> String {
+    match std::str::from_utf8(k) {
+        Ok(s) if !s.is_empty() && s.chars().all(|c| !c.is_control()) => s.to_string(),
+        _ => k.iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}
+
+fn bad_value(tree: TreeId, key: &[u8], cause: CodecError) -> StorageError {
+    StorageError::BadValue {
+        tree: tree.name(),
+        key: show_key(key),
+        cause,
+    }
+}
+
+/// The newest snapshot position among sled's snapshot files.
+fn newest_snapshot(dir: &Path) -> Option<sled_files::Lsn> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| sled_files::snapshot_name_lsn(&e.file_name().to_string_lossy()))
+        .max()
+}
+
 impl Store {
     fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
-        // sled's background threads may hold the store's file lock for a moment after the last
-        // handle in this process was dropped; a short retry covers that without making a second
-        // process wait long for a store that is really in use.
+        // sled's background threads may hold its file lock for a moment after the last
+        // handle in this process was dropped; a short retry covers that. Other processes are
+        // kept out by interlog's own lock, taken before.
         let deadline = std::time::Instant::now() + std::time::Duration::from_millis(750);
         loop {
-            let res = sled::Config::new()
-                .path(path)
-                .cache_capacity(cache_bytes())
-                .open();
+            let res = guarded("opening", path, || {
+                sled::Config::new()
+                    .path(path)
+                    .cache_capacity(cache_bytes())
+                    .open()
+                    .map_err(StorageError::Sled)
+            });
             match res {
                 Ok(db) => return Ok(db),
-                Err(sled::Error::Io(ref io))
+                Err(StorageError::Sled(sled::Error::Io(ref io)))
                     if io.to_string().contains("could not acquire lock") =>
                 {
                     if std::time::Instant::now() >= deadline {
@@ -328,18 +582,29 @@ impl Store {
                     }
                     std::thread::sleep(std::time::Duration::from_millis(25));
                 }
-                Err(other) => return Err(StorageError::Sled(other)),
+                Err(StorageError::Sled(sled::Error::Corruption { .. })) => {
+                    return Err(StorageError::Damaged {
+                        path: path.to_path_buf(),
+                        file: path.join("db"),
+                        what: "sled reports corrupted data while opening".into(),
+                    })
+                }
+                Err(other) => return Err(other),
             }
         }
     }
 
-    fn from_db(path: &Path, db: sled::Db) -> Result<Store, StorageError> {
-        let t = Trees::open(&db)?;
-        let sync = durable::SyncState::at_open(path).map_err(|source| StorageError::Io {
-            action: "list",
-            path: path.join("blobs"),
-            source,
-        })?;
+    fn from_db(
+        path: &Path,
+        db: sled::Db,
+        lock: lock::StoreLock,
+        known: sled_files::Known,
+    ) -> Result<Store, StorageError> {
+        let t = guarded("opening", path, || Ok(Trees::open(&db)?))?;
+        let sync =
+            durable::SyncState::at_open(path).map_err(io_err("list", &path.join("blobs")))?;
+        let journal = journal::Journal::open(path)
+            .map_err(io_err("open", &path.join(journal::JOURNAL_FILE)))?;
         Ok(Store {
             path: path.to_path_buf(),
             db: ManuallyDrop::new(db),
@@ -348,6 +613,10 @@ impl Store {
             sync: Mutex::new(sync),
             runs: RwLock::new(None),
             recovery: RecoveryReport::default(),
+            journal,
+            known,
+            broken: AtomicBool::new(false),
+            _lock: lock,
         })
     }
 
@@ -364,8 +633,10 @@ impl Store {
                 });
             }
         }
+        std::fs::create_dir_all(path).map_err(io_err("create", path))?;
+        let lock = lock_store(path, DEFAULT_WAIT)?;
         let db = Self::open_db(path)?;
-        let store = Self::from_db(path, db)?;
+        let store = Self::from_db(path, db, lock, sled_files::Known::default())?;
         let mut ws = WriteSet::new();
         ws.put_rec(TreeId::Meta, keys::meta::LAYOUT, "layout", &LAYOUT_VERSION)?;
         for name in [
@@ -382,15 +653,43 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing store and runs recovery before returning.
+    /// Opens an existing store, waiting up to 0.75 s for another process to let go of it.
+    /// See [`Store::open_waiting`].
     pub fn open(path: &Path) -> Result<Store, StorageError> {
+        Self::open_waiting(path, DEFAULT_WAIT)
+    }
+
+    /// Opens an existing store, waiting up to `wait` for another process to let go of it.
+    ///
+    /// Before sled sees the files, they are checked ([`sled_files::inspect`]) against what
+    /// interlog last knew to be durable ([`guard`]): a store that sled would "recover" by
+    /// discarding data, or that would make sled crash, is refused with
+    /// [`StorageError::Damaged`] and nothing on disk is changed. Then a committed change left
+    /// in the journal is completed, and staged leftovers of an interrupted batch are deleted,
+    /// before anything can read.
+    pub fn open_waiting(path: &Path, wait: Duration) -> Result<Store, StorageError> {
         if !path.join("db").is_file() || !path.join("conf").is_file() {
             return Err(StorageError::NoStore {
                 path: path.to_path_buf(),
             });
         }
+        let lock = lock_store(path, wait)?;
+        let damaged = |file: PathBuf, what: String| StorageError::Damaged {
+            path: path.to_path_buf(),
+            file,
+            what,
+        };
+        let previous = guard::read(path)
+            .map_err(|what| damaged(path.join(guard::GUARD_FILE), what))?
+            .unwrap_or_default();
+        let inspection =
+            sled_files::inspect(path, previous).map_err(|d| damaged(d.file, d.what))?;
         let db = Self::open_db(path)?;
-        let mut store = Self::from_db(path, db)?;
+        let known = sled_files::Known {
+            snapshot_lsn: newest_snapshot(path).or(previous.snapshot_lsn),
+            durable_lsn: inspection.stable_lsn.or(previous.durable_lsn),
+        };
+        let mut store = Self::from_db(path, db, lock, known)?;
         match store.t.meta.get(keys::meta::LAYOUT)? {
             None => {
                 return Err(StorageError::NoStore {
@@ -407,7 +706,43 @@ impl Store {
                 }
             }
         }
-        store.recovery = store.recover()?;
+        let mut report = RecoveryReport {
+            unfinished_snapshots: inspection.removed_unfinished_snapshots.len() as u64,
+            ..RecoveryReport::default()
+        };
+        match store
+            .journal
+            .read()
+            .map_err(io_err("read", store.journal.path()))?
+        {
+            journal::Found::Empty => {}
+            journal::Found::Incomplete => {
+                report.journal_dropped = true;
+                store
+                    .journal
+                    .empty_durably()
+                    .map_err(io_err("empty", store.journal.path()))?;
+            }
+            journal::Found::Change(items) => {
+                report.journal_completed = items.len() as u64;
+                store.apply_to_sled(&items)?;
+                store.make_durable()?;
+                store
+                    .journal
+                    .clear()
+                    .map_err(io_err("empty", store.journal.path()))?;
+            }
+        }
+        let staged = store.recover()?;
+        report.staged_entry_blocks = staged.staged_entry_blocks;
+        report.staged_line_blocks = staged.staged_line_blocks;
+        report.staged_index_blocks = staged.staged_index_blocks;
+        report.garbage_line_blocks = staged.garbage_line_blocks;
+        store.recovery = report;
+        if store.known != previous {
+            guard::write(path, &store.known)
+                .map_err(io_err("write", &path.join(guard::GUARD_FILE)))?;
+        }
         Ok(store)
     }
 
@@ -429,7 +764,7 @@ impl Store {
     /// Reads a counter.
     pub fn counter(&self, name: &[u8]) -> Result<u64, StorageError> {
         match self.t.meta.get(name)? {
-            Some(v) => Ok(codec::decode("counter", &v)?),
+            Some(v) => codec::decode("counter", &v).map_err(|e| bad_value(TreeId::Meta, name, e)),
             None => Err(StorageError::Inconsistent(format!(
                 "counter {} is missing",
                 String::from_utf8_lossy(name)
@@ -444,8 +779,11 @@ impl Store {
         key: impl AsRef<[u8]>,
         what: &'static str,
     ) -> Result<Option<T>, StorageError> {
+        let key = key.as_ref();
         match self.t.get(tree).get(key)? {
-            Some(v) => Ok(Some(codec::decode(what, &v)?)),
+            Some(v) => codec::decode(what, &v)
+                .map(Some)
+                .map_err(|e| bad_value(tree, key, e)),
             None => Ok(None),
         }
     }
@@ -459,49 +797,105 @@ impl Store {
         self.t
             .get(tree)
             .iter()
-            .values()
-            .map(|v| Ok(codec::decode(what, &v?)?))
+            .map(|kv| {
+                let (k, v) = kv?;
+                codec::decode(what, &v).map_err(|e| bad_value(tree, &k, e))
+            })
             .collect()
     }
 
     /// Applies a write set atomically and makes it durable.
+    ///
+    /// The commit point is the write set's journal record becoming durable ([`journal`]).
+    /// Errors say truthfully what happened ([`StorageError::outcome`]): before that point
+    /// nothing is committed; after it, the change is committed and — should sled fail to take
+    /// it — completed when the store is next opened ([`StorageError::CommittedNotApplied`]).
     pub fn apply(&self, ws: WriteSet) -> Result<(), StorageError> {
-        self.apply_no_sync(ws)?;
-        self.make_durable()
-    }
-
-    /// Applies a write set atomically without waiting for the disk (the caller syncs later).
-    pub fn apply_no_sync(&self, ws: WriteSet) -> Result<(), StorageError> {
+        self.check_not_broken()?;
         if ws.is_empty() {
             return Ok(());
         }
-        let trees = self.t.all();
-        let res: Result<(), TransactionError<()>> =
-            trees.as_slice().transaction(|tx: &Vec<TransactionalTree>| {
-                for (tree, key, value) in &ws.items {
-                    let t = &tx[tree.index()];
-                    match value {
-                        Some(v) => {
-                            t.insert(key.as_slice(), v.as_slice())?;
-                        }
-                        None => {
-                            t.remove(key.as_slice())?;
-                        }
-                    }
-                }
-                Ok::<(), ConflictableTransactionError<()>>(())
-            });
-        match res {
-            Ok(()) => Ok(()),
-            Err(TransactionError::Storage(e)) => Err(StorageError::Sled(e)),
-            Err(TransactionError::Abort(())) => {
-                Err(StorageError::Inconsistent("transaction aborted".into()))
+        journal::set_phase(journal::Phase::Deciding);
+        match self.journal.write(&ws.items) {
+            Ok(()) => {}
+            Err(journal::WriteFailure::NotCommitted(source)) => {
+                journal::set_phase(journal::Phase::Idle);
+                return Err(StorageError::Io {
+                    action: "write the commit record of",
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+            Err(journal::WriteFailure::Unknown(cause)) => {
+                self.broken.store(true, Ordering::SeqCst);
+                return Err(StorageError::OutcomeUnknown {
+                    path: self.path.clone(),
+                    cause,
+                });
             }
         }
+        journal::set_phase(journal::Phase::Committed);
+        let res = self
+            .apply_to_sled(&ws.items)
+            .and_then(|()| self.make_durable());
+        if let Err(e) = res {
+            self.broken.store(true, Ordering::SeqCst);
+            return Err(StorageError::CommittedNotApplied {
+                path: self.path.clone(),
+                cause: Box::new(e),
+            });
+        }
+        // Emptying the journal is tidiness, not correctness (applying its record again changes
+        // nothing), so a failure here is not the change's failure.
+        let _ = self.journal.clear();
+        journal::set_phase(journal::Phase::Idle);
+        Ok(())
+    }
+
+    /// Applies writes to sled in one transaction (visible to readers at once).
+    fn apply_to_sled(&self, items: &[WriteItem]) -> Result<(), StorageError> {
+        let trees = self.t.all();
+        guarded("writing to", &self.path, || {
+            let res: Result<(), TransactionError<()>> =
+                trees.as_slice().transaction(|tx: &Vec<TransactionalTree>| {
+                    for (tree, key, value) in items {
+                        let t = &tx[tree.index()];
+                        match value {
+                            Some(v) => {
+                                t.insert(key.as_slice(), v.as_slice())?;
+                            }
+                            None => {
+                                t.remove(key.as_slice())?;
+                            }
+                        }
+                    }
+                    Ok::<(), ConflictableTransactionError<()>>(())
+                });
+            match res {
+                Ok(()) => Ok(()),
+                Err(TransactionError::Storage(e)) => Err(StorageError::Sled(e)),
+                Err(TransactionError::Abort(())) => {
+                    Err(StorageError::Inconsistent("transaction aborted".into()))
+                }
+            }
+        })
+    }
+
+    /// Refuses writes once a change failed after its commit point in this process: sled's
+    /// state here is no longer trusted, and deleting staged data now could delete what the
+    /// committed change needs (the next open completes it).
+    fn check_not_broken(&self) -> Result<(), StorageError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(StorageError::NeedsReopen {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// Writes a staged value outside any transaction (bulk data under uncommitted numbers).
     pub fn put_staged(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
+        self.check_not_broken()?;
         self.t.get(tree).insert(key, value)?;
         Ok(())
     }
@@ -544,6 +938,7 @@ impl Store {
 
     /// Deletes every key of `tree` starting with `prefix`; returns how many.
     pub fn delete_prefix(&self, tree: TreeId, prefix: &[u8]) -> Result<u64, StorageError> {
+        self.check_not_broken()?;
         let t = self.t.get(tree);
         let mut n = 0;
         for k in t.scan_prefix(prefix).keys() {
@@ -556,6 +951,7 @@ impl Store {
     /// Deletes staged leftovers and garbage (see the module invariants). Also used by a batch
     /// that fails before its commit, under the writer lock, to roll itself back.
     pub fn recover(&self) -> Result<RecoveryReport, StorageError> {
+        self.check_not_broken()?;
         let next_entry = self.counter(keys::meta::NEXT_ENTRY)?;
         let next_gen = self.counter(keys::meta::NEXT_GEN)?;
         let next_run = self.counter(keys::meta::NEXT_RUN)?;
@@ -566,6 +962,7 @@ impl Store {
                 .delete_from(&self.t.index_run_blocks, &keys::num(next_run))?
                 + self.delete_from(&self.t.index_runs, &keys::num(next_run))?,
             garbage_line_blocks: 0,
+            ..RecoveryReport::default()
         };
         // Blocks appended to a segment above its last line number belong to an add that never
         // committed.
@@ -588,6 +985,7 @@ impl Store {
 
     /// Deletes the line block generations listed in `garbage`.
     pub fn collect_garbage(&self) -> Result<u64, StorageError> {
+        self.check_not_broken()?;
         let mut n = 0;
         for k in self.t.garbage.iter().keys() {
             let k = k?;
@@ -642,6 +1040,38 @@ impl Store {
     }
 }
 
+impl Store {
+    /// After sled closed: makes its last writes durable and records how far its log reaches,
+    /// so that the next open can tell damage from a torn tail ([`guard`]). Best effort: when
+    /// anything fails, the previous record stays, which is still true, only less precise.
+    fn record_durable_end(&self) {
+        let Ok(db) = std::fs::File::open(self.path.join("db")) else {
+            return;
+        };
+        if db.sync_all().is_err() {
+            return;
+        }
+        let Ok(params) = sled_files::read_conf(&self.path) else {
+            return;
+        };
+        let from = self
+            .known
+            .durable_lsn
+            .or(self.known.snapshot_lsn)
+            .unwrap_or(0);
+        let Ok(end) = sled_files::log_end(&self.path, params, from) else {
+            return;
+        };
+        let known = sled_files::Known {
+            snapshot_lsn: newest_snapshot(&self.path).or(self.known.snapshot_lsn),
+            durable_lsn: end.max(self.known.durable_lsn),
+        };
+        if known != guard::read(&self.path).ok().flatten().unwrap_or_default() {
+            let _ = guard::write(&self.path, &known);
+        }
+    }
+}
+
 impl Drop for Store {
     /// Closes sled on a helper thread and waits for it at most `CLOSE_TIMEOUT` (5 s). After a failed
     /// write (a full disk) sled 0.34 can wait forever for its own flush when dropped; every
@@ -663,8 +1093,9 @@ impl Drop for Store {
                 drop(db);
                 let _ = tx.send(());
             });
-        if closer.is_ok() {
-            let _ = rx.recv_timeout(CLOSE_TIMEOUT);
+        let closed = closer.is_ok() && rx.recv_timeout(CLOSE_TIMEOUT).is_ok();
+        if closed && !self.broken.load(Ordering::SeqCst) {
+            self.record_durable_end();
         }
     }
 }

@@ -3,8 +3,6 @@
 
 #![allow(dead_code)]
 
-pub mod cli;
-
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveTime};
@@ -29,7 +27,7 @@ pub fn date(s: &str) -> NaiveDate {
 /// The moment every test works at (09:30, work date 2025-03-14, user TEST).
 pub fn ctx() -> Ctx {
     Ctx::at(
-        "TEST",
+        UserId::new("TEST").expect("user id"),
         day(),
         NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
     )
@@ -178,4 +176,15 @@ pub fn campaign(s: &str) -> CampaignNo {
 /// Money.
 pub fn money(s: &str) -> Money {
     s.parse().expect("money")
+}
+
+pub mod bin;
+
+/// The numbers of a JSON array of records, read from `field` (`entry_no` …).
+pub fn json_numbers(v: &serde_json::Value, field: &str) -> Vec<u64> {
+    v.as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|x| x[field].as_u64().expect("a number"))
+        .collect()
 }
