@@ -10,25 +10,37 @@ use interlog::domain::*;
 use interlog::ops::interactions::{self, EntryFilter, InteractionRequest};
 use interlog::ops::logged::{self, LoggedSegmentView};
 use interlog::ops::master;
-use interlog::ops::segments::{self, LineChange, NoProgress};
+use interlog::ops::segments::{self, InteractionChange, LineChange, NoProgress};
 use interlog::OpError;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// Logs a BUS segment with campaign CP1001 for `contacts`; when `second_date` is set, the last
-/// line is dated then (so the run makes two campaign entries).
-fn log_mailing(t: &TestStore, contacts: &[&str], second_date: Option<&str>) -> LogOutcome {
+/// Logs a BUS segment with campaign CP1001 for `contacts`. With `two_campaigns` the last line
+/// moves to template GOLF and the header to campaign CP1002, which reaches only the lines still
+/// on the header's template: the last line keeps CP1001, so the run makes two campaign entries
+/// (one per campaign, as BC's `GetCampaignEntryNo` keys them).
+fn log_mailing(t: &TestStore, contacts: &[&str], two_campaigns: bool) -> LogOutcome {
     let no = t.spring_mailing(contacts);
-    if let Some(d) = second_date {
+    if two_campaigns {
         segments::set_line(
             &t.store,
             &no,
             contacts.len() as u64 * 10_000,
             &LineChange {
-                date: Some(date(d)),
+                template: Some(template("GOLF")),
                 ..LineChange::default()
             },
+        )
+        .unwrap();
+        segments::set_interaction(
+            &t.store,
+            &no,
+            &InteractionChange {
+                campaign: Some(campaign("CP1002")),
+                ..InteractionChange::default()
+            },
+            &NoProgress,
         )
         .unwrap();
     }
@@ -92,12 +104,8 @@ struct Setup {
 
 fn setup() -> Setup {
     let t = TestStore::demo();
-    let a = log_mailing(
-        &t,
-        &["CT100125", "CT100124", "CT100147"],
-        Some("2025-03-20"),
-    );
-    let b = log_mailing(&t, &["CT100129", "CT100143"], None);
+    let a = log_mailing(&t, &["CT100125", "CT100124", "CT100147"], true);
+    let b = log_mailing(&t, &["CT100129", "CT100143"], false);
     let single = interactions::create(
         &t.store,
         &t.ctx,

@@ -8,7 +8,7 @@ use common::*;
 use interlog::batch::{log_segment, LogOptions, LogOutcome};
 use interlog::domain::*;
 use interlog::ops::interactions::{self, EntryFilter, InteractionRequest};
-use interlog::ops::logged::{self, LoggedSegmentView};
+use interlog::ops::logged::{self, LoggedSegmentFilter, LoggedSegmentView};
 use interlog::ops::master;
 use interlog::ops::segments::{self, InteractionChange, NoProgress, SegmentInput};
 use interlog::ops::stats::{stats, StatsBy};
@@ -516,5 +516,575 @@ fn the_contact_index_forgets_deleted_entries_of_a_deleted_logged_segment_after_e
     for c in cs {
         assert!(history(&t, c).is_empty(), "{c}");
         assert!(index(&t, c).is_empty(), "{c}: {:?}", index(&t, c));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request filters and dry runs. BC's *Delete Interaction Log Entries* (report 5190) deletes the
+// canceled entries within the filters of its request page (Entry No., Contact No., Date,
+// Campaign No., Interaction Group Code, Interaction Template Code, Salesperson Code); *Delete
+// Logged Segments* (report 5191) takes Entry No. and Segment No.
+
+fn single_on(t: &TestStore, c: &str, on: &str, campaign_no: Option<&str>) -> LogEntry {
+    interactions::create(
+        &t.store,
+        &t.ctx,
+        &InteractionRequest {
+            contact: Some(contact(c)),
+            template: Some(template("OUTGOING")),
+            date: Some(date(on)),
+            campaign: campaign_no.map(campaign),
+            ..InteractionRequest::default()
+        },
+    )
+    .unwrap()
+    .entry
+}
+
+/// Entries 1..=4 canceled: 1 CT100124 on 03-01, 2 CT100125 on 03-10 for campaign CP1002,
+/// 3 CT100124 on 03-14, 4 CT100147 on 03-14; entry 5 (CT100124, 03-01) is not canceled.
+fn canceled_on_several_days() -> TestStore {
+    let t = TestStore::demo();
+    single_on(&t, "CT100124", "2025-03-01", None);
+    single_on(&t, "CT100125", "2025-03-10", Some("CP1002"));
+    single_on(&t, "CT100124", "2025-03-14", None);
+    single_on(&t, "CT100147", "2025-03-14", None);
+    single_on(&t, "CT100124", "2025-03-01", None);
+    interactions::switch_canceled(&t.store, &[EntryNo(1), EntryNo(2), EntryNo(3), EntryNo(4)])
+        .unwrap();
+    t
+}
+
+fn would_delete(t: &TestStore, f: EntryFilter) -> Vec<u64> {
+    let r = logged::delete_canceled_entries_where(&t.store, &f, true).unwrap();
+    assert!(r.dry_run);
+    assert_eq!(r.entries_deleted, r.deleted_entry_nos.len() as u64);
+    r.deleted_entry_nos.iter().map(|e| e.0).collect()
+}
+
+#[test]
+fn deleting_canceled_entries_takes_the_filters_of_bcs_request_page() {
+    let t = canceled_on_several_days();
+    let f = EntryFilter::default;
+    assert_eq!(would_delete(&t, f()), vec![1, 2, 3, 4], "canceled only");
+    assert_eq!(
+        would_delete(
+            &t,
+            EntryFilter {
+                entry_nos: Some(NumberFilter::parse("entry", "2..3|9").unwrap()),
+                ..f()
+            }
+        ),
+        vec![2, 3]
+    );
+    assert_eq!(
+        would_delete(
+            &t,
+            EntryFilter {
+                contact: Some(contact("CT100124")),
+                ..f()
+            }
+        ),
+        vec![1, 3],
+        "entry 5 is CT100124's too, but not canceled"
+    );
+    assert_eq!(
+        would_delete(
+            &t,
+            EntryFilter {
+                from_date: Some(date("2025-03-01")),
+                to_date: Some(date("2025-03-10")),
+                ..f()
+            }
+        ),
+        vec![1, 2]
+    );
+    assert_eq!(
+        would_delete(
+            &t,
+            EntryFilter {
+                campaign: Some(campaign("CP1002")),
+                ..f()
+            }
+        ),
+        vec![2]
+    );
+    assert_eq!(
+        would_delete(
+            &t,
+            EntryFilter {
+                group: Some(GroupCode::new("PHONE").unwrap()),
+                ..f()
+            }
+        ),
+        vec![1, 2, 3, 4],
+        "OUTGOING is a PHONE template"
+    );
+    assert_eq!(
+        would_delete(
+            &t,
+            EntryFilter {
+                canceled: Some(false),
+                ..f()
+            }
+        ),
+        vec![1, 2, 3, 4],
+        "the canceled field of the filter is not the job's to change"
+    );
+}
+
+#[test]
+fn deleting_canceled_entries_within_filters_leaves_the_rest_alone() {
+    let t = canceled_on_several_days();
+    let before = all_entries(&t);
+    let r = logged::delete_canceled_entries_where(
+        &t.store,
+        &EntryFilter {
+            contact: Some(contact("CT100124")),
+            to_date: Some(date("2025-03-10")),
+            ..EntryFilter::default()
+        },
+        false,
+    )
+    .unwrap();
+    assert!(!r.dry_run);
+    assert_eq!(r.deleted_entry_nos, vec![EntryNo(1)]);
+    let expected: Vec<LogEntry> = before.into_iter().filter(|e| e.entry_no.0 != 1).collect();
+    assert_eq!(all_entries(&t), expected);
+    assert_eq!(history(&t, "CT100124"), vec![3, 5]);
+    assert_eq!(index(&t, "CT100124"), vec![3, 5]);
+}
+
+#[test]
+fn a_dry_run_writes_nothing_and_names_what_would_go() {
+    let (t, out) = some_canceled();
+    let before = (
+        all_entries(&t),
+        index(&t, "CT100124"),
+        show(&t, out.logged_segment_entry_no).logged,
+    );
+    let dry =
+        logged::delete_canceled_entries_where(&t.store, &EntryFilter::default(), true).unwrap();
+    assert!(dry.dry_run);
+    assert_eq!(dry.entries_deleted, 2);
+    assert_eq!(dry.deleted_entry_nos, vec![EntryNo(2), EntryNo(4)]);
+    assert_eq!(
+        (
+            all_entries(&t),
+            index(&t, "CT100124"),
+            show(&t, out.logged_segment_entry_no).logged
+        ),
+        before
+    );
+    // The real run deletes exactly what the dry run named.
+    let real = logged::delete_canceled_entries(&t.store).unwrap();
+    assert_eq!(real.deleted_entry_nos, dry.deleted_entry_nos);
+    assert!(!real.dry_run);
+}
+
+#[test]
+fn deleting_canceled_logged_segments_takes_entry_no_and_segment_no_filters() {
+    let t = TestStore::demo();
+    let outs: Vec<LogOutcome> = [["CT100125"], ["CT100124"], ["CT100147"]]
+        .iter()
+        .map(|c| log_mailing(&t, c))
+        .collect();
+    for o in &outs {
+        logged::switch_canceled(&t.store, o.logged_segment_entry_no).unwrap();
+    }
+    let segment_of_2 = show(&t, LoggedSegmentNo(2)).logged.segment_no;
+    let dry = logged::delete_canceled_logged_segments_where(
+        &t.store,
+        &LoggedSegmentFilter {
+            entry_nos: Some(NumberFilter::parse("entry", "1|3").unwrap()),
+            ..LoggedSegmentFilter::default()
+        },
+        true,
+    )
+    .unwrap();
+    assert_eq!((dry.logged_segments_deleted, dry.entries_detached), (2, 2));
+    assert_eq!(
+        dry.deleted_logged_segment_nos,
+        vec![LoggedSegmentNo(1), LoggedSegmentNo(3)]
+    );
+    assert_eq!(
+        logged::list(&t.store).unwrap().len(),
+        3,
+        "a dry run writes nothing"
+    );
+    assert!(all_entries(&t)
+        .iter()
+        .all(|e| e.logged_segment_entry_no.is_some()));
+
+    let r = logged::delete_canceled_logged_segments_where(
+        &t.store,
+        &LoggedSegmentFilter {
+            segment: Some(segment_of_2),
+            ..LoggedSegmentFilter::default()
+        },
+        false,
+    )
+    .unwrap();
+    assert_eq!(r.deleted_logged_segment_nos, vec![LoggedSegmentNo(2)]);
+    let left: Vec<LoggedSegmentNo> = logged::list(&t.store)
+        .unwrap()
+        .iter()
+        .map(|v| v.logged.entry_no)
+        .collect();
+    assert_eq!(left, vec![LoggedSegmentNo(1), LoggedSegmentNo(3)]);
+    assert_eq!(
+        interactions::get(&t.store, EntryNo(2))
+            .unwrap()
+            .logged_segment_entry_no,
+        None
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same through the binary.
+
+mod through_the_binary {
+    use super::common::bin::Bin;
+    use super::common::json_numbers;
+    use serde_json::Value;
+
+    fn nos(v: &Value) -> Vec<u64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect()
+    }
+
+    /// Entries 1..=4 as in `canceled_on_several_days`, made and canceled with the CLI.
+    fn store() -> Bin {
+        let c = Bin::demo();
+        for (contact, day, campaign) in [
+            ("CT100124", "2025-03-01", None),
+            ("CT100125", "2025-03-10", Some("CP1002")),
+            ("CT100124", "2025-03-14", None),
+            ("CT100147", "2025-03-14", None),
+            ("CT100124", "2025-03-01", None),
+        ] {
+            let mut args = vec![
+                "--work-date",
+                day,
+                "interaction",
+                "create",
+                "--contact",
+                contact,
+                "--template",
+                "OUTGOING",
+            ];
+            if let Some(cp) = campaign {
+                args.extend(["--campaign", cp]);
+            }
+            c.ok(&args);
+        }
+        c.ok(&["interaction", "cancel", "1", "2", "3", "4"]);
+        c
+    }
+
+    #[test]
+    fn cleanup_canceled_entries_dry_run_names_the_entries_and_writes_nothing() {
+        let c = store();
+        let dry = c.json(&["cleanup", "canceled-entries", "--dry-run"]);
+        assert_eq!(dry["dry_run"], true);
+        assert_eq!(dry["entries_deleted"], 4);
+        assert_eq!(nos(&dry["deleted_entry_nos"]), vec![1, 2, 3, 4]);
+        let text = c.ok(&["cleanup", "canceled-entries", "--dry-run"]);
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("entries would be deleted:") && l.ends_with(" 4")),
+            "{text}"
+        );
+        assert!(text.contains("nothing was written"), "{text}");
+        assert_eq!(
+            json_numbers(&c.json(&["interaction", "list"]), "entry_no"),
+            vec![1, 2, 3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn cleanup_canceled_entries_takes_entry_contact_date_and_campaign_filters() {
+        let c = store();
+        let dry = |v: Value| nos(&v["deleted_entry_nos"]);
+        let json = |a: &[&str]| c.json(a);
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--entry",
+                "2..3|9"
+            ])),
+            vec![2, 3]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--contact",
+                "CT100124"
+            ])),
+            vec![1, 3]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--date",
+                "2025-03-01..2025-03-10"
+            ])),
+            vec![1, 2]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--date",
+                "2025-03-14"
+            ])),
+            vec![3, 4]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--campaign",
+                "CP1002"
+            ])),
+            vec![2]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--group",
+                "PHONE",
+                "--to",
+                "2025-03-10"
+            ])),
+            vec![1, 2]
+        );
+        // `interaction list` and `export entries` take the same filters and show the same
+        // entries.
+        let listed = c.json(&[
+            "interaction",
+            "list",
+            "--canceled",
+            "--entry",
+            "2..3|9",
+            "--date",
+            "2025-03-01..",
+        ]);
+        assert_eq!(json_numbers(&listed, "entry_no"), vec![2, 3]);
+        let listed = c.json(&[
+            "interaction",
+            "list",
+            "--group",
+            "PHONE",
+            "--campaign-entry",
+            "1",
+        ]);
+        assert_eq!(json_numbers(&listed, "entry_no"), vec![2]);
+        let exported = c.ok(&[
+            "export",
+            "entries",
+            "--format",
+            "json",
+            "--entry",
+            "1..3",
+            "--date",
+            "2025-03-01..2025-03-10",
+            "--group",
+            "PHONE",
+            "--campaign-entry",
+            "1",
+        ]);
+        let exported: Value = serde_json::from_str(&exported).unwrap();
+        assert_eq!(json_numbers(&exported, "entry_no"), vec![2]);
+
+        let r = c.json(&[
+            "cleanup",
+            "canceled-entries",
+            "--contact",
+            "CT100124",
+            "--date",
+            "..2025-03-10",
+        ]);
+        assert_eq!(
+            (r["dry_run"].clone(), nos(&r["deleted_entry_nos"])),
+            (Value::Bool(false), vec![1])
+        );
+        assert_eq!(
+            json_numbers(&c.json(&["interaction", "list"]), "entry_no"),
+            vec![2, 3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn cleanup_canceled_entries_takes_the_other_entry_filters_too() {
+        let c = store();
+        // A logged mailing of one contact, canceled: entry 6, segment SM00001, logged segment 1.
+        c.ok(&[
+            "segment",
+            "create",
+            "--description",
+            "Mailing",
+            "--campaign",
+            "CP1001",
+        ]);
+        c.ok(&["segment", "set-interaction", "SM00001", "--template", "BUS"]);
+        c.ok(&["segment", "add-line", "SM00001", "--contact", "CT100125"]);
+        c.ok(&["segment", "log", "SM00001"]);
+        c.ok(&["logged-segment", "cancel", "1"]);
+        let dry = |v: Value| nos(&v["deleted_entry_nos"]);
+        let json = |a: &[&str]| c.json(a);
+        assert_eq!(
+            dry(json(&["cleanup", "canceled-entries", "--dry-run"])),
+            vec![1, 2, 3, 4, 6]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--template",
+                "BUS"
+            ])),
+            vec![6]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--segment",
+                "SM00001"
+            ])),
+            vec![6]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--logged-segment",
+                "1"
+            ])),
+            vec![6]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--campaign-entry",
+                "2"
+            ])),
+            vec![6],
+            "CP1002's calls have campaign entry 1"
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--campaign-entry",
+                "1"
+            ])),
+            vec![2]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--salesperson",
+                "LT"
+            ])),
+            vec![1, 3, 4]
+        );
+        assert_eq!(
+            dry(json(&[
+                "cleanup",
+                "canceled-entries",
+                "--dry-run",
+                "--from",
+                "2025-03-10"
+            ])),
+            vec![2, 3, 4, 6]
+        );
+    }
+
+    #[test]
+    fn bad_cleanup_filters_are_refused_before_anything_is_written() {
+        let c = store();
+        let err = c.fails(&["cleanup", "canceled-entries", "--entry", "1..x"], 2);
+        assert!(err.contains("1..100|205"), "the fix is shown: {err}");
+        let err = c.fails(&["cleanup", "canceled-entries", "--date", "14.03.2025"], 2);
+        assert!(err.contains("YYYY-MM-DD"), "{err}");
+        c.fails(
+            &[
+                "cleanup",
+                "canceled-entries",
+                "--date",
+                "2025-03-14",
+                "--from",
+                "2025-03-01",
+            ],
+            2,
+        );
+        assert_eq!(
+            json_numbers(&c.json(&["interaction", "list", "--canceled"]), "entry_no"),
+            vec![1, 2, 3, 4]
+        );
+    }
+
+    #[test]
+    fn cleanup_canceled_logged_segments_takes_entry_and_segment_filters_and_a_dry_run() {
+        let c = Bin::demo();
+        for contact in ["CT100125", "CT100124"] {
+            let seg = c.json(&["segment", "create", "--description", "Mailing"])["no"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            c.ok(&["segment", "set-interaction", &seg, "--template", "BUS"]);
+            c.ok(&["segment", "add-line", &seg, "--contact", contact]);
+            c.ok(&["segment", "log", &seg]);
+        }
+        c.ok(&["logged-segment", "cancel", "1"]);
+        c.ok(&["logged-segment", "cancel", "2"]);
+        let dry = c.json(&[
+            "cleanup",
+            "canceled-logged-segments",
+            "--entry",
+            "2",
+            "--dry-run",
+        ]);
+        assert_eq!(dry["dry_run"], true);
+        assert_eq!(nos(&dry["deleted_logged_segment_nos"]), vec![2]);
+        assert_eq!(dry["entries_detached"], 1);
+        assert_eq!(
+            c.json(&["logged-segment", "list"])
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        let seg1 = c.json(&["logged-segment", "show", "1"])["segment_no"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = c.json(&["cleanup", "canceled-logged-segments", "--segment", &seg1]);
+        assert_eq!(nos(&r["deleted_logged_segment_nos"]), vec![1]);
+        let left = c.json(&["logged-segment", "list"]);
+        assert_eq!(json_numbers(&left, "entry_no"), vec![2]);
     }
 }

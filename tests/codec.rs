@@ -1,6 +1,6 @@
 //! The stored format cannot drift: checked-in bytes in `fixtures/format/v2/` (a contact, a
 //! number series, an entry block of two entries, a segment line block of two lines, a user
-//! setup) decode to
+//! setup, saved segment criteria of four actions) decode to
 //! the values built here, and encoding those values gives the same bytes. The same values in
 //! format version 1 (`fixtures/format/v1/`, written before values carried a checksum) still
 //! decode. Bad bytes (unknown version, failing checksum, truncated, random, bit flips) are
@@ -28,6 +28,7 @@ struct Expected {
     user_setup: UserSetup,
     entries: Vec<LogEntry>,
     lines: Vec<SegmentLine>,
+    saved: SavedCriteria,
 }
 
 impl Expected {
@@ -153,6 +154,46 @@ impl Expected {
             attempt_failed: true,
             ..first_line.clone()
         };
+        let saved = SavedCriteria {
+            code: CriteriaCode::new("NEWPORT").expect("code"),
+            description: "Newport persons, not CT100147 — Düsseldorf too".into(),
+            user_id: UserId::new("TEST").expect("user"),
+            actions: vec![
+                SavedCriteriaAction {
+                    kind: CriteriaKind::Add,
+                    filters: vec!["City=Newport|Düsseldorf".into(), "Type=Person".into()],
+                    options: CriteriaOptions {
+                        allow_existing: true,
+                        expand_companies: false,
+                        related_companies: true,
+                        ignore_exclusion: true,
+                        entire_companies: false,
+                    },
+                    logged_segment: None,
+                },
+                SavedCriteriaAction {
+                    kind: CriteriaKind::Reduce,
+                    filters: vec!["No.=CT100147".into()],
+                    options: CriteriaOptions::default(),
+                    logged_segment: None,
+                },
+                SavedCriteriaAction {
+                    kind: CriteriaKind::Refine,
+                    filters: Vec::new(),
+                    options: CriteriaOptions {
+                        entire_companies: true,
+                        ..CriteriaOptions::default()
+                    },
+                    logged_segment: None,
+                },
+                SavedCriteriaAction {
+                    kind: CriteriaKind::ReuseLogged,
+                    filters: vec!["Evaluation=positive".into()],
+                    options: CriteriaOptions::default(),
+                    logged_segment: Some(LoggedSegmentNo(12)),
+                },
+            ],
+        };
         Expected {
             contact: person,
             series,
@@ -162,6 +203,7 @@ impl Expected {
             },
             entries: vec![first, second_entry],
             lines: vec![first_line, second_line],
+            saved,
         }
     }
 
@@ -193,6 +235,10 @@ impl Expected {
             (
                 "user_setup.bin",
                 codec::encode("user setup", &self.user_setup).expect("user setup"),
+            ),
+            (
+                "saved_criteria.bin",
+                codec::encode("saved criteria", &self.saved).expect("saved criteria"),
             ),
         ]
     }
@@ -345,6 +391,16 @@ fn stored_line_block_decodes_to_the_expected_lines() {
 }
 
 #[test]
+fn stored_saved_criteria_decode_to_the_expected_criteria() {
+    // Saved criteria are newer than format version 1; `v1/` holds the same value in version
+    // 1's encoding, which is still read.
+    for bytes in Expected::stored_all("saved_criteria.bin") {
+        let got: SavedCriteria = codec::decode("saved criteria", &bytes).expect("decode");
+        assert_eq!(got, Expected::new().saved);
+    }
+}
+
+#[test]
 fn an_unknown_version_byte_is_refused() {
     for (name, _) in Expected::new().encoded() {
         let mut bytes = Expected::stored(name);
@@ -396,6 +452,9 @@ fn every_truncation_and_trailing_garbage_is_an_error() {
                 "no_series.bin" => codec::decode::<NoSeries>("number series", b).map(|_| ()),
                 "entry_block.bin" => EntryBlock::decode(b).map(|_| ()),
                 "user_setup.bin" => codec::decode::<UserSetup>("user setup", b).map(|_| ()),
+                "saved_criteria.bin" => {
+                    codec::decode::<SavedCriteria>("saved criteria", b).map(|_| ())
+                }
                 _ => LineBlock::decode(b).map(|_| ()),
             };
             decodes(&bytes).expect("the whole value decodes");
@@ -476,11 +535,12 @@ proptest! {
         }
         let _ = codec::decode::<Contact>("contact", &bytes);
         let _ = codec::decode::<NoSeries>("number series", &bytes);
+        let _ = codec::decode::<SavedCriteria>("saved criteria", &bytes);
     }
 
     #[test]
     fn truncated_or_flipped_fixtures_never_panic(
-        which in 0usize..4,
+        which in 0usize..6,
         cut in any::<prop::sample::Index>(),
         flips in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..8), 0..4),
     ) {
@@ -505,6 +565,7 @@ proptest! {
         let _ = LineBlock::summary(bytes);
         let _ = codec::decode::<Contact>("contact", bytes);
         let _ = codec::decode::<NoSeries>("number series", bytes);
+        let _ = codec::decode::<SavedCriteria>("saved criteria", bytes);
     }
 
     #[test]

@@ -10,7 +10,8 @@ use interlog::domain::filter::FieldFilter;
 use interlog::domain::*;
 use interlog::ops::master::{self, ContactInput};
 use interlog::ops::segments::{
-    self, InteractionChange, LineChange, NoProgress, SegmentChange, SegmentInput,
+    self, InteractionChange, LineChange, NarrowOptions, NoProgress, SegmentChange, SegmentInput,
+    WhenEmptied,
 };
 use interlog::OpError;
 
@@ -616,11 +617,22 @@ fn go_back_restores_the_lines_a_refine_removed() {
 }
 
 #[test]
-fn go_back_after_a_refine_that_removed_every_line_restores_them() {
+fn go_back_after_a_refine_that_removed_every_line_restores_them_when_the_criteria_are_kept() {
     let t = TestStore::demo();
     let no = built_segment(&t);
     let before = lines(&t, &no);
-    let change = refine(&t, &no, &["City=Nowhere"], false);
+    let change = segments::refine_with(
+        &t.store,
+        &no,
+        &filters(&["City=Nowhere"]),
+        NarrowOptions {
+            when_emptied: WhenEmptied::KeepCriteria,
+            ..NarrowOptions::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(!change.criteria_reset);
     assert_eq!(change.lines_changed, before.len() as u64);
     assert!(lines(&t, &no).is_empty());
     assert_eq!(header(&t, &no).line_count, 0);
@@ -656,28 +668,35 @@ fn repeated_go_backs_undo_the_actions_one_at_a_time_newest_first() {
 }
 
 #[test]
-fn go_back_keeps_lines_added_one_by_one_after_the_action() {
+fn go_back_first_removes_a_line_added_by_hand_after_the_action() {
+    // BC: a line added by hand is an Add Contacts action of its own (SegCriteriaManagement.
+    // InsertContact), so go back undoes it before the action before it.
     let t = TestStore::demo();
     let no = create(&t);
     add(&t, &no, &["City=Newport"]);
+    let newport = lines(&t, &no);
     segments::add_line(&t.store, &no, &contact("CT100001")).unwrap();
     go_back(&t, &no);
-    let ls = lines(&t, &no);
-    assert_eq!(ls.len(), 1);
-    assert_eq!(ls[0].contact_no, contact("CT100001"));
-    assert_eq!(ls[0].line_no, 40_000);
+    assert_eq!(lines(&t, &no), newport);
+    go_back(&t, &no);
+    assert!(lines(&t, &no).is_empty());
 }
 
 #[test]
 fn go_back_without_any_action_is_refused() {
     let t = TestStore::demo();
     let no = create(&t);
-    segments::add_line(&t.store, &no, &contact("CT100125")).unwrap();
-    let before = lines(&t, &no);
     let err = segments::go_back(&t.store, &no, &NoProgress).unwrap_err();
     assert!(matches!(err, OpError::Refused { .. }), "{err:?}");
     assert!(err.to_string().contains("go back"), "{err}");
-    assert_eq!(lines(&t, &no), before);
+    segments::add_line(&t.store, &no, &contact("CT100125")).unwrap();
+    go_back(&t, &no);
+    assert!(
+        lines(&t, &no).is_empty(),
+        "the line added by hand was an action"
+    );
+    let err = segments::go_back(&t.store, &no, &NoProgress).unwrap_err();
+    assert!(matches!(err, OpError::Refused { .. }), "{err:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -869,4 +888,344 @@ fn criteria_actions_and_go_backs_survive_reopening_and_leave_nothing_for_recover
     go_back(&t, &no);
     go_back(&t, &no);
     assert_eq!(lines(&t, &no).len(), 10, "back to the ten GB persons");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Criteria actions as BC counts them. A line added or removed by hand is an action of its own
+// (page Segment Subform → SegCriteriaManagement.InsertContact / DeleteContact: an Add Contacts
+// or Remove Contacts (Reduce) action with the filter No.=<contact>); when the last line goes and
+// the segment has more than one action, BC asks "Your Segment is now empty. Do you want to
+// reset number of criteria actions?" (Segment Line.OnDelete, default Yes); a reduce without a
+// filter removes every line (Remove Contacts, 5186), which interlog wants said with --all.
+
+fn actions(t: &TestStore, no: &SegmentNo) -> Vec<String> {
+    header(t, no)
+        .criteria
+        .iter()
+        .map(|a| a.describe())
+        .collect()
+}
+
+fn reduce_with(t: &TestStore, no: &SegmentNo, fs: &[&str], o: NarrowOptions) -> SegmentChange {
+    segments::reduce_with(&t.store, no, &filters(fs), o, &NoProgress).expect("reduce")
+}
+
+const ALL: NarrowOptions = NarrowOptions {
+    entire_companies: false,
+    all: true,
+    when_emptied: WhenEmptied::ResetCriteria,
+};
+
+const ALL_KEEPING_CRITERIA: NarrowOptions = NarrowOptions {
+    when_emptied: WhenEmptied::KeepCriteria,
+    ..ALL
+};
+
+#[test]
+fn a_line_added_by_hand_is_an_add_contacts_action_with_a_no_filter() {
+    let t = TestStore::demo();
+    let no = create(&t);
+    add(&t, &no, &["City=Newport"]);
+    let line = segments::add_line(&t.store, &no, &contact("CT100125")).unwrap();
+    let a = header(&t, &no).criteria.last().cloned().unwrap();
+    assert_eq!(a.no, 2);
+    assert_eq!(a.kind, CriteriaKind::Add);
+    assert_eq!(a.filters, vec!["No.=CT100125".to_string()]);
+    assert_eq!(
+        a.options,
+        CriteriaOptions::default(),
+        "every option off, as BC records it"
+    );
+    assert_eq!(a.inserted, Some((line.line_no, line.line_no)));
+    assert_eq!(a.inserted_count, 1);
+}
+
+#[test]
+fn a_line_removed_by_hand_is_a_reduce_action_with_a_no_filter_that_go_back_undoes() {
+    let t = TestStore::demo();
+    let no = built_segment(&t);
+    let before = lines(&t, &no);
+    let removed = segments::remove_line(&t.store, &no, 20_000).unwrap();
+    let a = header(&t, &no).criteria.last().cloned().unwrap();
+    assert_eq!(a.kind, CriteriaKind::Reduce);
+    assert_eq!(a.filters, vec![format!("No.={}", removed.contact_no)]);
+    assert_eq!(a.deleted_count, 1);
+    assert_eq!(lines(&t, &no).len(), before.len() - 1);
+    go_back(&t, &no);
+    assert_eq!(
+        lines(&t, &no),
+        before,
+        "the line is back with its overrides"
+    );
+}
+
+#[test]
+fn a_reduce_without_a_filter_is_refused_unless_all_lines_are_meant() {
+    let t = TestStore::demo();
+    let no = built_segment(&t);
+    let before = (header(&t, &no), lines(&t, &no));
+    let err = segments::reduce_with(&t.store, &no, &[], NarrowOptions::default(), &NoProgress)
+        .unwrap_err();
+    assert!(
+        matches!(err, OpError::ReduceWithoutFilter { ref segment } if *segment == no),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("--all"), "the fix is named: {err}");
+    let err = segments::reduce(&t.store, &no, &[], false, &NoProgress).unwrap_err();
+    assert!(
+        matches!(err, OpError::ReduceWithoutFilter { .. }),
+        "{err:?}"
+    );
+    let err = segments::reduce_with(&t.store, &no, &filters(&["City=Newport"]), ALL, &NoProgress)
+        .unwrap_err();
+    assert!(
+        matches!(err, OpError::Refused { .. }),
+        "filters and all: {err:?}"
+    );
+    assert_eq!((header(&t, &no), lines(&t, &no)), before, "nothing written");
+
+    let change = reduce_with(&t, &no, &[], ALL_KEEPING_CRITERIA);
+    assert_eq!(change.lines_changed, before.1.len() as u64);
+    assert!(lines(&t, &no).is_empty());
+    assert!(actions(&t, &no)
+        .last()
+        .unwrap()
+        .ends_with("reduce (every contact)"));
+}
+
+#[test]
+fn a_refine_without_a_filter_keeps_every_line() {
+    let t = TestStore::demo();
+    let no = built_segment(&t);
+    let before = lines(&t, &no);
+    let change =
+        segments::refine_with(&t.store, &no, &[], NarrowOptions::default(), &NoProgress).unwrap();
+    assert_eq!(change.lines_changed, 0);
+    assert_eq!(lines(&t, &no), before);
+}
+
+#[test]
+fn a_reduce_that_empties_the_segment_resets_its_criteria_by_default() {
+    let t = TestStore::demo();
+    let no = built_segment(&t);
+    assert_eq!(actions(&t, &no).len(), 1);
+    let change = reduce_with(&t, &no, &[], ALL);
+    assert!(change.criteria_reset);
+    assert!(change.segment.criteria.is_empty());
+    assert!(header(&t, &no).criteria.is_empty());
+    assert!(lines(&t, &no).is_empty());
+    let err = segments::go_back(&t.store, &no, &NoProgress).unwrap_err();
+    assert!(
+        matches!(err, OpError::Refused { .. }),
+        "nothing to go back over: {err:?}"
+    );
+    // The lines the reduce kept for go back are gone with the criteria.
+    let r = interlog::ops::verify::verify(&t.store).unwrap();
+    assert!(r.is_ok(), "{:#?}", r.problems);
+    // The segment is built again from scratch.
+    add(&t, &no, &["City=Newport"]);
+    assert_eq!(actions(&t, &no), vec!["1. add City=Newport"]);
+}
+
+#[test]
+fn keeping_the_criteria_of_an_emptied_segment_lets_go_back_restore_it() {
+    let t = TestStore::demo();
+    let no = built_segment(&t);
+    let before = lines(&t, &no);
+    let change = reduce_with(
+        &t,
+        &no,
+        &["Country/Region Code=GB"],
+        ALL_KEEPING_CRITERIA_FILTERED,
+    );
+    assert!(!change.criteria_reset);
+    assert!(lines(&t, &no).is_empty());
+    assert_eq!(actions(&t, &no).len(), 2);
+    go_back(&t, &no);
+    assert_eq!(lines(&t, &no), before);
+}
+
+const ALL_KEEPING_CRITERIA_FILTERED: NarrowOptions = NarrowOptions {
+    all: false,
+    ..ALL_KEEPING_CRITERIA
+};
+
+#[test]
+fn a_refine_that_empties_the_segment_resets_its_criteria_too() {
+    let t = TestStore::demo();
+    let no = built_segment(&t);
+    let change = refine(&t, &no, &["City=Nowhere"], false);
+    assert!(change.criteria_reset);
+    assert!(header(&t, &no).criteria.is_empty());
+}
+
+#[test]
+fn the_reset_is_offered_only_when_the_segment_has_more_than_one_action() {
+    // A segment whose lines came with no action (as stores made before lines added by hand
+    // were recorded): the reduce that empties it is its only action, and BC asks only when
+    // there are more ("No. of Criteria Actions" > 1).
+    use interlog::storage::{TreeId, WriteSet};
+    let t = TestStore::demo();
+    let no = built_segment(&t);
+    let mut h = header(&t, &no);
+    h.criteria.clear();
+    let mut ws = WriteSet::new();
+    ws.put_rec(TreeId::Segments, no.as_bytes(), "segment", &h)
+        .unwrap();
+    t.store.apply(ws).unwrap();
+    let change = reduce_with(&t, &no, &[], ALL);
+    assert!(!change.criteria_reset);
+    assert_eq!(actions(&t, &no), vec!["1. reduce (every contact)"]);
+}
+
+#[test]
+fn removing_the_last_line_by_hand_resets_the_criteria_or_keeps_them() {
+    let t = TestStore::demo();
+    let no = create(&t);
+    segments::add_line(&t.store, &no, &contact("CT100125")).unwrap();
+    let kept =
+        segments::remove_line_with(&t.store, &no, 10_000, WhenEmptied::KeepCriteria).unwrap();
+    assert!(!kept.criteria_reset);
+    assert_eq!(
+        actions(&t, &no),
+        vec!["1. add No.=CT100125", "2. reduce No.=CT100125"]
+    );
+    go_back(&t, &no);
+    assert_eq!(contacts(&t, &no), vec!["CT100125"]);
+
+    let reset = segments::remove_line_with(&t.store, &no, 10_000, WhenEmptied::default()).unwrap();
+    assert!(reset.criteria_reset);
+    assert_eq!(reset.line.contact_no, contact("CT100125"));
+    assert!(actions(&t, &no).is_empty());
+    assert!(lines(&t, &no).is_empty());
+    let r = interlog::ops::verify::verify(&t.store).unwrap();
+    assert!(r.is_ok(), "{:#?}", r.problems);
+}
+
+mod through_the_binary {
+    use super::common::bin::Bin;
+
+    fn segment_with_lines(c: &Bin) {
+        c.ok(&[
+            "segment",
+            "create",
+            "--no",
+            "S1",
+            "--description",
+            "Criteria",
+        ]);
+        c.ok(&["segment", "add-contacts", "S1", "--filter", "City=Newport"]);
+        c.ok(&["segment", "add-line", "S1", "--contact", "CT100125"]);
+    }
+
+    #[test]
+    fn lines_added_and_removed_by_hand_show_as_criteria_actions() {
+        let c = Bin::demo();
+        segment_with_lines(&c);
+        let r = c.json(&[
+            "segment",
+            "remove-line",
+            "S1",
+            "10000",
+            "--reset-criteria",
+            "no",
+        ]);
+        assert_eq!(r["criteria_reset"], false);
+        let h = c.json(&["segment", "show", "S1"])["segment"].clone();
+        let kinds: Vec<&str> = h["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["add", "add", "reduce"]);
+        assert_eq!(h["criteria"][1]["filters"][0], "No.=CT100125");
+        let text = c.ok(&["segment", "show", "S1"]);
+        assert!(text.contains("2. add No.=CT100125"), "{text}");
+    }
+
+    #[test]
+    fn segment_reduce_needs_a_filter_or_all() {
+        let c = Bin::demo();
+        segment_with_lines(&c);
+        let before = c.json(&["segment", "show", "S1"]);
+        let err = c.fails(&["segment", "reduce", "S1"], 1);
+        assert!(err.contains("--all to remove every line"), "{err}");
+        c.fails(
+            &[
+                "segment",
+                "reduce",
+                "S1",
+                "--all",
+                "--filter",
+                "City=Newport",
+            ],
+            2,
+        );
+        assert_eq!(
+            c.json(&["segment", "show", "S1"]),
+            before,
+            "nothing written"
+        );
+
+        let r = c.json(&["segment", "reduce", "S1", "--all", "--reset-criteria", "no"]);
+        assert_eq!(r["criteria_reset"], false);
+        assert_eq!(r["segment"]["line_count"], 0);
+        assert_eq!(r["segment"]["criteria"].as_array().unwrap().len(), 3);
+        let back = c.json(&["segment", "go-back", "S1"]);
+        assert_eq!(
+            back["segment"]["line_count"],
+            before["segment"]["line_count"]
+        );
+    }
+
+    #[test]
+    fn an_emptied_segment_has_its_criteria_reset_unless_told_otherwise() {
+        let c = Bin::demo();
+        segment_with_lines(&c);
+        let text = c.ok(&[
+            "segment",
+            "refine",
+            "S1",
+            "--filter",
+            "City=Nowhere",
+            "--reset-criteria",
+            "yes",
+        ]);
+        assert!(text.contains("criteria actions were reset"), "{text}");
+        let h = c.json(&["segment", "show", "S1"]);
+        assert!(h["segment"]["criteria"].as_array().unwrap().is_empty());
+        c.fails(&["segment", "go-back", "S1"], 1);
+
+        let line_no = |contact: &str| {
+            c.json(&["segment", "add-line", "S1", "--contact", contact])["line_no"]
+                .as_u64()
+                .unwrap()
+                .to_string()
+        };
+        let (first, second) = (line_no("CT100125"), line_no("CT100124"));
+        let r = c.json(&["segment", "remove-line", "S1", &first]);
+        assert_eq!(r["criteria_reset"], false, "a line is left");
+        c.fails(
+            &[
+                "segment",
+                "remove-line",
+                "S1",
+                &second,
+                "--reset-criteria",
+                "maybe",
+            ],
+            2,
+        );
+        let r = c.json(&[
+            "segment",
+            "remove-line",
+            "S1",
+            &second,
+            "--reset-criteria",
+            "yes",
+        ]);
+        assert_eq!(r["criteria_reset"], true);
+        assert_eq!(r["contact_no"], "CT100124");
+    }
 }

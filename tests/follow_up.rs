@@ -191,9 +191,13 @@ fn a_follow_up_is_a_normal_segment_that_can_be_logged_and_gone_back_from() {
         .iter()
         .all(|l| l.template_code == Some(template("OUTGOING"))));
 
-    // Its criteria action can be gone back from (the line added by hand stays) …
+    // Its criteria actions can be gone back from: first the line added by hand (BC records it
+    // as an Add Contacts action), then the reuse of the logged segment …
     segments::go_back(&t.store, &fu, &NoProgress).unwrap();
-    assert_eq!(contacts(&t, &fu), vec!["CT100001"]);
+    assert_eq!(contacts(&t, &fu), vec!["CT100125", "CT100124"]);
+    segments::go_back(&t.store, &fu, &NoProgress).unwrap();
+    assert!(contacts(&t, &fu).is_empty());
+    segments::add_line(&t.store, &fu, &contact("CT100001")).unwrap();
     // … and the follow-up can itself be logged with a follow-up.
     let out = log_with_follow_up(&t, &fu).unwrap();
     assert_eq!(out.entries, 1);

@@ -696,7 +696,9 @@ fn an_interaction_with_a_campaign_makes_one_campaign_entry_it_references() {
     assert_eq!(e.campaign_no, Some(campaign("CP1002")));
     assert_eq!(e.campaign_entry_no, Some(ce.entry_no));
     assert_eq!(ce.campaign_no, campaign("CP1002"));
-    assert_eq!(ce.description, "Golf event");
+    // BC names a campaign entry of single interactions after their document type, and
+    // "Interactions" when they have none (SegManagement.CopyFieldsToCampaignEntry).
+    assert_eq!(ce.description, "Interactions");
     assert_eq!(ce.date, day());
     assert_eq!(ce.user_id, "TEST");
     assert_eq!(ce.salesperson_code, Some(sp("HR")));
@@ -755,8 +757,10 @@ fn an_interaction_without_campaign_makes_no_campaign_entry() {
         .is_empty());
 }
 
+/// BC: `SegManagement.LogInteraction` asks `GetCampaignEntryNo`, which reuses the campaign entry
+/// with the same campaign and a blank segment number.
 #[test]
-fn each_interaction_with_a_campaign_gets_its_own_campaign_entry() {
+fn a_second_interaction_for_the_same_campaign_joins_its_campaign_entry() {
     let t = TestStore::demo();
     let req = InteractionRequest {
         contact: Some(contact("CT100239")),
@@ -765,17 +769,42 @@ fn each_interaction_with_a_campaign_gets_its_own_campaign_entry() {
         ..Default::default()
     };
     let a = interactions::create(&t.store, &t.ctx, &req).expect("create");
-    let b = interactions::create(&t.store, &t.ctx, &req).expect("create");
+    let later = t.ctx.clone().with_work_date(date("2025-03-20"));
+    let b = interactions::create(
+        &t.store,
+        &later,
+        &InteractionRequest {
+            contact: Some(contact("CT100125")),
+            ..req.clone()
+        },
+    )
+    .expect("create");
     let (ca, cb) = (
         a.campaign_entry.expect("campaign entry"),
         b.campaign_entry.expect("campaign entry"),
     );
-    assert!(ca.entry_no < cb.entry_no);
+    assert_eq!(ca, cb, "the second joins the first's campaign entry");
+    assert_eq!(b.entry.campaign_entry_no, Some(ca.entry_no));
+    assert_eq!(ca.date, day(), "the campaign entry keeps the first date");
     assert_eq!(
         master::list_campaign_entries(&t.store)
             .expect("campaign entries")
             .len(),
-        2
+        1
+    );
+    // Another campaign gets its own.
+    let c = interactions::create(
+        &t.store,
+        &t.ctx,
+        &InteractionRequest {
+            campaign: Some(campaign("CP1001")),
+            ..req
+        },
+    )
+    .expect("create");
+    assert_ne!(
+        c.campaign_entry.expect("campaign entry").entry_no,
+        ca.entry_no
     );
 }
 

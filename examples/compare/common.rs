@@ -73,7 +73,7 @@ pub struct Meta {
     pub first_entry: u64,
     /// Logged segment number the run gets.
     pub logged: u64,
-    /// Campaign entries the run makes (one per campaign and date of the lines).
+    /// Campaign entries the run makes (one per campaign of the lines).
     pub campaign_entries: Vec<CampaignEntry>,
     /// Number of the follow-up segment.
     pub follow_up_no: String,

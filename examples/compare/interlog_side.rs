@@ -51,22 +51,21 @@ pub fn meta_of(store: &Store, contacts: u64, seed: u64) -> Result<Meta> {
     let header = segments::get(store, &seg)?;
     let logged = store.counter(keys::meta::NEXT_LOGGED)?;
     let first_ce = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
-    // One campaign entry per (campaign, date) of the lines, numbered in that order.
-    let mut keys_seen: Vec<(CampaignNo, chrono::NaiveDate)> = Vec::new();
+    // One campaign entry per campaign of the lines, dated by its earliest line, numbered in
+    // campaign order.
+    let mut keys_seen: std::collections::BTreeMap<CampaignNo, chrono::NaiveDate> =
+        std::collections::BTreeMap::new();
     let mut lines = 0u64;
     store.for_each_line_block(header.lines_gen, header.last_line_no, |_, b| {
         for l in b.iter() {
             lines += 1;
             if let Some(cn) = &l.shared.campaign_no {
-                let k = (cn.clone(), l.shared.date);
-                if !keys_seen.contains(&k) {
-                    keys_seen.push(k);
-                }
+                let d = keys_seen.entry(cn.clone()).or_insert(l.shared.date);
+                *d = (*d).min(l.shared.date);
             }
         }
         Ok(true)
     })?;
-    keys_seen.sort();
     let campaign_entries = (first_ce..)
         .zip(keys_seen)
         .map(|(no, (campaign_no, date))| CampaignEntry {

@@ -72,7 +72,7 @@ pub fn child(dir: &Path) -> Result<ChildReport> {
         let campaign_entry_no = l.campaign_no.as_ref().and_then(|cn| {
             meta.campaign_entries
                 .iter()
-                .find(|ce| &ce.campaign_no == cn && ce.date == l.date)
+                .find(|ce| &ce.campaign_no == cn)
                 .map(|ce| ce.entry_no)
         });
         let salesperson = l

@@ -541,13 +541,19 @@ fn log_segment(
         "INSERT INTO logged_segments VALUES (?1, ?2, ?3, ?4, ?5, 0)",
         params![logged, seg, description, today, c.user.as_str()],
     )?;
-    // 4. One campaign entry per (campaign, date) of the lines.
-    let mut keys: Vec<(String, String)> = combos
-        .iter()
-        .filter_map(|(_, _, _, c, d)| c.clone().map(|c| (c, d.clone())))
-        .collect();
-    keys.sort();
-    keys.dedup();
+    // 4. One campaign entry per campaign of the lines, dated by its earliest line (ISO dates
+    // sort as text).
+    let mut earliest: std::collections::BTreeMap<String, String> =
+        std::collections::BTreeMap::new();
+    for (_, _, _, c, d) in &combos {
+        if let Some(c) = c {
+            let e = earliest.entry(c.clone()).or_insert_with(|| d.clone());
+            if d < e {
+                *e = d.clone();
+            }
+        }
+    }
+    let keys: Vec<(String, String)> = earliest.into_iter().collect();
     let first_ce: i64 = tx.query_row(
         "SELECT COALESCE(MAX(entry_no), 0) + 1 FROM campaign_entries",
         [],
@@ -647,14 +653,9 @@ fn log_segment(
                 Value::from(logged),
             ];
             let mut case = String::from("CASE");
-            for (cn, date, no) in &ce_map {
-                case.push_str(&format!(
-                    " WHEN l.campaign_no = ?{} AND l.date = ?{} THEN {no}",
-                    p.len() + 1,
-                    p.len() + 2
-                ));
+            for (cn, _, no) in &ce_map {
+                case.push_str(&format!(" WHEN l.campaign_no = ?{} THEN {no}", p.len() + 1));
                 p.push(Value::from(cn.clone()));
-                p.push(Value::from(date.clone()));
             }
             case.push_str(" END");
             if ce_map.is_empty() {
@@ -786,13 +787,10 @@ fn log_segment(
                 let cn = g(12)?;
                 ins_e.raw_bind_parameter(15, ToSqlOutput::Borrowed(cn))?;
                 let ce = match cn {
-                    ValueRef::Text(cn) => {
-                        let date = g(2)?.as_str()?.as_bytes();
-                        ce_map
-                            .iter()
-                            .find(|(c, d, _)| c.as_bytes() == cn && d.as_bytes() == date)
-                            .map(|x| x.2)
-                    }
+                    ValueRef::Text(cn) => ce_map
+                        .iter()
+                        .find(|(c, _, _)| c.as_bytes() == cn)
+                        .map(|x| x.2),
                     _ => None,
                 };
                 ins_e.raw_bind_parameter(16, ce)?;

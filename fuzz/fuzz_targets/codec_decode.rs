@@ -1,5 +1,5 @@
 //! Bytes → every stored-value decoder: `codec::decode` of a contact, a number series, a
-//! segment header and a logged segment; `EntryBlock::decode` / `read_one`, `LineBlock::decode`
+//! segment header, a logged segment and saved segment criteria; `EntryBlock::decode` / `read_one`, `LineBlock::decode`
 //! / `summary`, and materialising what they decoded. Decoding may refuse; it must never panic.
 //! What decodes must encode again and decode to the same value.
 //!
@@ -57,6 +57,7 @@ fuzz_target!(|data: &[u8]| {
     round_trip::<NoSeries>(data);
     round_trip::<SegmentHeader>(data);
     round_trip::<LoggedSegment>(data);
+    round_trip::<SavedCriteria>(data);
     entry_block(data);
     line_block(data);
 });

@@ -111,7 +111,9 @@ pub struct Plan {
     /// First entry number.
     first_entry: EntryNo,
     logged: LoggedSegmentNo,
-    campaign_entries: BTreeMap<(CampaignNo, NaiveDate), CampaignEntry>,
+    /// One campaign entry per campaign of the lines (BC: `SegManagement.GetCampaignEntryNo`
+    /// keys campaign entries by campaign and segment number).
+    campaign_entries: BTreeMap<CampaignNo, CampaignEntry>,
     follow_up: Option<FollowUpPlan>,
     run_id: u64,
     time: chrono::NaiveTime,
@@ -293,16 +295,17 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
     let mut unit_base = Vec::with_capacity(units.len());
     let mut n = 0u64;
     let mut problems = Vec::new();
-    let mut camp_keys: Vec<(CampaignNo, NaiveDate)> = Vec::new();
+    // Each campaign's earliest line date: BC walks the lines by campaign and date and makes
+    // the campaign entry from the first line of each campaign.
+    let mut camp_dates: BTreeMap<CampaignNo, NaiveDate> = BTreeMap::new();
     for c in checked {
         let (count, p, camp) = c?;
         unit_base.push(n);
         n += count;
         problems.extend(p);
-        for k in camp {
-            if !camp_keys.contains(&k) {
-                camp_keys.push(k);
-            }
+        for (campaign, date) in camp {
+            let d = camp_dates.entry(campaign).or_insert(date);
+            *d = (*d).min(date);
         }
     }
     if n == 0 {
@@ -321,10 +324,9 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
     let logged = LoggedSegmentNo(store.counter(keys::meta::NEXT_LOGGED)?);
     let first_ce = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
     let mut campaign_entries = BTreeMap::new();
-    camp_keys.sort();
-    for (ce_no, (campaign, date)) in (first_ce..).zip(camp_keys) {
+    for (ce_no, (campaign, date)) in (first_ce..).zip(camp_dates) {
         campaign_entries.insert(
-            (campaign.clone(), date),
+            campaign.clone(),
             CampaignEntry {
                 entry_no: CampaignEntryNo(ce_no),
                 campaign_no: campaign,
@@ -420,7 +422,7 @@ impl Plan {
         let campaign_entry_no = s
             .campaign_no
             .as_ref()
-            .and_then(|c| self.campaign_entries.get(&(c.clone(), s.date)))
+            .and_then(|c| self.campaign_entries.get(c))
             .map(|ce| ce.entry_no);
         EntryShared {
             date: s.date,

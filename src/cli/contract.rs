@@ -147,6 +147,7 @@ interaction list                 | - --json --template --salesperson --campaign 
 interaction list                 | --contact | cli::creating_an_interaction_prints_the_entry_it_wrote
 interaction list                 | --canceled | cli::segment_commands_follow_the_contract
 interaction list                 | --limit | cli::long_listings_are_streamed_whole
+interaction list                 | --entry --date --group --campaign-entry | cleanup::cleanup_canceled_entries_takes_entry_contact_date_and_campaign_filters
 interaction show                 | - --json | cli_options::interaction_edit_show_and_stats_take_every_option
 interaction postponed            | - --json | cli::postpone_resume_cancel_round_trip
 interaction resume               | - --json --template --salesperson --description --subject --cost --duration --evaluation --failed --campaign --correspondence-type --comment | cli_options::resume_takes_every_field_and_delete_removes_postponed_entries
@@ -161,14 +162,19 @@ segment create                   | --no | cli::a_segment_that_cannot_be_logged_r
 segment set-interaction          | - --json --template --description --subject --unit-cost --unit-duration --correspondence-type --ignore-contact-correspondence-type --language --salesperson --campaign --date | cli_options::set_interaction_takes_every_option
 segment add-contacts             | - --json --filter --allow-existing --expand-companies --related-companies --ignore-exclusion | cli_options::building_a_segment_takes_every_criteria_option
 segment reduce                   | - --json --filter --entire-companies | cli_options::building_a_segment_takes_every_criteria_option
+segment reduce                   | --all --reset-criteria | criteria::segment_reduce_needs_a_filter_or_all
 segment refine                   | - --json --filter --entire-companies | cli_options::building_a_segment_takes_every_criteria_option
+segment refine                   | --reset-criteria | criteria::an_emptied_segment_has_its_criteria_reset_unless_told_otherwise
 segment go-back                  | - --json | cli_options::building_a_segment_takes_every_criteria_option
 segment add-line                 | - --json --contact | cli_options::lines_are_added_overridden_and_removed_one_by_one
 segment remove-line              | - --json | cli_options::lines_are_added_overridden_and_removed_one_by_one
+segment remove-line              | --reset-criteria | criteria::an_emptied_segment_has_its_criteria_reset_unless_told_otherwise
 segment set-line                 | - --json --template --description --subject --cost --duration --salesperson --evaluation --date --correspondence-type --failed --language | cli_options::lines_are_added_overridden_and_removed_one_by_one
 segment show                     | - --json --limit | cli_options::building_a_segment_takes_every_criteria_option
 segment list                     | - --json | cli::segment_commands_follow_the_contract
 segment reuse-logged             | - --json --logged | cli_options::a_logged_segment_is_reused_and_followed_up_by_outcome
+segment save-criteria            | - --json --code --description | saved_criteria::save_list_show_reuse_and_delete_criteria
+segment reuse-criteria           | - --json --code --append | saved_criteria::save_list_show_reuse_and_delete_criteria
 segment log                      | - --json --follow-up --dry-run | cli::segment_commands_follow_the_contract
 logged-segment list              | - --json | cli::segment_commands_follow_the_contract
 logged-segment show              | - --json | cli::segment_commands_follow_the_contract
@@ -176,13 +182,27 @@ logged-segment cancel            | - --json | cli::segment_commands_follow_the_c
 logged-segment cancel            | --canceled | retries::setting_a_logged_segments_canceled_flag_twice_leaves_it_set
 logged-segment follow-up         | - --json --evaluation --failed --succeeded --not-canceled | cli_options::a_logged_segment_is_reused_and_followed_up_by_outcome
 logged-segment follow-up         | --canceled | cli::segment_commands_follow_the_contract
+saved-criteria list              | - --json | saved_criteria::save_list_show_reuse_and_delete_criteria
+saved-criteria show              | - --json | saved_criteria::save_list_show_reuse_and_delete_criteria
+saved-criteria delete            | - --json | saved_criteria::save_list_show_reuse_and_delete_criteria
+campaign-entry list              | - --json --campaign --not-canceled --entry | campaign_entries::campaign_entry_list_and_show_give_bcs_counts
+campaign-entry list              | --canceled --date --salesperson | campaign_entries::campaign_entry_list_takes_every_filter_and_interactions_list_by_campaign_entry
+campaign-entry show              | - --json | campaign_entries::campaign_entry_list_and_show_give_bcs_counts
+campaign-entry cancel            | - --json --canceled | campaign_entries::campaign_entry_cancel_switches_or_sets_and_reaches_the_interactions
+campaign-entry stats             | - --json | campaign_entries::campaign_entry_stats_leave_out_canceled_ones
 cleanup canceled-entries         | - --json | cli::segment_commands_follow_the_contract
+cleanup canceled-entries         | --dry-run | cleanup::cleanup_canceled_entries_dry_run_names_the_entries_and_writes_nothing
+cleanup canceled-entries         | --entry --contact --date --campaign --group --to | cleanup::cleanup_canceled_entries_takes_entry_contact_date_and_campaign_filters
+cleanup canceled-entries         | --template --segment --logged-segment --campaign-entry --salesperson --from | cleanup::cleanup_canceled_entries_takes_the_other_entry_filters_too
 cleanup canceled-logged-segments | - --json | cli::segment_commands_follow_the_contract
+cleanup canceled-logged-segments | --dry-run --entry --segment | cleanup::cleanup_canceled_logged_segments_takes_entry_and_segment_filters_and_a_dry_run
+cleanup canceled-campaign-entries | - --json --campaign --dry-run --entry --date --salesperson | campaign_entries::cleanup_canceled_campaign_entries_with_filters_and_a_dry_run
 
 gen                              | - --json --contacts --segment-size --seed | cli_options::gen_takes_a_seed_and_reports_json
 demo                             | - --json --reset | cli_options::demo_prints_a_json_summary_with_json
 export entries                   | - --json --format --out --contact --from | export::cli_out_writes_the_file_atomically_and_reports_it
 export entries                   | --template --salesperson --campaign --segment --logged-segment --canceled --not-canceled --to | cli_options::export_takes_every_filter_format_and_target
+export entries                   | --entry --date --group --campaign-entry | cleanup::cleanup_canceled_entries_takes_entry_contact_date_and_campaign_filters
 export logged-segments           | - --json --format --out | cli_options::export_takes_every_filter_format_and_target
 export contacts                  | - --json --format --out | cli_options::export_takes_every_filter_format_and_target
 export stats                     | - --json --by --format --out | cli_options::export_takes_every_filter_format_and_target

@@ -19,6 +19,8 @@ pub struct ExportArgs {
     what: ExportWhat,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum ExportWhat {
     /// Interaction log entries (the filters of `interaction list`; postponed entries are never

@@ -155,33 +155,41 @@ pub struct CreateArgs {
     idempotency_key: Option<IdempotencyKey>,
 }
 
-/// The entry filters shared by `interaction list` and `export entries`.
-#[derive(Args, Debug)]
-pub struct EntryFilterArgs {
+/// Which entries a command works on: the filters shared by `interaction list`,
+/// `export entries` and `cleanup canceled-entries` (BC's request filter fields of the
+/// *Interaction Log Entries* page and the *Delete Interaction Log Entries* report).
+#[derive(Args, Debug, Default)]
+pub struct EntrySelectArgs {
+    /// Only these entry numbers: numbers and ranges, e.g. `1..100|205|500..`.
+    #[arg(long = "entry", value_name = "NOS", value_parser = entry_nos)]
+    entry_nos: Option<NumberFilter>,
     /// Only this contact.
     #[arg(long, value_parser = val::<ContactNo>)]
     contact: Option<ContactNo>,
     /// Only this template.
     #[arg(long, value_parser = val::<TemplateCode>)]
     template: Option<TemplateCode>,
+    /// Only this interaction group.
+    #[arg(long, value_parser = val::<GroupCode>)]
+    group: Option<GroupCode>,
     /// Only this salesperson.
     #[arg(long, value_parser = val::<SalespersonCode>)]
     salesperson: Option<SalespersonCode>,
     /// Only this campaign.
     #[arg(long, value_parser = val::<CampaignNo>)]
     campaign: Option<CampaignNo>,
+    /// Only the entries of this campaign entry.
+    #[arg(long, value_parser = val::<CampaignEntryNo>)]
+    campaign_entry: Option<CampaignEntryNo>,
     /// Only this segment.
     #[arg(long, value_parser = val::<SegmentNo>)]
     segment: Option<SegmentNo>,
     /// Only this logged segment.
     #[arg(long, value_parser = val::<LoggedSegmentNo>)]
     logged_segment: Option<LoggedSegmentNo>,
-    /// Only canceled entries.
-    #[arg(long, conflicts_with = "not_canceled")]
-    canceled: bool,
-    /// Only entries that are not canceled.
-    #[arg(long)]
-    not_canceled: bool,
+    /// Only this date or range of dates, e.g. `2025-03-01..2025-03-31` (either end may be left out).
+    #[arg(long, value_name = "DATES", value_parser = date_filter, conflicts_with_all = ["from", "to"])]
+    date: Option<DateFilter>,
     /// From this date.
     #[arg(long, value_parser = parse_date)]
     from: Option<NaiveDate>,
@@ -190,16 +198,58 @@ pub struct EntryFilterArgs {
     to: Option<NaiveDate>,
 }
 
+/// `--entry` values.
+pub fn entry_nos(s: &str) -> Result<NumberFilter, String> {
+    NumberFilter::parse("entry number filter", s).map_err(|e| e.to_string())
+}
+
+/// `--date` values.
+pub fn date_filter(s: &str) -> Result<DateFilter, String> {
+    DateFilter::parse("date filter", s).map_err(|e| e.to_string())
+}
+
+impl EntrySelectArgs {
+    /// The library's filter (every entry, canceled or not, that the selection names).
+    pub fn filter(&self) -> EntryFilter {
+        let (from_date, to_date) = match self.date {
+            Some(d) => (d.from, d.to),
+            None => (self.from, self.to),
+        };
+        EntryFilter {
+            entry_nos: self.entry_nos.clone(),
+            contact: self.contact.clone(),
+            template: self.template.clone(),
+            group: self.group.clone(),
+            salesperson: self.salesperson.clone(),
+            campaign: self.campaign.clone(),
+            campaign_entry: self.campaign_entry,
+            segment: self.segment.clone(),
+            logged_segment: self.logged_segment,
+            canceled: None,
+            from_date,
+            to_date,
+        }
+    }
+}
+
+/// The entry filters of `interaction list` and `export entries`: the selection plus the
+/// canceled flag.
+#[derive(Args, Debug)]
+pub struct EntryFilterArgs {
+    #[command(flatten)]
+    select: EntrySelectArgs,
+    /// Only canceled entries.
+    #[arg(long, conflicts_with = "not_canceled")]
+    canceled: bool,
+    /// Only entries that are not canceled.
+    #[arg(long)]
+    not_canceled: bool,
+}
+
 impl EntryFilterArgs {
     /// The library's filter.
     pub fn filter(&self) -> EntryFilter {
         EntryFilter {
-            contact: self.contact.clone(),
-            template: self.template.clone(),
-            salesperson: self.salesperson.clone(),
-            campaign: self.campaign.clone(),
-            segment: self.segment.clone(),
-            logged_segment: self.logged_segment,
             canceled: if self.canceled {
                 Some(true)
             } else if self.not_canceled {
@@ -207,8 +257,7 @@ impl EntryFilterArgs {
             } else {
                 None
             },
-            from_date: self.from,
-            to_date: self.to,
+            ..self.select.filter()
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Command-line interface: clap types and the dispatch to the library.
 
 mod batch;
+mod campaign_entry;
+mod cleanup;
 #[cfg(test)]
 mod contract;
 mod demo;
@@ -9,6 +11,7 @@ mod interaction;
 mod master;
 pub mod output;
 pub mod panics;
+mod saved_criteria;
 mod segment;
 mod verify;
 
@@ -100,9 +103,16 @@ pub enum Command {
     /// Logged segments.
     #[command(subcommand, name = "logged-segment")]
     LoggedSegment(segment::LoggedCmd),
+    /// Saved segment criteria: list, show, delete (save and reuse them with `segment
+    /// save-criteria` / `segment reuse-criteria`).
+    #[command(subcommand, name = "saved-criteria")]
+    SavedCriteria(saved_criteria::SavedCriteriaCmd),
+    /// Campaign entries: list, show, cancel (with their interactions), statistics.
+    #[command(subcommand, name = "campaign-entry")]
+    CampaignEntry(campaign_entry::CampaignEntryCmd),
     /// Clean-up jobs.
     #[command(subcommand)]
-    Cleanup(segment::CleanupCmd),
+    Cleanup(cleanup::CleanupCmd),
     /// Fill a store with synthetic contacts and one segment (benchmarks, demos).
     Gen(segment::GenArgs),
     /// Walk through the whole story on a fresh store, printing what happens.
@@ -210,7 +220,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(a) => interaction::stats(&env, a),
         Command::Segment(c) => segment::run(&env, c),
         Command::LoggedSegment(c) => segment::logged(&env, c),
-        Command::Cleanup(c) => segment::cleanup(&env, c),
+        Command::CampaignEntry(c) => campaign_entry::run(&env, c),
+        Command::SavedCriteria(c) => saved_criteria::run(&env, c),
+        Command::Cleanup(c) => cleanup::run(&env, c),
         Command::Gen(a) => segment::gen(&env, a),
         Command::Demo(a) => demo::run(&env, a),
         Command::Export(a) => export::run(&env, a),

@@ -1,4 +1,4 @@
-//! `segment …`, `logged-segment …`, `cleanup …`, `gen`.
+//! `segment …`, `logged-segment …`, `gen`.
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
@@ -11,7 +11,10 @@ use interlog::batch::{log_segment, LogOptions};
 use interlog::domain::filter::FieldFilter;
 use interlog::domain::*;
 use interlog::ops::logged::{self, OutcomeFilter};
-use interlog::ops::segments::{self, InteractionChange, LineChange, SegmentInput};
+use interlog::ops::saved_criteria;
+use interlog::ops::segments::{
+    self, InteractionChange, LineChange, NarrowOptions, SegmentInput, WhenEmptied,
+};
 use interlog::ops::OpError;
 
 fn filter(s: &str) -> Result<FieldFilter, String> {
@@ -58,17 +61,22 @@ pub enum SegmentCmd {
         #[arg(long)]
         ignore_exclusion: bool,
     },
-    /// Remove the lines whose contact matches.
-    Reduce(NarrowArgs),
+    /// Remove the lines whose contact matches (--all: every line).
+    #[command(after_help = "Examples:
+  interlog segment reduce SM00001 --filter 'Type=Person'
+  interlog segment reduce SM00001 --all --reset-criteria no")]
+    Reduce(ReduceArgs),
     /// Keep only the lines whose contact matches.
-    Refine(NarrowArgs),
+    #[command(after_help = "Example:
+  interlog segment refine SM00001 --filter 'City=London|Paris' --entire-companies")]
+    Refine(RefineArgs),
     /// Undo the last criteria action.
     GoBack {
         /// Segment.
         #[arg(value_parser = val::<SegmentNo>)]
         segment: SegmentNo,
     },
-    /// Add one line for a contact.
+    /// Add one line for a contact (recorded as a criteria action, as BC does).
     AddLine {
         /// Segment.
         #[arg(value_parser = val::<SegmentNo>)]
@@ -77,13 +85,17 @@ pub enum SegmentCmd {
         #[arg(long, value_parser = val::<ContactNo>)]
         contact: ContactNo,
     },
-    /// Remove one line.
+    /// Remove one line (recorded as a criteria action, as BC does).
+    #[command(after_help = "Example:
+  interlog segment remove-line SM00001 20000 --reset-criteria no")]
     RemoveLine {
         /// Segment.
         #[arg(value_parser = val::<SegmentNo>)]
         segment: SegmentNo,
         /// Line number.
         line: u64,
+        #[command(flatten)]
+        reset: ResetArgs,
     },
     /// Override fields of one line.
     SetLine(SetLineArgs),
@@ -106,6 +118,37 @@ pub enum SegmentCmd {
         /// Logged segment entry number.
         #[arg(long, value_parser = val::<LoggedSegmentNo>)]
         logged: LoggedSegmentNo,
+    },
+    /// Save the segment's criteria actions under a code, to build other segments with (BC:
+    /// Save Criteria).
+    #[command(after_help = "Example:
+  interlog segment save-criteria SM00001 --code NEWPORT --description 'Newport persons'")]
+    SaveCriteria {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+        /// Code of the saved criteria (at most 10 characters).
+        #[arg(long, value_parser = val::<CriteriaCode>)]
+        code: CriteriaCode,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Replay saved criteria on the segment, action by action; new lines take this segment's
+    /// interaction (BC: Reuse Criteria).
+    #[command(after_help = "Examples:
+  interlog segment reuse-criteria SM00002 --code NEWPORT
+  interlog segment reuse-criteria SM00002 --code NEWPORT --append   # after its own actions")]
+    ReuseCriteria {
+        /// Segment.
+        #[arg(value_parser = val::<SegmentNo>)]
+        segment: SegmentNo,
+        /// Code of the saved criteria.
+        #[arg(long, value_parser = val::<CriteriaCode>)]
+        code: CriteriaCode,
+        /// The segment has criteria actions already: add the saved ones after them.
+        #[arg(long)]
+        append: bool,
     },
     /// Log the segment: one interaction log entry per line, all or nothing.
     Log {
@@ -161,8 +204,54 @@ pub struct SetInteractionArgs {
     date: Option<NaiveDate>,
 }
 
+/// `--reset-criteria yes|no`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum YesNo {
+    /// Yes.
+    #[default]
+    Yes,
+    /// No.
+    No,
+}
+
+/// What happens to the criteria when the change empties the segment.
 #[derive(Args, Debug)]
-pub struct NarrowArgs {
+pub struct ResetArgs {
+    /// When this leaves the segment empty, reset its criteria actions (BC asks "Your Segment is
+    /// now empty. Do you want to reset number of criteria actions?"; no keeps them for go-back).
+    #[arg(long, value_enum, default_value = "yes", value_name = "yes|no")]
+    reset_criteria: YesNo,
+}
+
+impl ResetArgs {
+    fn when_emptied(&self) -> WhenEmptied {
+        match self.reset_criteria {
+            YesNo::Yes => WhenEmptied::ResetCriteria,
+            YesNo::No => WhenEmptied::KeepCriteria,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ReduceArgs {
+    /// Segment.
+    #[arg(value_parser = val::<SegmentNo>)]
+    segment: SegmentNo,
+    /// FIELD=EXPR filters (all must match).
+    #[arg(long = "filter", value_parser = filter)]
+    filters: Vec<FieldFilter>,
+    /// Remove every line (what a reduce without a filter does in BC).
+    #[arg(long, conflicts_with = "filters")]
+    all: bool,
+    /// Widen the match to entire companies.
+    #[arg(long)]
+    entire_companies: bool,
+    #[command(flatten)]
+    reset: ResetArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RefineArgs {
     /// Segment.
     #[arg(value_parser = val::<SegmentNo>)]
     segment: SegmentNo,
@@ -172,6 +261,8 @@ pub struct NarrowArgs {
     /// Widen the match to entire companies.
     #[arg(long)]
     entire_companies: bool,
+    #[command(flatten)]
+    reset: ResetArgs,
 }
 
 #[derive(Args, Debug)]
@@ -245,20 +336,7 @@ fn header_fields(h: &SegmentHeader) -> Vec<(&'static str, String)> {
             "criteria",
             h.criteria
                 .iter()
-                .map(|a| {
-                    format!(
-                        "{}. {} {}{}",
-                        a.no,
-                        serde_json::to_value(a.kind)
-                            .ok()
-                            .and_then(|v| v.as_str().map(String::from))
-                            .unwrap_or_default(),
-                        a.filters.join(" & "),
-                        a.logged_segment
-                            .map(|l| format!(" logged segment {l}"))
-                            .unwrap_or_default()
-                    )
-                })
+                .map(|a| a.describe())
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
@@ -300,8 +378,15 @@ fn change_out(env: &Env, what: &str, c: &segments::SegmentChange) -> anyhow::Res
         env.out.json(c)
     } else {
         env.out.line(format!(
-            "segment {}: {what} {} line(s); {} line(s) now",
-            c.segment.no, c.lines_changed, c.segment.line_count
+            "segment {}: {what} {} line(s); {} line(s) now{}",
+            c.segment.no,
+            c.lines_changed,
+            c.segment.line_count,
+            if c.criteria_reset {
+                "; the segment is empty and its criteria actions were reset"
+            } else {
+                ""
+            }
         ))
     }
 }
@@ -378,11 +463,21 @@ pub fn run(env: &Env, c: SegmentCmd) -> anyhow::Result<()> {
             change_out(env, "added", &c)
         }
         SegmentCmd::Reduce(a) => {
-            let c = segments::reduce(&store, &a.segment, &a.filters, a.entire_companies, &bar)?;
+            let opts = NarrowOptions {
+                entire_companies: a.entire_companies,
+                all: a.all,
+                when_emptied: a.reset.when_emptied(),
+            };
+            let c = segments::reduce_with(&store, &a.segment, &a.filters, opts, &bar)?;
             change_out(env, "removed", &c)
         }
         SegmentCmd::Refine(a) => {
-            let c = segments::refine(&store, &a.segment, &a.filters, a.entire_companies, &bar)?;
+            let opts = NarrowOptions {
+                entire_companies: a.entire_companies,
+                all: false,
+                when_emptied: a.reset.when_emptied(),
+            };
+            let c = segments::refine_with(&store, &a.segment, &a.filters, opts, &bar)?;
             change_out(env, "removed", &c)
         }
         SegmentCmd::GoBack { segment } => {
@@ -400,14 +495,24 @@ pub fn run(env: &Env, c: SegmentCmd) -> anyhow::Result<()> {
                 ))
             }
         }
-        SegmentCmd::RemoveLine { segment, line } => {
-            let l = segments::remove_line(&store, &segment, line)?;
+        SegmentCmd::RemoveLine {
+            segment,
+            line,
+            reset,
+        } => {
+            let r = segments::remove_line_with(&store, &segment, line, reset.when_emptied())?;
             if env.out.json {
-                env.out.json(&l)
+                env.out.json(&r)
             } else {
                 env.out.line(format!(
-                    "segment {segment}: removed line {} (contact {})",
-                    l.line_no, l.contact_no
+                    "segment {segment}: removed line {} (contact {}){}",
+                    r.line.line_no,
+                    r.line.contact_no,
+                    if r.criteria_reset {
+                        "; the segment is empty and its criteria actions were reset"
+                    } else {
+                        ""
+                    }
                 ))
             }
         }
@@ -484,6 +589,36 @@ pub fn run(env: &Env, c: SegmentCmd) -> anyhow::Result<()> {
                 ],
                 &rows,
             )
+        }
+        SegmentCmd::SaveCriteria {
+            segment,
+            code,
+            description,
+        } => {
+            let v = saved_criteria::save(&store, &env.ctx, &segment, &code, &description)?;
+            if env.out.json {
+                env.out.json(&v)
+            } else {
+                env.out.line(format!(
+                    "saved {} criteria action(s) of segment {segment} as {}",
+                    v.no_of_actions, v.criteria.code
+                ))
+            }
+        }
+        SegmentCmd::ReuseCriteria {
+            segment,
+            code,
+            append,
+        } => {
+            let r = saved_criteria::reuse(&store, &segment, &code, append, &bar)?;
+            if env.out.json {
+                env.out.json(&r)
+            } else {
+                env.out.line(format!(
+                    "segment {segment}: replayed {} action(s) of {code}: added {} line(s), removed {}; {} line(s) now",
+                    r.actions_replayed, r.lines_added, r.lines_removed, r.segment.line_count
+                ))
+            }
         }
         SegmentCmd::ReuseLogged { segment, logged } => {
             let c = segments::reuse_logged(&store, &segment, logged, &bar)?;
@@ -697,38 +832,6 @@ pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
                 ))
             }
         }
-    }
-}
-
-#[derive(Subcommand, Debug)]
-pub enum CleanupCmd {
-    /// Delete canceled interaction log entries.
-    CanceledEntries,
-    /// Delete canceled logged segments (their entries are detached first).
-    CanceledLoggedSegments,
-}
-
-pub fn cleanup(env: &Env, c: CleanupCmd) -> anyhow::Result<()> {
-    let store = env.open()?;
-    let r = match c {
-        CleanupCmd::CanceledEntries => logged::delete_canceled_entries(&store)?,
-        CleanupCmd::CanceledLoggedSegments => logged::delete_canceled_logged_segments(&store)?,
-    };
-    if env.out.json {
-        env.out.json(&r)
-    } else {
-        env.out.fields(&[
-            ("entries deleted", r.entries_deleted.to_string()),
-            (
-                "logged segments deleted",
-                r.logged_segments_deleted.to_string(),
-            ),
-            ("entries detached", r.entries_detached.to_string()),
-            (
-                "campaign entries detached",
-                r.campaign_entries_detached.to_string(),
-            ),
-        ])
     }
 }
 

@@ -17,8 +17,8 @@ pub fn run(env: &Env, _a: VerifyArgs) -> anyhow::Result<ExitCode> {
         env.out.json(&r)?;
     } else {
         env.out.line(format!(
-            "checked {} values: {} entries, {} contact index items, {} logged segments, {} segments with {} lines",
-            r.values, r.entries, r.index_items, r.logged_segments, r.segments, r.segment_lines
+            "checked {} values: {} entries, {} contact index items, {} logged segments, {} campaign entries, {} segments with {} lines, {} saved criteria",
+            r.values, r.entries, r.index_items, r.logged_segments, r.campaign_entries, r.segments, r.segment_lines, r.saved_criteria
         ))?;
         for w in &r.warnings {
             env.out

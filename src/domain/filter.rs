@@ -571,6 +571,23 @@ impl FieldFilter {
         })
     }
 
+    /// The filter `FIELD=value` that passes exactly `value` (quoted when it holds anything the
+    /// grammar would read as an operator, a wildcard or a range) — what BC's `SetRange(field,
+    /// value)` records, e.g. for a contact added to a segment by hand (`No.=CT100125`).
+    pub fn equals(field: ContactField, value: &str) -> FieldFilter {
+        let plain = !value.is_empty()
+            && value
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '/' | '+' | '#'));
+        let literal = if plain {
+            value.to_string()
+        } else {
+            format!("'{}'", value.replace('\'', "''"))
+        };
+        let text = format!("{}={literal}", field.caption());
+        FieldFilter::parse(&text).expect("a quoted literal always parses")
+    }
+
     /// True if the contact's value of the field passes the expression.
     pub fn matches(&self, c: &Contact) -> bool {
         self.expr.matches(&self.field.value_of(c))
@@ -1216,6 +1233,26 @@ mod tests {
     }
 
     // ----- terms -----
+
+    #[test]
+    fn an_equals_filter_passes_exactly_its_value() {
+        assert_eq!(
+            FieldFilter::equals(ContactField::No, "CT100125").text,
+            "No.=CT100125"
+        );
+        for v in [
+            "CT100125", "A|B", "A..B", "X*", "O'BRIEN", "<>1", "@CT", "(A)", "A&B", "ä1", "A B",
+            "?",
+        ] {
+            let f = FieldFilter::equals(ContactField::City, v);
+            assert!(f.expr.matches(v), "{v:?} → {}", f.text);
+            for other in ["", "CT1001", "A", "B", "XY", "O", "1", "CT", "AB"] {
+                if other != v {
+                    assert!(!f.expr.matches(other), "{} must not pass {other:?}", f.text);
+                }
+            }
+        }
+    }
 
     #[test]
     fn a_plain_value_or_equals_sign_means_equality() {

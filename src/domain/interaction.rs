@@ -86,8 +86,11 @@ pub struct LogEntry {
     pub comments: Vec<Comment>,
 }
 
-/// A campaign entry: one per campaign (and date) of a logged segment, or per single interaction
-/// with a campaign. Stored one per key; its encoding is part of the on-disk format.
+/// A campaign entry (BC table *Campaign Entry*, 5072): one per campaign of a logged segment,
+/// and one per campaign shared by its single interactions (BC: `SegManagement.GetCampaignEntryNo`
+/// reuses the entry with the same campaign and segment number). Its interactions are the
+/// entries that carry its number; *No. of Interactions*, cost and duration are counted from
+/// them, like BC's FlowFields. Stored one per key; its encoding is part of the on-disk format.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignEntry {
     /// Entry number.

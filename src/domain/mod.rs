@@ -11,6 +11,7 @@ pub mod interaction;
 pub mod master;
 pub mod money;
 pub mod number_series;
+pub mod ranges;
 pub mod segment;
 
 pub use codes::*;
@@ -19,6 +20,7 @@ pub use interaction::*;
 pub use master::*;
 pub use money::{Money, MoneySum};
 pub use number_series::{Draw, NoSeries, SeriesError, SeriesLine};
+pub use ranges::{DateFilter, NumberFilter, NumberRange};
 pub use segment::*;
 
 /// A value that breaks a domain rule. Each variant carries the offending value.

@@ -97,6 +97,39 @@ pub enum CriteriaKind {
     ReuseLogged,
 }
 
+impl CriteriaKind {
+    /// The action's name as the CLI and JSON write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CriteriaKind::Add => "add",
+            CriteriaKind::Reduce => "reduce",
+            CriteriaKind::Refine => "refine",
+            CriteriaKind::ReuseLogged => "reuse-logged",
+        }
+    }
+}
+
+/// One criteria action as a line of text: `2. reduce City=London & Type=Person`,
+/// `3. reduce (every contact)` for a reduce without filters, `1. reuse-logged logged segment 4`.
+pub fn describe_action(
+    no: u32,
+    kind: CriteriaKind,
+    filters: &[String],
+    logged_segment: Option<LoggedSegmentNo>,
+) -> String {
+    let filters = if filters.is_empty() && kind != CriteriaKind::ReuseLogged {
+        "(every contact)".to_string()
+    } else {
+        filters.join(" & ")
+    };
+    let logged = logged_segment
+        .map(|l| format!(" logged segment {l}"))
+        .unwrap_or_default();
+    format!("{no}. {} {filters}{logged}", kind.name())
+        .trim_end()
+        .to_string()
+}
+
 /// One recorded criteria action with what it changed, so *go back* can undo it exactly.
 /// Stored inside the segment header; its encoding is part of the on-disk format.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +152,50 @@ pub struct CriteriaAction {
     pub deleted_gen: Option<u64>,
     /// How many lines the action deleted.
     pub deleted_count: u64,
+}
+
+/// One action of saved segment criteria: what a criteria action did, without what it changed
+/// in one segment (BC: a *Saved Segment Criteria Line* of type Action with the Filter lines
+/// after it). Stored inside [`SavedCriteria`]; its encoding is part of the on-disk format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedCriteriaAction {
+    /// Kind of action.
+    pub kind: CriteriaKind,
+    /// Filters as typed (`FIELD=EXPR`); for `ReuseLogged`, the outcome filter's description.
+    pub filters: Vec<String>,
+    /// Options.
+    pub options: CriteriaOptions,
+    /// For `ReuseLogged`: the logged segment whose contacts are reused.
+    pub logged_segment: Option<LoggedSegmentNo>,
+}
+
+impl From<&CriteriaAction> for SavedCriteriaAction {
+    fn from(a: &CriteriaAction) -> Self {
+        SavedCriteriaAction {
+            kind: a.kind,
+            filters: a.filters.clone(),
+            options: a.options,
+            logged_segment: a.logged_segment,
+        }
+    }
+}
+
+/// Longest description of saved criteria (BC: `Description`, `Text[100]`).
+pub const SAVED_CRITERIA_DESCRIPTION_LEN: usize = 100;
+
+/// Saved segment criteria: a segment's criteria actions kept under a code to build other
+/// segments with (BC table *Saved Segment Criteria*, 5098, with its lines, 5099). Stored one
+/// per key in the `saved_criteria` tree; its encoding is part of the on-disk format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedCriteria {
+    /// Code (BC: `Code`, `Code[10]`, not blank).
+    pub code: CriteriaCode,
+    /// Description (≤ 100).
+    pub description: String,
+    /// User who saved them.
+    pub user_id: UserId,
+    /// The actions, in the order they are replayed.
+    pub actions: Vec<SavedCriteriaAction>,
 }
 
 /// A segment header. Stored one per key; its encoding is part of the on-disk format.
@@ -146,6 +223,13 @@ pub struct SegmentHeader {
     pub contacts_epoch: u64,
     /// Criteria actions, oldest first.
     pub criteria: Vec<CriteriaAction>,
+}
+
+impl CriteriaAction {
+    /// The action as a line of text (see [`describe_action`]).
+    pub fn describe(&self) -> String {
+        describe_action(self.no, self.kind, &self.filters, self.logged_segment)
+    }
 }
 
 impl SegmentHeader {

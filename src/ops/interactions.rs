@@ -113,13 +113,14 @@ impl Titles {
     }
 }
 
-/// A stored entry with the campaign entry made for it, if any.
+/// A stored entry with its campaign entry, if any (made for it, or the campaign's existing
+/// one it joined).
 #[derive(Clone, Debug, Serialize)]
 pub struct Created {
     /// The entry.
     #[serde(flatten)]
     pub entry: LogEntry,
-    /// Campaign entry made with it.
+    /// Its campaign entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_entry: Option<CampaignEntry>,
     /// True when an earlier run with the same idempotency key made this entry and this run
@@ -324,7 +325,22 @@ fn build_entry(
     })
 }
 
-/// Adds a campaign entry for a finished single interaction with a campaign.
+/// Description of a campaign entry made for single interactions. BC's
+/// `SegManagement.CopyFieldsToCampaignEntry` takes the *Interaction Template Setup* caption of
+/// the document type, and `Interactions` for an interaction that belongs to no document (the
+/// only kind interlog has).
+pub const SINGLE_INTERACTIONS_CAMPAIGN_ENTRY: &str = "Interactions";
+
+/// The campaign entry of a finished single interaction with a campaign, found or made.
+///
+/// BC (`SegManagement.LogInteraction` → `GetCampaignEntryNo`): an interaction for a campaign
+/// reuses the first campaign entry with the same campaign, the same segment number — blank for
+/// a single interaction — and document type (interlog has none), by date; only when there is
+/// none is a new one inserted, with the interaction's date, salesperson and user. So every
+/// single interaction of a campaign shares one campaign entry. **Beyond BC:** a *canceled*
+/// campaign entry is not reused (BC's filter does not look at `Canceled`, so a new, not
+/// canceled interaction could join a canceled entry, and *Delete Campaign Entries* would then
+/// delete it); the interaction gets a new campaign entry instead.
 fn campaign_entry_for(
     store: &Store,
     e: &mut LogEntry,
@@ -336,11 +352,25 @@ fn campaign_entry_for(
     if e.postponed {
         return Ok(None);
     }
+    let reusable = store
+        .all_recs::<CampaignEntry>(TreeId::CampaignEntries, "campaign entry")?
+        .into_iter()
+        .filter(|c| {
+            c.campaign_no == campaign
+                && c.segment_no.is_none()
+                && c.logged_segment_entry_no.is_none()
+                && !c.canceled
+        })
+        .min_by_key(|c| (c.date, c.entry_no));
+    if let Some(ce) = reusable {
+        e.campaign_entry_no = Some(ce.entry_no);
+        return Ok(Some(ce));
+    }
     let no = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
     let ce = CampaignEntry {
         entry_no: CampaignEntryNo(no),
         campaign_no: campaign,
-        description: e.description.clone(),
+        description: SINGLE_INTERACTIONS_CAMPAIGN_ENTRY.to_string(),
         date: e.date,
         user_id: e.user_id.clone(),
         segment_no: None,
@@ -724,14 +754,20 @@ pub fn edit(store: &Store, ctx: &Ctx, no: EntryNo, edit: &EntryEdit) -> Result<L
 /// Which entries a listing shows. Postponed entries are never listed here (see [`postponed`]).
 #[derive(Clone, Debug, Default)]
 pub struct EntryFilter {
+    /// Only entries whose number passes this filter (BC's *Entry No.* filter: `1..100|205`).
+    pub entry_nos: Option<NumberFilter>,
     /// Only this contact (uses the contact index).
     pub contact: Option<ContactNo>,
     /// Only this template.
     pub template: Option<TemplateCode>,
     /// Only this salesperson.
     pub salesperson: Option<SalespersonCode>,
+    /// Only this interaction group.
+    pub group: Option<GroupCode>,
     /// Only this campaign.
     pub campaign: Option<CampaignNo>,
+    /// Only entries of this campaign entry.
+    pub campaign_entry: Option<CampaignEntryNo>,
     /// Only this segment.
     pub segment: Option<SegmentNo>,
     /// Only this logged segment.
@@ -748,8 +784,16 @@ impl EntryFilter {
     /// Does the (materialized) entry pass?
     pub fn matches_entry(&self, e: &LogEntry) -> bool {
         !e.postponed
+            && self
+                .entry_nos
+                .as_ref()
+                .is_none_or(|f| f.contains(e.entry_no.0))
             && self.contact.as_ref().is_none_or(|c| *c == e.contact_no)
             && self.template.as_ref().is_none_or(|t| *t == e.template_code)
+            && self.group.as_ref().is_none_or(|g| *g == e.group_code)
+            && self
+                .campaign_entry
+                .is_none_or(|c| Some(c) == e.campaign_entry_no)
             && self
                 .salesperson
                 .as_ref()
@@ -774,8 +818,16 @@ impl EntryFilter {
     pub fn matches(&self, e: &crate::storage::blocks::EntryRef<'_>) -> bool {
         let s = e.shared;
         !e.row.postponed()
+            && self
+                .entry_nos
+                .as_ref()
+                .is_none_or(|f| f.contains(e.entry_no.0))
             && self.contact.as_ref().is_none_or(|c| *c == e.row.contact_no)
             && self.template.as_ref().is_none_or(|t| *t == s.template_code)
+            && self.group.as_ref().is_none_or(|g| *g == s.group_code)
+            && self
+                .campaign_entry
+                .is_none_or(|c| Some(c) == s.campaign_entry_no)
             && self
                 .salesperson
                 .as_ref()
@@ -812,7 +864,8 @@ pub fn for_each(
         return Ok(());
     }
     let mut err = None;
-    store.for_each_block(EntryNo(1), None, |_, block| {
+    let from = filter.entry_nos.as_ref().map_or(1, |f| f.min().max(1));
+    store.for_each_block(EntryNo(from), None, |_, block| {
         for r in block.iter() {
             if filter.matches(&r) {
                 match f(r.to_entry()) {

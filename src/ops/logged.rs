@@ -1,16 +1,28 @@
 //! Logged segments: list and show with BC's counts, switching canceled with the cascade to
 //! entries and campaign entries (SPEC §2.4), the two clean-up jobs, and follow-up segments made
 //! later from a logged segment, filtered by outcome (SPEC §2.7 *beyond*).
+//!
+//! Two pieces of machinery here serve every record that owns entries: `cascade_canceled`
+//! (flip the canceled flag of a logged segment's or a campaign entry's entries, in the encoded
+//! blocks where possible) and `delete_entries` (remove entries with their contact index items
+//! and keep logged segment counts right), so that every record owning entries —
+//! logged segments here, campaign entries in `ops::campaign_entries` — runs on the same code.
+//!
+//! Reference: BC's table *Logged Segment* (`ToggleCanceledCheckmark`), reports *Delete
+//! Interaction Log Entries* (5190) and *Delete Logged Segments* (5191).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
+use super::interactions::EntryFilter;
 use super::master::Added;
 use super::segments::{append_lines, new_header, next_action, Progress, SegmentInput};
 use super::{must_get, Ctx, OpError};
 use crate::domain::*;
-use crate::storage::blocks::{set_flag_all_rows, EntryBlock, FLAG_CANCELED};
+use crate::storage::blocks::{
+    set_flag_where, EntryBlock, EntryRef, EntryShared, FlagFlip, FLAG_CANCELED,
+};
 use crate::storage::index::{lookup_run, scan_run, RunBuilder, RunInfo};
 use crate::storage::{keys, Store, TreeId, WriteSet};
 
@@ -67,8 +79,123 @@ pub fn show(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpE
     view(store, l)
 }
 
+/// Whose entries a cancel cascade reaches.
+#[derive(Clone, Debug)]
+pub(crate) enum CascadeOf {
+    /// The entries of a logged segment (BC: `Logged Segment Entry No.`).
+    LoggedSegment(LoggedSegmentNo),
+    /// The entries of a campaign entry (BC: `Campaign No.` and `Campaign Entry No.`).
+    CampaignEntry(CampaignNo, CampaignEntryNo),
+}
+
+impl CascadeOf {
+    fn selects(&self, s: &EntryShared) -> bool {
+        match self {
+            CascadeOf::LoggedSegment(l) => s.logged_segment_entry_no == Some(*l),
+            CascadeOf::CampaignEntry(c, ce) => {
+                s.campaign_entry_no == Some(*ce) && s.campaign_no.as_ref() == Some(c)
+            }
+        }
+    }
+}
+
+/// What a cancel cascade reached and changed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Cascaded {
+    /// Entries reached (whatever their flag was).
+    pub reached: u64,
+    /// Entries whose canceled flag changed.
+    pub changed: u64,
+    /// Entries whose canceled flag changed, per logged segment they belong to.
+    pub changed_per_logged: BTreeMap<LoggedSegmentNo, u64>,
+}
+
+/// Sets canceled to `target` on every entry in `[from, to)` that `of` reaches, adding the changed
+/// blocks to `ws`. Blocks whose rows all share one logged segment / campaign entry flip their
+/// flags in the encoded bytes; blocks that do not concern `of` are skipped without decoding
+/// their rows; the rest are decoded.
+pub(crate) fn cascade_canceled(
+    store: &Store,
+    of: &CascadeOf,
+    from: EntryNo,
+    to: EntryNo,
+    target: bool,
+    ws: &mut WriteSet,
+) -> Result<Cascaded, OpError> {
+    let mut out = Cascaded::default();
+    let end = to.min(store.entry_horizon()?);
+    if from >= end {
+        return Ok(out);
+    }
+    // The block holding `from` may start before it.
+    let start = match store.t.entries.range(..=from.to_key()).next_back() {
+        Some(kv) => kv?.0.to_vec(),
+        None => from.to_key().to_vec(),
+    };
+    for kv in store
+        .t
+        .entries
+        .range(start.as_slice()..end.to_key().as_slice())
+    {
+        let (k, v) = kv?;
+        let mut block_logged = None;
+        let flip = set_flag_where(
+            &v,
+            |s| {
+                block_logged = s.logged_segment_entry_no;
+                of.selects(s)
+            },
+            FLAG_CANCELED,
+            target,
+        )?;
+        match flip {
+            FlagFlip::Nothing => {}
+            FlagFlip::All {
+                bytes,
+                rows,
+                changed,
+            } => {
+                out.reached += rows;
+                out.changed += changed;
+                if changed > 0 {
+                    if let Some(l) = block_logged {
+                        *out.changed_per_logged.entry(l).or_default() += changed;
+                    }
+                    ws.put(TreeId::Entries, &k, bytes);
+                }
+            }
+            FlagFlip::Mixed => {
+                let mut block = EntryBlock::decode(&v)?;
+                let shared = block.shared.clone();
+                let mut changed = false;
+                for (_, row) in block.rows.iter_mut() {
+                    let s = row.shared.as_deref().unwrap_or(&shared);
+                    if !of.selects(s) {
+                        continue;
+                    }
+                    out.reached += 1;
+                    if row.canceled() != target {
+                        out.changed += 1;
+                        if let Some(l) = s.logged_segment_entry_no {
+                            *out.changed_per_logged.entry(l).or_default() += 1;
+                        }
+                        row.set_flag(FLAG_CANCELED, target);
+                        changed = true;
+                    }
+                }
+                if changed {
+                    ws.put(TreeId::Entries, &k, block.encode()?);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Switches canceled on a logged segment: the logged segment, all of its interaction log
-/// entries and its campaign entries get the new value, in one atomic change.
+/// entries and its campaign entries get the new value, in one atomic change (BC: *Logged
+/// Segment* `SetCanceledCheckmark` — campaign entries by *Register No.*, entries by *Logged
+/// Segment Entry No.*).
 pub fn switch_canceled(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpError> {
     set_canceled(store, no, None)
 }
@@ -86,51 +213,15 @@ pub fn set_canceled(
     let mut logged = load(store, no)?;
     let target = to.unwrap_or(!logged.canceled);
     let mut ws = WriteSet::new();
-    let mut attached = 0u64;
-    let horizon = store.entry_horizon()?;
-    let end = logged.end_entry_no().min(horizon);
-    // The blocks of a logged segment hold only its own entries; most flip their canceled flags
-    // in the encoded bytes, the rest are decoded.
-    let start = match store
-        .t
-        .entries
-        .range(..=logged.first_entry_no.to_key())
-        .next_back()
-    {
-        Some(kv) => kv?.0.to_vec(),
-        None => logged.first_entry_no.to_key().to_vec(),
-    };
-    for kv in store
-        .t
-        .entries
-        .range(start.as_slice()..end.to_key().as_slice())
-    {
-        let (k, v) = kv?;
-        if let Some((bytes, rows)) = set_flag_all_rows(&v, no, FLAG_CANCELED, target)? {
-            attached += rows;
-            ws.put(TreeId::Entries, &k, bytes);
-            continue;
-        }
-        let mut block = EntryBlock::decode(&v)?;
-        let shared_ls = block.shared.logged_segment_entry_no;
-        let mut changed = false;
-        for (_, row) in block.rows.iter_mut() {
-            let ls = row
-                .shared
-                .as_ref()
-                .map_or(shared_ls, |s| s.logged_segment_entry_no);
-            if ls == Some(no) {
-                attached += 1;
-                if row.canceled() != target {
-                    row.set_flag(FLAG_CANCELED, target);
-                    changed = true;
-                }
-            }
-        }
-        if changed {
-            ws.put(TreeId::Entries, &k, block.encode()?);
-        }
-    }
+    let reached = cascade_canceled(
+        store,
+        &CascadeOf::LoggedSegment(no),
+        logged.first_entry_no,
+        logged.end_entry_no(),
+        target,
+        &mut ws,
+    )?
+    .reached;
     for ce in &logged.campaign_entries {
         let c: Option<CampaignEntry> =
             store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
@@ -140,8 +231,8 @@ pub fn set_canceled(
         }
     }
     logged.canceled = target;
-    logged.entries = attached;
-    logged.canceled_entries = if target { attached } else { 0 };
+    logged.entries = reached;
+    logged.canceled_entries = if target { reached } else { 0 };
     ws.put_rec(
         TreeId::LoggedSegments,
         no.to_key(),
@@ -152,17 +243,28 @@ pub fn set_canceled(
     view(store, logged)
 }
 
-/// What a clean-up job did.
+/// What a clean-up job did — or, in a dry run, would do. The numbers name every record
+/// deleted (or that would be).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CleanupResult {
+    /// Nothing was written: this is what the job would do.
+    pub dry_run: bool,
     /// Interaction log entries deleted.
     pub entries_deleted: u64,
     /// Logged segments deleted.
     pub logged_segments_deleted: u64,
+    /// Campaign entries deleted.
+    pub campaign_entries_deleted: u64,
     /// Entries detached from deleted logged segments.
     pub entries_detached: u64,
     /// Campaign entries detached from deleted logged segments.
     pub campaign_entries_detached: u64,
+    /// The entries deleted.
+    pub deleted_entry_nos: Vec<EntryNo>,
+    /// The logged segments deleted.
+    pub deleted_logged_segment_nos: Vec<LoggedSegmentNo>,
+    /// The campaign entries deleted.
+    pub deleted_campaign_entry_nos: Vec<CampaignEntryNo>,
 }
 
 /// The run whose entry range may hold `e`: the run with the highest base at or below `e`, if
@@ -176,10 +278,26 @@ fn run_of(spans: &BTreeMap<u64, (u64, Option<u64>)>, e: EntryNo) -> Option<(u64,
     }
 }
 
-/// Deletes every canceled interaction log entry (SPEC §2.4 clean-up), with its contact index
-/// items, in one atomic change. Logged segment counts follow.
-pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> {
-    let _w = store.writer();
+/// Entries removed by [`delete_entries`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Deleted {
+    /// Their numbers, ascending.
+    pub entry_nos: Vec<EntryNo>,
+    /// Per logged segment: how many of its entries went, and how many of those were canceled.
+    pub per_logged: BTreeMap<LoggedSegmentNo, (u64, u64)>,
+}
+
+/// Deletes every visible entry that `select` picks, with its contact index items (per-entry
+/// keys and index runs), adding the writes to `ws`. In a dry run only the numbers are
+/// collected. The caller updates the logged segments' counts from [`Deleted::per_logged`]
+/// (see [`apply_logged_counts`]) in the same write set.
+pub(crate) fn delete_entries(
+    store: &Store,
+    ws: &mut WriteSet,
+    from: EntryNo,
+    mut select: impl FnMut(&EntryRef<'_>) -> bool,
+    dry_run: bool,
+) -> Result<Deleted, OpError> {
     let runs = store.runs()?;
     // Run id by base entry, with the span of entry numbers it covers. The span is known from
     // the logged segment the run was written for; once that record is gone (deleted canceled
@@ -196,25 +314,28 @@ pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> 
         };
         spans.insert(r.base.0, (r.run_id, span));
     }
-    let mut ws = WriteSet::new();
-    let mut result = CleanupResult::default();
+    let mut out = Deleted::default();
     let mut per_run: BTreeMap<u64, HashSet<EntryNo>> = BTreeMap::new();
-    let mut per_logged: BTreeMap<LoggedSegmentNo, u64> = BTreeMap::new();
-    store.for_each_block(EntryNo(1), None, |key, mut block| {
-        let mut removed: Vec<(EntryNo, ContactNo, Option<LoggedSegmentNo>)> = Vec::new();
+    store.for_each_block(from, None, |key, mut block| {
+        let mut removed: Vec<(EntryNo, ContactNo, Option<LoggedSegmentNo>, bool)> = Vec::new();
         for e in block.iter() {
-            if e.row.canceled() {
+            if select(&e) {
                 removed.push((
                     e.entry_no,
                     e.row.contact_no.clone(),
                     e.shared.logged_segment_entry_no,
+                    e.row.canceled(),
                 ));
             }
         }
         if removed.is_empty() {
             return Ok(true);
         }
-        for (n, contact, ls) in &removed {
+        out.entry_nos.extend(removed.iter().map(|r| r.0));
+        if dry_run {
+            return Ok(true);
+        }
+        for (n, contact, ls, canceled) in &removed {
             block.remove(*n);
             ws.del(
                 TreeId::ContactIndex,
@@ -241,10 +362,11 @@ pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> 
                 }
             }
             if let Some(ls) = ls {
-                *per_logged.entry(*ls).or_default() += 1;
+                let c = out.per_logged.entry(*ls).or_default();
+                c.0 += 1;
+                c.1 += u64::from(*canceled);
             }
         }
-        result.entries_deleted += removed.len() as u64;
         let (vals, del_old) = block.encode_for(key)?;
         if del_old {
             ws.del(TreeId::Entries, key.to_key());
@@ -254,21 +376,84 @@ pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> 
         }
         Ok(true)
     })?;
-    for (ls, n) in per_logged {
-        if let Some(mut l) =
-            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
-        {
-            l.entries = l.entries.saturating_sub(n);
-            l.canceled_entries = l.canceled_entries.saturating_sub(n);
-            ws.put_rec(TreeId::LoggedSegments, ls.to_key(), "logged segment", &l)?;
-        }
-    }
     for (run_id, gone) in per_run {
         let Some(info) = runs.iter().find(|r| r.run_id == run_id) else {
             continue;
         };
-        rewrite_run_without(store, info, &gone, &mut ws)?;
+        rewrite_run_without(store, info, &gone, ws)?;
     }
+    Ok(out)
+}
+
+/// Writes the logged segments that lost entries with their counts lowered; `edit` may change
+/// each of them further before it is written (every logged segment in `per_logged` and in
+/// `also` is passed to it once).
+pub(crate) fn apply_logged_counts(
+    store: &Store,
+    ws: &mut WriteSet,
+    per_logged: &BTreeMap<LoggedSegmentNo, (u64, u64)>,
+    also: &BTreeSet<LoggedSegmentNo>,
+    mut edit: impl FnMut(&mut LoggedSegment),
+) -> Result<(), OpError> {
+    let all: BTreeSet<LoggedSegmentNo> = per_logged.keys().chain(also).copied().collect();
+    for ls in all {
+        if let Some(mut l) =
+            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
+        {
+            if let Some((n, canceled)) = per_logged.get(&ls) {
+                l.entries = l.entries.saturating_sub(*n);
+                l.canceled_entries = l.canceled_entries.saturating_sub(*canceled);
+            }
+            edit(&mut l);
+            ws.put_rec(TreeId::LoggedSegments, ls.to_key(), "logged segment", &l)?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes every canceled interaction log entry (SPEC §2.4 clean-up), with its contact index
+/// items, in one atomic change. Logged segment counts follow.
+pub fn delete_canceled_entries(store: &Store) -> Result<CleanupResult, OpError> {
+    delete_canceled_entries_where(store, &EntryFilter::default(), false)
+}
+
+/// Deletes the canceled interaction log entries that `filter` selects (its `canceled` field is
+/// ignored: only canceled entries go), with their contact index items, in one atomic change;
+/// logged segment counts follow. With `dry_run` nothing is written and the result says what
+/// would go.
+///
+/// BC: report *Delete Interaction Log Entries* (5190) — `where(Canceled = const(true))`, request
+/// filter fields Entry No., Contact No., Date, Campaign No., Interaction Group Code,
+/// Interaction Template Code, Salesperson Code.
+pub fn delete_canceled_entries_where(
+    store: &Store,
+    filter: &EntryFilter,
+    dry_run: bool,
+) -> Result<CleanupResult, OpError> {
+    let _w = store.writer();
+    let filter = EntryFilter {
+        canceled: None,
+        ..filter.clone()
+    };
+    let mut ws = WriteSet::new();
+    let from = filter.entry_nos.as_ref().map_or(1, |f| f.min().max(1));
+    let d = delete_entries(
+        store,
+        &mut ws,
+        EntryNo(from),
+        |e| e.row.canceled() && filter.matches(e),
+        dry_run,
+    )?;
+    let result = CleanupResult {
+        dry_run,
+        entries_deleted: d.entry_nos.len() as u64,
+        deleted_entry_nos: d.entry_nos,
+        ..CleanupResult::default()
+    };
+    if dry_run {
+        return Ok(result);
+    }
+    apply_logged_counts(store, &mut ws, &d.per_logged, &BTreeSet::new(), |_| {})?;
     store.apply(ws)?;
     store.invalidate_runs();
     Ok(result)
@@ -314,15 +499,52 @@ fn rewrite_run_without(
     Ok(())
 }
 
+/// Which canceled logged segments a clean-up deletes (BC: report *Delete Logged Segments*
+/// (5191), request filter fields Entry No. and Segment No.).
+#[derive(Clone, Debug, Default)]
+pub struct LoggedSegmentFilter {
+    /// Only logged segments whose entry number passes this filter.
+    pub entry_nos: Option<NumberFilter>,
+    /// Only the logged segment of this segment.
+    pub segment: Option<SegmentNo>,
+}
+
+impl LoggedSegmentFilter {
+    /// Does the logged segment pass?
+    pub fn matches(&self, l: &LoggedSegment) -> bool {
+        self.entry_nos
+            .as_ref()
+            .is_none_or(|f| f.contains(l.entry_no.0))
+            && self.segment.as_ref().is_none_or(|s| *s == l.segment_no)
+    }
+}
+
 /// Deletes every canceled logged segment (SPEC §2.4 clean-up): their entries and campaign
 /// entries are detached first (they keep existing, without a logged segment), all in one
 /// atomic change.
 pub fn delete_canceled_logged_segments(store: &Store) -> Result<CleanupResult, OpError> {
+    delete_canceled_logged_segments_where(store, &LoggedSegmentFilter::default(), false)
+}
+
+/// Deletes the canceled logged segments that `filter` selects, detaching their entries and
+/// campaign entries first, in one atomic change. With `dry_run` nothing is written and the
+/// result says what would go.
+///
+/// BC: report *Delete Logged Segments* (5191) — `where(Canceled = const(true))`; entries and
+/// campaign entries get `Logged Segment Entry No.` / `Register No.` 0.
+pub fn delete_canceled_logged_segments_where(
+    store: &Store,
+    filter: &LoggedSegmentFilter,
+    dry_run: bool,
+) -> Result<CleanupResult, OpError> {
     let _w = store.writer();
     let mut ws = WriteSet::new();
-    let mut result = CleanupResult::default();
+    let mut result = CleanupResult {
+        dry_run,
+        ..CleanupResult::default()
+    };
     for l in store.all_recs::<LoggedSegment>(TreeId::LoggedSegments, "logged segment")? {
-        if !l.canceled {
+        if !l.canceled || !filter.matches(&l) {
             continue;
         }
         let no = l.entry_no;
@@ -336,7 +558,7 @@ pub fn delete_canceled_logged_segments(store: &Store) -> Result<CleanupResult, O
                     result.entries_detached += 1;
                 }
             }
-            if changed {
+            if changed && !dry_run {
                 let nb = EntryBlock::from_entries(&entries).expect("non-empty block");
                 let (vals, del_old) = nb.encode_for(key)?;
                 if del_old {
@@ -369,8 +591,11 @@ pub fn delete_canceled_logged_segments(store: &Store) -> Result<CleanupResult, O
             ws.del(TreeId::LoggedBySegment, l.segment_no.as_bytes());
         }
         result.logged_segments_deleted += 1;
+        result.deleted_logged_segment_nos.push(no);
     }
-    store.apply(ws)?;
+    if !dry_run {
+        store.apply(ws)?;
+    }
     Ok(result)
 }
 
@@ -386,7 +611,9 @@ pub struct OutcomeFilter {
 }
 
 impl OutcomeFilter {
-    fn describe(&self) -> Vec<String> {
+    /// The filter as the criteria action records it: `Evaluation=positive`, `Attempt
+    /// Failed=Yes`, `Canceled=No` (nothing for no filter).
+    pub fn describe(&self) -> Vec<String> {
         let mut v = Vec::new();
         if let Some(e) = self.evaluation {
             v.push(format!("Evaluation={e}"));
@@ -399,6 +626,80 @@ impl OutcomeFilter {
         }
         v
     }
+
+    /// Reads back what [`OutcomeFilter::describe`] wrote; `None` for anything else.
+    pub fn from_descriptions(parts: &[String]) -> Option<OutcomeFilter> {
+        let yes_no = |v: &str| match v {
+            "Yes" => Some(true),
+            "No" => Some(false),
+            _ => None,
+        };
+        let mut f = OutcomeFilter::default();
+        for p in parts {
+            let (k, v) = p.split_once('=')?;
+            match k {
+                "Evaluation" if f.evaluation.is_none() => f.evaluation = Some(v.parse().ok()?),
+                "Attempt Failed" if f.attempt_failed.is_none() => {
+                    f.attempt_failed = Some(yes_no(v)?)
+                }
+                "Canceled" if f.canceled.is_none() => f.canceled = Some(yes_no(v)?),
+                _ => return None,
+            }
+        }
+        Some(f)
+    }
+
+    fn passes(&self, e: &EntryRef<'_>) -> bool {
+        self.evaluation.is_none_or(|v| v == e.row.evaluation)
+            && self
+                .attempt_failed
+                .is_none_or(|f| f == (e.row.flags & crate::storage::blocks::FLAG_FAILED != 0))
+            && self.canceled.is_none_or(|c| c == e.row.canceled())
+    }
+}
+
+/// The contacts a logged segment's entries give a segment.
+pub(crate) struct LoggedContacts {
+    /// Distinct contacts whose entries pass the filter (and were not skipped).
+    pub matched: u64,
+    /// Those contacts as new lines, in entry order, without contacts blocked for privacy.
+    pub contacts: Vec<LineContact>,
+}
+
+/// The contacts of the logged segment's entries that pass `filter`, each once in entry order,
+/// leaving out those already in `skip` (which grows with them). Shared by reusing a logged
+/// segment, follow-ups and replaying saved criteria.
+pub(crate) fn logged_contacts(
+    store: &Store,
+    l: &LoggedSegment,
+    filter: &OutcomeFilter,
+    skip: &mut HashSet<ContactNo>,
+) -> Result<LoggedContacts, OpError> {
+    let no = l.entry_no;
+    let mut order: Vec<ContactNo> = Vec::new();
+    store.for_each_block(l.first_entry_no, Some(l.end_entry_no()), |_, block| {
+        for e in block.iter() {
+            if e.shared.logged_segment_entry_no == Some(no)
+                && filter.passes(&e)
+                && skip.insert(e.row.contact_no.clone())
+            {
+                order.push(e.row.contact_no.clone());
+            }
+        }
+        Ok(true)
+    })?;
+    let mut contacts = Vec::with_capacity(order.len());
+    for c in &order {
+        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, c.as_bytes(), "contact")? {
+            if !c.privacy_blocked {
+                contacts.push(LineContact::from(&c));
+            }
+        }
+    }
+    Ok(LoggedContacts {
+        matched: order.len() as u64,
+        contacts,
+    })
 }
 
 /// Creates a follow-up segment from a logged segment's entries that match the outcome filter:
@@ -412,35 +713,13 @@ pub fn follow_up(
 ) -> Result<Added<SegmentHeader>, OpError> {
     let _w = store.writer();
     let l = load(store, no)?;
-    let mut seen: BTreeSet<ContactNo> = BTreeSet::new();
-    let mut order: Vec<ContactNo> = Vec::new();
-    store.for_each_block(l.first_entry_no, Some(l.end_entry_no()), |_, block| {
-        for e in block.iter() {
-            let ok = e.shared.logged_segment_entry_no == Some(no)
-                && filter.evaluation.is_none_or(|v| v == e.row.evaluation)
-                && filter
-                    .attempt_failed
-                    .is_none_or(|f| f == (e.row.flags & crate::storage::blocks::FLAG_FAILED != 0))
-                && filter.canceled.is_none_or(|c| c == e.row.canceled());
-            if ok && seen.insert(e.row.contact_no.clone()) {
-                order.push(e.row.contact_no.clone());
-            }
-        }
-        Ok(true)
-    })?;
-    if order.is_empty() {
+    let found = logged_contacts(store, &l, filter, &mut HashSet::new())?;
+    if found.matched == 0 {
         return Err(OpError::Refused {
             reason: format!("no interaction of logged segment {no} matches the outcome filter — nothing to follow up"),
         });
     }
-    let mut contacts = Vec::with_capacity(order.len());
-    for c in &order {
-        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, c.as_bytes(), "contact")? {
-            if !c.privacy_blocked {
-                contacts.push(LineContact::from(&c));
-            }
-        }
-    }
+    let contacts = found.contacts;
     let campaign = l
         .campaign_entries
         .first()

@@ -5,10 +5,12 @@
 //! ([`Store::apply`]), which returns only once the writes are durable. A refused operation
 //! writes nothing.
 
+pub mod campaign_entries;
 pub mod interactions;
 pub mod logged;
 pub mod master;
 pub mod requests;
+pub mod saved_criteria;
 pub mod segments;
 pub mod stats;
 pub mod verify;
@@ -128,6 +130,55 @@ pub enum OpError {
         entry: EntryNo,
         /// Why.
         reason: String,
+    },
+    /// A campaign entry cannot be un-canceled while its logged segment is canceled.
+    #[error("cannot un-cancel campaign entry {campaign_entry}: its logged segment {logged} is canceled — un-cancel the logged segment instead (`interlog logged-segment cancel {logged}`), which un-cancels its campaign entries and entries too")]
+    CampaignEntryOfCanceledLoggedSegment {
+        /// The campaign entry.
+        campaign_entry: CampaignEntryNo,
+        /// Its canceled logged segment.
+        logged: LoggedSegmentNo,
+    },
+    /// A reduce without filters would remove every line; BC's report does, interlog asks for
+    /// `--all`.
+    #[error("segment {segment}: a reduce without a filter removes every line — give --filter FIELD=EXPR, or --all to remove every line")]
+    ReduceWithoutFilter {
+        /// The segment.
+        segment: SegmentNo,
+    },
+    /// Saving criteria needs at least one criteria action.
+    #[error("segment {segment} has no criteria actions to save — build it with `interlog segment add-contacts`, `reduce` or `refine` first")]
+    NoCriteriaToSave {
+        /// The segment.
+        segment: SegmentNo,
+    },
+    /// A criteria action records nothing that could be run again.
+    #[error("segment {segment} cannot be saved as criteria: action \"{action}\" cannot be run again ({problem}) — go back over it, or build the segment with filters")]
+    CriteriaNotReplayable {
+        /// The segment.
+        segment: SegmentNo,
+        /// The action, as `segment show` lists it.
+        action: String,
+        /// Why it cannot be replayed.
+        problem: String,
+    },
+    /// Reusing criteria on a segment that has criteria actions already needs consent.
+    #[error("segment {segment} already has {actions} criteria action(s) — give --append to add the saved criteria's actions after them")]
+    SegmentHasCriteria {
+        /// The segment.
+        segment: SegmentNo,
+        /// How many it has.
+        actions: usize,
+    },
+    /// Saved criteria that cannot be replayed any more.
+    #[error("saved criteria {code} cannot be reused: action {action}: {problem} — delete them (`interlog saved-criteria delete {code}`) and save new ones")]
+    SavedCriteriaBroken {
+        /// The saved criteria.
+        code: CriteriaCode,
+        /// Which action (1, 2, …).
+        action: usize,
+        /// What is wrong.
+        problem: String,
     },
     /// The segment has been logged before.
     #[error("segment {segment} is already logged (logged segment {logged})")]

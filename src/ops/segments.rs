@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::logged::{logged_contacts, OutcomeFilter};
 use super::master::Added;
 use super::{must_get, number_for, setup, Ctx, OpError, SeriesDraws};
-use crate::domain::filter::{matches_all, FieldFilter};
+use crate::domain::filter::{matches_all, ContactField, FieldFilter};
 use crate::domain::*;
 use crate::storage::blocks::{LineBlock, LineBlockBuilder};
 use crate::storage::lines::{GenWriter, NO_GEN};
@@ -52,6 +53,49 @@ pub struct SegmentChange {
     pub segment: SegmentHeader,
     /// Lines the change touched (inserted, deleted, updated).
     pub lines_changed: u64,
+    /// The change emptied the segment and its criteria actions were reset (see
+    /// [`WhenEmptied`]).
+    pub criteria_reset: bool,
+}
+
+/// What becomes of a segment's criteria when a reduce, a refine or the removal of a line
+/// leaves it empty.
+///
+/// BC: *Segment Line* `OnDelete` — when the segment's last line is deleted and the segment has
+/// more than one criteria action, it asks "Your Segment is now empty. Do you want to reset
+/// number of criteria actions?" (default Yes) and on Yes deletes the segment's criteria lines
+/// and history. A reset segment has no action to go back over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WhenEmptied {
+    /// Delete the criteria actions (BC's default answer).
+    #[default]
+    ResetCriteria,
+    /// Keep them (go back still works).
+    KeepCriteria,
+}
+
+/// How a reduce or a refine picks contacts and what it does to criteria that leave the
+/// segment empty.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NarrowOptions {
+    /// Widen the match to entire companies.
+    pub entire_companies: bool,
+    /// Match every contact (given instead of filters: BC's Remove Contacts without a filter).
+    pub all: bool,
+    /// What to do with the criteria when the segment ends up empty.
+    pub when_emptied: WhenEmptied,
+}
+
+/// Resets the criteria of a segment that a change has just emptied, when BC would offer to
+/// (more than one action, counting the change's own) and the caller agreed. Returns whether it
+/// did; the generations of deleted lines the actions kept go to `garbage`.
+fn reset_if_emptied(header: &mut SegmentHeader, when: WhenEmptied, garbage: &mut Vec<u64>) -> bool {
+    if header.line_count != 0 || header.criteria.len() <= 1 || when != WhenEmptied::ResetCriteria {
+        return false;
+    }
+    garbage.extend(header.criteria.iter().filter_map(|a| a.deleted_gen));
+    header.criteria.clear();
+    true
 }
 
 fn load(store: &Store, no: &SegmentNo) -> Result<SegmentHeader, OpError> {
@@ -336,6 +380,7 @@ pub fn set_interaction(
     Ok(SegmentChange {
         segment: new,
         lines_changed: changed,
+        criteria_reset: false,
     })
 }
 
@@ -387,6 +432,7 @@ pub(crate) fn append_lines(
     Ok(SegmentChange {
         segment: header,
         lines_changed: count,
+        criteria_reset: false,
     })
 }
 
@@ -440,6 +486,17 @@ pub fn add_contacts(
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
     let _w = store.writer();
+    add_contacts_locked(store, no, filters, options, progress)
+}
+
+/// [`add_contacts`] for a caller that holds the writer lock.
+pub(crate) fn add_contacts_locked(
+    store: &Store,
+    no: &SegmentNo,
+    filters: &[FieldFilter],
+    options: CriteriaOptions,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
     let header = load(store, no)?;
     let existing = if options.allow_existing {
         HashSet::new()
@@ -561,13 +618,37 @@ fn narrow(
     store: &Store,
     no: &SegmentNo,
     filters: &[FieldFilter],
-    entire_companies: bool,
+    opts: NarrowOptions,
     kind: CriteriaKind,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
+    if opts.all && !filters.is_empty() {
+        return Err(OpError::Refused {
+            reason: format!(
+                "segment {no}: give filters or --all, not both (--all matches every contact)"
+            ),
+        });
+    }
+    if kind == CriteriaKind::Reduce && filters.is_empty() && !opts.all {
+        return Err(OpError::ReduceWithoutFilter {
+            segment: no.clone(),
+        });
+    }
     let _w = store.writer();
+    narrow_locked(store, no, filters, opts, kind, progress)
+}
+
+/// Reduce or refine for a caller that holds the writer lock (the options are checked).
+pub(crate) fn narrow_locked(
+    store: &Store,
+    no: &SegmentNo,
+    filters: &[FieldFilter],
+    opts: NarrowOptions,
+    kind: CriteriaKind,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
     let mut header = load(store, no)?;
-    let matches = matcher(store, filters, entire_companies)?;
+    let matches = matcher(store, filters, opts.entire_companies)?;
     let gen = store.counter(keys::meta::NEXT_GEN)?;
     let (keep_gen, del_gen) = (gen, gen + 1);
     let mut keep = GenWriter::new(store, keep_gen);
@@ -594,7 +675,7 @@ fn narrow(
     let (kept, _) = keep.finish()?;
     let (deleted, _) = del.finish()?;
     let options = CriteriaOptions {
-        entire_companies,
+        entire_companies: opts.entire_companies,
         ..CriteriaOptions::default()
     };
     let mut action = next_action(&header, kind, filters, options);
@@ -608,15 +689,20 @@ fn narrow(
     };
     header.line_count = kept;
     header.criteria.push(action);
-    commit_header(store, WriteSet::new(), &header, &[old_gen], Some(gen + 2))?;
+    let mut garbage = vec![old_gen];
+    let criteria_reset =
+        deleted > 0 && reset_if_emptied(&mut header, opts.when_emptied, &mut garbage);
+    commit_header(store, WriteSet::new(), &header, &garbage, Some(gen + 2))?;
     Ok(SegmentChange {
         segment: header,
         lines_changed: deleted,
+        criteria_reset,
     })
 }
 
 /// Removes the lines whose contact matches the filters (widened to entire companies when
-/// asked).
+/// asked); a segment left empty has its criteria reset ([`WhenEmptied::ResetCriteria`]).
+/// Refused without filters: see [`reduce_with`].
 pub fn reduce(
     store: &Store,
     no: &SegmentNo,
@@ -624,18 +710,31 @@ pub fn reduce(
     entire_companies: bool,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    narrow(
-        store,
-        no,
-        filters,
+    let opts = NarrowOptions {
         entire_companies,
-        CriteriaKind::Reduce,
-        progress,
-    )
+        ..NarrowOptions::default()
+    };
+    reduce_with(store, no, filters, opts, progress)
+}
+
+/// Removes the lines whose contact matches the filters, or every line with `opts.all`.
+///
+/// BC: report *Remove Contacts - Reduce* (5197) runs *Remove Contacts* (5186), which treats
+/// every line's contact as matching when no filter is set — so a reduce without filters
+/// empties the segment. interlog makes that explicit: with neither filters nor `all` it is
+/// refused ([`OpError::ReduceWithoutFilter`]), with both too.
+pub fn reduce_with(
+    store: &Store,
+    no: &SegmentNo,
+    filters: &[FieldFilter],
+    opts: NarrowOptions,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    narrow(store, no, filters, opts, CriteriaKind::Reduce, progress)
 }
 
 /// Keeps only the lines whose contact matches the filters (widened to entire companies when
-/// asked).
+/// asked); a segment left empty has its criteria reset ([`WhenEmptied::ResetCriteria`]).
 pub fn refine(
     store: &Store,
     no: &SegmentNo,
@@ -643,14 +742,24 @@ pub fn refine(
     entire_companies: bool,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    narrow(
-        store,
-        no,
-        filters,
+    let opts = NarrowOptions {
         entire_companies,
-        CriteriaKind::Refine,
-        progress,
-    )
+        ..NarrowOptions::default()
+    };
+    refine_with(store, no, filters, opts, progress)
+}
+
+/// Keeps only the lines whose contact matches the filters (BC: report *Remove Contacts -
+/// Refine*, 5198). Without filters (or with `opts.all`) every line matches and stays, as in
+/// BC.
+pub fn refine_with(
+    store: &Store,
+    no: &SegmentNo,
+    filters: &[FieldFilter],
+    opts: NarrowOptions,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
+    narrow(store, no, filters, opts, CriteriaKind::Refine, progress)
 }
 
 /// Undoes the last criteria action exactly: lines it inserted are removed, lines it deleted
@@ -733,6 +842,7 @@ pub fn go_back(
     Ok(SegmentChange {
         segment: header,
         lines_changed: changed,
+        criteria_reset: false,
     })
 }
 
@@ -745,6 +855,18 @@ pub fn reuse_logged(
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
     let _w = store.writer();
+    reuse_logged_locked(store, no, logged, &OutcomeFilter::default(), progress)
+}
+
+/// [`reuse_logged`] for a caller that holds the writer lock, taking only the entries that pass
+/// `filter` (as a follow-up made from the logged segment does).
+pub(crate) fn reuse_logged_locked(
+    store: &Store,
+    no: &SegmentNo,
+    logged: LoggedSegmentNo,
+    filter: &OutcomeFilter,
+    progress: &dyn Progress,
+) -> Result<SegmentChange, OpError> {
     let header = load(store, no)?;
     let ls: LoggedSegment = must_get(
         store,
@@ -754,25 +876,7 @@ pub fn reuse_logged(
         &logged,
     )?;
     let mut seen = segment_contacts(store, &header)?;
-    let mut order: Vec<ContactNo> = Vec::new();
-    store.for_each_block(ls.first_entry_no, Some(ls.end_entry_no()), |_, block| {
-        for e in block.iter() {
-            if e.shared.logged_segment_entry_no == Some(logged)
-                && seen.insert(e.row.contact_no.clone())
-            {
-                order.push(e.row.contact_no.clone());
-            }
-        }
-        Ok(true)
-    })?;
-    let mut contacts = Vec::with_capacity(order.len());
-    for c in &order {
-        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, c.as_bytes(), "contact")? {
-            if !c.privacy_blocked {
-                contacts.push(LineContact::from(&c));
-            }
-        }
-    }
+    let contacts = logged_contacts(store, &ls, filter, &mut seen)?.contacts;
     let mut action = next_action(
         &header,
         CriteriaKind::ReuseLogged,
@@ -780,6 +884,7 @@ pub fn reuse_logged(
         CriteriaOptions::default(),
     );
     action.logged_segment = Some(logged);
+    action.filters = filter.describe();
     progress.start("adding lines", contacts.len() as u64);
     let res = append_lines(store, WriteSet::new(), header, contacts, action, progress);
     progress.finish();
@@ -810,7 +915,12 @@ fn put_line_block(
     Ok(())
 }
 
-/// Adds one line for a contact at the end of the segment.
+/// Adds one line for a contact at the end of the segment, recorded as a criteria action (go
+/// back removes the line).
+///
+/// BC: page *Segment Subform* `OnInsertRecord` calls `SegCriteriaManagement.InsertContact`,
+/// which inserts a criteria line of type Action, *Add Contacts*, with every option off, and a
+/// Contact filter `No.=<contact>`; `SegHistoryManagement.InsertLine` records the insertion.
 pub fn add_line(
     store: &Store,
     no: &SegmentNo,
@@ -843,6 +953,18 @@ pub fn add_line(
             _ => put_line_block(&mut ws, header.lines_gen, None, std::slice::from_ref(&line))?,
         }
     }
+    let mut action = next_action(
+        &header,
+        CriteriaKind::Add,
+        &[FieldFilter::equals(
+            ContactField::No,
+            line.contact_no.as_str(),
+        )],
+        CriteriaOptions::default(),
+    );
+    action.inserted = Some((line.line_no, line.line_no));
+    action.inserted_count = 1;
+    header.criteria.push(action);
     header.line_count += 1;
     header.last_line_no = line.line_no;
     commit_header(store, ws, &header, &[], next_gen)?;
@@ -876,8 +998,34 @@ fn find_line(
     Ok((key, lines, i))
 }
 
-/// Removes one line.
+/// A line removed by hand, and whether that reset the segment's criteria.
+#[derive(Clone, Debug, Serialize)]
+pub struct LineRemoval {
+    /// The line removed.
+    #[serde(flatten)]
+    pub line: SegmentLine,
+    /// The segment was left empty and its criteria actions were reset.
+    pub criteria_reset: bool,
+}
+
+/// Removes one line, recorded as a criteria action (go back restores the line); a segment
+/// left empty has its criteria reset ([`WhenEmptied::ResetCriteria`]).
 pub fn remove_line(store: &Store, no: &SegmentNo, line_no: u64) -> Result<SegmentLine, OpError> {
+    Ok(remove_line_with(store, no, line_no, WhenEmptied::default())?.line)
+}
+
+/// Removes one line, recorded as a criteria action.
+///
+/// BC: page *Segment Subform* `OnDeleteRecord` calls `SegCriteriaManagement.DeleteContact`,
+/// which inserts a criteria line of type Action, *Remove Contacts (Reduce)*, with a Contact
+/// filter `No.=<contact>`; `SegHistoryManagement.DeleteLine` records the deletion; *Segment
+/// Line* `OnDelete` offers the reset of [`WhenEmptied`] when it was the last line.
+pub fn remove_line_with(
+    store: &Store,
+    no: &SegmentNo,
+    line_no: u64,
+    when_emptied: WhenEmptied,
+) -> Result<LineRemoval, OpError> {
     let _w = store.writer();
     let mut header = load(store, no)?;
     let (key, mut lines, i) = find_line(store, &header, line_no)?;
@@ -885,8 +1033,34 @@ pub fn remove_line(store: &Store, no: &SegmentNo, line_no: u64) -> Result<Segmen
     let mut ws = WriteSet::new();
     put_line_block(&mut ws, header.lines_gen, Some(key), &lines)?;
     header.line_count -= 1;
-    commit_header(store, ws, &header, &[], None)?;
-    Ok(removed)
+    let del_gen = store.counter(keys::meta::NEXT_GEN)?;
+    let mut action = next_action(
+        &header,
+        CriteriaKind::Reduce,
+        &[FieldFilter::equals(
+            ContactField::No,
+            removed.contact_no.as_str(),
+        )],
+        CriteriaOptions::default(),
+    );
+    action.deleted_gen = Some(del_gen);
+    action.deleted_count = 1;
+    header.criteria.push(action);
+    let mut garbage = Vec::new();
+    let criteria_reset = reset_if_emptied(&mut header, when_emptied, &mut garbage);
+    let next_gen = if criteria_reset {
+        // Nothing keeps the removed line: its generation is never written.
+        garbage.retain(|g| *g != del_gen);
+        None
+    } else {
+        put_line_block(&mut ws, del_gen, None, std::slice::from_ref(&removed))?;
+        Some(del_gen + 1)
+    };
+    commit_header(store, ws, &header, &garbage, next_gen)?;
+    Ok(LineRemoval {
+        line: removed,
+        criteria_reset,
+    })
 }
 
 /// Changes to one line (SPEC §2.6: a line may override any interaction field).

@@ -8,7 +8,13 @@
 //!   check needs flat memory; a mismatch triggers a detailed pass that names the pairs);
 //! * every logged segment's counts equal its entries, and referenced logged segments and
 //!   campaign entries exist;
+//! * campaign entries agree with their entries and logged segments: an entry's campaign entry
+//!   is of the entry's campaign; the entries of a canceled campaign entry are canceled (the
+//!   cancel cascade and the un-cancel guards keep it so); a canceled logged segment's campaign
+//!   entries are canceled; a campaign entry's logged segment exists and lists it;
 //! * every segment's line count equals its lines;
+//! * saved criteria are stored under their code and every action can be replayed (filters
+//!   that parse; a logged segment that is gone is a warning: reusing them will be refused);
 //! * number series are consistent with the numbers in use (no record already holds a number the
 //!   series will hand out next).
 
@@ -44,6 +50,10 @@ pub struct VerifyReport {
     pub index_items: u64,
     /// Logged segments.
     pub logged_segments: u64,
+    /// Campaign entries.
+    pub campaign_entries: u64,
+    /// Saved segment criteria.
+    pub saved_criteria: u64,
     /// Segments.
     pub segments: u64,
     /// Segment lines.
@@ -175,6 +185,8 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     );
     let campaign_entries =
         check_records::<CampaignEntry>(store, &mut r, TreeId::CampaignEntries, "campaign entry");
+    let saved =
+        check_records::<SavedCriteria>(store, &mut r, TreeId::SavedCriteria, "saved criteria");
     let runs = check_records::<RunInfo>(store, &mut r, TreeId::IndexRuns, "contact index run");
     let postponed = check_markers(store, &mut r, TreeId::Postponed, "postponed marker");
     let garbage = check_markers(store, &mut r, TreeId::Garbage, "garbage marker");
@@ -204,6 +216,10 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     }
 
     // Entries: decode every block; collect what the other checks need.
+    let ce_info: HashMap<CampaignEntryNo, (&CampaignNo, bool)> = campaign_entries
+        .iter()
+        .map(|(_, c)| (c.entry_no, (&c.campaign_no, c.canceled)))
+        .collect();
     let mut from_entries = PairSum::default();
     let mut per_logged: BTreeMap<LoggedSegmentNo, (u64, u64)> = BTreeMap::new();
     let mut ce_refs: HashSet<CampaignEntryNo> = HashSet::new();
@@ -258,6 +274,23 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
             }
             if let Some(ce) = e.shared.campaign_entry_no {
                 ce_refs.insert(ce);
+                if let Some(&(campaign, ce_canceled)) = ce_info.get(&ce) {
+                    if e.shared.campaign_no.as_ref() != Some(campaign) {
+                        r.problem(
+                            "campaign entries",
+                            format!(
+                                "entry {n} refers to campaign entry {ce} of campaign {campaign} but is for campaign {}",
+                                e.shared.campaign_no.as_ref().map_or("(none)", |c| c.as_str())
+                            ),
+                        );
+                    }
+                    if ce_canceled && !e.row.canceled() {
+                        r.problem(
+                            "campaign entries",
+                            format!("entry {n} is not canceled but its campaign entry {ce} is"),
+                        );
+                    }
+                }
             }
             if e.row.postponed() {
                 postponed_seen.insert(n);
@@ -408,14 +441,22 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
             );
         }
         for ce in &l.campaign_entries {
-            if !ce_numbers.contains_key(ce) {
-                r.problem(
+            match ce_numbers.get(ce) {
+                None => r.problem(
                     "logged segments",
                     format!(
                         "logged segment {} names campaign entry {ce}, which does not exist",
                         l.entry_no
                     ),
-                );
+                ),
+                Some(c) if l.canceled && !c.canceled => r.problem(
+                    "campaign entries",
+                    format!(
+                        "logged segment {} is canceled but its campaign entry {ce} is not",
+                        l.entry_no
+                    ),
+                ),
+                Some(_) => {}
             }
         }
     }
@@ -447,7 +488,31 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
             );
         }
     }
+    r.campaign_entries = campaign_entries.len() as u64;
     for (_, c) in &campaign_entries {
+        if let Some(ls) = c.logged_segment_entry_no {
+            let listed = logged
+                .iter()
+                .find(|(_, l)| l.entry_no == ls)
+                .map(|(_, l)| l.campaign_entries.contains(&c.entry_no));
+            match listed {
+                None => r.problem(
+                    "campaign entries",
+                    format!(
+                        "campaign entry {} belongs to logged segment {ls}, which does not exist",
+                        c.entry_no
+                    ),
+                ),
+                Some(false) => r.problem(
+                    "campaign entries",
+                    format!(
+                        "campaign entry {} belongs to logged segment {ls}, which does not list it",
+                        c.entry_no
+                    ),
+                ),
+                Some(true) => {}
+            }
+        }
         if c.entry_no.0 >= next_ce {
             r.problem(
                 "counters",
@@ -465,6 +530,50 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
                     c.entry_no, c.campaign_no
                 ),
             );
+        }
+    }
+
+    // Saved criteria.
+    r.saved_criteria = saved.len() as u64;
+    for (k, c) in &saved {
+        if c.code.as_bytes() != &k[..] {
+            r.problem(
+                "saved criteria",
+                format!("saved criteria {} are stored under {}", c.code, show_key(k)),
+            );
+        }
+        for (a, i) in c.actions.iter().zip(1..) {
+            match a.kind {
+                CriteriaKind::ReuseLogged => match a.logged_segment {
+                    None => r.problem(
+                        "saved criteria",
+                        format!("saved criteria {} action {i} reuses no logged segment", c.code),
+                    ),
+                    Some(ls) if !logged.iter().any(|(_, l)| l.entry_no == ls) => {
+                        r.warnings.push(Problem {
+                            area: "saved criteria",
+                            detail: format!(
+                                "saved criteria {} action {i} reuses logged segment {ls}, which no longer exists: reusing them will be refused",
+                                c.code
+                            ),
+                        })
+                    }
+                    Some(_) => {}
+                },
+                _ => {
+                    for f in &a.filters {
+                        if crate::domain::filter::FieldFilter::parse(f).is_err() {
+                            r.problem(
+                                "saved criteria",
+                                format!(
+                                    "saved criteria {} action {i}: {f:?} is not a contact filter",
+                                    c.code
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -18,7 +18,7 @@
 //!   `RESTART` small rows.
 //!
 //! A row is `[length varint][content]`; the content's first byte holds the flags, so the cancel
-//! cascade flips them without decoding anything else ([`set_flag_all_rows`]).
+//! cascade flips them without decoding anything else ([`set_flag_where`]).
 //!
 //! Blocks are cut at [`MAX_BLOCK_ROWS`] rows or [`MAX_BLOCK_BYTES`] bytes. Entry block key = its
 //! first entry number; line block key = (generation, first line number). The encodings here
@@ -1304,22 +1304,46 @@ pub fn contact_entries_in_block(bytes: &[u8], contact: &str) -> Result<Vec<Entry
     Ok(out)
 }
 
-/// Sets or clears `flag` on every row of an encoded entry block whose rows all belong to
-/// `logged` through the block's shared part (no row carries its own), without decoding the rows.
-/// Returns the new bytes and the number of rows, or `None` when the block does not qualify (the
-/// caller then decodes it).
-pub fn set_flag_all_rows(
+/// What [`set_flag_where`] did with an encoded entry block.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FlagFlip {
+    /// Every row is selected (through the block's shared part; no row carries its own): the
+    /// block with the flag set or cleared on every row, the number of rows, and how many of
+    /// them had the flag the other way before.
+    All {
+        /// The new bytes.
+        bytes: Vec<u8>,
+        /// Rows in the block.
+        rows: u64,
+        /// Rows whose flag changed.
+        changed: u64,
+    },
+    /// No row is selected: the shared part does not match and no row carries its own.
+    Nothing,
+    /// Some rows carry their own shared part: the caller decodes the block.
+    Mixed,
+}
+
+/// Sets or clears `flag` on the rows of an encoded entry block that `selects` picks by their
+/// shared part (a logged segment, a campaign entry), without decoding the rows when the block
+/// decides for all of them at once. This is what the cancel cascades of logged segments and
+/// campaign entries run on.
+pub fn set_flag_where(
     bytes: &[u8],
-    logged: LoggedSegmentNo,
+    mut selects: impl FnMut(&EntryShared) -> bool,
     flag: u8,
     on: bool,
-) -> Result<Option<(Vec<u8>, u64)>, CodecError> {
+) -> Result<FlagFlip, CodecError> {
     let p: Parsed<'_, EntryShared, SalespersonCode> = parse(ENTRY_BLOCK, bytes)?;
-    if p.header.overrides != 0 || p.header.shared.logged_segment_entry_no != Some(logged) {
-        return Ok(None);
+    if p.header.overrides != 0 {
+        return Ok(FlagFlip::Mixed);
+    }
+    if !selects(&p.header.shared) {
+        return Ok(FlagFlip::Nothing);
     }
     let mut out = bytes.to_vec();
     let mut pos = 0;
+    let mut changed = 0;
     for _ in 0..p.header.rows {
         let len = get_varint(p.body, &mut pos)
             .ok_or_else(|| corrupt(ENTRY_BLOCK, "truncated row"))? as usize;
@@ -1327,6 +1351,9 @@ pub fn set_flag_all_rows(
             return Err(corrupt(ENTRY_BLOCK, "row runs past the block"));
         }
         let at = p.body_start + pos;
+        if (out[at] & flag != 0) != on {
+            changed += 1;
+        }
         if on {
             out[at] |= flag;
         } else {
@@ -1338,7 +1365,11 @@ pub fn set_flag_all_rows(
         return Err(corrupt(ENTRY_BLOCK, "trailing bytes after the last row"));
     }
     codec::reseal(&mut out);
-    Ok(Some((out, p.header.rows as u64)))
+    Ok(FlagFlip::All {
+        bytes: out,
+        rows: p.header.rows as u64,
+        changed,
+    })
 }
 
 impl EntryBlock {
@@ -1980,22 +2011,36 @@ mod tests {
             b.push(e).unwrap();
         }
         for (_, bytes) in b.finish().unwrap() {
+            let of = |l: u64| {
+                move |s: &EntryShared| s.logged_segment_entry_no == Some(LoggedSegmentNo(l))
+            };
+            let decoded = EntryBlock::decode(&bytes).unwrap();
+            let canceled_before = decoded.rows.iter().filter(|(_, r)| r.canceled()).count();
             for on in [true, false] {
-                let (patched, rows) =
-                    set_flag_all_rows(&bytes, LoggedSegmentNo(3), FLAG_CANCELED, on)
-                        .unwrap()
-                        .expect("qualifies");
-                let mut expected = EntryBlock::decode(&bytes).unwrap();
+                let FlagFlip::All {
+                    bytes: patched,
+                    rows,
+                    changed,
+                } = set_flag_where(&bytes, of(3), FLAG_CANCELED, on).unwrap()
+                else {
+                    panic!("every row belongs to logged segment 3");
+                };
+                let mut expected = decoded.clone();
                 for (_, r) in expected.rows.iter_mut() {
                     r.set_flag(FLAG_CANCELED, on);
                 }
                 assert_eq!(rows as usize, expected.rows.len());
+                let want = if on {
+                    expected.rows.len() - canceled_before
+                } else {
+                    canceled_before
+                };
+                assert_eq!(changed as usize, want);
                 assert_eq!(EntryBlock::decode(&patched).unwrap(), expected);
             }
-            assert!(
-                set_flag_all_rows(&bytes, LoggedSegmentNo(4), FLAG_CANCELED, true)
-                    .unwrap()
-                    .is_none()
+            assert_eq!(
+                set_flag_where(&bytes, of(4), FLAG_CANCELED, true).unwrap(),
+                FlagFlip::Nothing
             );
         }
     }

@@ -179,3 +179,12 @@ pub fn money(s: &str) -> Money {
 }
 
 pub mod bin;
+
+/// The numbers of a JSON array of records, read from `field` (`entry_no` …).
+pub fn json_numbers(v: &serde_json::Value, field: &str) -> Vec<u64> {
+    v.as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|x| x[field].as_u64().expect("a number"))
+        .collect()
+}

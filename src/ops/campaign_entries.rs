@@ -1,0 +1,429 @@
+//! Campaign entries as records of their own: list and show them with BC's counts, switch or
+//! set their canceled flag with the cascade to their interaction log entries, delete the
+//! canceled ones with their entries, and statistics per campaign.
+//!
+//! Reference: BC's table *Campaign Entry* (5072: FlowFields *No. of Interactions*, *Cost
+//! (LCY)*, *Duration (Min.)* over the entries with the same campaign and campaign entry number
+//! whose `Canceled` equals the campaign entry's; `ToggleCanceledCheckmark` /
+//! `SetCanceledCheckmark`; `OnDelete` deletes the entries), page *Campaign Entries*, report
+//! *Delete Campaign Entries* (5189) and table *Campaign* (its cost and duration FlowFields count
+//! entries neither canceled nor postponed).
+//!
+//! Every change is one write set applied once: the campaign entries, every entry block the
+//! cascade or the deletion touches, the contact index and the logged segments' counts commit
+//! together or not at all.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::logged::{
+    apply_logged_counts, cascade_canceled, delete_entries, CascadeOf, CleanupResult,
+};
+use super::{must_get, OpError};
+use crate::domain::*;
+use crate::storage::{Store, TreeId, WriteSet};
+
+/// A campaign entry with BC's FlowFields: its interactions whose canceled flag equals its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CampaignEntryView {
+    /// The record.
+    #[serde(flatten)]
+    pub entry: CampaignEntry,
+    /// Interactions whose canceled flag equals the campaign entry's.
+    pub no_of_interactions: u64,
+    /// Their total cost.
+    pub cost: Money,
+    /// Their total duration in minutes.
+    pub duration_min: u64,
+}
+
+/// Which campaign entries a listing or the clean-up takes (BC: the request filter fields of
+/// *Delete Campaign Entries* — Entry No., Campaign No., Date, Salesperson Code — and the
+/// canceled flag).
+#[derive(Clone, Debug, Default)]
+pub struct CampaignEntryFilter {
+    /// Only campaign entries whose number passes this filter.
+    pub entry_nos: Option<NumberFilter>,
+    /// Only this campaign.
+    pub campaign: Option<CampaignNo>,
+    /// Only these dates.
+    pub date: DateFilter,
+    /// Only this salesperson.
+    pub salesperson: Option<SalespersonCode>,
+    /// Only canceled (`Some(true)`) or only not canceled (`Some(false)`).
+    pub canceled: Option<bool>,
+}
+
+impl CampaignEntryFilter {
+    /// Does the campaign entry pass?
+    pub fn matches(&self, c: &CampaignEntry) -> bool {
+        self.entry_nos
+            .as_ref()
+            .is_none_or(|f| f.contains(c.entry_no.0))
+            && self.campaign.as_ref().is_none_or(|x| *x == c.campaign_no)
+            && self.date.contains(c.date)
+            && self
+                .salesperson
+                .as_ref()
+                .is_none_or(|s| Some(s) == c.salesperson_code.as_ref())
+            && self.canceled.is_none_or(|x| x == c.canceled)
+    }
+}
+
+/// Per campaign entry and canceled flag: (count, cost, duration) of its entries.
+type Tally = HashMap<(CampaignEntryNo, bool), (u64, Money, u64)>;
+
+/// Counts the entries of every campaign entry in `[from, to)` (BC's filter: the same campaign
+/// and campaign entry number).
+fn tally(
+    store: &Store,
+    campaigns: &HashMap<CampaignEntryNo, CampaignNo>,
+    from: EntryNo,
+    to: Option<EntryNo>,
+) -> Result<Tally, OpError> {
+    let mut t: Tally = HashMap::new();
+    store.for_each_block(from, to, |_, block| {
+        for e in block.iter() {
+            let Some(ce) = e.shared.campaign_entry_no else {
+                continue;
+            };
+            if e.row.postponed() || campaigns.get(&ce) != e.shared.campaign_no.as_ref() {
+                continue;
+            }
+            let x = t
+                .entry((ce, e.row.canceled()))
+                .or_insert((0, Money::ZERO, 0));
+            x.0 += 1;
+            x.1 = Money(x.1 .0.saturating_add(e.shared.cost.0));
+            x.2 += e.shared.duration_min as u64;
+        }
+        Ok(true)
+    })?;
+    Ok(t)
+}
+
+fn view_of(c: CampaignEntry, t: &Tally) -> CampaignEntryView {
+    let (n, cost, dur) = t
+        .get(&(c.entry_no, c.canceled))
+        .copied()
+        .unwrap_or((0, Money::ZERO, 0));
+    CampaignEntryView {
+        entry: c,
+        no_of_interactions: n,
+        cost,
+        duration_min: dur,
+    }
+}
+
+/// The entry numbers a campaign entry's entries can lie in: its logged segment's range, or
+/// every entry for the campaign entry of single interactions.
+fn span_of(store: &Store, c: &CampaignEntry) -> Result<(EntryNo, Option<EntryNo>), OpError> {
+    if let Some(ls) = c.logged_segment_entry_no {
+        if let Some(l) =
+            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
+        {
+            return Ok((l.first_entry_no, Some(l.end_entry_no())));
+        }
+    }
+    Ok((EntryNo(1), None))
+}
+
+fn load(store: &Store, no: CampaignEntryNo) -> Result<CampaignEntry, OpError> {
+    must_get(
+        store,
+        TreeId::CampaignEntries,
+        &no.to_key(),
+        "campaign entry",
+        &no,
+    )
+}
+
+/// The campaign entries `filter` selects, by number, with their counts.
+pub fn list(
+    store: &Store,
+    filter: &CampaignEntryFilter,
+) -> Result<Vec<CampaignEntryView>, OpError> {
+    let ces: Vec<CampaignEntry> = store
+        .all_recs::<CampaignEntry>(TreeId::CampaignEntries, "campaign entry")?
+        .into_iter()
+        .filter(|c| filter.matches(c))
+        .collect();
+    if ces.is_empty() {
+        return Ok(Vec::new());
+    }
+    let campaigns = ces
+        .iter()
+        .map(|c| (c.entry_no, c.campaign_no.clone()))
+        .collect();
+    let t = tally(store, &campaigns, EntryNo(1), None)?;
+    Ok(ces.into_iter().map(|c| view_of(c, &t)).collect())
+}
+
+/// One campaign entry with its counts.
+pub fn show(store: &Store, no: CampaignEntryNo) -> Result<CampaignEntryView, OpError> {
+    let c = load(store, no)?;
+    let (from, to) = span_of(store, &c)?;
+    let campaigns = HashMap::from([(c.entry_no, c.campaign_no.clone())]);
+    let t = tally(store, &campaigns, from, to)?;
+    Ok(view_of(c, &t))
+}
+
+/// How a cancel command chooses the new value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CancelTo {
+    /// BC's *Switch Check&mark in Canceled*: the opposite of the first selected campaign
+    /// entry's value, applied to all selected.
+    Switch,
+    /// Set this value (beyond BC, for scripts that must not depend on the current state).
+    Set(bool),
+}
+
+/// What a cancel command did.
+#[derive(Clone, Debug, Serialize)]
+pub struct CampaignCancelResult {
+    /// The value now set on every selected campaign entry and on its interactions.
+    pub canceled: bool,
+    /// The campaign entries.
+    pub campaign_entries: Vec<CampaignEntryNo>,
+    /// Interaction log entries reached (their flag is now `canceled`).
+    pub entries: u64,
+    /// Of those, how many changed.
+    pub entries_changed: u64,
+}
+
+/// Sets canceled on campaign entries and on every interaction log entry of each (BC: *Campaign
+/// Entry* `SetCanceledCheckmark`: `Canceled`, then `ModifyAll(Canceled)` on the entries with
+/// the same campaign and campaign entry number), in one atomic change. Logged segment counts
+/// follow.
+///
+/// Un-cancelling is refused while a campaign entry's logged segment is canceled: it would
+/// un-cancel entries of a canceled logged segment, which BC's *Interaction Log Entry*
+/// `SetCanceledCheckmark` refuses for each entry (`LoggedSegment.TestField(Canceled, false)`);
+/// BC's `ModifyAll` bypasses that check, interlog does not. Nothing is written when any
+/// selected campaign entry is refused or unknown.
+pub fn set_canceled(
+    store: &Store,
+    nos: &[CampaignEntryNo],
+    to: CancelTo,
+) -> Result<CampaignCancelResult, OpError> {
+    let _w = store.writer();
+    let Some(&first) = nos.first() else {
+        return Err(OpError::Missing {
+            what: "campaign entry numbers",
+            hint: "give at least one campaign entry number (`interlog campaign-entry list`)".into(),
+        });
+    };
+    let mut seen = BTreeSet::new();
+    let mut ces = Vec::new();
+    for &n in nos {
+        if seen.insert(n) {
+            ces.push(load(store, n)?);
+        }
+    }
+    let target = match to {
+        CancelTo::Set(v) => v,
+        CancelTo::Switch => {
+            !ces.iter()
+                .find(|c| c.entry_no == first)
+                .expect("loaded")
+                .canceled
+        }
+    };
+    if !target {
+        for c in &ces {
+            if let Some(ls) = c.logged_segment_entry_no {
+                let l = store.get_rec::<LoggedSegment>(
+                    TreeId::LoggedSegments,
+                    ls.to_key(),
+                    "logged segment",
+                )?;
+                if l.is_some_and(|l| l.canceled) {
+                    return Err(OpError::CampaignEntryOfCanceledLoggedSegment {
+                        campaign_entry: c.entry_no,
+                        logged: ls,
+                    });
+                }
+            }
+        }
+    }
+    let mut ws = WriteSet::new();
+    let mut result = CampaignCancelResult {
+        canceled: target,
+        campaign_entries: seen.into_iter().collect(),
+        entries: 0,
+        entries_changed: 0,
+    };
+    let mut changed_per_logged: BTreeMap<LoggedSegmentNo, u64> = BTreeMap::new();
+    for mut c in ces {
+        let (from, to) = span_of(store, &c)?;
+        let done = cascade_canceled(
+            store,
+            &CascadeOf::CampaignEntry(c.campaign_no.clone(), c.entry_no),
+            from,
+            to.unwrap_or(EntryNo(u64::MAX)),
+            target,
+            &mut ws,
+        )?;
+        result.entries += done.reached;
+        result.entries_changed += done.changed;
+        for (l, n) in done.changed_per_logged {
+            *changed_per_logged.entry(l).or_default() += n;
+        }
+        c.canceled = target;
+        ws.put_rec(
+            TreeId::CampaignEntries,
+            c.entry_no.to_key(),
+            "campaign entry",
+            &c,
+        )?;
+    }
+    for (ls, n) in changed_per_logged {
+        if let Some(mut l) =
+            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
+        {
+            l.canceled_entries = if target {
+                (l.canceled_entries + n).min(l.entries)
+            } else {
+                l.canceled_entries.saturating_sub(n)
+            };
+            ws.put_rec(TreeId::LoggedSegments, ls.to_key(), "logged segment", &l)?;
+        }
+    }
+    store.apply(ws)?;
+    Ok(result)
+}
+
+/// Deletes the canceled campaign entries that `filter` selects (its `canceled` field is
+/// ignored) with all of their interaction log entries and those entries' contact index items,
+/// in one atomic change; logged segments lose the campaign entry and the entries from their
+/// counts. With `dry_run` nothing is written and the result says what would go.
+///
+/// BC: report *Delete Campaign Entries* (5189) — `SetRange(Canceled, true)` within the request
+/// filters, `Delete(true)`, whose `OnDelete` deletes every entry with the campaign entry's
+/// campaign and number.
+pub fn delete_canceled(
+    store: &Store,
+    filter: &CampaignEntryFilter,
+    dry_run: bool,
+) -> Result<CleanupResult, OpError> {
+    let _w = store.writer();
+    let gone: Vec<CampaignEntry> = store
+        .all_recs::<CampaignEntry>(TreeId::CampaignEntries, "campaign entry")?
+        .into_iter()
+        .filter(|c| c.canceled && filter.matches(c))
+        .collect();
+    let mut result = CleanupResult {
+        dry_run,
+        ..CleanupResult::default()
+    };
+    if gone.is_empty() {
+        return Ok(result);
+    }
+    let campaigns: HashMap<CampaignEntryNo, CampaignNo> = gone
+        .iter()
+        .map(|c| (c.entry_no, c.campaign_no.clone()))
+        .collect();
+    let mut from = EntryNo(u64::MAX);
+    for c in &gone {
+        from = from.min(span_of(store, c)?.0);
+    }
+    let mut ws = WriteSet::new();
+    let d = delete_entries(
+        store,
+        &mut ws,
+        from,
+        |e| {
+            e.shared
+                .campaign_entry_no
+                .is_some_and(|ce| campaigns.get(&ce) == e.shared.campaign_no.as_ref())
+        },
+        dry_run,
+    )?;
+    result.entries_deleted = d.entry_nos.len() as u64;
+    result.deleted_entry_nos = d.entry_nos;
+    result.campaign_entries_deleted = gone.len() as u64;
+    result.deleted_campaign_entry_nos = gone.iter().map(|c| c.entry_no).collect();
+    if dry_run {
+        return Ok(result);
+    }
+    let owners: BTreeSet<LoggedSegmentNo> = gone
+        .iter()
+        .filter_map(|c| c.logged_segment_entry_no)
+        .collect();
+    apply_logged_counts(store, &mut ws, &d.per_logged, &owners, |l| {
+        l.campaign_entries.retain(|ce| !campaigns.contains_key(ce));
+    })?;
+    for c in &gone {
+        ws.del(TreeId::CampaignEntries, c.entry_no.to_key());
+    }
+    store.apply(ws)?;
+    store.invalidate_runs();
+    Ok(result)
+}
+
+/// One line of campaign statistics.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CampaignStats {
+    /// The campaign.
+    pub campaign_no: CampaignNo,
+    /// Its description.
+    pub description: String,
+    /// Campaign entries that are not canceled.
+    pub campaign_entries: u64,
+    /// Interactions neither canceled nor postponed.
+    pub interactions: u64,
+    /// Their total cost.
+    pub cost: Money,
+    /// Their total duration in minutes.
+    pub duration_min: u64,
+    /// Date of the last of them.
+    pub last_date: Option<NaiveDate>,
+}
+
+/// Statistics per campaign, every campaign in number order, leaving out whatever is canceled:
+/// campaign entries not canceled, and the cost and duration of the campaign's interactions
+/// neither canceled nor postponed (BC: *Campaign* FlowFields *Cost (LCY)* and *Duration (Min.)*,
+/// `Canceled = const(false)`, `Postponed = const(false)`).
+pub fn stats(store: &Store) -> Result<Vec<CampaignStats>, OpError> {
+    let mut rows: BTreeMap<CampaignNo, CampaignStats> = store
+        .all_recs::<Campaign>(TreeId::Campaigns, "campaign")?
+        .into_iter()
+        .map(|c| {
+            (
+                c.no.clone(),
+                CampaignStats {
+                    campaign_no: c.no,
+                    description: c.description,
+                    campaign_entries: 0,
+                    interactions: 0,
+                    cost: Money::ZERO,
+                    duration_min: 0,
+                    last_date: None,
+                },
+            )
+        })
+        .collect();
+    for c in store.all_recs::<CampaignEntry>(TreeId::CampaignEntries, "campaign entry")? {
+        if let (false, Some(r)) = (c.canceled, rows.get_mut(&c.campaign_no)) {
+            r.campaign_entries += 1;
+        }
+    }
+    store.for_each_block(EntryNo(1), None, |_, block| {
+        for e in block.iter() {
+            if e.row.canceled() || e.row.postponed() {
+                continue;
+            }
+            let Some(r) = e.shared.campaign_no.as_ref().and_then(|c| rows.get_mut(c)) else {
+                continue;
+            };
+            r.interactions += 1;
+            r.cost = Money(r.cost.0.saturating_add(e.shared.cost.0));
+            r.duration_min += e.shared.duration_min as u64;
+            r.last_date = r.last_date.max(Some(e.shared.date));
+        }
+        Ok(true)
+    })?;
+    Ok(rows.into_values().collect())
+}
