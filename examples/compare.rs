@@ -48,6 +48,15 @@
 //!    one `BufWriter` into one file on one thread, `sync_all`, fsync the directory. No
 //!    transaction, no index structure, no reads. (interlog writes fewer bytes — shared fields
 //!    are stored once per block — on two threads, so it can come in under this "floor".)
+//! 4. **IO floor** (`compare/floor.rs`) — the floor for interlog's own bytes: interlog's
+//!    parallel build (its encode, on all cores) plus a sequential write + `fsync` of exactly
+//!    the block bytes that build produced. interlog ÷ IO floor is what being a store costs on
+//!    top of encoding and writing the bytes once.
+//!
+//! **Regression check** (`--max-ratio R`, used by `.ci/run`): for each run the ratio of
+//! interlog's time to the SQLite time of the same run; the command fails when the median of
+//! those ratios is above `R`. A ratio of two engines measured seconds apart on the same machine
+//! holds on a slow or busy machine where an absolute time would not.
 //!
 //! **Why the numbers are honest.**
 //! * Every run starts from a fresh copy of the generated data (copy not timed) in its own
@@ -80,6 +89,8 @@
 
 #[path = "compare/common.rs"]
 mod common;
+#[path = "compare/floor.rs"]
+mod floor;
 #[path = "compare/interlog_side.rs"]
 mod interlog_side;
 #[path = "compare/limit.rs"]
@@ -106,6 +117,7 @@ enum Engine {
     Interlog,
     Sqlite,
     Limit,
+    Floor,
 }
 
 /// When SQLite copies its WAL into the database file.
@@ -156,6 +168,10 @@ struct Args {
     /// CPUs idle (the machine is shared); 0 = do not wait.
     #[arg(long, default_value_t = 20, value_name = "SECS")]
     settle: u64,
+    /// Fail when the median over the runs of (interlog time ÷ SQLite time of the same run) is
+    /// above this ratio: a regression check that holds on slow or busy machines.
+    #[arg(long, value_name = "RATIO")]
+    max_ratio: Option<f64>,
     /// Internal: run one engine's timed work and print its report.
     #[arg(long, hide = true, value_enum)]
     child: Option<Engine>,
@@ -250,6 +266,7 @@ fn child_main(args: &Args, engine: Engine) -> Result<()> {
             &args.sqlite_settings(),
         )?,
         Engine::Limit => limit::child(dir)?,
+        Engine::Floor => floor::child(dir)?,
     };
     let report = ChildReport {
         vm_hwm_kib: common::vm_hwm_kib(),
@@ -460,7 +477,9 @@ fn run_once(
     proc::remove(&run)?;
     std::fs::create_dir_all(&run)?;
     match engine {
-        Engine::Interlog => proc::copy_dir(&tmpl.join("store"), &run.join("store"))?,
+        Engine::Interlog | Engine::Floor => {
+            proc::copy_dir(&tmpl.join("store"), &run.join("store"))?
+        }
         Engine::Sqlite => {
             std::fs::copy(peer, sqlite_peer::db_path(&run)).context("copy the SQLite database")?;
         }
@@ -518,6 +537,9 @@ fn run_once(
             (sqlite_peer::stats(&run, &fu)?, after_close)
         }
         Engine::Limit => (limit::stats(&run)?, 0),
+        // The floor writes bytes, not records: nothing to read back (its child checks that it
+        // built one row per line).
+        Engine::Floor => (Stats::default(), 0),
     };
     if !args.keep {
         proc::remove(&run)?;
@@ -623,6 +645,7 @@ fn compare_in(args: &Args, work: &mut Work, n: u64) -> Result<()> {
     };
     let mut inter = Series::default();
     let mut lim = Series::default();
+    let mut flo = Series::default();
     let mut sql: Vec<(Variant, Series)> = strategies
         .iter()
         .flat_map(|s| {
@@ -653,12 +676,31 @@ fn compare_in(args: &Args, work: &mut Work, n: u64) -> Result<()> {
         check_agreement("limit", &meta, &f.report, &s, &mut reference)?;
         eprintln!("run {r}/{}: limit {}", args.runs, brief(&f, load));
         lim.push(f, load);
+        let (f, _, _, load) = run_once(args, work, tp, Engine::Floor, None)?;
+        if f.report.entries != meta.lines {
+            bail!(
+                "the IO floor built {} rows, not {}",
+                f.report.entries,
+                meta.lines
+            );
+        }
+        eprintln!("run {r}/{}: io floor {}", args.runs, brief(&f, load));
+        flo.push(f, load);
     }
     let (win_v, win) = sql
         .iter()
         .min_by(|a, b| a.1.median_s().total_cmp(&b.1.median_s()))
         .expect("at least one SQLite variant");
     let (i_s, s_s, l_s) = (inter.median_s(), win.median_s(), lim.median_s());
+    let f_s = flo.median_s();
+    // Same-run ratios: run i of interlog against run i of the reported SQLite variant.
+    let run_ratios: Vec<f64> = inter
+        .times
+        .iter()
+        .zip(&win.times)
+        .map(|(i, s)| i / s)
+        .collect();
+    let ratio_of_runs = median(&run_ratios);
     let settings = format!(
         "journal_mode=WAL, synchronous=NORMAL + fsync of the WAL and directory after COMMIT \
          (= synchronous=FULL), cache_size=-262144 (256 MiB), temp_store=MEMORY, page_size={}, \
@@ -696,6 +738,13 @@ fn compare_in(args: &Args, work: &mut Work, n: u64) -> Result<()> {
             "ratio": round(i_s / s_s, 4),
             "limit_s": round(l_s, 4),
             "interlog_limit_ratio": round(i_s / l_s, 3),
+            "io_floor_s": round(f_s, 4),
+            "interlog_io_floor_ratio": round(i_s / f_s, 3),
+            "io_floor_bytes": flo.last.as_ref().map_or(0, |r| r.disk_bytes),
+            "io_floor_runs_s": rounded(&flo.times),
+            "io_floor_phases_ms_last_run": flo.phases(),
+            "same_run_ratios": rounded(&run_ratios),
+            "median_same_run_ratio": round(ratio_of_runs, 4),
             "interlog_peak_rss_mib": round(inter.peak_rss_mib(), 1),
             "sqlite_peak_rss_mib": round(win.peak_rss_mib(), 1),
             "limit_peak_rss_mib": round(lim.peak_rss_mib(), 1),
@@ -745,7 +794,7 @@ fn compare_in(args: &Args, work: &mut Work, n: u64) -> Result<()> {
         }
         o["sqlite_variants"] = serde_json::Value::Object(variants);
         println!("{}", serde_json::to_string_pretty(&o)?);
-        return Ok(());
+        return check_ratio(args, ratio_of_runs, &run_ratios);
     }
     let runs = |v: &[f64]| {
         v.iter()
@@ -788,6 +837,16 @@ fn compare_in(args: &Args, work: &mut Work, n: u64) -> Result<()> {
     }
     println!("          limit {}", runs(&lim.times));
     println!(
+        "          io floor {} (median {f_s:.3}; interlog / io floor {:.2}; {:.1} MiB of blocks)",
+        runs(&flo.times),
+        i_s / f_s,
+        flo.last.as_ref().map_or(0, |r| r.disk_bytes) as f64 / MIB
+    );
+    println!(
+        "same-run ratios interlog / sqlite: {} (median {ratio_of_runs:.3})",
+        runs(&run_ratios)
+    );
+    println!(
         "cpu (s, median): interlog {:.3}, sqlite {:.3}, limit {:.3}",
         median(&inter.cpu),
         median(&win.cpu),
@@ -811,5 +870,20 @@ fn compare_in(args: &Args, work: &mut Work, n: u64) -> Result<()> {
         "agreement: every run wrote the same {} entries (cost, duration, every field) and {} follow-up lines",
         meta.lines, meta.lines
     );
-    Ok(())
+    check_ratio(args, ratio_of_runs, &run_ratios)
+}
+
+/// `--max-ratio`: fails when the median same-run ratio is above the limit.
+fn check_ratio(args: &Args, median_ratio: f64, ratios: &[f64]) -> Result<()> {
+    match args.max_ratio {
+        Some(max) if median_ratio > max => bail!(
+            "regression: interlog took {median_ratio:.3} × SQLite's time (median of the same-run \
+             ratios {ratios:?}), above the allowed {max:.3}"
+        ),
+        Some(max) => {
+            eprintln!("regression check: median same-run ratio {median_ratio:.3} ≤ {max:.3} ✓");
+            Ok(())
+        }
+        None => Ok(()),
+    }
 }
