@@ -927,3 +927,77 @@ fn a_killed_job_resumes_to_the_same_store_as_an_uninterrupted_run_many_times() {
         .unwrap_or(60);
     run_kills(n);
 }
+
+#[test]
+fn a_nightly_mix_of_generated_segments_is_logged_by_one_job() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("store");
+    // The same generation into two stores: the second must get the same segments.
+    let [report, again] = ["store", "again"].map(|name| {
+        let out = Command::new(bin())
+            .arg("--store")
+            .arg(dir.path().join(name))
+            .args([
+                "gen",
+                "--json",
+                "--contacts",
+                "3000",
+                "--segment-size",
+                "100",
+                "--seed",
+                "3",
+                "--mixed-segments",
+                "6",
+            ])
+            .output()
+            .expect("run interlog");
+        assert!(
+            out.status.success(),
+            "gen failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    });
+    let mixed = report["mixed_segments"].as_array().unwrap();
+    let sizes: Vec<u64> = mixed.iter().map(|m| m["lines"].as_u64().unwrap()).collect();
+    let nos: Vec<&str> = mixed
+        .iter()
+        .map(|m| m["segment_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        nos,
+        ["SM00002", "SM00003", "SM00004", "SM00005", "SM00006", "SM00007"]
+    );
+    // Mixed sizes of at least 1,000 lines, capped at the eligible contacts (≤ 3,000).
+    assert!(
+        sizes.iter().all(|&n| (1000..=3000).contains(&n)),
+        "{sizes:?}"
+    );
+    // Deterministic for a seed: the second store got the same sizes.
+    assert_eq!(again["mixed_segments"], report["mixed_segments"]);
+    // Every segment logged with a follow-up by one job.
+    let steps: Vec<String> = std::iter::once("SM00001")
+        .chain(nos.iter().copied())
+        .map(|s| format!(r#"{{ "log": "{s}", "follow_up": true }}"#))
+        .collect();
+    let file = write_job(
+        dir.path(),
+        "mix.json",
+        &format!(r#"{{ "id": "mix", "steps": [{}] }}"#, steps.join(", ")),
+    );
+    let out: Value = serde_json::from_str(&cli_ok(
+        &store,
+        &["batch", "run", "--json", file.to_str().unwrap()],
+    ))
+    .unwrap();
+    let total: u64 = 100 + sizes.iter().sum::<u64>();
+    assert_eq!(out["summary"]["done"], 7, "{out}");
+    assert_eq!(out["summary"]["entries_logged"], total, "{out}");
+    cli_ok(&store, &["verify"]);
+    let t = Store::open(&store).unwrap();
+    assert_eq!(
+        segments::list(&t).unwrap().len(),
+        7,
+        "seven follow-up segments"
+    );
+}

@@ -315,49 +315,51 @@ pub fn fill(db: &Path, store: &Store, meta: &Meta, page_size: u32) -> Result<()>
                 c.phone,
             ])?;
         }
-        let h = segments::get(store, &SegmentNo::new(SEGMENT)?)?;
-        let i = &h.interaction;
-        tx.execute(
-            "INSERT INTO segment_headers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            params![
-                h.no.as_str(),
-                h.description,
-                h.date.to_string(),
-                opt_str(&h.salesperson_code),
-                opt_str(&h.campaign_no),
-                opt_str(&i.template_code),
-                opt_str(&i.group_code),
-                i.unit_cost.cents() as i64,
-                i.unit_duration_min,
-                i.subject_default,
-                opt_str(&i.language_code_default),
-                ix(CorrespondenceType::ALL, i.correspondence_type_default),
-                i.ignore_contact_correspondence_type,
-                ix(InformationFlow::ALL, i.information_flow),
-                ix(InitiatedBy::ALL, i.initiated_by),
-            ],
-        )?;
-        for a in &h.criteria {
+        // Every segment of the store (the comparison's one, or a nightly mix), in number order.
+        for h in segments::list(store)? {
+            let i = &h.interaction;
             tx.execute(
-                "INSERT INTO segment_criteria VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO segment_headers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     h.no.as_str(),
-                    a.no,
-                    format!("{:?}", a.kind),
-                    a.filters.join("\n"),
-                    a.logged_segment.map(|l| l.0 as i64),
-                    a.inserted_count as i64,
-                    a.deleted_count as i64,
+                    h.description,
+                    h.date.to_string(),
+                    opt_str(&h.salesperson_code),
+                    opt_str(&h.campaign_no),
+                    opt_str(&i.template_code),
+                    opt_str(&i.group_code),
+                    i.unit_cost.cents() as i64,
+                    i.unit_duration_min,
+                    i.subject_default,
+                    opt_str(&i.language_code_default),
+                    ix(CorrespondenceType::ALL, i.correspondence_type_default),
+                    i.ignore_contact_correspondence_type,
+                    ix(InformationFlow::ALL, i.information_flow),
+                    ix(InitiatedBy::ALL, i.initiated_by),
                 ],
             )?;
+            for a in &h.criteria {
+                tx.execute(
+                    "INSERT INTO segment_criteria VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        h.no.as_str(),
+                        a.no,
+                        format!("{:?}", a.kind),
+                        a.filters.join("\n"),
+                        a.logged_segment.map(|l| l.0 as i64),
+                        a.inserted_count as i64,
+                        a.deleted_count as i64,
+                    ],
+                )?;
+            }
+            let mut ins = tx.prepare(&format!(
+                "INSERT INTO segment_lines ({LINE_COLUMNS}) VALUES \
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
+            ))?;
+            for_each_segment_line(store, &h, h.line_count, "copy into SQLite", |l| {
+                insert_line(&mut ins, h.no.as_str(), l)
+            })?;
         }
-        let mut ins = tx.prepare(&format!(
-            "INSERT INTO segment_lines ({LINE_COLUMNS}) VALUES \
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
-        ))?;
-        for_each_segment_line(store, &h, meta.lines, "copy into SQLite", |l| {
-            insert_line(&mut ins, SEGMENT, l)
-        })?;
     }
     tx.commit()?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
@@ -1042,4 +1044,68 @@ pub fn stats(dir: &Path, follow_up_no: &str) -> Result<Stats> {
     }
     s.follow_up_digest = d.value();
     Ok(s)
+}
+
+/// The timed child of the nightly mix (`examples/nightly.rs`): open + configure, then every
+/// segment of `segs` in order, each logged in its own transaction and made durable (WAL fsync,
+/// and the directory after the first, which created the WAL) before the next — what
+/// `interlog batch run` does with a job of log steps. Each segment's time is a phase.
+pub fn child_many(
+    dir: &Path,
+    strategy: Strategy,
+    settings: &Settings,
+    segs: &[String],
+) -> Result<ChildReport> {
+    let db = db_path(dir);
+    if !db.is_file() {
+        bail!("no SQLite database at {}", db.display());
+    }
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
+    let t0 = Instant::now();
+    let mut conn = Connection::open_with_flags(
+        &db,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn, settings)?;
+    let mut entries = 0;
+    let mut per_segment = Vec::with_capacity(segs.len());
+    for (k, seg) in segs.iter().enumerate() {
+        let t = Instant::now();
+        let mut phases = Vec::new();
+        let out = log_segment(&mut conn, strategy, seg, &mut phases)?;
+        std::fs::File::open(wal_path(&db))
+            .and_then(|f| f.sync_all())
+            .context("fsync the WAL")?;
+        if k == 0 {
+            fsync_dir(dir)?;
+        }
+        entries += out.entries;
+        per_segment.push((seg.clone(), ms_since(t)));
+    }
+    let elapsed_s = t0.elapsed().as_secs_f64();
+    let disk = disk_bytes(&db);
+    conn.close().map_err(|(_, e)| e)?;
+    Ok(ChildReport {
+        engine: "sqlite".into(),
+        elapsed_s,
+        entries,
+        disk_bytes: disk,
+        strategy: Some(strategy.name().into()),
+        phases_ms: per_segment,
+        ..ChildReport::default()
+    })
+}
+
+/// Entries, logged segments and segments left in the SQLite database at `dir` (untimed).
+#[allow(dead_code)] // used by examples/nightly.rs, not by compare
+pub fn totals(dir: &Path) -> Result<(u64, u64, u64)> {
+    let conn = Connection::open(db_path(dir))?;
+    let count =
+        |sql: &str| -> Result<u64> { Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
+    Ok((
+        count("SELECT COUNT(*) FROM interaction_log_entries")?,
+        count("SELECT COUNT(*) FROM logged_segments")?,
+        count("SELECT COUNT(*) FROM segment_headers")?,
+    ))
 }

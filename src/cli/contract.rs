@@ -199,6 +199,7 @@ cleanup canceled-logged-segments | --dry-run --entry --segment | cleanup::cleanu
 cleanup canceled-campaign-entries | - --json --campaign --dry-run --entry --date --salesperson | campaign_entries::cleanup_canceled_campaign_entries_with_filters_and_a_dry_run
 
 gen                              | - --json --contacts --segment-size --seed | cli_options::gen_takes_a_seed_and_reports_json
+gen                              | --mixed-segments | batch_job::a_nightly_mix_of_generated_segments_is_logged_by_one_job
 demo                             | - --json --reset | cli_options::demo_prints_a_json_summary_with_json
 export entries                   | - --json --format --out --contact --from | export::cli_out_writes_the_file_atomically_and_reports_it
 export entries                   | --template --salesperson --campaign --segment --logged-segment --canceled --not-canceled --to | cli_options::export_takes_every_filter_format_and_target

@@ -846,6 +846,11 @@ pub struct GenArgs {
     /// Seed of the pseudo-random choices.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Also make this many segments of a nightly mix: about 95 % of 1k–10k lines, 4 % of
+    /// 10k–100k, 1 % of 100k–1M (at most the eligible contacts), each taking its contacts
+    /// where the previous one stopped.
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    mixed_segments: u64,
 }
 
 pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
@@ -856,22 +861,29 @@ pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
-    let r = gen::generate(
-        &store,
-        &env.ctx,
-        GenOptions {
-            contacts: a.contacts,
-            segment_size: a.segment_size.unwrap_or(a.contacts),
-            seed: a.seed,
-        },
-        &Bar::new(),
-    )?;
+    let opts = GenOptions {
+        contacts: a.contacts,
+        segment_size: a.segment_size.unwrap_or(a.contacts),
+        seed: a.seed,
+    };
+    let r = gen::generate(&store, &env.ctx, opts, &Bar::new())?;
+    let mix = if a.mixed_segments > 0 {
+        gen::generate_mix(&store, &env.ctx, opts, a.mixed_segments, &Bar::new())?
+    } else {
+        Vec::new()
+    };
     // Reopen once: sled writes its snapshot when a store is opened, so the next command does
     // not have to replay everything the generator wrote.
     drop(store);
     drop(interlog::storage::Store::open(&env.store_path)?);
+    let mixed: Vec<serde_json::Value> = mix
+        .iter()
+        .map(|(no, lines)| serde_json::json!({ "segment_no": no, "lines": lines }))
+        .collect();
     if env.out.json {
-        env.out.json(&r)
+        let mut v = serde_json::to_value(&r)?;
+        v["mixed_segments"] = serde_json::Value::Array(mixed);
+        env.out.json(&v)
     } else {
         env.out.line(format!(
             "generated {} contacts; segment {} with {} lines (template {}, campaign {})",
@@ -880,6 +892,14 @@ pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
             r.lines,
             r.template,
             r.campaign
-        ))
+        ))?;
+        if let (Some((first, _)), Some((last, _))) = (mix.first(), mix.last()) {
+            let total: u64 = mix.iter().map(|(_, l)| l).sum();
+            env.out.line(format!(
+                "and {} mixed segments {first}..{last} with {total} lines in all",
+                mix.len()
+            ))?;
+        }
+        Ok(())
     }
 }
