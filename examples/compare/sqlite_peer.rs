@@ -1050,6 +1050,7 @@ pub fn stats(dir: &Path, follow_up_no: &str) -> Result<Stats> {
 /// segment of `segs` in order, each logged in its own transaction and made durable (WAL fsync,
 /// and the directory after the first, which created the WAL) before the next — what
 /// `interlog batch run` does with a job of log steps. Each segment's time is a phase.
+#[allow(dead_code)] // used by examples/nightly.rs, not by compare
 pub fn child_many(
     dir: &Path,
     strategy: Strategy,
