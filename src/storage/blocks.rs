@@ -532,7 +532,7 @@ struct BlockBuilder<S, D: Eq + std::hash::Hash + Clone> {
     done: Vec<(u64, Vec<u8>)>,
     /// When set, what an entry-ordered index run keeps of each finished block (its first
     /// contact and a Bloom filter of its contacts), in `done` order.
-    indexed: Option<Vec<super::index::OrderedBlock>>,
+    indexed: Option<Vec<super::bloom::OrderedBlock>>,
     block_first_contact: String,
     /// Bloom hashes of the open block's distinct contacts (when `indexed`).
     block_hashes: Vec<(u64, u64)>,
@@ -639,7 +639,7 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                 || i.is_multiple_of(RESTART)
             {
                 self.block_hashes
-                    .push(super::index::bloom_hashes(contact.as_bytes()));
+                    .push(super::bloom::bloom_hashes(contact.as_bytes()));
             }
         }
         let restart = i.is_multiple_of(RESTART);
@@ -742,10 +742,10 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                 codec::encode_part(self.what, &header, &mut h)?;
                 self.done.push((first, codec::frame(&h, &self.body)));
                 if let Some(ix) = self.indexed.as_mut() {
-                    ix.push(super::index::OrderedBlock {
+                    ix.push(super::bloom::OrderedBlock {
                         first_contact: std::mem::take(&mut self.block_first_contact),
                         key: first,
-                        bloom: super::index::Bloom::from_hashes(&self.block_hashes),
+                        bloom: super::bloom::Bloom::from_hashes(&self.block_hashes),
                     });
                 }
             }
@@ -1237,7 +1237,7 @@ impl EntryBlockBuilder {
     /// Bloom filter of its contacts (what an entry-ordered index run keeps per block).
     pub fn finish_indexed(
         self,
-    ) -> Result<(Vec<EncodedBlock>, Vec<super::index::OrderedBlock>), CodecError> {
+    ) -> Result<(Vec<EncodedBlock>, Vec<super::bloom::OrderedBlock>), CodecError> {
         let mut b = self.b;
         b.cut()?;
         let ordered = b

@@ -17,6 +17,7 @@
 //!   store's files are fsynced (see [`durable`]).
 
 pub mod blocks;
+pub mod bloom;
 pub mod codec;
 pub mod durable;
 pub mod entries;
