@@ -28,6 +28,7 @@
 pub mod batch;
 pub mod domain;
 pub mod exchange;
+pub mod exit;
 pub mod ops;
 pub mod storage;
 
