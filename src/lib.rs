@@ -30,6 +30,7 @@ pub mod domain;
 pub mod exchange;
 pub mod exit;
 pub mod ops;
+pub mod progress;
 pub mod storage;
 
 pub use ops::{Ctx, OpError};

@@ -13,8 +13,9 @@ use serde::Serialize;
 
 use crate::domain::*;
 use crate::ops::master::{CampaignInput, MasterBatch};
-use crate::ops::segments::{self, InteractionChange, Progress, SegmentInput};
+use crate::ops::segments::{self, InteractionChange, SegmentInput};
 use crate::ops::{Ctx, OpError};
+use crate::progress::{NoProgress, Progress};
 use crate::storage::{codec, Store, TreeId};
 
 /// What to generate.
@@ -237,7 +238,7 @@ pub fn generate(
             template: Some(template),
             ..InteractionChange::default()
         },
-        &segments::NoProgress,
+        &NoProgress,
     )?;
     let _w = store.writer();
     let header = segments::get(store, &seg.no)?;

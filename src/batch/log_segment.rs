@@ -33,8 +33,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::domain::*;
-use crate::ops::segments::{new_header, remove_header_writes, Progress, SegmentInput};
+use crate::ops::segments::{new_header, remove_header_writes, SegmentInput};
 use crate::ops::{must_get, Ctx, LineProblem, OpError};
+use crate::progress::Progress;
 use crate::storage::blocks::{
     EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineBlockReader, LineShared,
     SharedArg, FLAG_FAILED,

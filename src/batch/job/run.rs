@@ -6,8 +6,9 @@ use std::time::Instant;
 use crate::batch::log_segment::{log_segment, LogOptions};
 use crate::domain::*;
 use crate::ops::logged::{self, OutcomeFilter};
-use crate::ops::segments::{self, NoProgress, Progress};
+use crate::ops::segments;
 use crate::ops::{Ctx, OpError};
+use crate::progress::{NoProgress, Progress};
 use crate::storage::{StorageError, Store, TreeId};
 
 use super::*;
