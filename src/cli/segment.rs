@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 use super::master::val;
 use super::output::{opt, yes, Bar};
 use super::{parse_date, Env};
-use interlog::batch::gen::{self, GenOptions};
 use interlog::batch::{log_segment, LogOptions};
+use interlog::datagen::{self, GenOptions};
 use interlog::domain::filter::FieldFilter;
 use interlog::domain::*;
 use interlog::ops::logged::{self, OutcomeFilter};
@@ -856,7 +856,7 @@ pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
-    let r = gen::generate(
+    let r = datagen::generate(
         &store,
         &env.ctx,
         GenOptions {
