@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveTime};
-use interlog::batch::gen::{generate, GenOptions};
+use interlog::datagen::{generate, GenOptions};
 use interlog::ops::segments::NoProgress;
 use interlog::ops::{master, Ctx};
 

@@ -10,8 +10,8 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use interlog::batch::gen::{contact_no, generate, GenOptions};
 use interlog::batch::log_segment::{log_segment, LogOptions};
+use interlog::datagen::{contact_no, generate, GenOptions};
 use interlog::domain::TemplateCode;
 use interlog::ops::interactions::{self, EntryFilter, InteractionRequest};
 use interlog::ops::master;

@@ -7,8 +7,8 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use interlog::batch::gen::contact_no;
 use interlog::batch::log_segment::{log_segment, LogOptions};
+use interlog::datagen::contact_no;
 use interlog::domain::{EntryNo, SegmentNo, TemplateCode};
 use interlog::ops::interactions::{self, InteractionRequest};
 use interlog::ops::segments::NoProgress;

@@ -12,7 +12,7 @@
 //! segment series, which advances) with the same contacts in the same order, remove the logged
 //! segment's lines and header, and return only once all of it is durable.
 //!
-//! 1. **interlog** — a store made by `batch::gen::generate` (N contacts, seed 7; not timed).
+//! 1. **interlog** — a store made by `datagen::generate` (N contacts, seed 7; not timed).
 //!    Timed: `Store::open` (with its recovery, as a nightly job pays it) +
 //!    `log_segment(follow_up: true)`, which returns after its own flush + fsync.
 //! 2. **SQLite peer** (rusqlite, bundled SQLite 3.46) — the same records in a conventional
@@ -20,7 +20,7 @@
 //!    setup and number series, segment headers / criteria / lines keyed by
 //!    `(segment_no, line_no)`, interaction log entries keyed by `entry_no` with an index on
 //!    `(contact_no, entry_no)`, logged segments, campaign entries), filled untimed with the
-//!    identical data: contacts from `gen::contact(seed, i)`, everything else read from the
+//!    identical data: contacts from `datagen::contact(seed, i)`, everything else read from the
 //!    generated interlog store. Timed: open + pragmas + one `BEGIN IMMEDIATE` transaction of
 //!    prepared statements: the refusals and line checks in SQL (template set and existing,
 //!    group set, salesperson set and existing, campaign existing when set — what interlog's

@@ -42,8 +42,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use interlog::batch::gen::{self, GenOptions};
 use interlog::batch::job::{self, JobFormat, Quiet, RunOptions};
+use interlog::datagen::{self, GenOptions};
 use interlog::ops::{master, segments};
 use interlog::storage::Store;
 use serde_json::json;
@@ -174,8 +174,8 @@ fn prepare(args: &Args, tmpl: &Path) -> Result<Vec<(String, u64)>> {
         segment_size: args.first_size,
         seed: SEED,
     };
-    let first = gen::generate(&store, &ctx(), opts, &segments::NoProgress)?;
-    let mix = gen::generate_mix(&store, &ctx(), opts, args.segments, &segments::NoProgress)?;
+    let first = datagen::generate(&store, &ctx(), opts, &segments::NoProgress)?;
+    let mix = datagen::generate_mix(&store, &ctx(), opts, args.segments, &segments::NoProgress)?;
     let mut segs = vec![(
         first.segment_no.context("gen made no segment")?.to_string(),
         first.lines,

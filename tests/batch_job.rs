@@ -346,7 +346,7 @@ fn a_failed_step_does_not_stop_the_others_and_runs_again_next_time() {
         ],
         "{r:#?}"
     );
-    assert_eq!(r.exit_code(), job::EXIT_STEPS_FAILED);
+    assert_eq!(r.exit_code(), interlog::exit::STEPS_FAILED);
     assert!(r.steps[0]
         .error
         .as_deref()
@@ -465,7 +465,7 @@ fn bad_job_files_are_refused_with_the_field_and_position_named() {
     for (text, format, wanted) in cases {
         let e = parse_job(text, *format, "jobs/bad").expect_err(text);
         assert!(matches!(e, JobError::Invalid { .. }), "{e:?}");
-        assert_eq!(e.exit_code(), job::EXIT_COULD_NOT_RUN);
+        assert_eq!(e.exit_code(), interlog::exit::COULD_NOT_RUN);
         let msg = e.to_string();
         assert!(msg.starts_with("job file jobs/bad: "), "{msg}");
         for w in *wanted {
@@ -506,7 +506,7 @@ fn a_changed_job_is_refused_unless_restarted() {
         "{e:?}"
     );
     assert!(e.to_string().contains("--restart"));
-    assert_eq!(e.exit_code(), job::EXIT_COULD_NOT_RUN);
+    assert_eq!(e.exit_code(), interlog::exit::COULD_NOT_RUN);
     assert_eq!(fingerprint(&t.store), before);
     let r = run_job(
         &t.store,

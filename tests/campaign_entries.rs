@@ -386,7 +386,7 @@ fn cancelling_an_unknown_campaign_entry_is_refused_and_writes_nothing() {
 
 #[test]
 fn the_cascade_reaches_interactions_across_many_entry_blocks() {
-    use interlog::batch::gen::{generate, GenOptions};
+    use interlog::datagen::{generate, GenOptions};
     const N: u64 = 10_000;
     let t = TestStore::new();
     let report = generate(

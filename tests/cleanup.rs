@@ -341,7 +341,7 @@ fn the_two_jobs_together_remove_a_canceled_logged_segment_and_its_entries() {
 
 #[test]
 fn the_clean_up_jobs_work_across_many_entry_blocks_and_index_runs() {
-    use interlog::batch::gen::{self, generate, GenOptions};
+    use interlog::datagen::{self, generate, GenOptions};
     use interlog::domain::filter::FieldFilter;
     const N: u64 = 10_000;
     let t = TestStore::new();
@@ -392,8 +392,8 @@ fn the_clean_up_jobs_work_across_many_entry_blocks_and_index_runs() {
     .unwrap();
     let f = FieldFilter::parse(&format!(
         "No.={}..{}",
-        gen::contact_no(0),
-        gen::contact_no(99)
+        datagen::contact_no(0),
+        datagen::contact_no(99)
     ))
     .unwrap();
     segments::add_contacts(
@@ -433,12 +433,12 @@ fn the_clean_up_jobs_work_across_many_entry_blocks_and_index_runs() {
     for &n in &canceled {
         assert!(interactions::get(&t.store, EntryNo(n)).is_err(), "{n}");
         // Contact i had entry i + 1, and (for i < 100) entry N + 1 + i of the second run.
-        let c = gen::contact_no(n - 1);
+        let c = datagen::contact_no(n - 1);
         let expected: Vec<u64> = if n <= 100 { vec![N + n] } else { vec![] };
         assert_eq!(nos(&t.store.contact_entries(&c).unwrap()), expected, "{c}");
     }
     for n in [3, 100, 4_094, 4_098, 8_191, 8_194, N - 2] {
-        let c = gen::contact_no(n - 1);
+        let c = datagen::contact_no(n - 1);
         let mut expected = vec![n];
         if n <= 100 {
             expected.push(N + n);
@@ -475,7 +475,10 @@ fn the_clean_up_jobs_work_across_many_entry_blocks_and_index_runs() {
     .unwrap();
     assert_eq!(detached, N - canceled.len() as u64);
     assert_eq!(
-        nos(&t.store.contact_entries(&gen::contact_no(N / 2)).unwrap()),
+        nos(&t
+            .store
+            .contact_entries(&datagen::contact_no(N / 2))
+            .unwrap()),
         vec![N / 2 + 1],
         "detached entries stay in the contact history"
     );

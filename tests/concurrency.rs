@@ -10,8 +10,8 @@ use std::process::Command;
 use std::sync::Barrier;
 
 use common::*;
-use interlog::batch::gen::{generate, GenOptions};
 use interlog::batch::{log_segment, LogOptions};
+use interlog::datagen::{generate, GenOptions};
 use interlog::domain::*;
 use interlog::ops::interactions::{self, EntryFilter};
 use interlog::ops::segments::{self, NoProgress};

@@ -149,7 +149,7 @@ fn check_all_or_nothing(store: &Store) -> Outcome {
         assert_eq!(segments::lines(store, &f).unwrap().len() as u64, LINES);
         assert_eq!(series, "SM00003", "series not advanced by the log");
         // The contact index answers for the first and the last contact.
-        let first = interlog::batch::gen::contact_no(0);
+        let first = interlog::datagen::contact_no(0);
         assert_eq!(store.contact_entries(&first).unwrap().len(), 1);
         Outcome::Logged
     }

@@ -822,7 +822,7 @@ fn a_missing_equals_sign_is_an_error() {
 
 #[test]
 fn go_back_is_exact_across_many_line_blocks() {
-    use interlog::batch::gen::{generate, GenOptions};
+    use interlog::datagen::{generate, GenOptions};
     let t = TestStore::new();
     generate(
         &t.store,

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use common::*;
-use interlog::batch::gen::{generate, GenOptions};
 use interlog::batch::{log_segment, LogOptions};
+use interlog::datagen::{generate, GenOptions};
 use interlog::domain::*;
 use interlog::exchange::export::{self, ExportError, ExportKind, Format};
 use interlog::exchange::import::import_file;

@@ -6,9 +6,9 @@
 mod common;
 
 use common::*;
-use interlog::batch::gen::{self, generate, GenOptions};
 use interlog::batch::log_segment::{plan_only, Built};
 use interlog::batch::{log_segment, LogOptions, LogOutcome};
+use interlog::datagen::{self, generate, GenOptions};
 use interlog::domain::filter::FieldFilter;
 use interlog::domain::*;
 use interlog::ops::interactions::{self, EntryFilter, InteractionRequest};
@@ -847,8 +847,8 @@ fn random_segment(
             &no,
             &filters(&[&format!(
                 "No.={}..{}",
-                gen::contact_no(a),
-                gen::contact_no(b)
+                datagen::contact_no(a),
+                datagen::contact_no(b)
             )]),
             CriteriaOptions {
                 allow_existing: true,
@@ -985,7 +985,7 @@ fn a_segment_of_20000_lines_is_logged_completely_and_every_entry_is_found() {
         },
         |e| {
             assert_eq!(e.entry_no, EntryNo(next));
-            assert_eq!(e.contact_no, gen::contact_no(next - 1));
+            assert_eq!(e.contact_no, datagen::contact_no(next - 1));
             next += 1;
             count += 1;
             Ok(true)
@@ -996,7 +996,7 @@ fn a_segment_of_20000_lines_is_logged_completely_and_every_entry_is_found() {
 
     // The contact lookup finds the first, a middle and the last contact's entry.
     for i in [0, N / 2, N - 1] {
-        let c = gen::contact_no(i);
+        let c = datagen::contact_no(i);
         let history = t.store.contact_entries(&c).unwrap();
         assert_eq!(history.len(), 1, "{c}");
         assert_eq!(history[0].entry_no, EntryNo(i + 1), "{c}");
@@ -1008,7 +1008,7 @@ fn a_segment_of_20000_lines_is_logged_completely_and_every_entry_is_found() {
     }
     assert!(t
         .store
-        .contact_entries(&gen::contact_no(N))
+        .contact_entries(&datagen::contact_no(N))
         .unwrap()
         .is_empty());
 
@@ -1061,10 +1061,10 @@ fn contact_history_finds_entries_of_batches_in_and_out_of_contact_order() {
     // Enough lines for several entry blocks and restart groups.
     const N: u64 = 20_000;
     let t = TestStore::new();
-    gen::generate(
+    datagen::generate(
         &t.store,
         &t.ctx,
-        gen::GenOptions {
+        datagen::GenOptions {
             contacts: N,
             segment_size: 0,
             seed: 11,
@@ -1092,7 +1092,7 @@ fn contact_history_finds_entries_of_batches_in_and_out_of_contact_order() {
                 ..InteractionChange::default()
             },
         );
-        let mut list: Vec<ContactNo> = (0..N).map(gen::contact_no).collect();
+        let mut list: Vec<ContactNo> = (0..N).map(datagen::contact_no).collect();
         if reversed {
             list.reverse();
         }
@@ -1111,7 +1111,7 @@ fn contact_history_finds_entries_of_batches_in_and_out_of_contact_order() {
         "the reversed batch has a sorted run of its own"
     );
     for i in (0..N).step_by(97).chain([0, N - 1]) {
-        let c = gen::contact_no(i);
+        let c = datagen::contact_no(i);
         let found: Vec<EntryNo> = t.store.contact_entry_nos(&c).unwrap();
         let expected = vec![
             EntryNo(logged_runs[0].1 .0 + i),

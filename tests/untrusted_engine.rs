@@ -345,10 +345,10 @@ fn pointers_to_blobs_of_pages_rewritten_later_are_not_damage() {
     let dir = tempfile::TempDir::new().expect("dir");
     let path = dir.path().join("store");
     let store = master::init(&path).expect("init");
-    interlog::batch::gen::generate(
+    interlog::datagen::generate(
         &store,
         &ctx(),
-        interlog::batch::gen::GenOptions {
+        interlog::datagen::GenOptions {
             // The smallest size at which sled rewrote pages held in blobs (measured: none at
             // 200,000, 3 at 400,000).
             contacts: 400_000,

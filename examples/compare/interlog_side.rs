@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use interlog::batch::gen::{generate, GenOptions};
 use interlog::batch::log_segment::{log_segment, LogOptions};
+use interlog::datagen::{generate, GenOptions};
 use interlog::domain::*;
 use interlog::ops::segments::{self, Progress};
 use interlog::ops::{master, setup};

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{NaiveDate, NaiveTime};
-use interlog::batch::gen;
+use interlog::datagen;
 use interlog::domain::*;
 use interlog::ops::segments;
 use interlog::storage::{Store, TreeId};
@@ -200,7 +200,7 @@ fn insert_line(stmt: &mut rusqlite::Statement<'_>, seg: &str, l: &SegmentLine) -
 }
 
 /// Creates the template database at `db` with the same records as the generated store
-/// (untimed). The contacts are regenerated with `gen::contact(seed, i)`; master data, number
+/// (untimed). The contacts are regenerated with `datagen::contact(seed, i)`; master data, number
 /// series, the segment header and every segment line are read from the interlog store.
 pub fn fill(db: &Path, store: &Store, meta: &Meta, page_size: u32) -> Result<()> {
     let mut conn = Connection::open(db).with_context(|| format!("create {}", db.display()))?;
@@ -297,7 +297,7 @@ pub fn fill(db: &Path, store: &Store, meta: &Meta, page_size: u32) -> Result<()>
             "INSERT INTO contacts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
         for i in 0..meta.contacts {
-            let c = gen::contact(meta.seed, i);
+            let c = datagen::contact(meta.seed, i);
             ins.execute(params![
                 c.no.as_str(),
                 c.name,

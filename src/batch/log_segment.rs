@@ -33,8 +33,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::domain::*;
-use crate::ops::segments::{new_header, remove_header_writes, Progress, SegmentInput};
+use crate::ops::segments::{new_header, remove_header_writes, SegmentInput};
 use crate::ops::{must_get, Ctx, LineProblem, OpError};
+use crate::progress::Progress;
 use crate::storage::blocks::{
     EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineBlockReader, LineShared,
     SharedArg, FLAG_FAILED,
@@ -146,7 +147,7 @@ pub struct Built {
     /// Entry blocks: (first entry, bytes).
     pub entry_blocks: Vec<(EntryNo, Vec<u8>)>,
     /// What an entry-ordered index run keeps of each entry block.
-    pub ordered: Vec<crate::storage::index::OrderedBlock>,
+    pub ordered: Vec<crate::storage::bloom::OrderedBlock>,
     /// Follow-up line blocks: (first line, bytes).
     pub line_blocks: Vec<(u64, Vec<u8>)>,
     /// Lines (entries) built.
@@ -640,7 +641,7 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
     progress.start("logging", plan.n);
     let mut in_order = true;
     let mut last_contact: Option<String> = None;
-    let mut order: Vec<crate::storage::index::OrderedBlock> = Vec::new();
+    let mut order: Vec<crate::storage::bloom::OrderedBlock> = Vec::new();
     let result: Result<(), OpError> = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Built>>(1);
         let writer = scope.spawn(move || -> Result<(), StorageError> {
@@ -709,7 +710,7 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
             width: 0,
             blocks: 0,
             logged_segment: Some(plan.logged),
-            bloom: crate::storage::index::Bloom::empty(),
+            bloom: crate::storage::bloom::Bloom::empty(),
             order: Some(order),
         };
         (info, Vec::new())

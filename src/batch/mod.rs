@@ -1,7 +1,6 @@
-//! Batch work: the segment-logging pipeline, the synthetic data generator and the nightly job
-//! runner (`job`).
+//! Batch work: the segment-logging pipeline and the nightly job runner (`job`); the
+//! synthetic data generator is `crate::datagen`.
 
-pub mod gen;
 pub mod job;
 pub mod log_segment;
 

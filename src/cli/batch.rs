@@ -15,7 +15,7 @@ use clap::{Args, Subcommand};
 use super::output::Bar;
 use super::{Env, ExitWith};
 use interlog::batch::job::{self, JobError, JobObserver, JobReport, RunOptions, Step, StepReport};
-use interlog::ops::segments::Progress;
+use interlog::progress::Progress;
 
 const RUN_AFTER_HELP: &str = "Exit codes: 0 every step done (now or by an earlier run) · \
 4 some steps failed or were skipped (run again after fixing: done steps are skipped) · \

@@ -236,16 +236,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     for c in e.chain() {
         if c.downcast_ref::<StorageError>().is_some() {
-            return 3;
+            return interlog::exit::STORE_UNAVAILABLE;
         }
         if let Some(OpError::Storage(_)) = c.downcast_ref::<OpError>() {
-            return 3;
+            return interlog::exit::STORE_UNAVAILABLE;
         }
         if let Some(code) = c.downcast_ref::<ExitWith>() {
             return code.0;
         }
     }
-    1
+    interlog::exit::FAILURE
 }
 
 /// What a failed command left behind, from the storage error in its chain.

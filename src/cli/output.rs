@@ -368,7 +368,7 @@ impl Bar {
     }
 }
 
-impl interlog::ops::segments::Progress for Bar {
+impl interlog::progress::Progress for Bar {
     fn start(&self, phase: &str, total: u64) {
         self.bar.reset();
         if total > 0 {

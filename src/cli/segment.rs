@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 use super::master::val;
 use super::output::{opt, yes, Bar};
 use super::{parse_date, Env};
-use interlog::batch::gen::{self, GenOptions};
 use interlog::batch::{log_segment, LogOptions};
+use interlog::datagen::{self, GenOptions};
 use interlog::domain::filter::FieldFilter;
 use interlog::domain::*;
 use interlog::ops::logged::{self, OutcomeFilter};
@@ -866,9 +866,9 @@ pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
         segment_size: a.segment_size.unwrap_or(a.contacts),
         seed: a.seed,
     };
-    let r = gen::generate(&store, &env.ctx, opts, &Bar::new())?;
+    let r = datagen::generate(&store, &env.ctx, opts, &Bar::new())?;
     let mix = if a.mixed_segments > 0 {
-        gen::generate_mix(&store, &env.ctx, opts, a.mixed_segments, &Bar::new())?
+        datagen::generate_mix(&store, &env.ctx, opts, a.mixed_segments, &Bar::new())?
     } else {
         Vec::new()
     };

@@ -35,9 +35,9 @@ use serde::{Serialize, Serializer};
 
 use crate::domain::*;
 use crate::ops::interactions::{self, EntryFilter};
-use crate::ops::segments::Progress;
 use crate::ops::stats::{self, StatsBy, StatsRow};
 use crate::ops::{logged, master, OpError};
+use crate::progress::Progress;
 use crate::storage::{codec, Store};
 
 /// Columns of an interaction log entry export.

@@ -17,9 +17,10 @@ use serde::Serialize;
 
 use super::interactions::EntryFilter;
 use super::master::Added;
-use super::segments::{append_lines, new_header, next_action, Progress, SegmentInput};
+use super::segments::{append_lines, new_header, next_action, SegmentInput};
 use super::{must_get, Ctx, OpError};
 use crate::domain::*;
+use crate::progress::Progress;
 use crate::storage::blocks::{
     set_flag_where, EntryBlock, EntryRef, EntryShared, FlagFlip, FLAG_CANCELED,
 };

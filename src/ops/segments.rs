@@ -19,19 +19,7 @@ use crate::storage::blocks::{LineBlock, LineBlockBuilder};
 use crate::storage::lines::{GenWriter, NO_GEN};
 use crate::storage::{keys, StorageError, Store, TreeId, WriteSet};
 
-/// Reports progress of long operations (a bar on a terminal, nothing otherwise).
-pub trait Progress: Sync {
-    /// A phase starts; `total` units are expected (0 = unknown).
-    fn start(&self, _phase: &str, _total: u64) {}
-    /// `n` more units are done.
-    fn advance(&self, _n: u64) {}
-    /// The phase is over.
-    fn finish(&self) {}
-}
-
-/// Progress that shows nothing.
-pub struct NoProgress;
-impl Progress for NoProgress {}
+pub use crate::progress::{NoProgress, Progress};
 
 /// What the user gives to create a segment.
 #[derive(Clone, Debug, Default)]

@@ -85,7 +85,7 @@ impl VerifyReport {
 /// The multiset of (contact, entry) pairs is compared by the wrapping sum of these hashes
 /// (two seeds).
 fn pair_hash(contact: &[u8], entry: u64, seed: u64) -> u64 {
-    crate::storage::index::hash64(&[contact, &entry.to_be_bytes()], seed)
+    crate::storage::bloom::hash64(&[contact, &entry.to_be_bytes()], seed)
 }
 
 #[derive(Default, PartialEq, Eq, Debug, Clone, Copy)]

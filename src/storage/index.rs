@@ -19,6 +19,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use super::bloom::{Bloom, OrderedBlock};
 use super::codec::{self, CodecError};
 use super::keys;
 use crate::domain::{ContactNo, EntryNo, LoggedSegmentNo};
@@ -26,107 +27,6 @@ use crate::domain::{ContactNo, EntryNo, LoggedSegmentNo};
 const RUN_BLOCK: &str = "contact index run block";
 /// Records per run block are limited so a block stays under this many bytes.
 const RUN_BLOCK_BYTES: usize = 96 * 1024;
-const BLOOM_BITS_PER_KEY: usize = 10;
-const BLOOM_HASHES: u32 = 7;
-
-/// A Bloom filter over contact numbers. Deterministic (same contacts, same bits).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Bloom {
-    bits: Vec<u8>,
-}
-
-/// FNV-1a over `parts` one after the other, then the splitmix64 finalizer: stable across
-/// builds and platforms (Bloom filters are stored).
-pub(crate) fn hash64(parts: &[&[u8]], seed: u64) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
-    for &b in parts.iter().flat_map(|p| p.iter()) {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
-}
-
-/// Bits of one block: a 64-byte cache line.
-const BLOCK_BITS: u64 = 512;
-
-/// Where a key's bits go: one 512-bit block (one cache line) and `BLOOM_HASHES` bits in it, so
-/// an insert or a lookup touches one cache line whatever the filter's size.
-fn block_and_bits(key: &[u8], blocks: u64) -> (usize, [u16; BLOOM_HASHES as usize]) {
-    let (h1, h2) = bloom_hashes(key);
-    block_and_bits_of(h1, h2, blocks)
-}
-
-fn block_and_bits_of(h1: u64, h2: u64, blocks: u64) -> (usize, [u16; BLOOM_HASHES as usize]) {
-    let block = (h1 % blocks) as usize;
-    let mut bits = [0u16; BLOOM_HASHES as usize];
-    for (i, b) in bits.iter_mut().enumerate() {
-        *b = ((h2 >> 7).wrapping_add((i as u64).wrapping_mul(h2)) % BLOCK_BITS) as u16;
-    }
-    (block, bits)
-}
-
-/// The two hashes a Bloom filter derives a key's bits from.
-pub fn bloom_hashes(key: &[u8]) -> (u64, u64) {
-    (hash64(&[key], 0), hash64(&[key], 0x9e37_79b9_7f4a_7c15) | 1)
-}
-
-impl Bloom {
-    /// A filter holding the keys whose [`bloom_hashes`] are given.
-    pub fn from_hashes(hashes: &[(u64, u64)]) -> Self {
-        let mut b = Bloom::with_capacity(hashes.len());
-        for &(h1, h2) in hashes {
-            b.insert_hashes(h1, h2);
-        }
-        b
-    }
-
-    /// A filter that holds nothing.
-    pub fn empty() -> Self {
-        Bloom { bits: Vec::new() }
-    }
-
-    /// An empty filter sized for `n` keys (a whole number of 64-byte blocks).
-    pub fn with_capacity(n: usize) -> Self {
-        let blocks = (n.max(1) * BLOOM_BITS_PER_KEY).div_ceil(BLOCK_BITS as usize);
-        Bloom {
-            bits: vec![0; blocks * 64],
-        }
-    }
-
-    fn blocks(&self) -> u64 {
-        (self.bits.len() / 64) as u64
-    }
-
-    /// Adds a key.
-    pub fn insert(&mut self, key: &[u8]) {
-        let (h1, h2) = bloom_hashes(key);
-        self.insert_hashes(h1, h2);
-    }
-
-    /// Adds a key given by its [`bloom_hashes`].
-    pub fn insert_hashes(&mut self, h1: u64, h2: u64) {
-        let (block, bits) = block_and_bits_of(h1, h2, self.blocks());
-        let line = &mut self.bits[block * 64..block * 64 + 64];
-        for b in bits {
-            line[b as usize / 8] |= 1 << (b % 8);
-        }
-    }
-
-    /// False when the key is certainly absent.
-    pub fn may_contain(&self, key: &[u8]) -> bool {
-        if self.bits.len() < 64 {
-            return false;
-        }
-        let (block, bits) = block_and_bits(key, self.blocks());
-        let line = &self.bits[block * 64..block * 64 + 64];
-        bits.iter()
-            .all(|&b| line[b as usize / 8] & (1 << (b % 8)) != 0)
-    }
-}
 
 /// What is stored about a run. Its encoding is part of the on-disk format.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,17 +51,6 @@ pub struct RunInfo {
     /// order, its first contact, its key and a Bloom filter of its contacts — no blocks of its
     /// own.
     pub order: Option<Vec<OrderedBlock>>,
-}
-
-/// One entry block of an entry-ordered run. Its encoding is part of the on-disk format.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderedBlock {
-    /// Contact of the block's first row.
-    pub first_contact: String,
-    /// The block's key (first entry number) when it was written.
-    pub key: u64,
-    /// Filter over the block's contacts.
-    pub bloom: Bloom,
 }
 
 impl RunInfo {
@@ -506,32 +395,6 @@ pub fn scan_run(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_filter_from_hashes_equals_one_filled_by_key() {
-        let keys: Vec<String> = (0..500).map(|i| format!("CT{i:06}")).collect();
-        let hashes: Vec<(u64, u64)> = keys.iter().map(|k| bloom_hashes(k.as_bytes())).collect();
-        let mut plain = Bloom::with_capacity(500);
-        for k in &keys {
-            plain.insert(k.as_bytes());
-        }
-        assert_eq!(Bloom::from_hashes(&hashes), plain);
-    }
-
-    #[test]
-    fn bloom_has_no_false_negatives() {
-        let mut b = Bloom::with_capacity(1000);
-        for i in 0..1000 {
-            b.insert(format!("CT{i:06}").as_bytes());
-        }
-        for i in 0..1000 {
-            assert!(b.may_contain(format!("CT{i:06}").as_bytes()));
-        }
-        let fp = (1000..11000)
-            .filter(|i| b.may_contain(format!("CT{i:06}").as_bytes()))
-            .count();
-        assert!(fp < 300, "false positive rate too high: {fp}/10000");
-    }
 
     #[test]
     fn appending_runs_of_different_widths_pads_the_narrow_ones() {

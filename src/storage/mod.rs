@@ -17,6 +17,7 @@
 //!   store's files are fsynced (see [`durable`]).
 
 pub mod blocks;
+pub mod bloom;
 pub mod codec;
 pub mod durable;
 pub mod entries;
@@ -1098,6 +1099,10 @@ impl Drop for Store {
     /// write (a full disk) sled 0.34 can wait forever for its own flush when dropped; every
     /// change was already made durable (or rolled back) before it reported, so giving up on the
     /// close loses nothing.
+    // The crate's only `unsafe` (lib.rs denies it elsewhere): `ManuallyDrop::take` moves sled's
+    // handles out of `&mut self` so they can be dropped on the closer thread, which `Option`
+    // fields would allow too, at the price of an `expect` at every use of the store.
+    #[allow(unsafe_code)]
     fn drop(&mut self) {
         // SAFETY: `db` and `t` are taken exactly once, here, and never used again.
         let (db, trees) = unsafe {

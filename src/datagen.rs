@@ -13,8 +13,9 @@ use serde::Serialize;
 
 use crate::domain::*;
 use crate::ops::master::{CampaignInput, MasterBatch};
-use crate::ops::segments::{self, InteractionChange, Progress, SegmentInput};
+use crate::ops::segments::{self, InteractionChange, SegmentInput};
 use crate::ops::{Ctx, OpError};
+use crate::progress::{NoProgress, Progress};
 use crate::storage::{codec, Store, TreeId};
 
 /// What to generate.
@@ -265,7 +266,7 @@ fn make_segment(
             template: Some(template.clone()),
             ..InteractionChange::default()
         },
-        &segments::NoProgress,
+        &NoProgress,
     )?;
     let _w = store.writer();
     let header = segments::get(store, &seg.no)?;
