@@ -440,6 +440,23 @@ fn single_fault(args: &[&str], fault: (&str, &str, u32)) -> (Claim, State) {
         .unwrap_or_else(|e| panic!("{args:?} with {fault:?}: {e}"))
 }
 
+/// Regression (found by this harness): sled's flusher failing (`sync_file_range` EIO) after a
+/// change was applied; closing the store then emptied the journal although sled's files never
+/// got the change — the command reported success and the entry was gone at the next open.
+#[test]
+fn a_change_whose_flush_failed_at_close_is_kept_by_the_journal() {
+    let args = [
+        "interaction",
+        "create",
+        "--contact",
+        "CT100239",
+        "--template",
+        "BUS",
+    ];
+    let (claim, state) = single_fault(&args, ("sync_file_range", "EIO", 1));
+    assert_eq!((claim, state), (Claim::Done, State::After));
+}
+
 #[derive(Default)]
 struct Tally {
     points: u32,

@@ -1097,7 +1097,9 @@ impl Drop for Store {
     /// Closes sled on a helper thread and waits for it at most `CLOSE_TIMEOUT` (5 s). After a failed
     /// write (a full disk) sled 0.34 can wait forever for its own flush when dropped; every
     /// change was already made durable (or rolled back) before it reported, so giving up on the
-    /// close loses nothing.
+    /// close loses nothing. Only when sled's last flush succeeded is the journal emptied and
+    /// the guard record moved on; otherwise the journal keeps the last change, and the next
+    /// open applies it again.
     fn drop(&mut self) {
         // SAFETY: `db` and `t` are taken exactly once, here, and never used again.
         let (db, trees) = unsafe {
@@ -1110,12 +1112,17 @@ impl Drop for Store {
         let closer = std::thread::Builder::new()
             .name("interlog-close".into())
             .spawn(move || {
+                // sled's own flush on drop ignores errors: flush first and keep the result. A
+                // failed flush (sled's `sync_file_range` or write failing in its flusher)
+                // means the last change may not be in sled's files, and only its journal
+                // record still holds it.
+                let flushed = db.flush().is_ok();
                 drop(trees);
                 drop(db);
-                let _ = tx.send(());
+                let _ = tx.send(flushed);
             });
-        let closed = closer.is_ok() && rx.recv_timeout(CLOSE_TIMEOUT).is_ok();
-        if closed && !self.broken.load(Ordering::SeqCst) {
+        let flushed = closer.is_ok() && rx.recv_timeout(CLOSE_TIMEOUT) == Ok(true);
+        if flushed && !self.broken.load(Ordering::SeqCst) {
             self.record_durable_end();
         }
     }
