@@ -457,6 +457,23 @@ fn a_change_whose_flush_failed_at_close_is_kept_by_the_journal() {
     assert_eq!((claim, state), (Claim::Done, State::After));
 }
 
+/// Regression (found by this harness): a header change that reaches the lines commits, then
+/// deletes the replaced line blocks; when that clean-up failed (sled's flusher failing with
+/// EIO) the command said nothing was committed — running it again would have repeated a
+/// committed change.
+#[test]
+fn a_failed_clean_up_after_a_header_change_says_the_change_is_committed() {
+    let args = [
+        "segment",
+        "set-interaction",
+        "SM00005",
+        "--template",
+        "ABSTRACT",
+    ];
+    let (claim, state) = single_fault(&args, ("sync_file_range", "EIO", 1));
+    assert_eq!((claim, state), (Claim::Committed, State::After));
+}
+
 #[derive(Default)]
 struct Tally {
     points: u32,

@@ -1014,6 +1014,23 @@ impl Store {
         Ok(n)
     }
 
+    /// [`Store::collect_garbage`] right after a change that listed the garbage was committed: a
+    /// failure here leaves that change committed (the next open completes it and collects the
+    /// garbage), so it is reported as [`StorageError::CommittedNotApplied`], never as "nothing
+    /// committed", and this process writes nothing more.
+    pub fn collect_garbage_after_commit(&self) -> Result<u64, StorageError> {
+        self.collect_garbage().map_err(|e| {
+            self.broken.store(true, Ordering::SeqCst);
+            match e {
+                e @ StorageError::CommittedNotApplied { .. } => e,
+                e => StorageError::CommittedNotApplied {
+                    path: self.path.clone(),
+                    cause: Box::new(e),
+                },
+            }
+        })
+    }
+
     /// Committed index runs (cached; the cache is refreshed after every commit that adds or
     /// removes runs, see [`Store::invalidate_runs`]).
     pub fn runs(&self) -> Result<Arc<Vec<RunInfo>>, StorageError> {
