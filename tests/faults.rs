@@ -9,6 +9,10 @@
 //! success or "IS committed" means after, "not known" may be either; and running the command
 //! again after a failure that left the state before gives the state after.
 //!
+//! Injection points are counted by a clean run under `strace -f` on a copy of the prepared
+//! store: strace counts calls per syscall *and per thread*, so "point N" fails the N-th call of
+//! every thread (sled writes and syncs from its own threads; `sync_file_range` is only sled's).
+//!
 //! The default tests try a spread of injection points and a few dozen kills (a few minutes on
 //! 2 busy cores). The heavy variants are `#[ignore]`d, see README "Running the heavier checks":
 //! `cargo test --release --test faults -- --ignored`. `INTERLOG_FAULT_SEED` repeats a kill
@@ -40,9 +44,10 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// strace, or a failure that says how to get it.
 fn strace() -> PathBuf {
-    let found = ["/usr/bin/strace", "/bin/strace", "/usr/local/bin/strace"]
-        .iter()
-        .map(PathBuf::from)
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .chain(["/usr/bin".into(), "/bin".into(), "/usr/local/bin".into()])
+        .map(|d| d.join("strace"))
         .find(|p| p.is_file());
     let Some(p) = found else {
         panic!(
@@ -417,6 +422,12 @@ fn faulted(strace: &Path, path: &Path, op: &Op, (sc, err, at): (&str, &str, u32)
 
 /// One fault under one command on the prepared store; must leave before or after, truthfully.
 fn single_fault(args: &[&str], fault: (&str, &str, u32)) -> (Claim, State) {
+    faults_on(args, &[fault])[0]
+}
+
+/// Each of `faults` in turn under one command on a copy of the prepared store; each must
+/// leave before or after, truthfully.
+fn faults_on(args: &[&str], faults: &[(&str, &str, u32)]) -> Vec<(Claim, State)> {
     let strace = strace();
     let dir = TempDir::new().expect("temp dir");
     let base = dir.path().join("base");
@@ -434,10 +445,37 @@ fn single_fault(args: &[&str], fault: (&str, &str, u32)) -> (Claim, State) {
         mids: Vec::new(),
         took: Duration::ZERO,
     };
-    fresh_copy(&base, &work);
-    let r = faulted(&strace, &work, &op, fault);
-    check_left(&before, &op, &refs, &work, Some(&r), true)
-        .unwrap_or_else(|e| panic!("{args:?} with {fault:?}: {e}"))
+    let mut seen = Vec::new();
+    for fault in faults {
+        fresh_copy(&base, &work);
+        let r = faulted(&strace, &work, &op, *fault);
+        seen.push(
+            check_left(&before, &op, &refs, &work, Some(&r), true)
+                .unwrap_or_else(|e| panic!("{args:?} with {fault:?}: {e}")),
+        );
+    }
+    seen
+}
+
+/// Regression (found by this harness): `write` ENOSPC on the command's own report, after its
+/// change was committed, exited 1 ("refused — nothing was written") with only "No space left
+/// on device"; a script would run it again and create the interaction twice.
+#[test]
+fn a_report_that_cannot_be_printed_after_the_commit_says_the_change_is_committed() {
+    let args = [
+        "interaction",
+        "create",
+        "--contact",
+        "CT100239",
+        "--template",
+        "BUS",
+    ];
+    let faults: Vec<(&str, &str, u32)> = (1..=8).map(|n| ("write", "ENOSPC", n)).collect();
+    let seen = faults_on(&args, &faults);
+    assert!(
+        seen.contains(&(Claim::Committed, State::After)),
+        "no write failed after the commit: {seen:?}"
+    );
 }
 
 /// Regression (found by this harness): sled's flusher failing (`sync_file_range` EIO) after a
