@@ -218,7 +218,8 @@ pub fn prepare(path: &Path) {
 /// Keys whose values come from the clock (minute precision) and change between runs.
 const CLOCK_KEYS: &[&str] = &["time_of_interaction"];
 
-fn strip_clock(v: &mut Value) {
+/// Removes the clock times ([`CLOCK_KEYS`]) from a JSON value.
+pub fn strip_clock(v: &mut Value) {
     match v {
         Value::Object(m) => {
             for k in CLOCK_KEYS {
