@@ -26,7 +26,19 @@ fn main() -> ExitCode {
             }
             eprintln!("error: {}", cli::output::printable_lines(&format!("{e:#}")));
             let full = cli::is_disk_full(&e);
-            match cli::outcome(&e) {
+            let outcome = cli::outcome(&e);
+            if outcome == interlog::storage::Outcome::NotCommitted
+                && !cli::is_storage_error(&e)
+                && interlog::storage::journal::committed_in_this_process()
+            {
+                // The command's change was committed; what failed came after it (e.g. printing
+                // its report to a full disk). Exit code 1 would say nothing was written.
+                eprintln!(
+                    "note: the change IS committed; only what came after it failed — do not run the command again (look at the result with a listing)"
+                );
+                return ExitCode::from(3);
+            }
+            match outcome {
                 interlog::storage::Outcome::NotCommitted if full => eprintln!(
                     "note: the disk is full (or a file-size limit was reached); nothing was committed — free space and run the command again"
                 ),

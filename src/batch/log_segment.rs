@@ -630,7 +630,7 @@ pub fn log_segment(
     timings.commit_ms = ms(t2);
     let t3 = Instant::now();
     store.invalidate_runs();
-    store.collect_garbage()?;
+    store.collect_garbage_after_commit()?;
     timings.cleanup_ms = ms(t3);
     Ok(outcome(&plan, timings, false))
 }

@@ -261,6 +261,14 @@ pub fn outcome(e: &anyhow::Error) -> Outcome {
     Outcome::NotCommitted
 }
 
+/// True when the error is (or wraps) a storage error.
+pub fn is_storage_error(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<StorageError>().is_some()
+            || matches!(c.downcast_ref::<OpError>(), Some(OpError::Storage(_)))
+    })
+}
+
 /// True when the error comes from a full disk.
 pub fn is_disk_full(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

@@ -237,7 +237,7 @@ fn commit_header(
         }
         return Err(e.into());
     }
-    store.collect_garbage()?;
+    store.collect_garbage_after_commit()?;
     Ok(())
 }
 

@@ -24,7 +24,7 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use super::{TreeId, WriteItem};
 
@@ -57,7 +57,19 @@ pub fn phase() -> Phase {
 }
 
 pub(crate) fn set_phase(p: Phase) {
+    if p == Phase::Committed {
+        COMMITTED.store(true, Ordering::SeqCst);
+    }
     PHASE.store(p as u8, Ordering::SeqCst);
+}
+
+static COMMITTED: AtomicBool = AtomicBool::new(false);
+
+/// True once a change of this process reached its commit point (read by the CLI: a command that
+/// fails after committing — say, while printing its report to a full disk — must not say
+/// "nothing was written").
+pub fn committed_in_this_process() -> bool {
+    COMMITTED.load(Ordering::SeqCst)
 }
 
 /// The journal file of an open store.

@@ -1015,6 +1015,23 @@ impl Store {
         Ok(n)
     }
 
+    /// [`Store::collect_garbage`] right after a change that listed the garbage was committed: a
+    /// failure here leaves that change committed (the next open completes it and collects the
+    /// garbage), so it is reported as [`StorageError::CommittedNotApplied`], never as "nothing
+    /// committed", and this process writes nothing more.
+    pub fn collect_garbage_after_commit(&self) -> Result<u64, StorageError> {
+        self.collect_garbage().map_err(|e| {
+            self.broken.store(true, Ordering::SeqCst);
+            match e {
+                e @ StorageError::CommittedNotApplied { .. } => e,
+                e => StorageError::CommittedNotApplied {
+                    path: self.path.clone(),
+                    cause: Box::new(e),
+                },
+            }
+        })
+    }
+
     /// Committed index runs (cached; the cache is refreshed after every commit that adds or
     /// removes runs, see [`Store::invalidate_runs`]).
     pub fn runs(&self) -> Result<Arc<Vec<RunInfo>>, StorageError> {
@@ -1098,7 +1115,9 @@ impl Drop for Store {
     /// Closes sled on a helper thread and waits for it at most `CLOSE_TIMEOUT` (5 s). After a failed
     /// write (a full disk) sled 0.34 can wait forever for its own flush when dropped; every
     /// change was already made durable (or rolled back) before it reported, so giving up on the
-    /// close loses nothing.
+    /// close loses nothing. Only when sled's last flush succeeded is the journal emptied and
+    /// the guard record moved on; otherwise the journal keeps the last change, and the next
+    /// open applies it again.
     // The crate's only `unsafe` (lib.rs denies it elsewhere): `ManuallyDrop::take` moves sled's
     // handles out of `&mut self` so they can be dropped on the closer thread, which `Option`
     // fields would allow too, at the price of an `expect` at every use of the store.
@@ -1115,12 +1134,17 @@ impl Drop for Store {
         let closer = std::thread::Builder::new()
             .name("interlog-close".into())
             .spawn(move || {
+                // sled's own flush on drop ignores errors: flush first and keep the result. A
+                // failed flush (sled's `sync_file_range` or write failing in its flusher)
+                // means the last change may not be in sled's files, and only its journal
+                // record still holds it.
+                let flushed = db.flush().is_ok();
                 drop(trees);
                 drop(db);
-                let _ = tx.send(());
+                let _ = tx.send(flushed);
             });
-        let closed = closer.is_ok() && rx.recv_timeout(CLOSE_TIMEOUT).is_ok();
-        if closed && !self.broken.load(Ordering::SeqCst) {
+        let flushed = closer.is_ok() && rx.recv_timeout(CLOSE_TIMEOUT) == Ok(true);
+        if flushed && !self.broken.load(Ordering::SeqCst) {
             self.record_durable_end();
         }
     }

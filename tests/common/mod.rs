@@ -179,6 +179,7 @@ pub fn money(s: &str) -> Money {
 }
 
 pub mod bin;
+pub mod harness;
 
 /// The numbers of a JSON array of records, read from `field` (`entry_no` …).
 pub fn json_numbers(v: &serde_json::Value, field: &str) -> Vec<u64> {
