@@ -464,8 +464,10 @@ pub struct Store {
     /// Set when a change failed after its commit point: sled's state in this process is no
     /// longer trusted.
     broken: AtomicBool,
-    /// Set when a committed change was applied to sled but sled's files were not fsynced since:
-    /// the journal still holds the change (see [`Store::apply`]).
+    /// Set when sled holds writes its files do not yet hold durably: a committed change the
+    /// journal still covers (see [`Store::apply`]), or staged data and deletions written outside
+    /// the journal. The next commit makes them durable first, so a commit record never points
+    /// at staged data a crash could still take away.
     dirty: AtomicBool,
     /// Held for the store's whole life; dropped last.
     _lock: lock::StoreLock,
@@ -908,8 +910,14 @@ impl Store {
     /// Writes a staged value outside any transaction (bulk data under uncommitted numbers).
     pub fn put_staged(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
         self.check_not_broken()?;
+        self.unsynced();
         self.t.get(tree).insert(key, value)?;
         Ok(())
+    }
+
+    /// Notes a write outside the journal: the next commit must make it durable first.
+    fn unsynced(&self) {
+        self.dirty.store(true, Ordering::SeqCst);
     }
 
     /// Flushes sled and fsyncs the store's files.
@@ -933,6 +941,7 @@ impl Store {
 
     /// Deletes every key of `tree` at or above `from`; returns how many.
     fn delete_from(&self, tree: &sled::Tree, from: &[u8]) -> Result<u64, StorageError> {
+        self.unsynced();
         let mut n = 0;
         for k in tree.range(from..).keys() {
             tree.remove(k?)?;
@@ -948,6 +957,7 @@ impl Store {
         from: &[u8],
         to: &[u8],
     ) -> Result<u64, StorageError> {
+        self.unsynced();
         let mut n = 0;
         for k in tree.range(from..=to).keys() {
             tree.remove(k?)?;
@@ -959,6 +969,7 @@ impl Store {
     /// Deletes every key of `tree` starting with `prefix`; returns how many.
     pub fn delete_prefix(&self, tree: TreeId, prefix: &[u8]) -> Result<u64, StorageError> {
         self.check_not_broken()?;
+        self.unsynced();
         let t = self.t.get(tree);
         let mut n = 0;
         for k in t.scan_prefix(prefix).keys() {
@@ -1006,6 +1017,7 @@ impl Store {
     /// Deletes the line block generations listed in `garbage`.
     pub fn collect_garbage(&self) -> Result<u64, StorageError> {
         self.check_not_broken()?;
+        self.unsynced();
         let mut n = 0;
         for k in self.t.garbage.iter().keys() {
             let k = k?;

@@ -1,0 +1,144 @@
+//! A commit never points at staged data that a crash can still take away.
+//!
+//! Changes too big for one transaction (header changes that rewrite a segment's lines, the
+//! bulk log) write their data *staged*, outside the journal, then commit a small record that
+//! makes it visible. The staged data must be durable before that record is: otherwise a kill
+//! right after the record is written leaves a committed header pointing at lines sled never
+//! wrote to its files. Found by the fault harness's random kills (`segment set-interaction`
+//! killed after ≈ 27 ms: "segment SM00005 records 12 lines but holds 0"); here the kill is
+//! placed exactly, by strace, at the commit record's `fdatasync` (the journal's, the only
+//! `fdatasync` interlog makes).
+
+mod common;
+
+use std::process::Command;
+
+use common::harness::{dump, fresh_copy, interlog, prepare, verify_clean};
+use tempfile::TempDir;
+
+/// Commands whose change writes staged data before its commit record.
+const STAGING: &[&[&str]] = &[
+    &[
+        "segment",
+        "set-interaction",
+        "SM00005",
+        "--template",
+        "ABSTRACT",
+    ],
+    &[
+        "segment",
+        "add-contacts",
+        "SM00005",
+        "--filter",
+        "Type=Company",
+    ],
+    &["segment", "log", "SM00004", "--follow-up"],
+    &["logged-segment", "cancel", "1"],
+    &["cleanup", "canceled-logged-segments"],
+];
+
+#[test]
+fn a_kill_at_the_commit_record_leaves_the_store_before_or_after_never_between() {
+    let dir = TempDir::new().unwrap();
+    let base = dir.path().join("base");
+    prepare(&base);
+    let before = dump(&base);
+    for args in STAGING {
+        let clean = dir.path().join("clean");
+        fresh_copy(&base, &clean);
+        assert!(
+            interlog(&clean, args).status().unwrap().success(),
+            "{args:?}"
+        );
+        let after = dump(&clean);
+        assert_ne!(before, after, "{args:?} changes something");
+        let work = dir.path().join("work");
+        fresh_copy(&base, &work);
+        let cmd = interlog(&work, args);
+        // SIGKILL on entering the first fdatasync: the commit record is written (the page
+        // cache keeps it across a process kill), nothing after it has run.
+        let out = Command::new("strace")
+            .args([
+                "-f",
+                "-o",
+                "/dev/null",
+                "-e",
+                "trace=fdatasync",
+                "-e",
+                "inject=fdatasync:signal=SIGKILL:when=1",
+            ])
+            .arg(cmd.get_program())
+            .args(cmd.get_args())
+            .output()
+            .expect("run strace (apt-get install strace)");
+        assert!(!out.status.success(), "{args:?} was not killed");
+        verify_clean(&work).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        let got = dump(&work);
+        assert!(
+            got == before || got == after,
+            "{args:?} killed at its commit record left a third state"
+        );
+    }
+}
+
+#[test]
+fn a_kill_at_the_commit_record_of_a_line_rewrite_leaves_every_line() {
+    let dir = TempDir::new().unwrap();
+    let base = dir.path().join("base");
+    prepare(&base);
+    let before = dump(&base);
+    let work = dir.path().join("work");
+    fresh_copy(&base, &work);
+    let cmd = interlog(
+        &work,
+        &[
+            "segment",
+            "set-interaction",
+            "SM00005",
+            "--template",
+            "ABSTRACT",
+        ],
+    );
+    // SIGKILL on entering the first fdatasync: the commit record is written (page cache keeps
+    // it across a process kill), its fsync not yet made, nothing after it has run.
+    let out = Command::new("strace")
+        .args([
+            "-f",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=fdatasync",
+            "-e",
+            "inject=fdatasync:signal=SIGKILL:when=1",
+        ])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .output()
+        .expect("run strace (apt-get install strace)");
+    assert!(!out.status.success(), "the command was not killed");
+    verify_clean(&work).unwrap_or_else(|e| panic!("{e}"));
+    let after_kill = dump(&work);
+    // The change committed (its record reached the file): the next open completed it, and
+    // every line is there — the same store as an uninterrupted run gives.
+    let clean = dir.path().join("clean");
+    fresh_copy(&base, &clean);
+    let status = interlog(
+        &clean,
+        &[
+            "segment",
+            "set-interaction",
+            "SM00005",
+            "--template",
+            "ABSTRACT",
+        ],
+    )
+    .status()
+    .unwrap();
+    assert!(status.success());
+    let expected = dump(&clean);
+    assert_ne!(before, expected, "the change changes something");
+    assert_eq!(
+        after_kill, expected,
+        "the killed run must be completed at the next open"
+    );
+}
