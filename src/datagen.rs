@@ -130,7 +130,7 @@ pub fn generate(
     opts: GenOptions,
     progress: &dyn Progress,
 ) -> Result<GenReport, OpError> {
-    if store.t.contacts.contains_key(contact_no(0).as_bytes())? {
+    if store.has_contact(&contact_no(0))? {
         return Err(OpError::Refused {
             reason: format!(
                 "this store already holds generated contacts ({} exists) — generate into a new store",
@@ -144,7 +144,7 @@ pub fn generate(
         let mut b = MasterBatch::new(store);
         for (code, name) in SALESPEOPLE {
             let code = SalespersonCode::new(code)?;
-            if !store.t.salespeople.contains_key(code.as_bytes())? {
+            if !store.has_salesperson(&code)? {
                 b.add_salesperson(Salesperson {
                     email: format!("{code}@contoso.com"),
                     code,
@@ -155,13 +155,13 @@ pub fn generate(
             }
         }
         let group = GroupCode::new("GEN")?;
-        if !store.t.groups.contains_key(group.as_bytes())? {
+        if !store.has_group(&group)? {
             b.add_group(InteractionGroup {
                 code: group.clone(),
                 description: "Generated mailings".into(),
             })?;
         }
-        if !store.t.campaigns.contains_key(campaign.as_bytes())? {
+        if !store.has_campaign(&campaign)? {
             b.add_campaign(
                 ctx,
                 CampaignInput {
@@ -171,7 +171,7 @@ pub fn generate(
                 },
             )?;
         }
-        if !store.t.templates.contains_key(template.as_bytes())? {
+        if !store.has_template(&template)? {
             b.add_template(InteractionTemplate {
                 code: template.clone(),
                 group_code: group,

@@ -15,6 +15,7 @@ use interlog::ops::interactions::{self, EntryFilter, InteractionRequest};
 use interlog::ops::master::{self, ContactInput};
 use interlog::ops::segments::{self, InteractionChange, LineChange, NoProgress, SegmentInput};
 use interlog::ops::{logged, OpError};
+use interlog::storage::TreeId;
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -507,8 +508,8 @@ fn every_failing_line_is_reported_together_and_nothing_is_written() {
     );
     // interlog has no way to delete master data, but a store may still refer to records that
     // are gone (an older store, a repaired one): remove two underneath the segment.
-    t.store.t.salespeople.remove("LT").unwrap();
-    t.store.t.campaigns.remove("CP1003").unwrap();
+    t.store.raw(TreeId::Salespeople).remove("LT").unwrap();
+    t.store.raw(TreeId::Campaigns).remove("CP1003").unwrap();
 
     let before = snapshot(&t);
     for opts in [
@@ -1023,18 +1024,11 @@ fn logging_the_same_segment_in_two_stores_writes_the_same_bytes() {
     let adds = [(0, 1_000), (4_000, 4_200)];
     let overrides: Vec<(usize, u8)> = (0..12u8).map(|k| (usize::from(k) * 611, k)).collect();
     let raw = |t: &TestStore| {
-        let dump = |tree: &sled::Tree| -> Vec<(Vec<u8>, Vec<u8>)> {
-            tree.iter()
-                .map(|kv| {
-                    let (k, v) = kv.unwrap();
-                    (k.to_vec(), v.to_vec())
-                })
-                .collect()
-        };
+        let dump = |tree: TreeId| t.store.raw(tree).all().unwrap();
         (
-            dump(&t.store.t.entries),
-            dump(&t.store.t.index_run_blocks),
-            dump(&t.store.t.lines),
+            dump(TreeId::Entries),
+            dump(TreeId::IndexRunBlocks),
+            dump(TreeId::Lines),
         )
     };
     let mut seen = Vec::new();

@@ -217,8 +217,7 @@ fn check_line(
 /// Loads and checks; returns the plan or every problem.
 fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Plan, OpError> {
     let header: SegmentHeader = must_get(store, TreeId::Segments, no.as_bytes(), "segment", no)?;
-    if let Some(v) = store.t.logged_by_segment.get(no.as_bytes())? {
-        let logged: LoggedSegmentNo = crate::storage::codec::decode("logged segment number", &v)?;
+    if let Some(logged) = store.logged_segment_of(no)? {
         return Err(OpError::AlreadyLogged {
             segment: no.clone(),
             logged,
@@ -453,11 +452,9 @@ impl Plan {
     pub fn build_unit(&self, store: &Store, i: usize) -> Result<Built, OpError> {
         let key = self.units[i];
         let v = store
-            .t
-            .lines
-            .get(keys::num2(self.header.lines_gen, key))?
+            .line_block_bytes(self.header.lines_gen, key)?
             .ok_or_else(|| StorageError::Inconsistent(format!("line block {key} vanished")))?;
-        let block = LineBlockReader::open(&v)?;
+        let block = LineBlockReader::open(v.as_ref())?;
         let base = self.unit_base[i];
         let mut entries = EntryBlockBuilder::indexed(self.entry_shared(block.shared()));
         let mut lines = self
@@ -718,20 +715,16 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
         // Not in contact order: read the staged entries back and build a sorted run.
         let mut run = RunBuilder::default();
         let end = EntryNo(plan.first_entry.0 + plan.n);
-        for kv in store
-            .t
-            .entries
-            .range(plan.first_entry.to_key().as_slice()..end.to_key().as_slice())
-        {
-            let (_, v) = kv?;
-            let b = crate::storage::blocks::EntryBlock::decode(&v)?;
+        store.for_each_encoded_block(plan.first_entry, end, |_, v| {
+            let b = crate::storage::blocks::EntryBlock::decode(v).map_err(StorageError::from)?;
             for e in b.iter() {
                 run.push(
                     e.row.contact_no.as_bytes(),
                     (e.entry_no.0 - plan.first_entry.0) as u32,
                 );
             }
-        }
+            Ok::<bool, OpError>(true)
+        })?;
         run.finish(plan.run_id, plan.first_entry, Some(plan.logged), None)
     };
     for (k, v) in &blocks {

@@ -526,8 +526,7 @@ fn put_blocks(blocks: BTreeMap<EntryNo, EntryBlock>, ws: &mut WriteSet) -> Resul
 pub fn postponed(store: &Store) -> Result<Vec<LogEntry>, OpError> {
     let horizon = store.entry_horizon()?;
     let mut out = Vec::new();
-    for k in store.t.postponed.iter().keys() {
-        let n = EntryNo(keys::read_num(&k?).unwrap_or(0));
+    for n in store.postponed_entry_nos()? {
         if n >= horizon {
             continue;
         }

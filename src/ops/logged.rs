@@ -24,7 +24,7 @@ use crate::progress::Progress;
 use crate::storage::blocks::{
     set_flag_where, EntryBlock, EntryRef, EntryShared, FlagFlip, FLAG_CANCELED,
 };
-use crate::storage::index::{lookup_run, scan_run, RunBuilder, RunInfo};
+use crate::storage::index::{lookup_run, RunBuilder, RunInfo};
 use crate::storage::{keys, Store, TreeId, WriteSet};
 
 /// A logged segment with BC's derived counts.
@@ -128,20 +128,12 @@ pub(crate) fn cascade_canceled(
     if from >= end {
         return Ok(out);
     }
-    // The block holding `from` may start before it.
-    let start = match store.t.entries.range(..=from.to_key()).next_back() {
-        Some(kv) => kv?.0.to_vec(),
-        None => from.to_key().to_vec(),
-    };
-    for kv in store
-        .t
-        .entries
-        .range(start.as_slice()..end.to_key().as_slice())
-    {
-        let (k, v) = kv?;
+    // The block holding `from` may start before it (the store visits it too).
+    store.for_each_encoded_block(from, end, |first, v| {
+        let k = first.to_key();
         let mut block_logged = None;
         let flip = set_flag_where(
-            &v,
+            v,
             |s| {
                 block_logged = s.logged_segment_entry_no;
                 of.selects(s)
@@ -162,11 +154,11 @@ pub(crate) fn cascade_canceled(
                     if let Some(l) = block_logged {
                         *out.changed_per_logged.entry(l).or_default() += changed;
                     }
-                    ws.put(TreeId::Entries, &k, bytes);
+                    ws.put(TreeId::Entries, k, bytes);
                 }
             }
             FlagFlip::Mixed => {
-                let mut block = EntryBlock::decode(&v)?;
+                let mut block = EntryBlock::decode(v)?;
                 let shared = block.shared.clone();
                 let mut changed = false;
                 for (_, row) in block.rows.iter_mut() {
@@ -185,11 +177,12 @@ pub(crate) fn cascade_canceled(
                     }
                 }
                 if changed {
-                    ws.put(TreeId::Entries, &k, block.encode()?);
+                    ws.put(TreeId::Entries, k, block.encode()?);
                 }
             }
         }
-    }
+        Ok::<bool, OpError>(true)
+    })?;
     Ok(out)
 }
 
@@ -467,14 +460,9 @@ fn rewrite_run_without(
     gone: &HashSet<EntryNo>,
     ws: &mut WriteSet,
 ) -> Result<(), OpError> {
-    let pairs = scan_run(&store.t.entries, &store.t.index_run_blocks, info)?;
-    for k in store
-        .t
-        .index_run_blocks
-        .scan_prefix(keys::num(info.run_id))
-        .keys()
-    {
-        ws.del(TreeId::IndexRunBlocks, k?);
+    let pairs = store.run_records(info)?;
+    for k in store.run_block_keys(info.run_id)? {
+        ws.del(TreeId::IndexRunBlocks, k);
     }
     let kept: Vec<&(Vec<u8>, EntryNo)> = pairs.iter().filter(|(_, e)| !gone.contains(e)).collect();
     if kept.is_empty() {

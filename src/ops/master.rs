@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{must_get, number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::*;
-use crate::storage::{codec, keys, Store, TreeId, WriteSet};
+use crate::storage::{keys, Store, TreeId, WriteSet};
 
 /// Creates a new store with Business Central's default marketing number series
 /// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup. `path`
@@ -111,7 +111,7 @@ pub fn add_series(store: &Store, mut series: NoSeries) -> Result<NoSeries, OpErr
         l.normalize(&series.code)?;
     }
     series.validate()?;
-    if store.t.series.contains_key(series.code.as_bytes())? {
+    if store.has_series(&series.code)? {
         return Err(OpError::AlreadyExists {
             what: "number series",
             key: series.code.to_string(),
@@ -347,9 +347,7 @@ impl<'s> MasterBatch<'s> {
     }
 
     fn check_salesperson(&self, code: &SalespersonCode) -> Result<(), OpError> {
-        if self.salespeople.contains_key(code)
-            || self.store.t.salespeople.contains_key(code.as_bytes())?
-        {
+        if self.salespeople.contains_key(code) || self.store.has_salesperson(code)? {
             Ok(())
         } else {
             Err(OpError::NotFound {
@@ -360,7 +358,7 @@ impl<'s> MasterBatch<'s> {
     }
 
     fn check_campaign(&self, no: &CampaignNo) -> Result<(), OpError> {
-        if self.campaigns.contains_key(no) || self.store.t.campaigns.contains_key(no.as_bytes())? {
+        if self.campaigns.contains_key(no) || self.store.has_campaign(no)? {
             Ok(())
         } else {
             Err(OpError::NotFound {
@@ -458,9 +456,7 @@ impl<'s> MasterBatch<'s> {
     /// Adds a salesperson.
     pub fn add_salesperson(&mut self, mut s: Salesperson) -> Result<Salesperson, OpError> {
         s.validate()?;
-        if self.salespeople.contains_key(&s.code)
-            || self.store.t.salespeople.contains_key(s.code.as_bytes())?
-        {
+        if self.salespeople.contains_key(&s.code) || self.store.has_salesperson(&s.code)? {
             return Err(OpError::AlreadyExists {
                 what: "salesperson",
                 key: s.code.to_string(),
@@ -475,9 +471,7 @@ impl<'s> MasterBatch<'s> {
     /// Adds an interaction group.
     pub fn add_group(&mut self, mut g: InteractionGroup) -> Result<InteractionGroup, OpError> {
         g.validate()?;
-        if self.groups.contains_key(&g.code)
-            || self.store.t.groups.contains_key(g.code.as_bytes())?
-        {
+        if self.groups.contains_key(&g.code) || self.store.has_group(&g.code)? {
             return Err(OpError::AlreadyExists {
                 what: "interaction group",
                 key: g.code.to_string(),
@@ -495,17 +489,13 @@ impl<'s> MasterBatch<'s> {
         mut t: InteractionTemplate,
     ) -> Result<InteractionTemplate, OpError> {
         t.validate()?;
-        if self.templates.contains_key(&t.code)
-            || self.store.t.templates.contains_key(t.code.as_bytes())?
-        {
+        if self.templates.contains_key(&t.code) || self.store.has_template(&t.code)? {
             return Err(OpError::AlreadyExists {
                 what: "interaction template",
                 key: t.code.to_string(),
             });
         }
-        if !self.groups.contains_key(&t.group_code)
-            && !self.store.t.groups.contains_key(t.group_code.as_bytes())?
-        {
+        if !self.groups.contains_key(&t.group_code) && !self.store.has_group(&t.group_code)? {
             return Err(OpError::NotFound {
                 what: "interaction group",
                 key: t.group_code.to_string(),
@@ -551,9 +541,7 @@ impl<'s> MasterBatch<'s> {
             salesperson_code: input.salesperson_code,
         };
         c.validate()?;
-        if self.campaigns.contains_key(&c.no)
-            || self.store.t.campaigns.contains_key(c.no.as_bytes())?
-        {
+        if self.campaigns.contains_key(&c.no) || self.store.has_campaign(&c.no)? {
             return Err(OpError::AlreadyExists {
                 what: "campaign",
                 key: c.no.to_string(),
@@ -695,14 +683,9 @@ pub fn list_contacts(store: &Store) -> Result<Vec<Contact>, OpError> {
 /// contacts), until `f` returns `false`.
 pub fn for_each_contact(
     store: &Store,
-    mut f: impl FnMut(Contact) -> Result<bool, OpError>,
+    f: impl FnMut(Contact) -> Result<bool, OpError>,
 ) -> Result<(), OpError> {
-    for v in store.t.contacts.iter().values() {
-        if !f(codec::decode("contact", &v?)?)? {
-            break;
-        }
-    }
-    Ok(())
+    store.for_each_contact(f)
 }
 
 /// One salesperson.

@@ -241,12 +241,6 @@ impl From<SeriesError> for OpError {
     }
 }
 
-impl From<sled::Error> for OpError {
-    fn from(e: sled::Error) -> Self {
-        OpError::Storage(e.into())
-    }
-}
-
 /// One segment line that cannot be logged.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LineProblem {

@@ -116,7 +116,7 @@ pub fn save(
             segment: segment.clone(),
         });
     }
-    if store.t.saved_criteria.contains_key(code.as_bytes())? {
+    if store.has_saved_criteria(code)? {
         return Err(OpError::AlreadyExists {
             what: "saved criteria",
             key: code.to_string(),
@@ -218,7 +218,7 @@ pub fn reuse(
             problem,
         })?;
         if let Step::ReuseLogged(ls, _) = &step {
-            if !store.t.logged_segments.contains_key(ls.to_key())? {
+            if !store.has_logged_segment(*ls)? {
                 return Err(OpError::SavedCriteriaBroken {
                     code: code.clone(),
                     action: i + 1,

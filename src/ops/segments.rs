@@ -142,7 +142,7 @@ pub(crate) fn new_header(
     )?;
     draws.write(ws)?;
     let no = SegmentNo::new(&no)?;
-    if store.t.segments.contains_key(no.as_bytes())? {
+    if store.has_segment(&no)? {
         return Err(OpError::AlreadyExists {
             what: "segment",
             key: no.to_string(),

@@ -28,6 +28,9 @@ pub mod journal;
 pub mod keys;
 pub mod lines;
 pub mod lock;
+mod queries;
+mod raw;
+pub use raw::RawTree;
 pub mod sled_files;
 
 use std::mem::ManuallyDrop;
@@ -210,8 +213,8 @@ macro_rules! trees {
     ($($(#[$doc:meta])* $field:ident => $variant:ident),+ $(,)?) => {
         /// Every tree of the store.
         #[derive(Clone)]
-        pub struct Trees {
-            $($(#[$doc])* pub $field: sled::Tree,)+
+        pub(crate) struct Trees {
+            $($(#[$doc])* pub(crate) $field: sled::Tree,)+
         }
 
         /// Names a tree inside a [`WriteSet`].
@@ -226,7 +229,7 @@ macro_rules! trees {
             }
 
             /// The tree named by `id`.
-            pub fn get(&self, id: TreeId) -> &sled::Tree {
+            pub(crate) fn get(&self, id: TreeId) -> &sled::Tree {
                 match id { $(TreeId::$variant => &self.$field,)+ }
             }
 
@@ -452,8 +455,8 @@ const DEFAULT_WAIT: Duration = Duration::from_millis(750);
 pub struct Store {
     path: PathBuf,
     db: ManuallyDrop<sled::Db>,
-    /// The trees.
-    pub t: ManuallyDrop<Trees>,
+    /// The trees (the sled backend's own; nothing outside `storage` sees them).
+    pub(crate) t: ManuallyDrop<Trees>,
     writer: Mutex<()>,
     sync: Mutex<durable::SyncState>,
     runs: RwLock<Option<Arc<Vec<RunInfo>>>>,
