@@ -796,9 +796,7 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
             &fu.header,
         )?;
         ws.put_counter(keys::meta::NEXT_GEN, fu.header.lines_gen + 1);
-        for item in fu.writes.items() {
-            ws.push_item(item.clone());
-        }
+        ws.append(fu.writes.clone());
     }
     debug_assert!(h.lines_gen != NO_GEN);
     store.apply(ws)?;

@@ -2,6 +2,7 @@
 //! postpone / resume / delete postponed (SPEC §2.3), switch canceled with the first-selected
 //! rule and the un-cancel guard (§2.4), edit, show, list.
 
+use crate::ops::found;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
@@ -92,9 +93,7 @@ impl Titles {
             .get(&e.template_code)
             .map(|(d, f)| (d.as_str(), *f));
         let contact_name = match template {
-            Some((_, InformationFlow::Inbound)) => store
-                .get_rec::<Contact>(TreeId::Contacts, e.contact_no.as_bytes(), "contact")?
-                .map(|c| c.name),
+            Some((_, InformationFlow::Inbound)) => store.contact(&e.contact_no)?.map(|c| c.name),
             _ => None,
         };
         Ok(entry_title(
@@ -169,13 +168,7 @@ fn build_entry(
         .clone()
         .or_else(|| prefill.map(|e| e.contact_no.clone()))
         .ok_or_else(|| missing("contact", "give --contact N (or --from-entry E)"))?;
-    let contact: Contact = must_get(
-        store,
-        TreeId::Contacts,
-        contact_no.as_bytes(),
-        "contact",
-        &contact_no,
-    )?;
+    let contact: Contact = found(store.contact(&contact_no)?, "contact", &contact_no)?;
     if contact.privacy_blocked {
         return Err(OpError::PrivacyBlocked {
             contact: contact.no,
@@ -186,10 +179,8 @@ fn build_entry(
         .clone()
         .or_else(|| prefill.map(|e| e.template_code.clone()))
         .ok_or_else(|| missing("interaction template", "give --template CODE"))?;
-    let template: InteractionTemplate = must_get(
-        store,
-        TreeId::Templates,
-        template_code.as_bytes(),
+    let template: InteractionTemplate = found(
+        store.template(&template_code)?,
         "interaction template",
         &template_code,
     )?;
@@ -217,10 +208,8 @@ fn build_entry(
             ),
         )
     })?;
-    let sp: Salesperson = must_get(
-        store,
-        TreeId::Salespeople,
-        salesperson_code.as_bytes(),
+    let sp: Salesperson = found(
+        store.salesperson(&salesperson_code)?,
         "salesperson",
         &salesperson_code,
     )?;
@@ -262,7 +251,7 @@ fn build_entry(
             .map_or_else(|| template.campaign_no.clone(), |b| b.campaign_no.clone()),
     };
     if let Some(c) = &campaign_no {
-        must_get::<Campaign>(store, TreeId::Campaigns, c.as_bytes(), "campaign", c)?;
+        found(store.campaign(c)?, "campaign", c)?;
     }
     let correspondence_type = req.correspondence_type.unwrap_or_else(|| {
         keep(base, template_changed).map_or_else(

@@ -679,7 +679,7 @@ pub(crate) fn logged_contacts(
     })?;
     let mut contacts = Vec::with_capacity(order.len());
     for c in &order {
-        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, c.as_bytes(), "contact")? {
+        if let Some(c) = store.contact(c)? {
             if !c.privacy_blocked {
                 contacts.push(LineContact::from(&c));
             }

@@ -18,7 +18,7 @@ pub mod verify;
 use chrono::{Local, NaiveDate, NaiveTime, Timelike};
 
 use crate::domain::*;
-use crate::storage::{StorageError, Store, TreeId, WriteSet};
+use crate::storage::{Change, StorageError, Store, TreeId, WriteSet};
 
 /// Who does an operation and when.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -291,11 +291,21 @@ pub(crate) fn must_get<T: serde::de::DeserializeOwned>(
         })
 }
 
+/// The record a typed read found, or `NotFound` naming `what` and `shown`.
+pub(crate) fn found<T>(
+    rec: Option<T>,
+    what: &'static str,
+    shown: &dyn std::fmt::Display,
+) -> Result<T, OpError> {
+    rec.ok_or_else(|| OpError::NotFound {
+        what,
+        key: shown.to_string(),
+    })
+}
+
 /// Reads the marketing setup (blank when never set).
 pub fn setup(store: &Store) -> Result<MarketingSetup, OpError> {
-    Ok(store
-        .get_rec(TreeId::Setup, b"setup", "marketing setup")?
-        .unwrap_or_default())
+    Ok(store.setup()?.unwrap_or_default())
 }
 
 /// Number series being drawn from within one operation: each series is read from the store
@@ -317,8 +327,8 @@ impl SeriesDraws {
 
     /// Adds the updated series to `ws`.
     pub(crate) fn write(&self, ws: &mut WriteSet) -> Result<(), OpError> {
-        for (code, s) in &self.pending {
-            ws.put_rec(TreeId::Series, code.as_bytes(), "number series", s)?;
+        for s in self.pending.values() {
+            ws.change(Change::PutSeries(s.clone()));
         }
         Ok(())
     }

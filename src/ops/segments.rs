@@ -6,6 +6,7 @@
 //! one (or append staged blocks above the last line) and switch the header in one transaction,
 //! so an interrupted change leaves the segment as it was (see `storage::lines`).
 
+use crate::ops::found;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
@@ -154,10 +155,10 @@ pub(crate) fn new_header(
         None => super::master::user_salesperson(store, &ctx.user)?,
     };
     if let Some(sp) = &salesperson {
-        must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
+        found(store.salesperson(sp)?, "salesperson", sp)?;
     }
     if let Some(c) = &input.campaign {
-        must_get::<Campaign>(store, TreeId::Campaigns, c.as_bytes(), "campaign", c)?;
+        found(store.campaign(c)?, "campaign", c)?;
     }
     let header = SegmentHeader {
         no,
@@ -320,11 +321,11 @@ pub fn set_interaction(
         new.interaction.language_code_default = Some(l.clone());
     }
     if let Some(sp) = &change.salesperson {
-        must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
+        found(store.salesperson(sp)?, "salesperson", sp)?;
         new.salesperson_code = Some(sp.clone());
     }
     if let Some(c) = &change.campaign {
-        must_get::<Campaign>(store, TreeId::Campaigns, c.as_bytes(), "campaign", c)?;
+        found(store.campaign(c)?, "campaign", c)?;
         new.campaign_no = Some(c.clone());
     }
     if let Some(d) = change.date {
@@ -374,7 +375,7 @@ pub fn set_interaction(
 
 /// Loads a contact for a new line, refusing unknown and privacy-blocked contacts.
 fn line_contact(store: &Store, no: &ContactNo) -> Result<LineContact, OpError> {
-    let c: Contact = must_get(store, TreeId::Contacts, no.as_bytes(), "contact", no)?;
+    let c: Contact = found(store.contact(no)?, "contact", no)?;
     if c.privacy_blocked {
         return Err(OpError::PrivacyBlocked { contact: c.no });
     }
@@ -532,7 +533,7 @@ pub(crate) fn add_contacts_locked(
         if chosen.contains_key(&co) {
             continue;
         }
-        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, co.as_bytes(), "contact")? {
+        if let Some(c) = store.contact(&co)? {
             if eligible(&c) {
                 chosen.insert(c.no.clone(), LineContact::from(&c));
             }
@@ -1107,7 +1108,7 @@ pub fn set_line(
         line.duration_min = d;
     }
     if let Some(sp) = &change.salesperson {
-        must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
+        found(store.salesperson(sp)?, "salesperson", sp)?;
         line.salesperson_code = Some(sp.clone());
     }
     if let Some(e) = change.evaluation {

@@ -17,6 +17,8 @@
 //!   store's files are fsynced (see [`durable`]).
 
 pub mod blocks;
+mod changes;
+pub use changes::Change;
 pub mod bloom;
 pub mod codec;
 pub mod durable;
@@ -347,10 +349,19 @@ pub type KeyValue = (Vec<u8>, Vec<u8>);
 /// One write of a [`WriteSet`]: a tree, a key and the new value (`None` removes).
 pub type WriteItem = (TreeId, Vec<u8>, Option<Vec<u8>>);
 
-/// Writes to apply in one atomic transaction.
-#[derive(Default, Debug)]
+/// A unit of work: what one change writes, applied in one atomic transaction
+/// ([`Store::apply`]). It holds typed [`Change`]s (see `changes`) and, for the parts of the
+/// layout not yet expressed that way, raw writes of a tree, a key and a value; both keep their
+/// order.
+#[derive(Default, Debug, Clone)]
 pub struct WriteSet {
-    items: Vec<WriteItem>,
+    ops: Vec<Op>,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Raw(WriteItem),
+    Typed(Change),
 }
 
 impl WriteSet {
@@ -361,7 +372,8 @@ impl WriteSet {
 
     /// Puts raw bytes.
     pub fn put(&mut self, tree: TreeId, key: impl AsRef<[u8]>, value: Vec<u8>) {
-        self.items.push((tree, key.as_ref().to_vec(), Some(value)));
+        self.ops
+            .push(Op::Raw((tree, key.as_ref().to_vec(), Some(value))));
     }
 
     /// Encodes and puts a record.
@@ -392,27 +404,37 @@ impl WriteSet {
 
     /// Removes a key.
     pub fn del(&mut self, tree: TreeId, key: impl AsRef<[u8]>) {
-        self.items.push((tree, key.as_ref().to_vec(), None));
+        self.ops.push(Op::Raw((tree, key.as_ref().to_vec(), None)));
     }
 
-    /// The writes, in order.
-    pub fn items(&self) -> &[WriteItem] {
-        &self.items
+    fn push_change(&mut self, c: Change) {
+        self.ops.push(Op::Typed(c));
     }
 
-    /// Adds a write taken from another set.
-    pub fn push_item(&mut self, item: WriteItem) {
-        self.items.push(item);
+    /// Adds every write of another set, after this one's.
+    pub fn append(&mut self, other: WriteSet) {
+        self.ops.extend(other.ops);
     }
 
     /// Number of writes.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.ops.len()
     }
 
     /// True when nothing is to be written.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.ops.is_empty()
+    }
+
+    /// The sled writes, in order: typed changes lowered to their keys and encoded values.
+    fn lower(self) -> Result<Vec<WriteItem>, CodecError> {
+        self.ops
+            .into_iter()
+            .map(|op| match op {
+                Op::Raw(item) => Ok(item),
+                Op::Typed(c) => c.lower(),
+            })
+            .collect()
     }
 }
 
@@ -830,13 +852,14 @@ impl Store {
         if ws.is_empty() {
             return Ok(());
         }
+        let items = ws.lower()?;
         // The journal holds one change: the previous one must be durable in sled before its
         // record is replaced. A failure here is before this change's commit point.
         if self.dirty.load(Ordering::SeqCst) {
             self.make_durable()?;
         }
         journal::set_phase(journal::Phase::Deciding);
-        match self.journal.write(&ws.items) {
+        match self.journal.write(&items) {
             Ok(()) => {}
             Err(journal::WriteFailure::NotCommitted(source)) => {
                 journal::set_phase(journal::Phase::Idle);
@@ -855,7 +878,7 @@ impl Store {
             }
         }
         journal::set_phase(journal::Phase::Committed);
-        if let Err(e) = self.apply_to_sled(&ws.items) {
+        if let Err(e) = self.apply_to_sled(&items) {
             self.broken.store(true, Ordering::SeqCst);
             return Err(StorageError::CommittedNotApplied {
                 path: self.path.clone(),

@@ -1,0 +1,125 @@
+//! Typed changes and typed reads of the records the store keeps one of per code: marketing
+//! setup, number series, user setups and master data (contacts, salespeople, interaction
+//! groups, templates, campaigns).
+//!
+//! A unit of work ([`WriteSet`]) holds [`Change`]s — "put this contact", "remove the user
+//! setup of ALICE" — next to the raw writes of the parts not yet expressed this way. The sled
+//! backend lowers each change to today's key and encoded value when the unit is applied
+//! ([`Store::apply`]), so the bytes on disk are the same as before; a relational backend would
+//! turn the same change into an `INSERT … ON CONFLICT UPDATE` or a `DELETE` of one row.
+//!
+//! Reads come in the same terms: `store.contact(&no)`, `store.all_templates()`, … instead of a
+//! tree and a key.
+
+use super::{codec, CodecError, StorageError, Store, TreeId, WriteItem, WriteSet};
+use crate::domain::*;
+
+/// The one key of marketing setup.
+const SETUP_KEY: &[u8] = b"setup";
+
+/// One typed change of a unit of work.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Writes marketing setup.
+    PutSetup(MarketingSetup),
+    /// Writes a number series (new or advanced).
+    PutSeries(NoSeries),
+    /// Writes a user's setup.
+    PutUserSetup(UserSetup),
+    /// Removes a user's setup.
+    RemoveUserSetup(UserId),
+    /// Writes a contact.
+    PutContact(Contact),
+    /// Writes a salesperson.
+    PutSalesperson(Salesperson),
+    /// Writes an interaction group.
+    PutGroup(InteractionGroup),
+    /// Writes an interaction template.
+    PutTemplate(InteractionTemplate),
+    /// Writes a campaign.
+    PutCampaign(Campaign),
+}
+
+impl Change {
+    /// The sled backend's write for this change: tree, key and encoded value (`None` removes).
+    pub(crate) fn lower(&self) -> Result<WriteItem, CodecError> {
+        fn put<T: serde::Serialize>(
+            tree: TreeId,
+            key: &[u8],
+            what: &'static str,
+            v: &T,
+        ) -> Result<WriteItem, CodecError> {
+            Ok((tree, key.to_vec(), Some(codec::encode(what, v)?)))
+        }
+        match self {
+            Change::PutSetup(s) => put(TreeId::Setup, SETUP_KEY, "marketing setup", s),
+            Change::PutSeries(s) => put(TreeId::Series, s.code.as_bytes(), "number series", s),
+            Change::PutUserSetup(u) => {
+                put(TreeId::UserSetup, u.user_id.as_bytes(), "user setup", u)
+            }
+            Change::RemoveUserSetup(u) => Ok((TreeId::UserSetup, u.as_bytes().to_vec(), None)),
+            Change::PutContact(c) => put(TreeId::Contacts, c.no.as_bytes(), "contact", c),
+            Change::PutSalesperson(s) => {
+                put(TreeId::Salespeople, s.code.as_bytes(), "salesperson", s)
+            }
+            Change::PutGroup(g) => put(TreeId::Groups, g.code.as_bytes(), "interaction group", g),
+            Change::PutTemplate(t) => put(
+                TreeId::Templates,
+                t.code.as_bytes(),
+                "interaction template",
+                t,
+            ),
+            Change::PutCampaign(c) => put(TreeId::Campaigns, c.no.as_bytes(), "campaign", c),
+        }
+    }
+}
+
+impl WriteSet {
+    /// Adds a typed change.
+    pub fn change(&mut self, c: Change) {
+        self.push_change(c);
+    }
+}
+
+macro_rules! records {
+    ($($(#[$doc:meta])* $get:ident / $all:ident: $ty:ty, $key:ty => $tree:ident, $what:literal;)+) => {
+        impl Store {
+            $(
+                $(#[$doc])*
+                pub fn $get(&self, key: &$key) -> Result<Option<$ty>, StorageError> {
+                    self.get_rec(TreeId::$tree, key.as_bytes(), $what)
+                }
+
+                $(#[$doc])*
+                /// All of them, in key order.
+                pub fn $all(&self) -> Result<Vec<$ty>, StorageError> {
+                    self.all_recs(TreeId::$tree, $what)
+                }
+            )+
+        }
+    };
+}
+
+records! {
+    /// A number series.
+    series / all_series: NoSeries, SeriesCode => Series, "number series";
+    /// A user's setup.
+    user_setup / all_user_setups: UserSetup, UserId => UserSetup, "user setup";
+    /// A contact.
+    contact / all_contacts: Contact, ContactNo => Contacts, "contact";
+    /// A salesperson.
+    salesperson / all_salespeople: Salesperson, SalespersonCode => Salespeople, "salesperson";
+    /// An interaction group.
+    group / all_groups: InteractionGroup, GroupCode => Groups, "interaction group";
+    /// An interaction template.
+    template / all_templates: InteractionTemplate, TemplateCode => Templates, "interaction template";
+    /// A campaign.
+    campaign / all_campaigns: Campaign, CampaignNo => Campaigns, "campaign";
+}
+
+impl Store {
+    /// Marketing setup, if written.
+    pub fn setup(&self) -> Result<Option<MarketingSetup>, StorageError> {
+        self.get_rec(TreeId::Setup, SETUP_KEY, "marketing setup")
+    }
+}
