@@ -206,7 +206,7 @@ fn check_line(
             problem: p,
         })
     };
-    if refs.check_contacts && !store.t.contacts.contains_key(l.row.contact_no.as_bytes())? {
+    if refs.check_contacts && !store.has_contact(&l.row.contact_no)? {
         problem(format!("contact {} does not exist", l.row.contact_no));
     }
     check_salesperson(refs, l.salesperson, &mut problem);
@@ -252,15 +252,14 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         .par_iter()
         .map(|&k| {
             let v = store
-                .t
-                .lines
-                .get(keys::num2(header.lines_gen, k))?
+                .line_block_bytes(header.lines_gen, k)?
                 .ok_or_else(|| {
                     StorageError::Inconsistent(format!("line block {k} of segment {no} vanished"))
                 })?;
+            let v = v.as_ref();
             // Fast path: a block whose rows all use its shared part and whose dictionary and
             // shared part are valid is valid as a whole — no row needs decoding.
-            let sum = LineBlock::summary(&v)?;
+            let sum = LineBlock::summary(v)?;
             if sum.overrides == 0 && !refs.check_contacts {
                 let mut p = Vec::new();
                 check_shared(&refs, &sum.shared, &mut |m| p.push(m));
@@ -277,7 +276,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
                     return Ok((sum.rows as u64, Vec::new(), camp));
                 }
             }
-            let b = LineBlock::decode(&v)?;
+            let b = LineBlock::decode(v)?;
             let mut problems = Vec::new();
             let mut camp: Vec<(CampaignNo, NaiveDate)> = Vec::new();
             for l in b.iter() {

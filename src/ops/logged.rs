@@ -24,7 +24,7 @@ use crate::progress::Progress;
 use crate::storage::blocks::{
     set_flag_where, EntryBlock, EntryRef, EntryShared, FlagFlip, FLAG_CANCELED,
 };
-use crate::storage::index::{lookup_run, RunBuilder, RunInfo};
+use crate::storage::index::{RunBuilder, RunInfo};
 use crate::storage::{keys, Store, TreeId, WriteSet};
 
 /// A logged segment with BC's derived counts.
@@ -341,13 +341,7 @@ pub(crate) fn delete_entries(
                     let info = runs.iter().find(|r| r.run_id == run);
                     let mut found = Vec::new();
                     if let Some(info) = info {
-                        lookup_run(
-                            &store.t.entries,
-                            &store.t.index_run_blocks,
-                            info,
-                            contact,
-                            &mut found,
-                        )?;
+                        store.run_entries_of(info, contact, &mut found)?;
                     }
                     found.contains(n)
                 };

@@ -497,7 +497,7 @@ pub(crate) fn add_contacts_locked(
     let mut chosen: BTreeMap<ContactNo, LineContact> = BTreeMap::new();
     let mut companies: BTreeSet<ContactNo> = BTreeSet::new(); // to expand into their persons
     let mut related: BTreeSet<ContactNo> = BTreeSet::new(); // companies of matching persons
-    progress.start("selecting contacts", store.t.contacts.len() as u64);
+    progress.start("selecting contacts", store.contact_count() as u64);
     for_each_contact(store, |c| {
         progress.advance(1);
         if !matches_all(filters, &c) || !eligible(&c) {

@@ -146,6 +146,21 @@ impl Store {
         index::scan_run(&self.t.entries, &self.t.index_run_blocks, run)
     }
 
+    /// Appends to `out` the entries of `contact` that the index run holds.
+    pub fn run_entries_of(
+        &self,
+        run: &RunInfo,
+        contact: &ContactNo,
+        out: &mut Vec<EntryNo>,
+    ) -> Result<(), StorageError> {
+        index::lookup_run(&self.t.entries, &self.t.index_run_blocks, run, contact, out)
+    }
+
+    /// Number of contacts (an estimate is enough: it sizes progress bars).
+    pub fn contact_count(&self) -> usize {
+        self.t.contacts.len()
+    }
+
     /// The keys of a run's own blocks (none for an entry-ordered run).
     pub fn run_block_keys(&self, run_id: u64) -> Result<Vec<Vec<u8>>, StorageError> {
         let mut out = Vec::new();
