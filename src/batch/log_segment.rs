@@ -25,6 +25,8 @@
 //! A failure before the commit rolls the staged data back (`Store::recover`); a crash leaves it
 //! for recovery on the next open. Either way the store looks as if nothing had happened.
 
+use crate::ops::found;
+use crate::storage::Change;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -34,7 +36,7 @@ use serde::Serialize;
 
 use crate::domain::*;
 use crate::ops::segments::{new_header, remove_header_writes, SegmentInput};
-use crate::ops::{must_get, Ctx, LineProblem, OpError};
+use crate::ops::{Ctx, LineProblem, OpError};
 use crate::progress::Progress;
 use crate::storage::blocks::{
     EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineBlockReader, LineShared,
@@ -216,7 +218,7 @@ fn check_line(
 
 /// Loads and checks; returns the plan or every problem.
 fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Plan, OpError> {
-    let header: SegmentHeader = must_get(store, TreeId::Segments, no.as_bytes(), "segment", no)?;
+    let header: SegmentHeader = found(store.segment(no)?, "segment", no)?;
     if let Some(logged) = store.logged_segment_of(no)? {
         return Err(OpError::AlreadyLogged {
             segment: no.clone(),
@@ -753,12 +755,7 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
         index_run: Some(plan.run_id),
         follow_up_segment: plan.follow_up.as_ref().map(|f| f.header.no.clone()),
     };
-    ws.put_rec(
-        TreeId::LoggedSegments,
-        plan.logged.to_key(),
-        "logged segment",
-        &logged,
-    )?;
+    ws.change(Change::PutLoggedSegment(logged.clone()));
     ws.put_rec(
         TreeId::LoggedBySegment,
         h.no.as_bytes(),
@@ -766,12 +763,7 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
         &plan.logged,
     )?;
     for ce in plan.campaign_entries.values() {
-        ws.put_rec(
-            TreeId::CampaignEntries,
-            ce.entry_no.to_key(),
-            "campaign entry",
-            ce,
-        )?;
+        ws.change(Change::PutCampaignEntry(ce.clone()));
     }
     ws.put_rec(
         TreeId::IndexRuns,
@@ -788,12 +780,7 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
     ws.put_counter(keys::meta::NEXT_RUN, plan.run_id + 1);
     remove_header_writes(h, &mut ws);
     if let Some(fu) = &plan.follow_up {
-        ws.put_rec(
-            TreeId::Segments,
-            fu.header.no.as_bytes(),
-            "segment",
-            &fu.header,
-        )?;
+        ws.change(Change::PutSegment(fu.header.clone()));
         ws.put_counter(keys::meta::NEXT_GEN, fu.header.lines_gen + 1);
         ws.append(fu.writes.clone());
     }

@@ -3,12 +3,13 @@
 //! rule and the un-cancel guard (§2.4), edit, show, list.
 
 use crate::ops::found;
+use crate::storage::Change;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{must_get, requests, setup, Ctx, OpError};
+use super::{requests, setup, Ctx, OpError};
 use crate::domain::*;
 use crate::storage::blocks::EntryBlock;
 use crate::storage::{keys, Store, TreeId, WriteSet};
@@ -342,7 +343,7 @@ fn campaign_entry_for(
         return Ok(None);
     }
     let reusable = store
-        .all_recs::<CampaignEntry>(TreeId::CampaignEntries, "campaign entry")?
+        .all_campaign_entries()?
         .into_iter()
         .filter(|c| {
             c.campaign_no == campaign
@@ -367,12 +368,7 @@ fn campaign_entry_for(
         logged_segment_entry_no: None,
         canceled: false,
     };
-    ws.put_rec(
-        TreeId::CampaignEntries,
-        keys::num(no),
-        "campaign entry",
-        &ce,
-    )?;
+    ws.change(Change::PutCampaignEntry(ce.clone()));
     ws.put_counter(keys::meta::NEXT_CAMPAIGN_ENTRY, no + 1);
     e.campaign_entry_no = Some(ce.entry_no);
     Ok(Some(ce))
@@ -410,9 +406,7 @@ pub fn create_once(
                 ),
             })?;
             let campaign_entry = match entry.campaign_entry_no {
-                Some(ce) => {
-                    store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?
-                }
+                Some(ce) => store.campaign_entry(ce)?,
                 None => None,
             };
             return Ok(Created {
@@ -645,13 +639,9 @@ pub fn set_canceled(
         if let Some(ls) = e.logged_segment_entry_no {
             let rec = match logged.entry(ls) {
                 std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-                std::collections::btree_map::Entry::Vacant(v) => v.insert(must_get(
-                    store,
-                    TreeId::LoggedSegments,
-                    &ls.to_key(),
-                    "logged segment",
-                    &ls,
-                )?),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(found(store.logged_segment(ls)?, "logged segment", &ls)?)
+                }
             };
             if !target && rec.canceled {
                 return Err(OpError::CannotUncancel {
@@ -667,8 +657,7 @@ pub fn set_canceled(
         }
         if !target {
             if let Some(ce) = e.campaign_entry_no {
-                let c: Option<CampaignEntry> =
-                    store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
+                let c: Option<CampaignEntry> = store.campaign_entry(ce)?;
                 if c.is_some_and(|c| c.canceled) {
                     return Err(OpError::CannotUncancel {
                         entry: n,
@@ -681,8 +670,8 @@ pub fn set_canceled(
         b.put(&e);
     }
     put_blocks(blocks, &mut ws)?;
-    for (k, rec) in logged {
-        ws.put_rec(TreeId::LoggedSegments, k.to_key(), "logged segment", &rec)?;
+    for rec in logged.into_values() {
+        ws.change(Change::PutLoggedSegment(rec));
     }
     store.apply(ws)?;
     Ok(CancelResult {

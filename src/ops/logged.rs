@@ -11,6 +11,8 @@
 //! Reference: BC's table *Logged Segment* (`ToggleCanceledCheckmark`), reports *Delete
 //! Interaction Log Entries* (5190) and *Delete Logged Segments* (5191).
 
+use crate::ops::found;
+use crate::storage::Change;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
@@ -18,7 +20,7 @@ use serde::Serialize;
 use super::interactions::EntryFilter;
 use super::master::Added;
 use super::segments::{append_lines, new_header, next_action, SegmentInput};
-use super::{must_get, Ctx, OpError};
+use super::{Ctx, OpError};
 use crate::domain::*;
 use crate::progress::Progress;
 use crate::storage::blocks::{
@@ -42,8 +44,7 @@ pub struct LoggedSegmentView {
 fn view(store: &Store, logged: LoggedSegment) -> Result<LoggedSegmentView, OpError> {
     let mut n = 0;
     for ce in &logged.campaign_entries {
-        let c: Option<CampaignEntry> =
-            store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
+        let c: Option<CampaignEntry> = store.campaign_entry(*ce)?;
         if c.is_some_and(|c| c.canceled == logged.canceled) {
             n += 1;
         }
@@ -56,19 +57,13 @@ fn view(store: &Store, logged: LoggedSegment) -> Result<LoggedSegmentView, OpErr
 }
 
 fn load(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegment, OpError> {
-    must_get(
-        store,
-        TreeId::LoggedSegments,
-        &no.to_key(),
-        "logged segment",
-        &no,
-    )
+    found(store.logged_segment(no)?, "logged segment", &no)
 }
 
 /// Every logged segment, by number.
 pub fn list(store: &Store) -> Result<Vec<LoggedSegmentView>, OpError> {
     store
-        .all_recs::<LoggedSegment>(TreeId::LoggedSegments, "logged segment")?
+        .all_logged_segments()?
         .into_iter()
         .map(|l| view(store, l))
         .collect()
@@ -217,22 +212,16 @@ pub fn set_canceled(
     )?
     .reached;
     for ce in &logged.campaign_entries {
-        let c: Option<CampaignEntry> =
-            store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
+        let c: Option<CampaignEntry> = store.campaign_entry(*ce)?;
         if let Some(mut c) = c {
             c.canceled = target;
-            ws.put_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry", &c)?;
+            ws.change(Change::PutCampaignEntry(c.clone()));
         }
     }
     logged.canceled = target;
     logged.entries = reached;
     logged.canceled_entries = if target { reached } else { 0 };
-    ws.put_rec(
-        TreeId::LoggedSegments,
-        no.to_key(),
-        "logged segment",
-        &logged,
-    )?;
+    ws.change(Change::PutLoggedSegment(logged.clone()));
     store.apply(ws)?;
     view(store, logged)
 }
@@ -302,7 +291,7 @@ pub(crate) fn delete_entries(
     for r in runs.iter().filter(|r| r.order.is_none()) {
         let span = match r.logged_segment {
             Some(ls) => store
-                .get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
+                .logged_segment(ls)?
                 .map(|l| l.entries_written.max(r.count)),
             None => None,
         };
@@ -385,15 +374,13 @@ pub(crate) fn apply_logged_counts(
 ) -> Result<(), OpError> {
     let all: BTreeSet<LoggedSegmentNo> = per_logged.keys().chain(also).copied().collect();
     for ls in all {
-        if let Some(mut l) =
-            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
-        {
+        if let Some(mut l) = store.logged_segment(ls)? {
             if let Some((n, canceled)) = per_logged.get(&ls) {
                 l.entries = l.entries.saturating_sub(*n);
                 l.canceled_entries = l.canceled_entries.saturating_sub(*canceled);
             }
             edit(&mut l);
-            ws.put_rec(TreeId::LoggedSegments, ls.to_key(), "logged segment", &l)?;
+            ws.change(Change::PutLoggedSegment(l.clone()));
         }
     }
     Ok(())
@@ -526,7 +513,7 @@ pub fn delete_canceled_logged_segments_where(
         dry_run,
         ..CleanupResult::default()
     };
-    for l in store.all_recs::<LoggedSegment>(TreeId::LoggedSegments, "logged segment")? {
+    for l in store.all_logged_segments()? {
         if !l.canceled || !filter.matches(&l) {
             continue;
         }
@@ -554,23 +541,14 @@ pub fn delete_canceled_logged_segments_where(
             Ok(true)
         })?;
         for ce in &l.campaign_entries {
-            if let Some(mut c) = store.get_rec::<CampaignEntry>(
-                TreeId::CampaignEntries,
-                ce.to_key(),
-                "campaign entry",
-            )? {
+            if let Some(mut c) = store.campaign_entry(*ce)? {
                 c.logged_segment_entry_no = None;
-                ws.put_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry", &c)?;
+                ws.change(Change::PutCampaignEntry(c.clone()));
                 result.campaign_entries_detached += 1;
             }
         }
-        ws.del(TreeId::LoggedSegments, no.to_key());
-        if store.get_rec::<LoggedSegmentNo>(
-            TreeId::LoggedBySegment,
-            l.segment_no.as_bytes(),
-            "logged segment number",
-        )? == Some(no)
-        {
+        ws.change(Change::RemoveLoggedSegment(no));
+        if store.logged_segment_of(&l.segment_no)? == Some(no) {
             ws.del(TreeId::LoggedBySegment, l.segment_no.as_bytes());
         }
         result.logged_segments_deleted += 1;
@@ -706,12 +684,7 @@ pub fn follow_up(
     let campaign = l
         .campaign_entries
         .first()
-        .and_then(|ce| {
-            store
-                .get_rec::<CampaignEntry>(TreeId::CampaignEntries, ce.to_key(), "campaign entry")
-                .ok()
-                .flatten()
-        })
+        .and_then(|ce| store.campaign_entry(*ce).ok().flatten())
         .map(|c| c.campaign_no);
     let mut ws = WriteSet::new();
     let input = SegmentInput {

@@ -697,7 +697,7 @@ pub fn list_campaigns(store: &Store) -> Result<Vec<Campaign>, OpError> {
 
 /// Every campaign entry.
 pub fn list_campaign_entries(store: &Store) -> Result<Vec<CampaignEntry>, OpError> {
-    Ok(store.all_recs(TreeId::CampaignEntries, "campaign entry")?)
+    Ok(store.all_campaign_entries()?)
 }
 
 /// The contacts epoch (bumped whenever a stored contact changes or disappears).

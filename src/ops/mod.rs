@@ -18,7 +18,7 @@ pub mod verify;
 use chrono::{Local, NaiveDate, NaiveTime, Timelike};
 
 use crate::domain::*;
-use crate::storage::{Change, StorageError, Store, TreeId, WriteSet};
+use crate::storage::{Change, StorageError, Store, WriteSet};
 
 /// Who does an operation and when.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -273,22 +273,6 @@ fn format_problems(p: &[LineProblem]) -> String {
         ));
     }
     s.join("\n")
-}
-
-/// Reads a record or fails with `NotFound`.
-pub(crate) fn must_get<T: serde::de::DeserializeOwned>(
-    store: &Store,
-    tree: TreeId,
-    key: &[u8],
-    what: &'static str,
-    shown: &dyn std::fmt::Display,
-) -> Result<T, OpError> {
-    store
-        .get_rec(tree, key, what)?
-        .ok_or_else(|| OpError::NotFound {
-            what,
-            key: shown.to_string(),
-        })
 }
 
 /// The record a typed read found, or `NotFound` naming `what` and `shown`.

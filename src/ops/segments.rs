@@ -7,13 +7,14 @@
 //! so an interrupted change leaves the segment as it was (see `storage::lines`).
 
 use crate::ops::found;
+use crate::storage::Change;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::logged::{logged_contacts, OutcomeFilter};
 use super::master::Added;
-use super::{must_get, number_for, setup, Ctx, OpError, SeriesDraws};
+use super::{number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::filter::{matches_all, ContactField, FieldFilter};
 use crate::domain::*;
 use crate::storage::blocks::{LineBlock, LineBlockBuilder};
@@ -88,7 +89,7 @@ fn reset_if_emptied(header: &mut SegmentHeader, when: WhenEmptied, garbage: &mut
 }
 
 fn load(store: &Store, no: &SegmentNo) -> Result<SegmentHeader, OpError> {
-    must_get(store, TreeId::Segments, no.as_bytes(), "segment", no)
+    found(store.segment(no)?, "segment", no)
 }
 
 /// One segment header.
@@ -98,7 +99,7 @@ pub fn get(store: &Store, no: &SegmentNo) -> Result<SegmentHeader, OpError> {
 
 /// Every segment header, by number.
 pub fn list(store: &Store) -> Result<Vec<SegmentHeader>, OpError> {
-    Ok(store.all_recs(TreeId::Segments, "segment")?)
+    Ok(store.all_segments()?)
 }
 
 /// The lines of a segment, in line order.
@@ -186,7 +187,7 @@ pub fn create(
     let _w = store.writer();
     let mut ws = WriteSet::new();
     let (header, warning) = new_header(store, ctx, input, &mut ws)?;
-    ws.put_rec(TreeId::Segments, header.no.as_bytes(), "segment", &header)?;
+    ws.change(Change::PutSegment(header.clone()));
     store.apply(ws)?;
     Ok(Added {
         record: header,
@@ -222,7 +223,7 @@ fn commit_header(
     garbage: &[u64],
     next_gen: Option<u64>,
 ) -> Result<(), OpError> {
-    ws.put_rec(TreeId::Segments, header.no.as_bytes(), "segment", header)?;
+    ws.change(Change::PutSegment(header.clone()));
     for g in garbage.iter().filter(|g| **g != NO_GEN) {
         ws.put_marker(TreeId::Garbage, keys::num(*g));
     }
@@ -857,13 +858,7 @@ pub(crate) fn reuse_logged_locked(
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
     let header = load(store, no)?;
-    let ls: LoggedSegment = must_get(
-        store,
-        TreeId::LoggedSegments,
-        &logged.to_key(),
-        "logged segment",
-        &logged,
-    )?;
+    let ls: LoggedSegment = found(store.logged_segment(logged)?, "logged segment", &logged)?;
     let mut seen = segment_contacts(store, &header)?;
     let contacts = logged_contacts(store, &ls, filter, &mut seen)?.contacts;
     let mut action = next_action(

@@ -38,6 +38,20 @@ pub enum Change {
     PutTemplate(InteractionTemplate),
     /// Writes a campaign.
     PutCampaign(Campaign),
+    /// Writes a segment header (its lines are written by the line-block writers).
+    PutSegment(SegmentHeader),
+    /// Writes a logged segment.
+    PutLoggedSegment(LoggedSegment),
+    /// Removes a logged segment (its entries are removed by their own writes).
+    RemoveLoggedSegment(LoggedSegmentNo),
+    /// Writes a campaign entry.
+    PutCampaignEntry(CampaignEntry),
+    /// Removes a campaign entry.
+    RemoveCampaignEntry(CampaignEntryNo),
+    /// Writes saved criteria.
+    PutSavedCriteria(SavedCriteria),
+    /// Removes saved criteria.
+    RemoveSavedCriteria(CriteriaCode),
 }
 
 impl Change {
@@ -70,6 +84,34 @@ impl Change {
                 t,
             ),
             Change::PutCampaign(c) => put(TreeId::Campaigns, c.no.as_bytes(), "campaign", c),
+            Change::PutSegment(h) => put(TreeId::Segments, h.no.as_bytes(), "segment", h),
+            Change::PutLoggedSegment(l) => put(
+                TreeId::LoggedSegments,
+                &l.entry_no.to_key(),
+                "logged segment",
+                l,
+            ),
+            Change::RemoveLoggedSegment(n) => {
+                Ok((TreeId::LoggedSegments, n.to_key().to_vec(), None))
+            }
+            Change::PutCampaignEntry(c) => put(
+                TreeId::CampaignEntries,
+                &c.entry_no.to_key(),
+                "campaign entry",
+                c,
+            ),
+            Change::RemoveCampaignEntry(n) => {
+                Ok((TreeId::CampaignEntries, n.to_key().to_vec(), None))
+            }
+            Change::PutSavedCriteria(c) => put(
+                TreeId::SavedCriteria,
+                c.code.as_bytes(),
+                "saved criteria",
+                c,
+            ),
+            Change::RemoveSavedCriteria(c) => {
+                Ok((TreeId::SavedCriteria, c.as_bytes().to_vec(), None))
+            }
         }
     }
 }
@@ -115,6 +157,36 @@ records! {
     template / all_templates: InteractionTemplate, TemplateCode => Templates, "interaction template";
     /// A campaign.
     campaign / all_campaigns: Campaign, CampaignNo => Campaigns, "campaign";
+    /// A segment (logged segments' headers are removed).
+    segment / all_segments: SegmentHeader, SegmentNo => Segments, "segment";
+    /// Saved criteria.
+    saved_criteria / all_saved_criteria: SavedCriteria, CriteriaCode => SavedCriteria, "saved criteria";
+}
+
+macro_rules! numbered {
+    ($($(#[$doc:meta])* $get:ident / $all:ident: $ty:ty, $key:ty => $tree:ident, $what:literal;)+) => {
+        impl Store {
+            $(
+                $(#[$doc])*
+                pub fn $get(&self, no: $key) -> Result<Option<$ty>, StorageError> {
+                    self.get_rec(TreeId::$tree, no.to_key(), $what)
+                }
+
+                $(#[$doc])*
+                /// All of them, by number.
+                pub fn $all(&self) -> Result<Vec<$ty>, StorageError> {
+                    self.all_recs(TreeId::$tree, $what)
+                }
+            )+
+        }
+    };
+}
+
+numbered! {
+    /// A logged segment.
+    logged_segment / all_logged_segments: LoggedSegment, LoggedSegmentNo => LoggedSegments, "logged segment";
+    /// A campaign entry.
+    campaign_entry / all_campaign_entries: CampaignEntry, CampaignEntryNo => CampaignEntries, "campaign entry";
 }
 
 impl Store {

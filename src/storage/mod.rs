@@ -361,7 +361,7 @@ pub struct WriteSet {
 #[derive(Debug, Clone)]
 enum Op {
     Raw(WriteItem),
-    Typed(Change),
+    Typed(Box<Change>),
 }
 
 impl WriteSet {
@@ -408,7 +408,7 @@ impl WriteSet {
     }
 
     fn push_change(&mut self, c: Change) {
-        self.ops.push(Op::Typed(c));
+        self.ops.push(Op::Typed(Box::new(c)));
     }
 
     /// Adds every write of another set, after this one's.
