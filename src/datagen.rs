@@ -240,7 +240,7 @@ pub fn generate(
         },
         &NoProgress,
     )?;
-    let _w = store.writer();
+    let writer = store.writer();
     let header = segments::get(store, &seg.no)?;
     let contacts = (0..opts.contacts)
         .map(|i| contact(opts.seed, i))
@@ -257,6 +257,7 @@ pub fn generate(
     progress.start("segment lines", opts.segment_size.min(opts.contacts));
     let change = segments::append_lines(
         store,
+        &writer,
         Default::default(),
         header,
         contacts,

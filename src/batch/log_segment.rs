@@ -580,7 +580,7 @@ pub fn log_segment(
     opts: LogOptions,
     progress: &dyn Progress,
 ) -> Result<LogOutcome, OpError> {
-    let _w = store.writer();
+    let w = store.writer();
     let t0 = Instant::now();
     let plan = plan(store, ctx, no, opts)?;
     let mut timings = Timings {
@@ -611,7 +611,7 @@ pub fn log_segment(
     let run = match staged {
         Ok(run) => run,
         Err(e) => {
-            store.recover()?;
+            store.recover(&w)?;
             return Err(e);
         }
     };
@@ -621,14 +621,14 @@ pub fn log_segment(
         // Staged data is rolled back only when the commit surely did not happen: a commit
         // that failed after its commit point is completed at the next open, with this data.
         if e.outcome() == Outcome::NotCommitted {
-            store.recover()?;
+            store.recover(&w)?;
         }
         return Err(e);
     }
     timings.commit_ms = ms(t2);
     let t3 = Instant::now();
     store.invalidate_runs();
-    store.collect_garbage()?;
+    store.collect_garbage(&w)?;
     timings.cleanup_ms = ms(t3);
     Ok(outcome(&plan, timings, false))
 }

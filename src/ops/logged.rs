@@ -672,7 +672,7 @@ pub fn follow_up(
     filter: &OutcomeFilter,
     progress: &dyn Progress,
 ) -> Result<Added<SegmentHeader>, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let l = load(store, no)?;
     let found = logged_contacts(store, &l, filter, &mut HashSet::new())?;
     if found.matched == 0 {
@@ -703,7 +703,7 @@ pub fn follow_up(
     action.logged_segment = Some(no);
     action.filters = filter.describe();
     progress.start("adding lines", contacts.len() as u64);
-    let change = append_lines(store, ws, header, contacts, action, progress)?;
+    let change = append_lines(store, &writer, ws, header, contacts, action, progress)?;
     progress.finish();
     Ok(Added {
         record: change.segment,

@@ -282,7 +282,7 @@ pub struct Added<T> {
 /// Adds master records checked against the store and each other, then writes them at once.
 pub struct MasterBatch<'s> {
     store: &'s Store,
-    _writer: std::sync::MutexGuard<'s, ()>,
+    _writer: crate::storage::WriterGuard<'s>,
     contacts: BTreeMap<ContactNo, Contact>,
     salespeople: BTreeMap<SalespersonCode, Salesperson>,
     groups: BTreeMap<GroupCode, InteractionGroup>,

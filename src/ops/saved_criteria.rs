@@ -185,7 +185,7 @@ pub fn reuse(
     append: bool,
     progress: &dyn Progress,
 ) -> Result<ReuseResult, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let c = load(store, code)?;
     let h: SegmentHeader = found(store.segment(segment)?, "segment", segment)?;
     if !h.criteria.is_empty() && !append {
@@ -221,7 +221,8 @@ pub fn reuse(
     for step in steps {
         let change = match step {
             Step::Add(filters, options) => {
-                let change = add_contacts_locked(store, segment, &filters, options, progress)?;
+                let change =
+                    add_contacts_locked(store, &writer, segment, &filters, options, progress)?;
                 result.lines_added += change.lines_changed;
                 change
             }
@@ -231,12 +232,13 @@ pub fn reuse(
                     all: filters.is_empty(),
                     when_emptied: WhenEmptied::KeepCriteria,
                 };
-                let change = narrow_locked(store, segment, &filters, opts, kind, progress)?;
+                let change =
+                    narrow_locked(store, &writer, segment, &filters, opts, kind, progress)?;
                 result.lines_removed += change.lines_changed;
                 change
             }
             Step::ReuseLogged(ls, filter) => {
-                let change = reuse_logged_locked(store, segment, ls, &filter, progress)?;
+                let change = reuse_logged_locked(store, &writer, segment, ls, &filter, progress)?;
                 result.lines_added += change.lines_changed;
                 change
             }

@@ -19,7 +19,7 @@ use crate::domain::filter::{matches_all, ContactField, FieldFilter};
 use crate::domain::*;
 use crate::storage::blocks::{LineBlock, LineBlockBuilder};
 use crate::storage::lines::{GenWriter, NO_GEN};
-use crate::storage::{keys, StorageError, Store, TreeId, WriteSet};
+use crate::storage::{keys, StorageError, Store, TreeId, WriteSet, WriterGuard};
 
 pub use crate::progress::{NoProgress, Progress};
 
@@ -218,6 +218,7 @@ fn template_corr(
 /// `next_gen` counter to `next_gen` when given. Deletes the garbage afterwards.
 fn commit_header(
     store: &Store,
+    w: &WriterGuard<'_>,
     mut ws: WriteSet,
     header: &SegmentHeader,
     garbage: &[u64],
@@ -235,11 +236,11 @@ fn commit_header(
         // commit surely did not happen: one that failed after its commit point is completed
         // at the next open, with these blocks.
         if e.outcome() == crate::storage::Outcome::NotCommitted {
-            store.recover()?;
+            store.recover(w)?;
         }
         return Err(e.into());
     }
-    store.collect_garbage()?;
+    store.collect_garbage(w)?;
     Ok(())
 }
 
@@ -280,7 +281,7 @@ pub fn set_interaction(
     change: &InteractionChange,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let old = load(store, no)?;
     let templates = templates(store)?;
     // `mid`: the header once its template is set (its defaults copied in), as BC's header is
@@ -359,13 +360,14 @@ pub fn set_interaction(
         new.lines_gen = gen;
         commit_header(
             store,
+            &writer,
             WriteSet::new(),
             &new,
             &[old.lines_gen],
             Some(gen + 1),
         )?;
     } else if new != old {
-        commit_header(store, WriteSet::new(), &new, &[], None)?;
+        commit_header(store, &writer, WriteSet::new(), &new, &[], None)?;
     }
     Ok(SegmentChange {
         segment: new,
@@ -387,6 +389,7 @@ fn line_contact(store: &Store, no: &ContactNo) -> Result<LineContact, OpError> {
 /// commits the header with `action` recorded. Returns the lines inserted.
 pub(crate) fn append_lines(
     store: &Store,
+    writer: &WriterGuard<'_>,
     ws: WriteSet,
     mut header: SegmentHeader,
     contacts: impl IntoIterator<Item = LineContact>,
@@ -418,7 +421,7 @@ pub(crate) fn append_lines(
     header.line_count += count;
     header.last_line_no = line_no;
     header.criteria.push(action);
-    commit_header(store, ws, &header, &[], next_gen)?;
+    commit_header(store, writer, ws, &header, &[], next_gen)?;
     Ok(SegmentChange {
         segment: header,
         lines_changed: count,
@@ -475,13 +478,14 @@ pub fn add_contacts(
     options: CriteriaOptions,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    let _w = store.writer();
-    add_contacts_locked(store, no, filters, options, progress)
+    let writer = store.writer();
+    add_contacts_locked(store, &writer, no, filters, options, progress)
 }
 
 /// [`add_contacts`] for a caller that holds the writer lock.
 pub(crate) fn add_contacts_locked(
     store: &Store,
+    writer: &WriterGuard<'_>,
     no: &SegmentNo,
     filters: &[FieldFilter],
     options: CriteriaOptions,
@@ -544,6 +548,7 @@ pub(crate) fn add_contacts_locked(
     progress.start("adding lines", chosen.len() as u64);
     let res = append_lines(
         store,
+        writer,
         WriteSet::new(),
         header,
         chosen.into_values().filter(|c| !existing.contains(&c.no)),
@@ -563,7 +568,7 @@ pub fn add_contact_list(
     contacts: &[ContactNo],
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let header = load(store, no)?;
     progress.start("checking contacts", contacts.len() as u64);
     let mut list = Vec::with_capacity(contacts.len());
@@ -575,7 +580,15 @@ pub fn add_contact_list(
     let mut action = next_action(&header, CriteriaKind::Add, &[], CriteriaOptions::default());
     action.filters = vec![format!("(a list of {} contacts)", contacts.len())];
     progress.start("adding lines", list.len() as u64);
-    let res = append_lines(store, WriteSet::new(), header, list, action, progress);
+    let res = append_lines(
+        store,
+        &writer,
+        WriteSet::new(),
+        header,
+        list,
+        action,
+        progress,
+    );
     progress.finish();
     res
 }
@@ -624,13 +637,14 @@ fn narrow(
             segment: no.clone(),
         });
     }
-    let _w = store.writer();
-    narrow_locked(store, no, filters, opts, kind, progress)
+    let writer = store.writer();
+    narrow_locked(store, &writer, no, filters, opts, kind, progress)
 }
 
 /// Reduce or refine for a caller that holds the writer lock (the options are checked).
 pub(crate) fn narrow_locked(
     store: &Store,
+    writer: &WriterGuard<'_>,
     no: &SegmentNo,
     filters: &[FieldFilter],
     opts: NarrowOptions,
@@ -682,7 +696,14 @@ pub(crate) fn narrow_locked(
     let mut garbage = vec![old_gen];
     let criteria_reset =
         deleted > 0 && reset_if_emptied(&mut header, opts.when_emptied, &mut garbage);
-    commit_header(store, WriteSet::new(), &header, &garbage, Some(gen + 2))?;
+    commit_header(
+        store,
+        writer,
+        WriteSet::new(),
+        &header,
+        &garbage,
+        Some(gen + 2),
+    )?;
     Ok(SegmentChange {
         segment: header,
         lines_changed: deleted,
@@ -759,7 +780,7 @@ pub fn go_back(
     no: &SegmentNo,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let mut header = load(store, no)?;
     let Some(action) = header.criteria.pop() else {
         return Err(OpError::Refused {
@@ -828,7 +849,14 @@ pub fn go_back(
     if header.lines_gen == NO_GEN {
         garbage.push(gen);
     }
-    commit_header(store, WriteSet::new(), &header, &garbage, Some(gen + 1))?;
+    commit_header(
+        store,
+        &writer,
+        WriteSet::new(),
+        &header,
+        &garbage,
+        Some(gen + 1),
+    )?;
     Ok(SegmentChange {
         segment: header,
         lines_changed: changed,
@@ -844,14 +872,22 @@ pub fn reuse_logged(
     logged: LoggedSegmentNo,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    let _w = store.writer();
-    reuse_logged_locked(store, no, logged, &OutcomeFilter::default(), progress)
+    let writer = store.writer();
+    reuse_logged_locked(
+        store,
+        &writer,
+        no,
+        logged,
+        &OutcomeFilter::default(),
+        progress,
+    )
 }
 
 /// [`reuse_logged`] for a caller that holds the writer lock, taking only the entries that pass
 /// `filter` (as a follow-up made from the logged segment does).
 pub(crate) fn reuse_logged_locked(
     store: &Store,
+    writer: &WriterGuard<'_>,
     no: &SegmentNo,
     logged: LoggedSegmentNo,
     filter: &OutcomeFilter,
@@ -870,7 +906,15 @@ pub(crate) fn reuse_logged_locked(
     action.logged_segment = Some(logged);
     action.filters = filter.describe();
     progress.start("adding lines", contacts.len() as u64);
-    let res = append_lines(store, WriteSet::new(), header, contacts, action, progress);
+    let res = append_lines(
+        store,
+        writer,
+        WriteSet::new(),
+        header,
+        contacts,
+        action,
+        progress,
+    );
     progress.finish();
     res
 }
@@ -910,7 +954,7 @@ pub fn add_line(
     no: &SegmentNo,
     contact: &ContactNo,
 ) -> Result<SegmentLine, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let mut header = load(store, no)?;
     let c = line_contact(store, contact)?;
     let templates = templates(store)?;
@@ -951,7 +995,7 @@ pub fn add_line(
     header.criteria.push(action);
     header.line_count += 1;
     header.last_line_no = line.line_no;
-    commit_header(store, ws, &header, &[], next_gen)?;
+    commit_header(store, &writer, ws, &header, &[], next_gen)?;
     Ok(line)
 }
 
@@ -1010,7 +1054,7 @@ pub fn remove_line_with(
     line_no: u64,
     when_emptied: WhenEmptied,
 ) -> Result<LineRemoval, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let mut header = load(store, no)?;
     let (key, mut lines, i) = find_line(store, &header, line_no)?;
     let removed = lines.remove(i);
@@ -1040,7 +1084,7 @@ pub fn remove_line_with(
         put_line_block(&mut ws, del_gen, None, std::slice::from_ref(&removed))?;
         Some(del_gen + 1)
     };
-    commit_header(store, ws, &header, &garbage, next_gen)?;
+    commit_header(store, &writer, ws, &header, &garbage, next_gen)?;
     Ok(LineRemoval {
         line: removed,
         criteria_reset,
@@ -1081,7 +1125,7 @@ pub fn set_line(
     line_no: u64,
     change: &LineChange,
 ) -> Result<SegmentLine, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let header = load(store, no)?;
     let (key, mut lines, i) = find_line(store, &header, line_no)?;
     let line = &mut lines[i];
@@ -1124,7 +1168,7 @@ pub fn set_line(
     let out = line.clone();
     let mut ws = WriteSet::new();
     put_line_block(&mut ws, header.lines_gen, Some(key), &lines)?;
-    commit_header(store, ws, &header, &[], None)?;
+    commit_header(store, &writer, ws, &header, &[], None)?;
     Ok(out)
 }
 

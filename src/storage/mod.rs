@@ -75,6 +75,12 @@ pub enum StorageError {
         /// Path given.
         path: PathBuf,
     },
+    /// Another change holds the store's writer guard longer than the caller would wait.
+    #[error("store {path} is busy with another change — wait for it to finish and retry")]
+    WriterBusy {
+        /// Path of the store.
+        path: PathBuf,
+    },
     /// The store was made by an incompatible version.
     #[error("store {path} has layout version {found}; this build reads layout {LAYOUT_VERSION}")]
     Layout {
@@ -473,6 +479,23 @@ const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long opening waits for another process to let go of the store.
 const DEFAULT_WAIT: Duration = Duration::from_millis(750);
 
+/// The right to change a store: held by every change from its first read to its commit, and
+/// required by recovery and garbage collection (which delete staged data no reader may see
+/// half-deleted). Today an in-process mutex; the one place where a lock shared between
+/// processes would go.
+pub struct WriterGuard<'s> {
+    store: &'s Store,
+    _lock: MutexGuard<'s, ()>,
+}
+
+impl std::fmt::Debug for WriterGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriterGuard")
+            .field("store", &self.store.path)
+            .finish()
+    }
+}
+
 /// An open interlog store.
 pub struct Store {
     path: PathBuf,
@@ -763,7 +786,10 @@ impl Store {
                     .map_err(io_err("empty", store.journal.path()))?;
             }
         }
-        let staged = store.recover()?;
+        let staged = {
+            let w = store.writer();
+            store.recover(&w)?
+        };
         report.staged_entry_blocks = staged.staged_entry_blocks;
         report.staged_line_blocks = staged.staged_line_blocks;
         report.staged_index_blocks = staged.staged_index_blocks;
@@ -787,8 +813,54 @@ impl Store {
     }
 
     /// Takes the writer lock (see the module invariants).
-    pub fn writer(&self) -> MutexGuard<'_, ()> {
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    pub fn writer(&self) -> WriterGuard<'_> {
+        WriterGuard {
+            store: self,
+            _lock: self.writer.lock().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    /// The writer guard, waiting at most `wait` for the writer holding it; `WriterBusy` after
+    /// that. For callers that must not wait forever (a maintenance task, a second job runner).
+    pub fn try_writer(&self, wait: Duration) -> Result<WriterGuard<'_>, StorageError> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match self.writer.try_lock() {
+                Ok(g) => {
+                    return Ok(WriterGuard {
+                        store: self,
+                        _lock: g,
+                    })
+                }
+                Err(std::sync::TryLockError::Poisoned(p)) => {
+                    return Ok(WriterGuard {
+                        store: self,
+                        _lock: p.into_inner(),
+                    })
+                }
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(StorageError::WriterBusy {
+                            path: self.path.clone(),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+    }
+
+    /// Refuses a guard of another store (recovery and garbage collection delete data that
+    /// only the holder of *this* store's writer guard may know to be unreferenced).
+    fn check_writer(&self, w: &WriterGuard<'_>) -> Result<(), StorageError> {
+        if std::ptr::eq(w.store, self) {
+            Ok(())
+        } else {
+            Err(StorageError::Inconsistent(format!(
+                "a writer guard of another store was given to {}",
+                self.path.display()
+            )))
+        }
     }
 
     /// Reads a counter.
@@ -996,8 +1068,9 @@ impl Store {
 
     /// Deletes staged leftovers and garbage (see the module invariants). Also used by a batch
     /// that fails before its commit, under the writer lock, to roll itself back.
-    pub fn recover(&self) -> Result<RecoveryReport, StorageError> {
+    pub fn recover(&self, writer: &WriterGuard<'_>) -> Result<RecoveryReport, StorageError> {
         self.check_not_broken()?;
+        self.check_writer(writer)?;
         let next_entry = self.counter(keys::meta::NEXT_ENTRY)?;
         let next_gen = self.counter(keys::meta::NEXT_GEN)?;
         let next_run = self.counter(keys::meta::NEXT_RUN)?;
@@ -1022,7 +1095,7 @@ impl Store {
                 )?;
             }
         }
-        r.garbage_line_blocks = self.collect_garbage()?;
+        r.garbage_line_blocks = self.collect_garbage(writer)?;
         if !r.is_clean() {
             self.make_durable()?;
         }
@@ -1030,8 +1103,9 @@ impl Store {
     }
 
     /// Deletes the line block generations listed in `garbage`.
-    pub fn collect_garbage(&self) -> Result<u64, StorageError> {
+    pub fn collect_garbage(&self, writer: &WriterGuard<'_>) -> Result<u64, StorageError> {
         self.check_not_broken()?;
+        self.check_writer(writer)?;
         let mut n = 0;
         for k in self.t.garbage.iter().keys() {
             let k = k?;
