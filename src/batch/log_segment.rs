@@ -27,6 +27,7 @@
 
 use crate::ops::found;
 use crate::storage::Change;
+use crate::storage::Counter;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -245,7 +246,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
             .into_iter()
             .map(|c| (c.no.clone(), c))
             .collect(),
-        check_contacts: header.contacts_epoch != store.counter(keys::meta::CONTACTS_EPOCH)?,
+        check_contacts: header.contacts_epoch != store.get_counter(Counter::ContactsEpoch)?,
     };
     let units = store.line_block_keys(header.lines_gen, header.last_line_no)?;
     // Decode and check every line block in parallel.
@@ -322,8 +323,8 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
     }
     // Reserve every number before the parallel work.
     let first_entry = store.entry_horizon()?;
-    let logged = LoggedSegmentNo(store.counter(keys::meta::NEXT_LOGGED)?);
-    let first_ce = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
+    let logged = LoggedSegmentNo(store.get_counter(Counter::NextLogged)?);
+    let first_ce = store.get_counter(Counter::NextCampaignEntry)?;
     let mut campaign_entries = BTreeMap::new();
     for (ce_no, (campaign, date)) in (first_ce..).zip(camp_dates) {
         campaign_entries.insert(
@@ -356,7 +357,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
             },
             other => other,
         })?;
-        fh.lines_gen = store.counter(keys::meta::NEXT_GEN)?;
+        fh.lines_gen = store.get_counter(Counter::NextGen)?;
         fh.line_count = n;
         fh.last_line_no = n * LINE_NO_STEP;
         fh.criteria.push(CriteriaAction {
@@ -402,7 +403,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         logged,
         campaign_entries,
         follow_up,
-        run_id: store.counter(keys::meta::NEXT_RUN)?,
+        run_id: store.get_counter(Counter::NextRun)?,
         time: ctx.time,
         user: ctx.user.to_string(),
     })
@@ -771,17 +772,23 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
         "contact index run",
         &info,
     )?;
-    ws.put_counter(keys::meta::NEXT_ENTRY, plan.first_entry.0 + plan.n);
-    ws.put_counter(keys::meta::NEXT_LOGGED, plan.logged.0 + 1);
-    ws.put_counter(
-        keys::meta::NEXT_CAMPAIGN_ENTRY,
-        store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)? + plan.campaign_entries.len() as u64,
-    );
-    ws.put_counter(keys::meta::NEXT_RUN, plan.run_id + 1);
+    ws.change(Change::SetCounter(
+        Counter::NextEntry,
+        plan.first_entry.0 + plan.n,
+    ));
+    ws.change(Change::SetCounter(Counter::NextLogged, plan.logged.0 + 1));
+    ws.change(Change::SetCounter(
+        Counter::NextCampaignEntry,
+        store.get_counter(Counter::NextCampaignEntry)? + plan.campaign_entries.len() as u64,
+    ));
+    ws.change(Change::SetCounter(Counter::NextRun, plan.run_id + 1));
     remove_header_writes(h, &mut ws);
     if let Some(fu) = &plan.follow_up {
         ws.change(Change::PutSegment(fu.header.clone()));
-        ws.put_counter(keys::meta::NEXT_GEN, fu.header.lines_gen + 1);
+        ws.change(Change::SetCounter(
+            Counter::NextGen,
+            fu.header.lines_gen + 1,
+        ));
         ws.append(fu.writes.clone());
     }
     debug_assert!(h.lines_gen != NO_GEN);

@@ -4,6 +4,7 @@
 
 use crate::ops::found;
 use crate::storage::Change;
+use crate::storage::Counter;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
@@ -356,7 +357,7 @@ fn campaign_entry_for(
         e.campaign_entry_no = Some(ce.entry_no);
         return Ok(Some(ce));
     }
-    let no = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
+    let no = store.get_counter(Counter::NextCampaignEntry)?;
     let ce = CampaignEntry {
         entry_no: CampaignEntryNo(no),
         campaign_no: campaign,
@@ -369,7 +370,7 @@ fn campaign_entry_for(
         canceled: false,
     };
     ws.change(Change::PutCampaignEntry(ce.clone()));
-    ws.put_counter(keys::meta::NEXT_CAMPAIGN_ENTRY, no + 1);
+    ws.change(Change::SetCounter(Counter::NextCampaignEntry, no + 1));
     e.campaign_entry_no = Some(ce.entry_no);
     Ok(Some(ce))
 }
@@ -429,7 +430,7 @@ pub fn create_once(
     if e.postponed {
         ws.put_marker(TreeId::Postponed, no.to_key());
     }
-    ws.put_counter(keys::meta::NEXT_ENTRY, no.0 + 1);
+    ws.change(Change::SetCounter(Counter::NextEntry, no.0 + 1));
     if let Some(key) = key {
         requests::record(
             &mut ws,

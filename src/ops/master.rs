@@ -7,6 +7,7 @@
 
 use crate::ops::found;
 use crate::storage::Change;
+use crate::storage::Counter;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -14,7 +15,7 @@ use serde::Serialize;
 
 use super::{number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::*;
-use crate::storage::{keys, Store, TreeId, WriteSet};
+use crate::storage::{Store, TreeId, WriteSet};
 
 /// Creates a new store with Business Central's default marketing number series
 /// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup. `path`
@@ -702,5 +703,5 @@ pub fn list_campaign_entries(store: &Store) -> Result<Vec<CampaignEntry>, OpErro
 
 /// The contacts epoch (bumped whenever a stored contact changes or disappears).
 pub fn contacts_epoch(store: &Store) -> Result<u64, OpError> {
-    Ok(store.counter(keys::meta::CONTACTS_EPOCH)?)
+    Ok(store.get_counter(Counter::ContactsEpoch)?)
 }

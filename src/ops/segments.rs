@@ -8,6 +8,7 @@
 
 use crate::ops::found;
 use crate::storage::Change;
+use crate::storage::Counter;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
@@ -171,7 +172,7 @@ pub(crate) fn new_header(
         lines_gen: NO_GEN,
         line_count: 0,
         last_line_no: 0,
-        contacts_epoch: store.counter(keys::meta::CONTACTS_EPOCH)?,
+        contacts_epoch: store.get_counter(Counter::ContactsEpoch)?,
         criteria: Vec::new(),
     };
     Ok((header, warning))
@@ -229,7 +230,7 @@ fn commit_header(
         ws.put_marker(TreeId::Garbage, keys::num(*g));
     }
     if let Some(n) = next_gen {
-        ws.put_counter(keys::meta::NEXT_GEN, n);
+        ws.change(Change::SetCounter(Counter::NextGen, n));
     }
     if let Err(e) = store.apply(ws) {
         // Roll staged blocks back (the header still names the old generation) — only when the
@@ -341,7 +342,7 @@ pub fn set_interaction(
     });
     let mut changed = 0u64;
     if new != old && old.line_count > 0 {
-        let gen = store.counter(keys::meta::NEXT_GEN)?;
+        let gen = store.get_counter(Counter::NextGen)?;
         let mut w = GenWriter::new(store, gen);
         progress.start("updating lines", old.line_count);
         for_each_line_block(store, &old, |_, block| {
@@ -399,7 +400,7 @@ pub(crate) fn append_lines(
     let templates = templates(store)?;
     let tc = template_corr(&templates, header.interaction.template_code.as_ref());
     let (gen, next_gen) = if header.lines_gen == NO_GEN {
-        let g = store.counter(keys::meta::NEXT_GEN)?;
+        let g = store.get_counter(Counter::NextGen)?;
         (g, Some(g + 1))
     } else {
         (header.lines_gen, None)
@@ -653,7 +654,7 @@ pub(crate) fn narrow_locked(
 ) -> Result<SegmentChange, OpError> {
     let mut header = load(store, no)?;
     let matches = matcher(store, filters, opts.entire_companies)?;
-    let gen = store.counter(keys::meta::NEXT_GEN)?;
+    let gen = store.get_counter(Counter::NextGen)?;
     let (keep_gen, del_gen) = (gen, gen + 1);
     let mut keep = GenWriter::new(store, keep_gen);
     let mut del = GenWriter::new(store, del_gen);
@@ -787,7 +788,7 @@ pub fn go_back(
             reason: format!("segment {no} has no criteria action to go back from"),
         });
     };
-    let gen = store.counter(keys::meta::NEXT_GEN)?;
+    let gen = store.get_counter(Counter::NextGen)?;
     let mut w = GenWriter::new(store, gen);
     let mut changed = 0u64;
     progress.start("going back", header.line_count + action.deleted_count);
@@ -967,7 +968,7 @@ pub fn add_line(
     let mut ws = WriteSet::new();
     let mut next_gen = None;
     if header.lines_gen == NO_GEN {
-        let g = store.counter(keys::meta::NEXT_GEN)?;
+        let g = store.get_counter(Counter::NextGen)?;
         header.lines_gen = g;
         next_gen = Some(g + 1);
         put_line_block(&mut ws, g, None, std::slice::from_ref(&line))?;
@@ -1061,7 +1062,7 @@ pub fn remove_line_with(
     let mut ws = WriteSet::new();
     put_line_block(&mut ws, header.lines_gen, Some(key), &lines)?;
     header.line_count -= 1;
-    let del_gen = store.counter(keys::meta::NEXT_GEN)?;
+    let del_gen = store.get_counter(Counter::NextGen)?;
     let mut action = next_action(
         &header,
         CriteriaKind::Reduce,

@@ -17,6 +17,39 @@ use crate::domain::*;
 /// The one key of marketing setup.
 const SETUP_KEY: &[u8] = b"setup";
 
+/// A number the store hands out in order. Each is moved only by the commit that uses it, so
+/// numbers are never reused (a relational backend: one row of a counters table, or a sequence
+/// advanced in the transaction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Counter {
+    /// The next interaction log entry number.
+    NextEntry,
+    /// The next logged segment number.
+    NextLogged,
+    /// The next campaign entry number.
+    NextCampaignEntry,
+    /// The next segment-line generation.
+    NextGen,
+    /// The next contact index run id.
+    NextRun,
+    /// Moves when contacts change in a way that asks segments to re-check their lines.
+    ContactsEpoch,
+}
+
+impl Counter {
+    fn key(self) -> &'static [u8] {
+        use super::keys::meta;
+        match self {
+            Counter::NextEntry => meta::NEXT_ENTRY,
+            Counter::NextLogged => meta::NEXT_LOGGED,
+            Counter::NextCampaignEntry => meta::NEXT_CAMPAIGN_ENTRY,
+            Counter::NextGen => meta::NEXT_GEN,
+            Counter::NextRun => meta::NEXT_RUN,
+            Counter::ContactsEpoch => meta::CONTACTS_EPOCH,
+        }
+    }
+}
+
 /// One typed change of a unit of work.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
@@ -52,6 +85,8 @@ pub enum Change {
     PutSavedCriteria(SavedCriteria),
     /// Removes saved criteria.
     RemoveSavedCriteria(CriteriaCode),
+    /// Sets a counter (to the first number not yet used).
+    SetCounter(Counter, u64),
 }
 
 impl Change {
@@ -109,6 +144,7 @@ impl Change {
                 "saved criteria",
                 c,
             ),
+            Change::SetCounter(c, n) => put(TreeId::Meta, c.key(), "counter", n),
             Change::RemoveSavedCriteria(c) => {
                 Ok((TreeId::SavedCriteria, c.as_bytes().to_vec(), None))
             }
@@ -190,6 +226,11 @@ numbered! {
 }
 
 impl Store {
+    /// The current value of a counter (0 when never set).
+    pub fn get_counter(&self, c: Counter) -> Result<u64, StorageError> {
+        self.counter(c.key())
+    }
+
     /// Marketing setup, if written.
     pub fn setup(&self) -> Result<Option<MarketingSetup>, StorageError> {
         self.get_rec(TreeId::Setup, SETUP_KEY, "marketing setup")

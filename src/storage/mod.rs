@@ -18,7 +18,7 @@
 
 pub mod blocks;
 mod changes;
-pub use changes::Change;
+pub use changes::{Change, Counter};
 pub mod bloom;
 pub mod codec;
 pub mod durable;
