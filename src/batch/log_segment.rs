@@ -757,12 +757,7 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
         follow_up_segment: plan.follow_up.as_ref().map(|f| f.header.no.clone()),
     };
     ws.change(Change::PutLoggedSegment(logged.clone()));
-    ws.put_rec(
-        TreeId::LoggedBySegment,
-        h.no.as_bytes(),
-        "logged segment number",
-        &plan.logged,
-    )?;
+    ws.change(Change::LinkLoggedSegment(h.no.clone(), plan.logged));
     for ce in plan.campaign_entries.values() {
         ws.change(Change::PutCampaignEntry(ce.clone()));
     }

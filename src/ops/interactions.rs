@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{requests, setup, Ctx, OpError};
 use crate::domain::*;
 use crate::storage::blocks::EntryBlock;
-use crate::storage::{keys, Store, TreeId, WriteSet};
+use crate::storage::{Store, TreeId, WriteSet};
 
 /// What the user gives to create (or resume) an interaction. Unset fields take their defaults
 /// (SPEC §2.2).
@@ -423,12 +423,9 @@ pub fn create_once(
     let campaign_entry = campaign_entry_for(store, &mut e, &mut ws)?;
     let block = EntryBlock::from_entries(std::slice::from_ref(&e)).expect("one entry");
     ws.put(TreeId::Entries, no.to_key(), block.encode()?);
-    ws.put_marker(
-        TreeId::ContactIndex,
-        keys::contact_entry(e.contact_no.as_bytes(), no.0),
-    );
+    ws.change(Change::IndexContactEntry(e.contact_no.clone(), no));
     if e.postponed {
-        ws.put_marker(TreeId::Postponed, no.to_key());
+        ws.change(Change::MarkPostponed(no));
     }
     ws.change(Change::SetCounter(Counter::NextEntry, no.0 + 1));
     if let Some(key) = key {
@@ -548,7 +545,7 @@ pub fn resume(
     let mut blocks = load_blocks(store, &[no])?;
     block_of(&mut blocks, no).put(&e);
     put_blocks(blocks, &mut ws)?;
-    ws.del(TreeId::Postponed, no.to_key());
+    ws.change(Change::UnmarkPostponed(no));
     store.apply(ws)?;
     Ok(Created {
         entry: e,
@@ -575,11 +572,8 @@ pub fn delete_postponed(store: &Store, nos: &[EntryNo]) -> Result<Vec<EntryNo>, 
             return Err(OpError::NotPostponed { entry: n });
         }
         b.remove(n);
-        ws.del(
-            TreeId::ContactIndex,
-            keys::contact_entry(e.contact_no.as_bytes(), n.0),
-        );
-        ws.del(TreeId::Postponed, n.to_key());
+        ws.change(Change::UnindexContactEntry(e.contact_no.clone(), n));
+        ws.change(Change::UnmarkPostponed(n));
     }
     put_blocks(blocks, &mut ws)?;
     store.apply(ws)?;

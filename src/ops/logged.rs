@@ -320,10 +320,7 @@ pub(crate) fn delete_entries(
         }
         for (n, contact, ls, canceled) in &removed {
             block.remove(*n);
-            ws.del(
-                TreeId::ContactIndex,
-                keys::contact_entry(contact.as_bytes(), n.0),
-            );
+            ws.change(Change::UnindexContactEntry(contact.clone(), *n));
             if let Some((run, certain)) = run_of(&spans, *n) {
                 // Without a known span, only the run's own records tell whether it holds `n`.
                 let holds = certain || {
@@ -549,7 +546,7 @@ pub fn delete_canceled_logged_segments_where(
         }
         ws.change(Change::RemoveLoggedSegment(no));
         if store.logged_segment_of(&l.segment_no)? == Some(no) {
-            ws.del(TreeId::LoggedBySegment, l.segment_no.as_bytes());
+            ws.change(Change::UnlinkLoggedSegment(l.segment_no.clone()));
         }
         result.logged_segments_deleted += 1;
         result.deleted_logged_segment_nos.push(no);

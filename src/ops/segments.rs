@@ -227,7 +227,7 @@ fn commit_header(
 ) -> Result<(), OpError> {
     ws.change(Change::PutSegment(header.clone()));
     for g in garbage.iter().filter(|g| **g != NO_GEN) {
-        ws.put_marker(TreeId::Garbage, keys::num(*g));
+        ws.change(Change::DiscardLineGeneration(*g));
     }
     if let Some(n) = next_gen {
         ws.change(Change::SetCounter(Counter::NextGen, n));
@@ -1178,7 +1178,7 @@ pub(crate) fn remove_header_writes(h: &SegmentHeader, ws: &mut WriteSet) {
     ws.del(TreeId::Segments, h.no.as_bytes());
     for g in std::iter::once(h.lines_gen).chain(h.criteria.iter().filter_map(|a| a.deleted_gen)) {
         if g != NO_GEN {
-            ws.put_marker(TreeId::Garbage, keys::num(g));
+            ws.change(Change::DiscardLineGeneration(g));
         }
     }
 }

@@ -11,7 +11,7 @@
 //! Reads come in the same terms: `store.contact(&no)`, `store.all_templates()`, … instead of a
 //! tree and a key.
 
-use super::{codec, CodecError, StorageError, Store, TreeId, WriteItem, WriteSet};
+use super::{codec, keys, CodecError, StorageError, Store, TreeId, WriteItem, WriteSet};
 use crate::domain::*;
 
 /// The one key of marketing setup.
@@ -87,6 +87,20 @@ pub enum Change {
     RemoveSavedCriteria(CriteriaCode),
     /// Sets a counter (to the first number not yet used).
     SetCounter(Counter, u64),
+    /// Records that a segment was logged as a logged segment (a segment is logged once).
+    LinkLoggedSegment(SegmentNo, LoggedSegmentNo),
+    /// Forgets which logged segment logged a segment.
+    UnlinkLoggedSegment(SegmentNo),
+    /// Indexes one entry under its contact (single interactions; bulk logs write runs).
+    IndexContactEntry(ContactNo, EntryNo),
+    /// Removes one entry's contact index item.
+    UnindexContactEntry(ContactNo, EntryNo),
+    /// Marks an entry postponed.
+    MarkPostponed(EntryNo),
+    /// Clears an entry's postponed mark.
+    UnmarkPostponed(EntryNo),
+    /// Lists a generation of segment lines as garbage, deleted once the change is committed.
+    DiscardLineGeneration(u64),
 }
 
 impl Change {
@@ -145,6 +159,36 @@ impl Change {
                 c,
             ),
             Change::SetCounter(c, n) => put(TreeId::Meta, c.key(), "counter", n),
+            Change::LinkLoggedSegment(s, l) => put(
+                TreeId::LoggedBySegment,
+                s.as_bytes(),
+                "logged segment number",
+                l,
+            ),
+            Change::UnlinkLoggedSegment(s) => {
+                Ok((TreeId::LoggedBySegment, s.as_bytes().to_vec(), None))
+            }
+            Change::IndexContactEntry(c, e) => Ok((
+                TreeId::ContactIndex,
+                keys::contact_entry(c.as_bytes(), e.0),
+                Some(codec::marker().to_vec()),
+            )),
+            Change::UnindexContactEntry(c, e) => Ok((
+                TreeId::ContactIndex,
+                keys::contact_entry(c.as_bytes(), e.0),
+                None,
+            )),
+            Change::MarkPostponed(e) => Ok((
+                TreeId::Postponed,
+                e.to_key().to_vec(),
+                Some(codec::marker().to_vec()),
+            )),
+            Change::UnmarkPostponed(e) => Ok((TreeId::Postponed, e.to_key().to_vec(), None)),
+            Change::DiscardLineGeneration(g) => Ok((
+                TreeId::Garbage,
+                keys::num(*g).to_vec(),
+                Some(codec::marker().to_vec()),
+            )),
             Change::RemoveSavedCriteria(c) => {
                 Ok((TreeId::SavedCriteria, c.as_bytes().to_vec(), None))
             }
