@@ -130,7 +130,7 @@ pub fn generate(
     opts: GenOptions,
     progress: &dyn Progress,
 ) -> Result<GenReport, OpError> {
-    if store.t.contacts.contains_key(contact_no(0).as_bytes())? {
+    if store.has_contact(&contact_no(0))? {
         return Err(OpError::Refused {
             reason: format!(
                 "this store already holds generated contacts ({} exists) — generate into a new store",
@@ -144,7 +144,7 @@ pub fn generate(
         let mut b = MasterBatch::new(store);
         for (code, name) in SALESPEOPLE {
             let code = SalespersonCode::new(code)?;
-            if !store.t.salespeople.contains_key(code.as_bytes())? {
+            if !store.has_salesperson(&code)? {
                 b.add_salesperson(Salesperson {
                     email: format!("{code}@contoso.com"),
                     code,
@@ -155,13 +155,13 @@ pub fn generate(
             }
         }
         let group = GroupCode::new("GEN")?;
-        if !store.t.groups.contains_key(group.as_bytes())? {
+        if !store.has_group(&group)? {
             b.add_group(InteractionGroup {
                 code: group.clone(),
                 description: "Generated mailings".into(),
             })?;
         }
-        if !store.t.campaigns.contains_key(campaign.as_bytes())? {
+        if !store.has_campaign(&campaign)? {
             b.add_campaign(
                 ctx,
                 CampaignInput {
@@ -171,7 +171,7 @@ pub fn generate(
                 },
             )?;
         }
-        if !store.t.templates.contains_key(template.as_bytes())? {
+        if !store.has_template(&template)? {
             b.add_template(InteractionTemplate {
                 code: template.clone(),
                 group_code: group,
@@ -268,7 +268,7 @@ fn make_segment(
         },
         &NoProgress,
     )?;
-    let _w = store.writer();
+    let writer = store.writer();
     let header = segments::get(store, &seg.no)?;
     let contacts = contacts.map(|c| LineContact::from(&c));
     let mut action =
@@ -281,6 +281,7 @@ fn make_segment(
     progress.start("segment lines", size.min(opts.contacts));
     let change = segments::append_lines(
         store,
+        &writer,
         Default::default(),
         header,
         contacts,
@@ -320,7 +321,7 @@ pub fn generate_mix(
 ) -> Result<Vec<(SegmentNo, u64)>, OpError> {
     let template = TemplateCode::new("GENLETTER")?;
     let campaign = CampaignNo::new("GENCAMP")?;
-    if !store.t.templates.contains_key(template.as_bytes())? {
+    if !store.has_template(&template)? {
         return Err(OpError::Refused {
             reason: "no generated data in this store — mixed segments are added to a store made by `gen`".into(),
         });

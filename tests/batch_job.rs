@@ -776,7 +776,7 @@ fn the_binary_refuses_a_bad_job_file_with_exit_5_and_writes_nothing() {
     // Nothing was written: not a step, not a progress record.
     let s = Store::open(&store).unwrap();
     assert_eq!(fingerprint(&s), before);
-    assert_eq!(s.t.get(TreeId::Jobs).len(), 0);
+    assert_eq!(s.raw(TreeId::Jobs).len(), 0);
     drop(s);
 
     // A good job on a missing store: 3, as for every command.

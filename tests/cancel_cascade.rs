@@ -47,17 +47,6 @@ fn log_mailing(t: &TestStore, contacts: &[&str], two_campaigns: bool) -> LogOutc
     log_segment(&t.store, &t.ctx, &no, LogOptions::default(), &NoProgress).unwrap()
 }
 
-fn entries_of(t: &TestStore, l: LoggedSegmentNo) -> Vec<LogEntry> {
-    interactions::list(
-        &t.store,
-        &EntryFilter {
-            logged_segment: Some(l),
-            ..EntryFilter::default()
-        },
-    )
-    .unwrap()
-}
-
 fn campaign_entries_of(t: &TestStore, l: LoggedSegmentNo) -> Vec<CampaignEntry> {
     master::list_campaign_entries(&t.store)
         .unwrap()
@@ -85,7 +74,7 @@ fn counts(v: &LoggedSegmentView) -> (bool, u64, u64) {
 /// The canceled flags of the logged segment's entries and campaign entries.
 fn flags(t: &TestStore, l: LoggedSegmentNo) -> (Vec<bool>, Vec<bool>) {
     (
-        entries_of(t, l).iter().map(|e| e.canceled).collect(),
+        logged_entries(t, l).iter().map(|e| e.canceled).collect(),
         campaign_entries_of(t, l)
             .iter()
             .map(|c| c.canceled)
@@ -130,7 +119,7 @@ fn switching_a_logged_segment_to_canceled_cancels_its_entries_and_campaign_entri
     let l = s.a.logged_segment_entry_no;
     assert_eq!(counts(&show(&s.t, l)), (false, 3, 2));
     let others_before = (
-        entries_of(&s.t, s.b.logged_segment_entry_no),
+        logged_entries(&s.t, s.b.logged_segment_entry_no),
         campaign_entries_of(&s.t, s.b.logged_segment_entry_no),
         interactions::get(&s.t.store, s.single.entry_no).unwrap(),
     );
@@ -142,7 +131,7 @@ fn switching_a_logged_segment_to_canceled_cancels_its_entries_and_campaign_entri
 
     // Nothing else moved.
     let others_after = (
-        entries_of(&s.t, s.b.logged_segment_entry_no),
+        logged_entries(&s.t, s.b.logged_segment_entry_no),
         campaign_entries_of(&s.t, s.b.logged_segment_entry_no),
         interactions::get(&s.t.store, s.single.entry_no).unwrap(),
     );
@@ -159,12 +148,12 @@ fn switching_a_logged_segment_to_canceled_cancels_its_entries_and_campaign_entri
 fn switching_back_restores_the_logged_segment_its_entries_and_campaign_entries() {
     let s = setup();
     let l = s.a.logged_segment_entry_no;
-    let entries_before = entries_of(&s.t, l);
+    let entries_before = logged_entries(&s.t, l);
     let ces_before = campaign_entries_of(&s.t, l);
     switch(&s.t, l);
     let v = switch(&s.t, l);
     assert_eq!(counts(&v), (false, 3, 2));
-    assert_eq!(entries_of(&s.t, l), entries_before);
+    assert_eq!(logged_entries(&s.t, l), entries_before);
     assert_eq!(campaign_entries_of(&s.t, l), ces_before);
 }
 

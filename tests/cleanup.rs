@@ -41,10 +41,6 @@ fn cancel(t: &TestStore, e: EntryNo) {
     assert!(r.canceled);
 }
 
-fn all_entries(t: &TestStore) -> Vec<LogEntry> {
-    interactions::list(&t.store, &EntryFilter::default()).unwrap()
-}
-
 fn not_canceled(t: &TestStore) -> Vec<LogEntry> {
     all_entries(t).into_iter().filter(|e| !e.canceled).collect()
 }

@@ -1,6 +1,7 @@
 //! Concurrency: two threads logging the same segment (exactly one succeeds), logging while a
 //! reader lists entries (the reader sees the batch entirely or not at all), and a full disk
 //! (writes fail part-way: clear error, the store still opens, nothing partial).
+//! The writer guard: fallible with a wait, and recovery refuses a guard of another store.
 //! A second *process* on the same store is tested in `tests/cli.rs`.
 
 mod common;
@@ -16,7 +17,7 @@ use interlog::domain::*;
 use interlog::ops::interactions::{self, EntryFilter};
 use interlog::ops::segments::{self, NoProgress};
 use interlog::ops::{logged, OpError};
-use interlog::storage::Store;
+use interlog::storage::{StorageError, Store};
 
 fn generated(lines: u64) -> TestStore {
     let t = TestStore::new();
@@ -233,4 +234,43 @@ fn a_full_disk_during_a_log_leaves_the_store_as_it_was() {
             check_untouched_then_log(&src, LINES as usize);
         }
     }
+}
+
+#[test]
+fn the_writer_guard_waits_then_says_busy_and_is_free_again_once_dropped() {
+    let t = TestStore::new();
+    let wait = std::time::Duration::from_millis(30);
+    let held = t.store.writer();
+    let started = std::time::Instant::now();
+    let err = t
+        .store
+        .try_writer(wait)
+        .expect_err("held by another change");
+    assert!(started.elapsed() >= wait, "gave up before the wait");
+    assert!(
+        matches!(err, StorageError::WriterBusy { .. }),
+        "unexpected error: {err}"
+    );
+    assert!(err.to_string().contains("busy"), "{err}");
+    drop(held);
+    t.store.try_writer(wait).expect("free once dropped");
+}
+
+#[test]
+fn recovery_and_garbage_collection_refuse_the_guard_of_another_store() {
+    let a = TestStore::new();
+    let b = TestStore::new();
+    let wrong = b.store.writer();
+    assert!(matches!(
+        a.store.recover(&wrong),
+        Err(StorageError::Inconsistent(_))
+    ));
+    assert!(matches!(
+        a.store.collect_garbage(&wrong),
+        Err(StorageError::Inconsistent(_))
+    ));
+    drop(wrong);
+    let right = a.store.writer();
+    assert!(a.store.recover(&right).expect("recover").is_clean());
+    assert_eq!(a.store.collect_garbage(&right).expect("collect"), 0);
 }

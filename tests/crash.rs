@@ -16,7 +16,7 @@ use interlog::batch::{log_segment, LogOptions};
 use interlog::domain::*;
 use interlog::ops::segments::{self, NoProgress};
 use interlog::ops::{logged, master, OpError};
-use interlog::storage::{keys, Store};
+use interlog::storage::{keys, Store, TreeId};
 use tempfile::TempDir;
 
 const LINES: u64 = 50_000;
@@ -85,25 +85,19 @@ fn check_all_or_nothing(store: &Store) -> Outcome {
         .expect("peek")
         .no;
     // Nothing staged survives recovery.
-    let staged = store.t.entries.range(horizon.to_key().as_slice()..).count();
+    let staged = store.raw(TreeId::Entries).count_from(horizon.to_key());
     assert_eq!(staged, 0, "staged entry blocks left above the horizon");
     let next_gen = store.counter(keys::meta::NEXT_GEN).unwrap();
     assert_eq!(
-        store
-            .t
-            .lines
-            .range(keys::num(next_gen).as_slice()..)
-            .count(),
+        store.raw(TreeId::Lines).count_from(keys::num(next_gen)),
         0,
         "staged line blocks left"
     );
     let next_run = store.counter(keys::meta::NEXT_RUN).unwrap();
     assert_eq!(
         store
-            .t
-            .index_run_blocks
-            .range(keys::num(next_run).as_slice()..)
-            .count(),
+            .raw(TreeId::IndexRunBlocks)
+            .count_from(keys::num(next_run)),
         0,
         "staged index blocks left"
     );

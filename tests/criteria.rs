@@ -58,14 +58,6 @@ fn go_back(t: &TestStore, no: &SegmentNo) -> SegmentChange {
     segments::go_back(&t.store, no, &NoProgress).expect("go back")
 }
 
-fn header(t: &TestStore, no: &SegmentNo) -> SegmentHeader {
-    segments::get(&t.store, no).expect("segment")
-}
-
-fn lines(t: &TestStore, no: &SegmentNo) -> Vec<SegmentLine> {
-    segments::lines(&t.store, &header(t, no)).expect("lines")
-}
-
 /// The contacts of the segment's lines, in line order.
 fn contacts(t: &TestStore, no: &SegmentNo) -> Vec<String> {
     lines(t, no)

@@ -49,14 +49,6 @@ fn log_with_follow_up(t: &TestStore, no: &SegmentNo) -> Result<LogOutcome, OpErr
     )
 }
 
-fn header(t: &TestStore, no: &SegmentNo) -> SegmentHeader {
-    segments::get(&t.store, no).expect("segment")
-}
-
-fn lines(t: &TestStore, no: &SegmentNo) -> Vec<SegmentLine> {
-    segments::lines(&t.store, &header(t, no)).expect("lines")
-}
-
 fn contacts(t: &TestStore, no: &SegmentNo) -> Vec<String> {
     lines(t, no)
         .iter()

@@ -15,15 +15,6 @@ use interlog::{Ctx, OpError};
 
 /// Everything a refused operation must leave alone: the entry horizon, the visible entries, the
 /// postponed entries and the campaign entries.
-fn written(t: &TestStore) -> (EntryNo, Vec<LogEntry>, Vec<LogEntry>, Vec<CampaignEntry>) {
-    (
-        t.store.entry_horizon().expect("horizon"),
-        interactions::list(&t.store, &EntryFilter::default()).expect("list"),
-        interactions::postponed(&t.store).expect("postponed"),
-        master::list_campaign_entries(&t.store).expect("campaign entries"),
-    )
-}
-
 // ───────────────────────────── creating ─────────────────────────────
 
 #[test]

@@ -15,6 +15,7 @@ use interlog::ops::interactions::{self, EntryFilter, InteractionRequest};
 use interlog::ops::master::{self, ContactInput};
 use interlog::ops::segments::{self, InteractionChange, LineChange, NoProgress, SegmentInput};
 use interlog::ops::{logged, OpError};
+use interlog::storage::TreeId;
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -46,26 +47,6 @@ fn log(t: &TestStore, no: &SegmentNo) -> LogOutcome {
 
 fn try_log(t: &TestStore, no: &SegmentNo, opts: LogOptions) -> Result<LogOutcome, OpError> {
     log_segment(&t.store, &t.ctx, no, opts, &NoProgress)
-}
-
-fn lines(t: &TestStore, no: &SegmentNo) -> Vec<SegmentLine> {
-    let h = segments::get(&t.store, no).expect("segment");
-    segments::lines(&t.store, &h).expect("lines")
-}
-
-fn entries_of(t: &TestStore, logged: LoggedSegmentNo) -> Vec<LogEntry> {
-    interactions::list(
-        &t.store,
-        &EntryFilter {
-            logged_segment: Some(logged),
-            ..EntryFilter::default()
-        },
-    )
-    .expect("list")
-}
-
-fn all_entries(t: &TestStore) -> Vec<LogEntry> {
-    interactions::list(&t.store, &EntryFilter::default()).expect("list")
 }
 
 fn single(t: &TestStore, c: &str) -> LogEntry {
@@ -133,7 +114,7 @@ fn logging_makes_one_entry_per_line_carrying_the_lines_fields() {
     assert!(!out.dry_run);
     assert_eq!(out.entries, 3);
     assert_eq!(out.logged_segment_entry_no, LoggedSegmentNo(1));
-    let es = entries_of(&t, out.logged_segment_entry_no);
+    let es = logged_entries(&t, out.logged_segment_entry_no);
     assert_eq!(es.len(), 3);
     for (e, l) in es.iter().zip(&ls) {
         assert_eq!(e.contact_no, l.contact_no);
@@ -238,7 +219,7 @@ fn one_campaign_entry_is_made_per_campaign_and_the_entries_refer_to_it() {
         assert!(!ce.canceled);
         assert!(out.campaign_entries.contains(&ce.entry_no));
     }
-    for e in entries_of(&t, out.logged_segment_entry_no) {
+    for e in logged_entries(&t, out.logged_segment_entry_no) {
         let ce_no = e.campaign_entry_no.expect("every entry has a campaign");
         let ce = ces.iter().find(|c| c.entry_no == ce_no).expect("exists");
         assert_eq!(Some(&ce.campaign_no), e.campaign_no.as_ref());
@@ -267,7 +248,7 @@ fn lines_without_a_campaign_make_no_campaign_entry() {
     let out = log(&t, &no);
     assert!(out.campaign_entries.is_empty());
     assert!(master::list_campaign_entries(&t.store).unwrap().is_empty());
-    let es = entries_of(&t, out.logged_segment_entry_no);
+    let es = logged_entries(&t, out.logged_segment_entry_no);
     assert_eq!(es[0].campaign_no, None);
     assert_eq!(es[0].campaign_entry_no, None);
 }
@@ -292,7 +273,7 @@ fn the_logged_segment_is_recorded_with_todays_date_and_the_user() {
     assert_eq!(v.no_of_interactions, 2);
     assert_eq!(v.no_of_campaign_entries, 1);
     // The entries carry the segment's date, which was the work date.
-    assert!(entries_of(&t, v.logged.entry_no)
+    assert!(logged_entries(&t, v.logged.entry_no)
         .iter()
         .all(|e| e.date == date("2025-02-03")));
 
@@ -507,8 +488,8 @@ fn every_failing_line_is_reported_together_and_nothing_is_written() {
     );
     // interlog has no way to delete master data, but a store may still refer to records that
     // are gone (an older store, a repaired one): remove two underneath the segment.
-    t.store.t.salespeople.remove("LT").unwrap();
-    t.store.t.campaigns.remove("CP1003").unwrap();
+    t.store.raw(TreeId::Salespeople).remove("LT").unwrap();
+    t.store.raw(TreeId::Campaigns).remove("CP1003").unwrap();
 
     let before = snapshot(&t);
     for opts in [
@@ -686,7 +667,7 @@ fn entry_numbers_are_contiguous_and_follow_the_existing_ones() {
         (out_a.first_entry_no, out_a.last_entry_no),
         (EntryNo(2), EntryNo(5))
     );
-    let nos: Vec<u64> = entries_of(&t, out_a.logged_segment_entry_no)
+    let nos: Vec<u64> = logged_entries(&t, out_a.logged_segment_entry_no)
         .iter()
         .map(|e| e.entry_no.0)
         .collect();
@@ -1023,18 +1004,11 @@ fn logging_the_same_segment_in_two_stores_writes_the_same_bytes() {
     let adds = [(0, 1_000), (4_000, 4_200)];
     let overrides: Vec<(usize, u8)> = (0..12u8).map(|k| (usize::from(k) * 611, k)).collect();
     let raw = |t: &TestStore| {
-        let dump = |tree: &sled::Tree| -> Vec<(Vec<u8>, Vec<u8>)> {
-            tree.iter()
-                .map(|kv| {
-                    let (k, v) = kv.unwrap();
-                    (k.to_vec(), v.to_vec())
-                })
-                .collect()
-        };
+        let dump = |tree: TreeId| t.store.raw(tree).all().unwrap();
         (
-            dump(&t.store.t.entries),
-            dump(&t.store.t.index_run_blocks),
-            dump(&t.store.t.lines),
+            dump(TreeId::Entries),
+            dump(TreeId::IndexRunBlocks),
+            dump(TreeId::Lines),
         )
     };
     let mut seen = Vec::new();

@@ -25,11 +25,6 @@ fn segment_with(t: &TestStore, contacts: &[&str]) -> SegmentNo {
     t.segment(&spring_input(), Some(&change), contacts)
 }
 
-fn lines(t: &TestStore, no: &SegmentNo) -> Vec<SegmentLine> {
-    let h = segments::get(&t.store, no).expect("segment");
-    segments::lines(&t.store, &h).expect("lines")
-}
-
 fn line(t: &TestStore, no: &SegmentNo, line_no: u64) -> SegmentLine {
     lines(t, no)
         .into_iter()

@@ -64,14 +64,6 @@ fn add(t: &TestStore, no: &SegmentNo, fs: &[&str], o: CriteriaOptions) {
     segments::add_contacts(&t.store, no, &filters(fs), o, &NoProgress).unwrap();
 }
 
-fn header(t: &TestStore, no: &SegmentNo) -> SegmentHeader {
-    segments::get(&t.store, no).unwrap()
-}
-
-fn lines(t: &TestStore, no: &SegmentNo) -> Vec<SegmentLine> {
-    segments::lines(&t.store, &header(t, no)).unwrap()
-}
-
 fn contacts(t: &TestStore, no: &SegmentNo) -> Vec<String> {
     lines(t, no)
         .iter()

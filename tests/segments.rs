@@ -43,14 +43,6 @@ fn set_template(t: &TestStore, no: &SegmentNo, code: &str) -> SegmentChange {
     )
 }
 
-fn header(t: &TestStore, no: &SegmentNo) -> SegmentHeader {
-    segments::get(&t.store, no).expect("segment")
-}
-
-fn lines(t: &TestStore, no: &SegmentNo) -> Vec<SegmentLine> {
-    segments::lines(&t.store, &header(t, no)).expect("lines")
-}
-
 fn add(t: &TestStore, no: &SegmentNo, c: &str) -> SegmentLine {
     segments::add_line(&t.store, no, &contact(c)).expect("add line")
 }

@@ -271,8 +271,7 @@ fn a_value_damaged_on_disk_is_refused_naming_its_tree_and_key() {
     let no = ContactNo::new("CT100125").expect("no");
     let v = t
         .store
-        .t
-        .contacts
+        .raw(TreeId::Contacts)
         .get(no.as_bytes())
         .expect("get")
         .expect("there");
@@ -281,8 +280,7 @@ fn a_value_damaged_on_disk_is_refused_naming_its_tree_and_key() {
     damaged[i] ^= 0x01;
     // Written behind interlog's back, as a damaged disk would.
     t.store
-        .t
-        .contacts
+        .raw(TreeId::Contacts)
         .insert(no.as_bytes(), damaged)
         .expect("insert");
     let err = master::get_contact(&t.store, &no).expect_err("refused");

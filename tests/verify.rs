@@ -9,7 +9,7 @@ use interlog::domain::*;
 use interlog::ops::interactions::{self, InteractionRequest};
 use interlog::ops::segments::{self, NoProgress, SegmentInput};
 use interlog::ops::verify::{verify, VerifyReport};
-use interlog::storage::{codec, keys, Store};
+use interlog::storage::{codec, keys, Store, TreeId};
 
 /// A demo store with single interactions and a logged segment (with follow-up).
 fn consistent() -> TestStore {
@@ -98,7 +98,7 @@ fn a_consistent_store_has_no_problems() {
 fn a_lost_index_item_is_found() {
     let t = consistent();
     let key = keys::contact_entry(b"CT100125", 1);
-    t.store.t.contact_index.remove(key).unwrap();
+    t.store.raw(TreeId::ContactIndex).remove(key).unwrap();
     let r = problems(&t.store);
     assert_found(
         &r,
@@ -111,12 +111,8 @@ fn a_lost_index_item_is_found() {
 fn an_index_item_without_its_entry_is_found() {
     let t = consistent();
     t.store
-        .t
-        .contact_index
-        .insert(
-            keys::contact_entry(b"CT100125", 999),
-            codec::marker().to_vec(),
-        )
+        .raw(TreeId::ContactIndex)
+        .insert(keys::contact_entry(b"CT100125", 999), codec::marker())
         .unwrap();
     let r = problems(&t.store);
     assert_found(&r, "contact index", "entry 999) points at no such entry");
@@ -127,14 +123,15 @@ fn a_value_of_an_unknown_format_version_is_found() {
     let t = consistent();
     let mut v = t
         .store
-        .t
-        .contacts
+        .raw(TreeId::Contacts)
         .get(b"CT100125")
         .unwrap()
-        .unwrap()
-        .to_vec();
+        .unwrap();
     v[0] = 77;
-    t.store.t.contacts.insert(b"CT100125", v).unwrap();
+    t.store
+        .raw(TreeId::Contacts)
+        .insert(b"CT100125", v)
+        .unwrap();
     let r = problems(&t.store);
     assert_found(&r, "codec", "format version 77");
 }
@@ -142,8 +139,11 @@ fn a_value_of_an_unknown_format_version_is_found() {
 #[test]
 fn a_truncated_entry_block_is_found() {
     let t = consistent();
-    let (k, v) = t.store.t.entries.iter().next_back().unwrap().unwrap();
-    t.store.t.entries.insert(k, &v[..v.len() / 2]).unwrap();
+    let (k, v) = t.store.raw(TreeId::Entries).last().unwrap().unwrap();
+    t.store
+        .raw(TreeId::Entries)
+        .insert(k, &v[..v.len() / 2])
+        .unwrap();
     let r = problems(&t.store);
     assert_found(&r, "codec", "entry block");
 }
@@ -154,8 +154,7 @@ fn logged_segment_counts_that_disagree_with_its_entries_are_found() {
     let mut l: LoggedSegment = codec::decode(
         "logged segment",
         &t.store
-            .t
-            .logged_segments
+            .raw(TreeId::LoggedSegments)
             .get(keys::num(1))
             .unwrap()
             .unwrap(),
@@ -163,8 +162,7 @@ fn logged_segment_counts_that_disagree_with_its_entries_are_found() {
     .unwrap();
     l.entries += 1;
     t.store
-        .t
-        .logged_segments
+        .raw(TreeId::LoggedSegments)
         .insert(keys::num(1), codec::encode("logged segment", &l).unwrap())
         .unwrap();
     let r = problems(&t.store);
@@ -175,8 +173,11 @@ fn logged_segment_counts_that_disagree_with_its_entries_are_found() {
 fn staged_data_left_above_the_counters_is_found() {
     let t = consistent();
     let horizon = t.store.entry_horizon().unwrap();
-    let block = t.store.t.entries.iter().values().next().unwrap().unwrap();
-    t.store.t.entries.insert(horizon.to_key(), block).unwrap();
+    let (_, block) = t.store.raw(TreeId::Entries).first().unwrap().unwrap();
+    t.store
+        .raw(TreeId::Entries)
+        .insert(horizon.to_key(), block)
+        .unwrap();
     let r = problems(&t.store);
     assert_found(&r, "staging", "at or above next_entry");
 }
@@ -185,8 +186,7 @@ fn staged_data_left_above_the_counters_is_found() {
 fn a_counter_behind_the_numbers_in_use_is_found() {
     let t = consistent();
     t.store
-        .t
-        .meta
+        .raw(TreeId::Meta)
         .insert(
             keys::meta::NEXT_LOGGED,
             codec::encode("counter", &1u64).unwrap(),
@@ -201,13 +201,16 @@ fn a_segment_whose_line_count_is_wrong_is_found() {
     let t = consistent();
     let mut h: SegmentHeader = codec::decode(
         "segment",
-        &t.store.t.segments.get(b"SM00002").unwrap().unwrap(),
+        &t.store
+            .raw(TreeId::Segments)
+            .get(b"SM00002")
+            .unwrap()
+            .unwrap(),
     )
     .unwrap();
     h.line_count += 5;
     t.store
-        .t
-        .segments
+        .raw(TreeId::Segments)
         .insert(b"SM00002", codec::encode("segment", &h).unwrap())
         .unwrap();
     let r = problems(&t.store);
@@ -240,8 +243,7 @@ fn a_number_series_about_to_hand_out_a_number_in_use_is_found() {
 fn the_binary_exits_1_when_problems_are_found() {
     let t = consistent();
     t.store
-        .t
-        .contact_index
+        .raw(TreeId::ContactIndex)
         .remove(keys::contact_entry(b"CT100125", 1))
         .unwrap();
     let path = t.path();

@@ -25,6 +25,9 @@
 //! A failure before the commit rolls the staged data back (`Store::recover`); a crash leaves it
 //! for recovery on the next open. Either way the store looks as if nothing had happened.
 
+use crate::ops::found;
+use crate::storage::Change;
+use crate::storage::Counter;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -34,7 +37,7 @@ use serde::Serialize;
 
 use crate::domain::*;
 use crate::ops::segments::{new_header, remove_header_writes, SegmentInput};
-use crate::ops::{must_get, Ctx, LineProblem, OpError};
+use crate::ops::{Ctx, LineProblem, OpError};
 use crate::progress::Progress;
 use crate::storage::blocks::{
     EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineBlockReader, LineShared,
@@ -206,7 +209,7 @@ fn check_line(
             problem: p,
         })
     };
-    if refs.check_contacts && !store.t.contacts.contains_key(l.row.contact_no.as_bytes())? {
+    if refs.check_contacts && !store.has_contact(&l.row.contact_no)? {
         problem(format!("contact {} does not exist", l.row.contact_no));
     }
     check_salesperson(refs, l.salesperson, &mut problem);
@@ -216,9 +219,8 @@ fn check_line(
 
 /// Loads and checks; returns the plan or every problem.
 fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Plan, OpError> {
-    let header: SegmentHeader = must_get(store, TreeId::Segments, no.as_bytes(), "segment", no)?;
-    if let Some(v) = store.t.logged_by_segment.get(no.as_bytes())? {
-        let logged: LoggedSegmentNo = crate::storage::codec::decode("logged segment number", &v)?;
+    let header: SegmentHeader = found(store.segment(no)?, "segment", no)?;
+    if let Some(logged) = store.logged_segment_of(no)? {
         return Err(OpError::AlreadyLogged {
             segment: no.clone(),
             logged,
@@ -244,7 +246,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
             .into_iter()
             .map(|c| (c.no.clone(), c))
             .collect(),
-        check_contacts: header.contacts_epoch != store.counter(keys::meta::CONTACTS_EPOCH)?,
+        check_contacts: header.contacts_epoch != store.get_counter(Counter::ContactsEpoch)?,
     };
     let units = store.line_block_keys(header.lines_gen, header.last_line_no)?;
     // Decode and check every line block in parallel.
@@ -253,15 +255,14 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         .par_iter()
         .map(|&k| {
             let v = store
-                .t
-                .lines
-                .get(keys::num2(header.lines_gen, k))?
+                .line_block_bytes(header.lines_gen, k)?
                 .ok_or_else(|| {
                     StorageError::Inconsistent(format!("line block {k} of segment {no} vanished"))
                 })?;
+            let v = v.as_ref();
             // Fast path: a block whose rows all use its shared part and whose dictionary and
             // shared part are valid is valid as a whole — no row needs decoding.
-            let sum = LineBlock::summary(&v)?;
+            let sum = LineBlock::summary(v)?;
             if sum.overrides == 0 && !refs.check_contacts {
                 let mut p = Vec::new();
                 check_shared(&refs, &sum.shared, &mut |m| p.push(m));
@@ -278,7 +279,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
                     return Ok((sum.rows as u64, Vec::new(), camp));
                 }
             }
-            let b = LineBlock::decode(&v)?;
+            let b = LineBlock::decode(v)?;
             let mut problems = Vec::new();
             let mut camp: Vec<(CampaignNo, NaiveDate)> = Vec::new();
             for l in b.iter() {
@@ -322,8 +323,8 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
     }
     // Reserve every number before the parallel work.
     let first_entry = store.entry_horizon()?;
-    let logged = LoggedSegmentNo(store.counter(keys::meta::NEXT_LOGGED)?);
-    let first_ce = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
+    let logged = LoggedSegmentNo(store.get_counter(Counter::NextLogged)?);
+    let first_ce = store.get_counter(Counter::NextCampaignEntry)?;
     let mut campaign_entries = BTreeMap::new();
     for (ce_no, (campaign, date)) in (first_ce..).zip(camp_dates) {
         campaign_entries.insert(
@@ -356,7 +357,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
             },
             other => other,
         })?;
-        fh.lines_gen = store.counter(keys::meta::NEXT_GEN)?;
+        fh.lines_gen = store.get_counter(Counter::NextGen)?;
         fh.line_count = n;
         fh.last_line_no = n * LINE_NO_STEP;
         fh.criteria.push(CriteriaAction {
@@ -402,7 +403,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         logged,
         campaign_entries,
         follow_up,
-        run_id: store.counter(keys::meta::NEXT_RUN)?,
+        run_id: store.get_counter(Counter::NextRun)?,
         time: ctx.time,
         user: ctx.user.to_string(),
     })
@@ -453,11 +454,9 @@ impl Plan {
     pub fn build_unit(&self, store: &Store, i: usize) -> Result<Built, OpError> {
         let key = self.units[i];
         let v = store
-            .t
-            .lines
-            .get(keys::num2(self.header.lines_gen, key))?
+            .line_block_bytes(self.header.lines_gen, key)?
             .ok_or_else(|| StorageError::Inconsistent(format!("line block {key} vanished")))?;
-        let block = LineBlockReader::open(&v)?;
+        let block = LineBlockReader::open(v.as_ref())?;
         let base = self.unit_base[i];
         let mut entries = EntryBlockBuilder::indexed(self.entry_shared(block.shared()));
         let mut lines = self
@@ -582,7 +581,7 @@ pub fn log_segment(
     opts: LogOptions,
     progress: &dyn Progress,
 ) -> Result<LogOutcome, OpError> {
-    let _w = store.writer();
+    let w = store.writer();
     let t0 = Instant::now();
     let plan = plan(store, ctx, no, opts)?;
     let mut timings = Timings {
@@ -613,7 +612,7 @@ pub fn log_segment(
     let run = match staged {
         Ok(run) => run,
         Err(e) => {
-            store.recover()?;
+            store.recover(&w)?;
             return Err(e);
         }
     };
@@ -623,14 +622,14 @@ pub fn log_segment(
         // Staged data is rolled back only when the commit surely did not happen: a commit
         // that failed after its commit point is completed at the next open, with this data.
         if e.outcome() == Outcome::NotCommitted {
-            store.recover()?;
+            store.recover(&w)?;
         }
         return Err(e);
     }
     timings.commit_ms = ms(t2);
     let t3 = Instant::now();
     store.invalidate_runs();
-    store.collect_garbage_after_commit()?;
+    store.collect_garbage_after_commit(&w)?;
     timings.cleanup_ms = ms(t3);
     Ok(outcome(&plan, timings, false))
 }
@@ -718,20 +717,16 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
         // Not in contact order: read the staged entries back and build a sorted run.
         let mut run = RunBuilder::default();
         let end = EntryNo(plan.first_entry.0 + plan.n);
-        for kv in store
-            .t
-            .entries
-            .range(plan.first_entry.to_key().as_slice()..end.to_key().as_slice())
-        {
-            let (_, v) = kv?;
-            let b = crate::storage::blocks::EntryBlock::decode(&v)?;
+        store.for_each_encoded_block(plan.first_entry, end, |_, v| {
+            let b = crate::storage::blocks::EntryBlock::decode(v).map_err(StorageError::from)?;
             for e in b.iter() {
                 run.push(
                     e.row.contact_no.as_bytes(),
                     (e.entry_no.0 - plan.first_entry.0) as u32,
                 );
             }
-        }
+            Ok::<bool, OpError>(true)
+        })?;
         run.finish(plan.run_id, plan.first_entry, Some(plan.logged), None)
     };
     for (k, v) in &blocks {
@@ -761,25 +756,10 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
         index_run: Some(plan.run_id),
         follow_up_segment: plan.follow_up.as_ref().map(|f| f.header.no.clone()),
     };
-    ws.put_rec(
-        TreeId::LoggedSegments,
-        plan.logged.to_key(),
-        "logged segment",
-        &logged,
-    )?;
-    ws.put_rec(
-        TreeId::LoggedBySegment,
-        h.no.as_bytes(),
-        "logged segment number",
-        &plan.logged,
-    )?;
+    ws.change(Change::PutLoggedSegment(logged.clone()));
+    ws.change(Change::LinkLoggedSegment(h.no.clone(), plan.logged));
     for ce in plan.campaign_entries.values() {
-        ws.put_rec(
-            TreeId::CampaignEntries,
-            ce.entry_no.to_key(),
-            "campaign entry",
-            ce,
-        )?;
+        ws.change(Change::PutCampaignEntry(ce.clone()));
     }
     ws.put_rec(
         TreeId::IndexRuns,
@@ -787,25 +767,24 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
         "contact index run",
         &info,
     )?;
-    ws.put_counter(keys::meta::NEXT_ENTRY, plan.first_entry.0 + plan.n);
-    ws.put_counter(keys::meta::NEXT_LOGGED, plan.logged.0 + 1);
-    ws.put_counter(
-        keys::meta::NEXT_CAMPAIGN_ENTRY,
-        store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)? + plan.campaign_entries.len() as u64,
-    );
-    ws.put_counter(keys::meta::NEXT_RUN, plan.run_id + 1);
+    ws.change(Change::SetCounter(
+        Counter::NextEntry,
+        plan.first_entry.0 + plan.n,
+    ));
+    ws.change(Change::SetCounter(Counter::NextLogged, plan.logged.0 + 1));
+    ws.change(Change::SetCounter(
+        Counter::NextCampaignEntry,
+        store.get_counter(Counter::NextCampaignEntry)? + plan.campaign_entries.len() as u64,
+    ));
+    ws.change(Change::SetCounter(Counter::NextRun, plan.run_id + 1));
     remove_header_writes(h, &mut ws);
     if let Some(fu) = &plan.follow_up {
-        ws.put_rec(
-            TreeId::Segments,
-            fu.header.no.as_bytes(),
-            "segment",
-            &fu.header,
-        )?;
-        ws.put_counter(keys::meta::NEXT_GEN, fu.header.lines_gen + 1);
-        for item in fu.writes.items() {
-            ws.push_item(item.clone());
-        }
+        ws.change(Change::PutSegment(fu.header.clone()));
+        ws.change(Change::SetCounter(
+            Counter::NextGen,
+            fu.header.lines_gen + 1,
+        ));
+        ws.append(fu.writes.clone());
     }
     debug_assert!(h.lines_gen != NO_GEN);
     store.apply(ws)?;

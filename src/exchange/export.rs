@@ -38,7 +38,7 @@ use crate::ops::interactions::{self, EntryFilter};
 use crate::ops::stats::{self, StatsBy, StatsRow};
 use crate::ops::{logged, master, OpError};
 use crate::progress::Progress;
-use crate::storage::{codec, Store};
+use crate::storage::Store;
 
 /// Columns of an interaction log entry export.
 pub const ENTRY_COLUMNS: [&str; 25] = [
@@ -728,9 +728,8 @@ pub fn export_logged_segments<W: Write>(
     progress: &dyn Progress,
 ) -> Result<ExportReport, ExportError> {
     let mut x = Exporter::start(ExportKind::LoggedSegments, format, out, progress)?;
-    for v in store.t.logged_segments.iter().values() {
-        let l: LoggedSegment =
-            codec::decode("logged segment", &v.map_err(OpError::from)?).map_err(OpError::from)?;
+    for l in store.logged_segments() {
+        let l = l.map_err(OpError::from)?;
         let view = logged::show(store, l.entry_no)?;
         x.row(&LoggedRow::from(&view))?;
     }
@@ -748,9 +747,8 @@ pub fn export_contacts<W: Write>(
 ) -> Result<ExportReport, ExportError> {
     let mut x = Exporter::start(ExportKind::Contacts, format, out, progress)?;
     for companies in [true, false] {
-        for v in store.t.contacts.iter().values() {
-            let c: Contact =
-                codec::decode("contact", &v.map_err(OpError::from)?).map_err(OpError::from)?;
+        for c in store.contacts() {
+            let c = c.map_err(OpError::from)?;
             if (c.kind == ContactKind::Company) == companies {
                 x.row(&ContactRow::from(&c))?;
             }

@@ -13,6 +13,8 @@
 //! cascade or the deletion touches, the contact index and the logged segments' counts commit
 //! together or not at all.
 
+use crate::ops::found;
+use crate::storage::Change;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
@@ -21,7 +23,7 @@ use serde::Serialize;
 use super::logged::{
     apply_logged_counts, cascade_canceled, delete_entries, CascadeOf, CleanupResult,
 };
-use super::{must_get, OpError};
+use super::OpError;
 use crate::domain::*;
 use crate::storage::{Store, TreeId, WriteSet};
 
@@ -121,9 +123,7 @@ fn view_of(c: CampaignEntry, t: &Tally) -> CampaignEntryView {
 /// every entry for the campaign entry of single interactions.
 fn span_of(store: &Store, c: &CampaignEntry) -> Result<(EntryNo, Option<EntryNo>), OpError> {
     if let Some(ls) = c.logged_segment_entry_no {
-        if let Some(l) =
-            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
-        {
+        if let Some(l) = store.logged_segment(ls)? {
             return Ok((l.first_entry_no, Some(l.end_entry_no())));
         }
     }
@@ -131,13 +131,7 @@ fn span_of(store: &Store, c: &CampaignEntry) -> Result<(EntryNo, Option<EntryNo>
 }
 
 fn load(store: &Store, no: CampaignEntryNo) -> Result<CampaignEntry, OpError> {
-    must_get(
-        store,
-        TreeId::CampaignEntries,
-        &no.to_key(),
-        "campaign entry",
-        &no,
-    )
+    found(store.campaign_entry(no)?, "campaign entry", &no)
 }
 
 /// The campaign entries `filter` selects, by number, with their counts.
@@ -146,7 +140,7 @@ pub fn list(
     filter: &CampaignEntryFilter,
 ) -> Result<Vec<CampaignEntryView>, OpError> {
     let ces: Vec<CampaignEntry> = store
-        .all_recs::<CampaignEntry>(TreeId::CampaignEntries, "campaign entry")?
+        .all_campaign_entries()?
         .into_iter()
         .filter(|c| filter.matches(c))
         .collect();
@@ -234,11 +228,7 @@ pub fn set_canceled(
     if !target {
         for c in &ces {
             if let Some(ls) = c.logged_segment_entry_no {
-                let l = store.get_rec::<LoggedSegment>(
-                    TreeId::LoggedSegments,
-                    ls.to_key(),
-                    "logged segment",
-                )?;
+                let l = store.logged_segment(ls)?;
                 if l.is_some_and(|l| l.canceled) {
                     return Err(OpError::CampaignEntryOfCanceledLoggedSegment {
                         campaign_entry: c.entry_no,
@@ -272,23 +262,16 @@ pub fn set_canceled(
             *changed_per_logged.entry(l).or_default() += n;
         }
         c.canceled = target;
-        ws.put_rec(
-            TreeId::CampaignEntries,
-            c.entry_no.to_key(),
-            "campaign entry",
-            &c,
-        )?;
+        ws.change(Change::PutCampaignEntry(c.clone()));
     }
     for (ls, n) in changed_per_logged {
-        if let Some(mut l) =
-            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
-        {
+        if let Some(mut l) = store.logged_segment(ls)? {
             l.canceled_entries = if target {
                 (l.canceled_entries + n).min(l.entries)
             } else {
                 l.canceled_entries.saturating_sub(n)
             };
-            ws.put_rec(TreeId::LoggedSegments, ls.to_key(), "logged segment", &l)?;
+            ws.change(Change::PutLoggedSegment(l.clone()));
         }
     }
     store.apply(ws)?;
@@ -310,7 +293,7 @@ pub fn delete_canceled(
 ) -> Result<CleanupResult, OpError> {
     let _w = store.writer();
     let gone: Vec<CampaignEntry> = store
-        .all_recs::<CampaignEntry>(TreeId::CampaignEntries, "campaign entry")?
+        .all_campaign_entries()?
         .into_iter()
         .filter(|c| c.canceled && filter.matches(c))
         .collect();
@@ -356,7 +339,7 @@ pub fn delete_canceled(
         l.campaign_entries.retain(|ce| !campaigns.contains_key(ce));
     })?;
     for c in &gone {
-        ws.del(TreeId::CampaignEntries, c.entry_no.to_key());
+        ws.change(Change::RemoveCampaignEntry(c.entry_no));
     }
     store.apply(ws)?;
     store.invalidate_runs();
@@ -405,7 +388,7 @@ pub fn stats(store: &Store) -> Result<Vec<CampaignStats>, OpError> {
             )
         })
         .collect();
-    for c in store.all_recs::<CampaignEntry>(TreeId::CampaignEntries, "campaign entry")? {
+    for c in store.all_campaign_entries()? {
         if let (false, Some(r)) = (c.canceled, rows.get_mut(&c.campaign_no)) {
             r.campaign_entries += 1;
         }

@@ -2,15 +2,18 @@
 //! postpone / resume / delete postponed (SPEC §2.3), switch canceled with the first-selected
 //! rule and the un-cancel guard (§2.4), edit, show, list.
 
+use crate::ops::found;
+use crate::storage::Change;
+use crate::storage::Counter;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{must_get, requests, setup, Ctx, OpError};
+use super::{requests, setup, Ctx, OpError};
 use crate::domain::*;
 use crate::storage::blocks::EntryBlock;
-use crate::storage::{keys, Store, TreeId, WriteSet};
+use crate::storage::{Store, TreeId, WriteSet};
 
 /// What the user gives to create (or resume) an interaction. Unset fields take their defaults
 /// (SPEC §2.2).
@@ -92,9 +95,7 @@ impl Titles {
             .get(&e.template_code)
             .map(|(d, f)| (d.as_str(), *f));
         let contact_name = match template {
-            Some((_, InformationFlow::Inbound)) => store
-                .get_rec::<Contact>(TreeId::Contacts, e.contact_no.as_bytes(), "contact")?
-                .map(|c| c.name),
+            Some((_, InformationFlow::Inbound)) => store.contact(&e.contact_no)?.map(|c| c.name),
             _ => None,
         };
         Ok(entry_title(
@@ -169,13 +170,7 @@ fn build_entry(
         .clone()
         .or_else(|| prefill.map(|e| e.contact_no.clone()))
         .ok_or_else(|| missing("contact", "give --contact N (or --from-entry E)"))?;
-    let contact: Contact = must_get(
-        store,
-        TreeId::Contacts,
-        contact_no.as_bytes(),
-        "contact",
-        &contact_no,
-    )?;
+    let contact: Contact = found(store.contact(&contact_no)?, "contact", &contact_no)?;
     if contact.privacy_blocked {
         return Err(OpError::PrivacyBlocked {
             contact: contact.no,
@@ -186,10 +181,8 @@ fn build_entry(
         .clone()
         .or_else(|| prefill.map(|e| e.template_code.clone()))
         .ok_or_else(|| missing("interaction template", "give --template CODE"))?;
-    let template: InteractionTemplate = must_get(
-        store,
-        TreeId::Templates,
-        template_code.as_bytes(),
+    let template: InteractionTemplate = found(
+        store.template(&template_code)?,
         "interaction template",
         &template_code,
     )?;
@@ -217,10 +210,8 @@ fn build_entry(
             ),
         )
     })?;
-    let sp: Salesperson = must_get(
-        store,
-        TreeId::Salespeople,
-        salesperson_code.as_bytes(),
+    let sp: Salesperson = found(
+        store.salesperson(&salesperson_code)?,
         "salesperson",
         &salesperson_code,
     )?;
@@ -262,7 +253,7 @@ fn build_entry(
             .map_or_else(|| template.campaign_no.clone(), |b| b.campaign_no.clone()),
     };
     if let Some(c) = &campaign_no {
-        must_get::<Campaign>(store, TreeId::Campaigns, c.as_bytes(), "campaign", c)?;
+        found(store.campaign(c)?, "campaign", c)?;
     }
     let correspondence_type = req.correspondence_type.unwrap_or_else(|| {
         keep(base, template_changed).map_or_else(
@@ -353,7 +344,7 @@ fn campaign_entry_for(
         return Ok(None);
     }
     let reusable = store
-        .all_recs::<CampaignEntry>(TreeId::CampaignEntries, "campaign entry")?
+        .all_campaign_entries()?
         .into_iter()
         .filter(|c| {
             c.campaign_no == campaign
@@ -366,7 +357,7 @@ fn campaign_entry_for(
         e.campaign_entry_no = Some(ce.entry_no);
         return Ok(Some(ce));
     }
-    let no = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
+    let no = store.get_counter(Counter::NextCampaignEntry)?;
     let ce = CampaignEntry {
         entry_no: CampaignEntryNo(no),
         campaign_no: campaign,
@@ -378,13 +369,8 @@ fn campaign_entry_for(
         logged_segment_entry_no: None,
         canceled: false,
     };
-    ws.put_rec(
-        TreeId::CampaignEntries,
-        keys::num(no),
-        "campaign entry",
-        &ce,
-    )?;
-    ws.put_counter(keys::meta::NEXT_CAMPAIGN_ENTRY, no + 1);
+    ws.change(Change::PutCampaignEntry(ce.clone()));
+    ws.change(Change::SetCounter(Counter::NextCampaignEntry, no + 1));
     e.campaign_entry_no = Some(ce.entry_no);
     Ok(Some(ce))
 }
@@ -421,9 +407,7 @@ pub fn create_once(
                 ),
             })?;
             let campaign_entry = match entry.campaign_entry_no {
-                Some(ce) => {
-                    store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?
-                }
+                Some(ce) => store.campaign_entry(ce)?,
                 None => None,
             };
             return Ok(Created {
@@ -439,14 +423,11 @@ pub fn create_once(
     let campaign_entry = campaign_entry_for(store, &mut e, &mut ws)?;
     let block = EntryBlock::from_entries(std::slice::from_ref(&e)).expect("one entry");
     ws.put(TreeId::Entries, no.to_key(), block.encode()?);
-    ws.put_marker(
-        TreeId::ContactIndex,
-        keys::contact_entry(e.contact_no.as_bytes(), no.0),
-    );
+    ws.change(Change::IndexContactEntry(e.contact_no.clone(), no));
     if e.postponed {
-        ws.put_marker(TreeId::Postponed, no.to_key());
+        ws.change(Change::MarkPostponed(no));
     }
-    ws.put_counter(keys::meta::NEXT_ENTRY, no.0 + 1);
+    ws.change(Change::SetCounter(Counter::NextEntry, no.0 + 1));
     if let Some(key) = key {
         requests::record(
             &mut ws,
@@ -526,8 +507,7 @@ fn put_blocks(blocks: BTreeMap<EntryNo, EntryBlock>, ws: &mut WriteSet) -> Resul
 pub fn postponed(store: &Store) -> Result<Vec<LogEntry>, OpError> {
     let horizon = store.entry_horizon()?;
     let mut out = Vec::new();
-    for k in store.t.postponed.iter().keys() {
-        let n = EntryNo(keys::read_num(&k?).unwrap_or(0));
+    for n in store.postponed_entry_nos()? {
         if n >= horizon {
             continue;
         }
@@ -565,7 +545,7 @@ pub fn resume(
     let mut blocks = load_blocks(store, &[no])?;
     block_of(&mut blocks, no).put(&e);
     put_blocks(blocks, &mut ws)?;
-    ws.del(TreeId::Postponed, no.to_key());
+    ws.change(Change::UnmarkPostponed(no));
     store.apply(ws)?;
     Ok(Created {
         entry: e,
@@ -592,11 +572,8 @@ pub fn delete_postponed(store: &Store, nos: &[EntryNo]) -> Result<Vec<EntryNo>, 
             return Err(OpError::NotPostponed { entry: n });
         }
         b.remove(n);
-        ws.del(
-            TreeId::ContactIndex,
-            keys::contact_entry(e.contact_no.as_bytes(), n.0),
-        );
-        ws.del(TreeId::Postponed, n.to_key());
+        ws.change(Change::UnindexContactEntry(e.contact_no.clone(), n));
+        ws.change(Change::UnmarkPostponed(n));
     }
     put_blocks(blocks, &mut ws)?;
     store.apply(ws)?;
@@ -657,13 +634,9 @@ pub fn set_canceled(
         if let Some(ls) = e.logged_segment_entry_no {
             let rec = match logged.entry(ls) {
                 std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-                std::collections::btree_map::Entry::Vacant(v) => v.insert(must_get(
-                    store,
-                    TreeId::LoggedSegments,
-                    &ls.to_key(),
-                    "logged segment",
-                    &ls,
-                )?),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(found(store.logged_segment(ls)?, "logged segment", &ls)?)
+                }
             };
             if !target && rec.canceled {
                 return Err(OpError::CannotUncancel {
@@ -679,8 +652,7 @@ pub fn set_canceled(
         }
         if !target {
             if let Some(ce) = e.campaign_entry_no {
-                let c: Option<CampaignEntry> =
-                    store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
+                let c: Option<CampaignEntry> = store.campaign_entry(ce)?;
                 if c.is_some_and(|c| c.canceled) {
                     return Err(OpError::CannotUncancel {
                         entry: n,
@@ -693,8 +665,8 @@ pub fn set_canceled(
         b.put(&e);
     }
     put_blocks(blocks, &mut ws)?;
-    for (k, rec) in logged {
-        ws.put_rec(TreeId::LoggedSegments, k.to_key(), "logged segment", &rec)?;
+    for rec in logged.into_values() {
+        ws.change(Change::PutLoggedSegment(rec));
     }
     store.apply(ws)?;
     Ok(CancelResult {

@@ -11,6 +11,8 @@
 //! Reference: BC's table *Logged Segment* (`ToggleCanceledCheckmark`), reports *Delete
 //! Interaction Log Entries* (5190) and *Delete Logged Segments* (5191).
 
+use crate::ops::found;
+use crate::storage::Change;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
@@ -18,13 +20,13 @@ use serde::Serialize;
 use super::interactions::EntryFilter;
 use super::master::Added;
 use super::segments::{append_lines, new_header, next_action, SegmentInput};
-use super::{must_get, Ctx, OpError};
+use super::{Ctx, OpError};
 use crate::domain::*;
 use crate::progress::Progress;
 use crate::storage::blocks::{
     set_flag_where, EntryBlock, EntryRef, EntryShared, FlagFlip, FLAG_CANCELED,
 };
-use crate::storage::index::{lookup_run, scan_run, RunBuilder, RunInfo};
+use crate::storage::index::{RunBuilder, RunInfo};
 use crate::storage::{keys, Store, TreeId, WriteSet};
 
 /// A logged segment with BC's derived counts.
@@ -42,8 +44,7 @@ pub struct LoggedSegmentView {
 fn view(store: &Store, logged: LoggedSegment) -> Result<LoggedSegmentView, OpError> {
     let mut n = 0;
     for ce in &logged.campaign_entries {
-        let c: Option<CampaignEntry> =
-            store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
+        let c: Option<CampaignEntry> = store.campaign_entry(*ce)?;
         if c.is_some_and(|c| c.canceled == logged.canceled) {
             n += 1;
         }
@@ -56,19 +57,13 @@ fn view(store: &Store, logged: LoggedSegment) -> Result<LoggedSegmentView, OpErr
 }
 
 fn load(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegment, OpError> {
-    must_get(
-        store,
-        TreeId::LoggedSegments,
-        &no.to_key(),
-        "logged segment",
-        &no,
-    )
+    found(store.logged_segment(no)?, "logged segment", &no)
 }
 
 /// Every logged segment, by number.
 pub fn list(store: &Store) -> Result<Vec<LoggedSegmentView>, OpError> {
     store
-        .all_recs::<LoggedSegment>(TreeId::LoggedSegments, "logged segment")?
+        .all_logged_segments()?
         .into_iter()
         .map(|l| view(store, l))
         .collect()
@@ -128,20 +123,12 @@ pub(crate) fn cascade_canceled(
     if from >= end {
         return Ok(out);
     }
-    // The block holding `from` may start before it.
-    let start = match store.t.entries.range(..=from.to_key()).next_back() {
-        Some(kv) => kv?.0.to_vec(),
-        None => from.to_key().to_vec(),
-    };
-    for kv in store
-        .t
-        .entries
-        .range(start.as_slice()..end.to_key().as_slice())
-    {
-        let (k, v) = kv?;
+    // The block holding `from` may start before it (the store visits it too).
+    store.for_each_encoded_block(from, end, |first, v| {
+        let k = first.to_key();
         let mut block_logged = None;
         let flip = set_flag_where(
-            &v,
+            v,
             |s| {
                 block_logged = s.logged_segment_entry_no;
                 of.selects(s)
@@ -162,11 +149,11 @@ pub(crate) fn cascade_canceled(
                     if let Some(l) = block_logged {
                         *out.changed_per_logged.entry(l).or_default() += changed;
                     }
-                    ws.put(TreeId::Entries, &k, bytes);
+                    ws.put(TreeId::Entries, k, bytes);
                 }
             }
             FlagFlip::Mixed => {
-                let mut block = EntryBlock::decode(&v)?;
+                let mut block = EntryBlock::decode(v)?;
                 let shared = block.shared.clone();
                 let mut changed = false;
                 for (_, row) in block.rows.iter_mut() {
@@ -185,11 +172,12 @@ pub(crate) fn cascade_canceled(
                     }
                 }
                 if changed {
-                    ws.put(TreeId::Entries, &k, block.encode()?);
+                    ws.put(TreeId::Entries, k, block.encode()?);
                 }
             }
         }
-    }
+        Ok::<bool, OpError>(true)
+    })?;
     Ok(out)
 }
 
@@ -224,22 +212,16 @@ pub fn set_canceled(
     )?
     .reached;
     for ce in &logged.campaign_entries {
-        let c: Option<CampaignEntry> =
-            store.get_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry")?;
+        let c: Option<CampaignEntry> = store.campaign_entry(*ce)?;
         if let Some(mut c) = c {
             c.canceled = target;
-            ws.put_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry", &c)?;
+            ws.change(Change::PutCampaignEntry(c.clone()));
         }
     }
     logged.canceled = target;
     logged.entries = reached;
     logged.canceled_entries = if target { reached } else { 0 };
-    ws.put_rec(
-        TreeId::LoggedSegments,
-        no.to_key(),
-        "logged segment",
-        &logged,
-    )?;
+    ws.change(Change::PutLoggedSegment(logged.clone()));
     store.apply(ws)?;
     view(store, logged)
 }
@@ -309,7 +291,7 @@ pub(crate) fn delete_entries(
     for r in runs.iter().filter(|r| r.order.is_none()) {
         let span = match r.logged_segment {
             Some(ls) => store
-                .get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
+                .logged_segment(ls)?
                 .map(|l| l.entries_written.max(r.count)),
             None => None,
         };
@@ -338,23 +320,14 @@ pub(crate) fn delete_entries(
         }
         for (n, contact, ls, canceled) in &removed {
             block.remove(*n);
-            ws.del(
-                TreeId::ContactIndex,
-                keys::contact_entry(contact.as_bytes(), n.0),
-            );
+            ws.change(Change::UnindexContactEntry(contact.clone(), *n));
             if let Some((run, certain)) = run_of(&spans, *n) {
                 // Without a known span, only the run's own records tell whether it holds `n`.
                 let holds = certain || {
                     let info = runs.iter().find(|r| r.run_id == run);
                     let mut found = Vec::new();
                     if let Some(info) = info {
-                        lookup_run(
-                            &store.t.entries,
-                            &store.t.index_run_blocks,
-                            info,
-                            contact,
-                            &mut found,
-                        )?;
+                        store.run_entries_of(info, contact, &mut found)?;
                     }
                     found.contains(n)
                 };
@@ -398,15 +371,13 @@ pub(crate) fn apply_logged_counts(
 ) -> Result<(), OpError> {
     let all: BTreeSet<LoggedSegmentNo> = per_logged.keys().chain(also).copied().collect();
     for ls in all {
-        if let Some(mut l) =
-            store.get_rec::<LoggedSegment>(TreeId::LoggedSegments, ls.to_key(), "logged segment")?
-        {
+        if let Some(mut l) = store.logged_segment(ls)? {
             if let Some((n, canceled)) = per_logged.get(&ls) {
                 l.entries = l.entries.saturating_sub(*n);
                 l.canceled_entries = l.canceled_entries.saturating_sub(*canceled);
             }
             edit(&mut l);
-            ws.put_rec(TreeId::LoggedSegments, ls.to_key(), "logged segment", &l)?;
+            ws.change(Change::PutLoggedSegment(l.clone()));
         }
     }
     Ok(())
@@ -467,14 +438,9 @@ fn rewrite_run_without(
     gone: &HashSet<EntryNo>,
     ws: &mut WriteSet,
 ) -> Result<(), OpError> {
-    let pairs = scan_run(&store.t.entries, &store.t.index_run_blocks, info)?;
-    for k in store
-        .t
-        .index_run_blocks
-        .scan_prefix(keys::num(info.run_id))
-        .keys()
-    {
-        ws.del(TreeId::IndexRunBlocks, k?);
+    let pairs = store.run_records(info)?;
+    for k in store.run_block_keys(info.run_id)? {
+        ws.del(TreeId::IndexRunBlocks, k);
     }
     let kept: Vec<&(Vec<u8>, EntryNo)> = pairs.iter().filter(|(_, e)| !gone.contains(e)).collect();
     if kept.is_empty() {
@@ -544,7 +510,7 @@ pub fn delete_canceled_logged_segments_where(
         dry_run,
         ..CleanupResult::default()
     };
-    for l in store.all_recs::<LoggedSegment>(TreeId::LoggedSegments, "logged segment")? {
+    for l in store.all_logged_segments()? {
         if !l.canceled || !filter.matches(&l) {
             continue;
         }
@@ -572,24 +538,15 @@ pub fn delete_canceled_logged_segments_where(
             Ok(true)
         })?;
         for ce in &l.campaign_entries {
-            if let Some(mut c) = store.get_rec::<CampaignEntry>(
-                TreeId::CampaignEntries,
-                ce.to_key(),
-                "campaign entry",
-            )? {
+            if let Some(mut c) = store.campaign_entry(*ce)? {
                 c.logged_segment_entry_no = None;
-                ws.put_rec(TreeId::CampaignEntries, ce.to_key(), "campaign entry", &c)?;
+                ws.change(Change::PutCampaignEntry(c.clone()));
                 result.campaign_entries_detached += 1;
             }
         }
-        ws.del(TreeId::LoggedSegments, no.to_key());
-        if store.get_rec::<LoggedSegmentNo>(
-            TreeId::LoggedBySegment,
-            l.segment_no.as_bytes(),
-            "logged segment number",
-        )? == Some(no)
-        {
-            ws.del(TreeId::LoggedBySegment, l.segment_no.as_bytes());
+        ws.change(Change::RemoveLoggedSegment(no));
+        if store.logged_segment_of(&l.segment_no)? == Some(no) {
+            ws.change(Change::UnlinkLoggedSegment(l.segment_no.clone()));
         }
         result.logged_segments_deleted += 1;
         result.deleted_logged_segment_nos.push(no);
@@ -691,7 +648,7 @@ pub(crate) fn logged_contacts(
     })?;
     let mut contacts = Vec::with_capacity(order.len());
     for c in &order {
-        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, c.as_bytes(), "contact")? {
+        if let Some(c) = store.contact(c)? {
             if !c.privacy_blocked {
                 contacts.push(LineContact::from(&c));
             }
@@ -712,7 +669,7 @@ pub fn follow_up(
     filter: &OutcomeFilter,
     progress: &dyn Progress,
 ) -> Result<Added<SegmentHeader>, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let l = load(store, no)?;
     let found = logged_contacts(store, &l, filter, &mut HashSet::new())?;
     if found.matched == 0 {
@@ -724,12 +681,7 @@ pub fn follow_up(
     let campaign = l
         .campaign_entries
         .first()
-        .and_then(|ce| {
-            store
-                .get_rec::<CampaignEntry>(TreeId::CampaignEntries, ce.to_key(), "campaign entry")
-                .ok()
-                .flatten()
-        })
+        .and_then(|ce| store.campaign_entry(*ce).ok().flatten())
         .map(|c| c.campaign_no);
     let mut ws = WriteSet::new();
     let input = SegmentInput {
@@ -748,7 +700,7 @@ pub fn follow_up(
     action.logged_segment = Some(no);
     action.filters = filter.describe();
     progress.start("adding lines", contacts.len() as u64);
-    let change = append_lines(store, ws, header, contacts, action, progress)?;
+    let change = append_lines(store, &writer, ws, header, contacts, action, progress)?;
     progress.finish();
     Ok(Added {
         record: change.segment,

@@ -5,14 +5,17 @@
 //! persons), then written in one transaction. Import uses one batch per file, which makes an
 //! import all-or-nothing; the single `add_*` functions are batches of one.
 
+use crate::ops::found;
+use crate::storage::Change;
+use crate::storage::Counter;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::{must_get, number_for, setup, Ctx, OpError, SeriesDraws};
+use super::{number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::*;
-use crate::storage::{codec, keys, Store, TreeId, WriteSet};
+use crate::storage::{Store, TreeId, WriteSet};
 
 /// Creates a new store with Business Central's default marketing number series
 /// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup. `path`
@@ -30,7 +33,7 @@ pub fn init(path: &Path) -> Result<Store, OpError> {
     ];
     for (code, desc, start, end) in series {
         let s = NoSeries::simple(SeriesCode::new(code)?, desc, start, Some(end));
-        ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+        ws.change(Change::PutSeries(s.clone()));
     }
     let setup = MarketingSetup {
         contact_nos: Some(SeriesCode::new("CONT")?),
@@ -40,7 +43,7 @@ pub fn init(path: &Path) -> Result<Store, OpError> {
         default_correspondence_type: CorrespondenceType::Email,
         default_language: None,
     };
-    ws.put_rec(TreeId::Setup, b"setup", "marketing setup", &setup)?;
+    ws.change(Change::PutSetup(setup.clone()));
     store.apply(ws)?;
     Ok(store)
 }
@@ -80,13 +83,7 @@ pub fn set_setup(store: &Store, change: SetupChange) -> Result<MarketingSetup, O
     }
     if let Some(sp) = change.default_salesperson {
         if let Some(code) = &sp {
-            must_get::<Salesperson>(
-                store,
-                TreeId::Salespeople,
-                code.as_bytes(),
-                "salesperson",
-                code,
-            )?;
+            found(store.salesperson(code)?, "salesperson", code)?;
         }
         s.default_salesperson = sp;
     }
@@ -97,7 +94,7 @@ pub fn set_setup(store: &Store, change: SetupChange) -> Result<MarketingSetup, O
         s.default_language = l;
     }
     let mut ws = WriteSet::new();
-    ws.put_rec(TreeId::Setup, b"setup", "marketing setup", &s)?;
+    ws.change(Change::PutSetup(s.clone()));
     store.apply(ws)?;
     Ok(s)
 }
@@ -111,19 +108,14 @@ pub fn add_series(store: &Store, mut series: NoSeries) -> Result<NoSeries, OpErr
         l.normalize(&series.code)?;
     }
     series.validate()?;
-    if store.t.series.contains_key(series.code.as_bytes())? {
+    if store.has_series(&series.code)? {
         return Err(OpError::AlreadyExists {
             what: "number series",
             key: series.code.to_string(),
         });
     }
     let mut ws = WriteSet::new();
-    ws.put_rec(
-        TreeId::Series,
-        series.code.as_bytes(),
-        "number series",
-        &series,
-    )?;
+    ws.change(Change::PutSeries(series.clone()));
     store.apply(ws)?;
     Ok(series)
 }
@@ -140,7 +132,7 @@ pub fn add_series_line(
     s.lines.push(line);
     s.validate()?;
     let mut ws = WriteSet::new();
-    ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+    ws.change(Change::PutSeries(s.clone()));
     store.apply(ws)?;
     Ok(s)
 }
@@ -194,25 +186,19 @@ pub fn set_series(
     }
     s.validate()?;
     let mut ws = WriteSet::new();
-    ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+    ws.change(Change::PutSeries(s.clone()));
     store.apply(ws)?;
     Ok(SeriesChanged { series: s, notes })
 }
 
 /// One number series.
 pub fn get_series(store: &Store, code: &SeriesCode) -> Result<NoSeries, OpError> {
-    must_get(
-        store,
-        TreeId::Series,
-        code.as_bytes(),
-        "number series",
-        code,
-    )
+    found(store.series(code)?, "number series", code)
 }
 
 /// Every number series.
 pub fn list_series(store: &Store) -> Result<Vec<NoSeries>, OpError> {
-    Ok(store.all_recs(TreeId::Series, "number series")?)
+    Ok(store.all_series()?)
 }
 
 /// The next number of a series on the work date, without using it.
@@ -227,7 +213,7 @@ pub fn next_series(store: &Store, ctx: &Ctx, code: &SeriesCode) -> Result<Draw, 
     let mut s = get_series(store, code)?;
     let d = s.draw(ctx.work_date)?;
     let mut ws = WriteSet::new();
-    ws.put_rec(TreeId::Series, code.as_bytes(), "number series", &s)?;
+    ws.change(Change::PutSeries(s.clone()));
     store.apply(ws)?;
     Ok(d)
 }
@@ -297,7 +283,7 @@ pub struct Added<T> {
 /// Adds master records checked against the store and each other, then writes them at once.
 pub struct MasterBatch<'s> {
     store: &'s Store,
-    _writer: std::sync::MutexGuard<'s, ()>,
+    _writer: crate::storage::WriterGuard<'s>,
     contacts: BTreeMap<ContactNo, Contact>,
     salespeople: BTreeMap<SalespersonCode, Salesperson>,
     groups: BTreeMap<GroupCode, InteractionGroup>,
@@ -341,15 +327,11 @@ impl<'s> MasterBatch<'s> {
         if let Some(c) = self.contacts.get(no) {
             return Ok(Some(c.clone()));
         }
-        Ok(self
-            .store
-            .get_rec(TreeId::Contacts, no.as_bytes(), "contact")?)
+        Ok(self.store.contact(no)?)
     }
 
     fn check_salesperson(&self, code: &SalespersonCode) -> Result<(), OpError> {
-        if self.salespeople.contains_key(code)
-            || self.store.t.salespeople.contains_key(code.as_bytes())?
-        {
+        if self.salespeople.contains_key(code) || self.store.has_salesperson(code)? {
             Ok(())
         } else {
             Err(OpError::NotFound {
@@ -360,7 +342,7 @@ impl<'s> MasterBatch<'s> {
     }
 
     fn check_campaign(&self, no: &CampaignNo) -> Result<(), OpError> {
-        if self.campaigns.contains_key(no) || self.store.t.campaigns.contains_key(no.as_bytes())? {
+        if self.campaigns.contains_key(no) || self.store.has_campaign(no)? {
             Ok(())
         } else {
             Err(OpError::NotFound {
@@ -449,8 +431,7 @@ impl<'s> MasterBatch<'s> {
         if let Some(sp) = &c.salesperson_code {
             self.check_salesperson(sp)?;
         }
-        self.ws
-            .put_rec(TreeId::Contacts, c.no.as_bytes(), "contact", &c)?;
+        self.ws.change(Change::PutContact(c.clone()));
         self.contacts.insert(c.no.clone(), c.clone());
         Ok(Added { record: c, warning })
     }
@@ -458,16 +439,13 @@ impl<'s> MasterBatch<'s> {
     /// Adds a salesperson.
     pub fn add_salesperson(&mut self, mut s: Salesperson) -> Result<Salesperson, OpError> {
         s.validate()?;
-        if self.salespeople.contains_key(&s.code)
-            || self.store.t.salespeople.contains_key(s.code.as_bytes())?
-        {
+        if self.salespeople.contains_key(&s.code) || self.store.has_salesperson(&s.code)? {
             return Err(OpError::AlreadyExists {
                 what: "salesperson",
                 key: s.code.to_string(),
             });
         }
-        self.ws
-            .put_rec(TreeId::Salespeople, s.code.as_bytes(), "salesperson", &s)?;
+        self.ws.change(Change::PutSalesperson(s.clone()));
         self.salespeople.insert(s.code.clone(), s.clone());
         Ok(s)
     }
@@ -475,16 +453,13 @@ impl<'s> MasterBatch<'s> {
     /// Adds an interaction group.
     pub fn add_group(&mut self, mut g: InteractionGroup) -> Result<InteractionGroup, OpError> {
         g.validate()?;
-        if self.groups.contains_key(&g.code)
-            || self.store.t.groups.contains_key(g.code.as_bytes())?
-        {
+        if self.groups.contains_key(&g.code) || self.store.has_group(&g.code)? {
             return Err(OpError::AlreadyExists {
                 what: "interaction group",
                 key: g.code.to_string(),
             });
         }
-        self.ws
-            .put_rec(TreeId::Groups, g.code.as_bytes(), "interaction group", &g)?;
+        self.ws.change(Change::PutGroup(g.clone()));
         self.groups.insert(g.code.clone(), g.clone());
         Ok(g)
     }
@@ -495,17 +470,13 @@ impl<'s> MasterBatch<'s> {
         mut t: InteractionTemplate,
     ) -> Result<InteractionTemplate, OpError> {
         t.validate()?;
-        if self.templates.contains_key(&t.code)
-            || self.store.t.templates.contains_key(t.code.as_bytes())?
-        {
+        if self.templates.contains_key(&t.code) || self.store.has_template(&t.code)? {
             return Err(OpError::AlreadyExists {
                 what: "interaction template",
                 key: t.code.to_string(),
             });
         }
-        if !self.groups.contains_key(&t.group_code)
-            && !self.store.t.groups.contains_key(t.group_code.as_bytes())?
-        {
+        if !self.groups.contains_key(&t.group_code) && !self.store.has_group(&t.group_code)? {
             return Err(OpError::NotFound {
                 what: "interaction group",
                 key: t.group_code.to_string(),
@@ -514,12 +485,7 @@ impl<'s> MasterBatch<'s> {
         if let Some(c) = &t.campaign_no {
             self.check_campaign(c)?;
         }
-        self.ws.put_rec(
-            TreeId::Templates,
-            t.code.as_bytes(),
-            "interaction template",
-            &t,
-        )?;
+        self.ws.change(Change::PutTemplate(t.clone()));
         self.templates.insert(t.code.clone(), t.clone());
         Ok(t)
     }
@@ -551,9 +517,7 @@ impl<'s> MasterBatch<'s> {
             salesperson_code: input.salesperson_code,
         };
         c.validate()?;
-        if self.campaigns.contains_key(&c.no)
-            || self.store.t.campaigns.contains_key(c.no.as_bytes())?
-        {
+        if self.campaigns.contains_key(&c.no) || self.store.has_campaign(&c.no)? {
             return Err(OpError::AlreadyExists {
                 what: "campaign",
                 key: c.no.to_string(),
@@ -562,8 +526,7 @@ impl<'s> MasterBatch<'s> {
         if let Some(sp) = &c.salesperson_code {
             self.check_salesperson(sp)?;
         }
-        self.ws
-            .put_rec(TreeId::Campaigns, c.no.as_bytes(), "campaign", &c)?;
+        self.ws.change(Change::PutCampaign(c.clone()));
         self.campaigns.insert(c.no.clone(), c.clone());
         Ok(Added { record: c, warning })
     }
@@ -647,7 +610,7 @@ pub fn set_user_setup(
         salesperson_code: salesperson,
     };
     let mut ws = WriteSet::new();
-    ws.put_rec(TreeId::UserSetup, user.as_bytes(), "user setup", &u)?;
+    ws.change(Change::PutUserSetup(u.clone()));
     store.apply(ws)?;
     Ok(u)
 }
@@ -655,13 +618,13 @@ pub fn set_user_setup(
 /// One user's setup.
 pub fn get_user_setup(store: &Store, user: &UserId) -> Result<UserSetup, OpError> {
     store
-        .get_rec(TreeId::UserSetup, user.as_bytes(), "user setup")?
+        .user_setup(user)?
         .ok_or_else(|| OpError::NoUserSetup { user: user.clone() })
 }
 
 /// Every user setup, by user id.
 pub fn list_user_setups(store: &Store) -> Result<Vec<UserSetup>, OpError> {
-    Ok(store.all_recs(TreeId::UserSetup, "user setup")?)
+    Ok(store.all_user_setups()?)
 }
 
 /// Deletes a user's setup; returns what it was.
@@ -676,88 +639,69 @@ pub fn delete_user_setup(store: &Store, user: &UserId) -> Result<UserSetup, OpEr
 
 /// The salesperson of `user`, if the user has a user setup with one.
 pub fn user_salesperson(store: &Store, user: &UserId) -> Result<Option<SalespersonCode>, OpError> {
-    Ok(store
-        .get_rec::<UserSetup>(TreeId::UserSetup, user.as_bytes(), "user setup")?
-        .and_then(|u| u.salesperson_code))
+    Ok(store.user_setup(user)?.and_then(|u| u.salesperson_code))
 }
 
 /// One contact.
 pub fn get_contact(store: &Store, no: &ContactNo) -> Result<Contact, OpError> {
-    must_get(store, TreeId::Contacts, no.as_bytes(), "contact", no)
+    found(store.contact(no)?, "contact", no)
 }
 
 /// Every contact, by number.
 pub fn list_contacts(store: &Store) -> Result<Vec<Contact>, OpError> {
-    Ok(store.all_recs(TreeId::Contacts, "contact")?)
+    Ok(store.all_contacts()?)
 }
 
 /// Visits every contact in number order, one at a time (memory stays flat for millions of
 /// contacts), until `f` returns `false`.
 pub fn for_each_contact(
     store: &Store,
-    mut f: impl FnMut(Contact) -> Result<bool, OpError>,
+    f: impl FnMut(Contact) -> Result<bool, OpError>,
 ) -> Result<(), OpError> {
-    for v in store.t.contacts.iter().values() {
-        if !f(codec::decode("contact", &v?)?)? {
-            break;
-        }
-    }
-    Ok(())
+    store.for_each_contact(f)
 }
 
 /// One salesperson.
 pub fn get_salesperson(store: &Store, code: &SalespersonCode) -> Result<Salesperson, OpError> {
-    must_get(
-        store,
-        TreeId::Salespeople,
-        code.as_bytes(),
-        "salesperson",
-        code,
-    )
+    found(store.salesperson(code)?, "salesperson", code)
 }
 
 /// Every salesperson.
 pub fn list_salespeople(store: &Store) -> Result<Vec<Salesperson>, OpError> {
-    Ok(store.all_recs(TreeId::Salespeople, "salesperson")?)
+    Ok(store.all_salespeople()?)
 }
 
 /// Every interaction group.
 pub fn list_groups(store: &Store) -> Result<Vec<InteractionGroup>, OpError> {
-    Ok(store.all_recs(TreeId::Groups, "interaction group")?)
+    Ok(store.all_groups()?)
 }
 
 /// One interaction template.
 pub fn get_template(store: &Store, code: &TemplateCode) -> Result<InteractionTemplate, OpError> {
-    must_get(
-        store,
-        TreeId::Templates,
-        code.as_bytes(),
-        "interaction template",
-        code,
-    )
+    found(store.template(code)?, "interaction template", code)
 }
 
 /// Every interaction template.
 pub fn list_templates(store: &Store) -> Result<Vec<InteractionTemplate>, OpError> {
-    Ok(store.all_recs(TreeId::Templates, "interaction template")?)
+    Ok(store.all_templates()?)
 }
 
 /// One campaign.
 pub fn get_campaign(store: &Store, no: &CampaignNo) -> Result<Campaign, OpError> {
-    must_get(store, TreeId::Campaigns, no.as_bytes(), "campaign", no)
+    found(store.campaign(no)?, "campaign", no)
 }
 
 /// Every campaign.
 pub fn list_campaigns(store: &Store) -> Result<Vec<Campaign>, OpError> {
-    Ok(store.all_recs(TreeId::Campaigns, "campaign")?)
+    Ok(store.all_campaigns()?)
 }
 
 /// Every campaign entry.
 pub fn list_campaign_entries(store: &Store) -> Result<Vec<CampaignEntry>, OpError> {
-    Ok(store.all_recs(TreeId::CampaignEntries, "campaign entry")?)
+    Ok(store.all_campaign_entries()?)
 }
 
 /// The contacts epoch (bumped whenever a stored contact changes or disappears).
 pub fn contacts_epoch(store: &Store) -> Result<u64, OpError> {
-    Ok(store.counter(keys::meta::CONTACTS_EPOCH)?)
+    Ok(store.get_counter(Counter::ContactsEpoch)?)
 }

@@ -18,7 +18,7 @@ pub mod verify;
 use chrono::{Local, NaiveDate, NaiveTime, Timelike};
 
 use crate::domain::*;
-use crate::storage::{StorageError, Store, TreeId, WriteSet};
+use crate::storage::{Change, StorageError, Store, WriteSet};
 
 /// Who does an operation and when.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -241,12 +241,6 @@ impl From<SeriesError> for OpError {
     }
 }
 
-impl From<sled::Error> for OpError {
-    fn from(e: sled::Error) -> Self {
-        OpError::Storage(e.into())
-    }
-}
-
 /// One segment line that cannot be logged.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LineProblem {
@@ -281,27 +275,21 @@ fn format_problems(p: &[LineProblem]) -> String {
     s.join("\n")
 }
 
-/// Reads a record or fails with `NotFound`.
-pub(crate) fn must_get<T: serde::de::DeserializeOwned>(
-    store: &Store,
-    tree: TreeId,
-    key: &[u8],
+/// The record a typed read found, or `NotFound` naming `what` and `shown`.
+pub(crate) fn found<T>(
+    rec: Option<T>,
     what: &'static str,
     shown: &dyn std::fmt::Display,
 ) -> Result<T, OpError> {
-    store
-        .get_rec(tree, key, what)?
-        .ok_or_else(|| OpError::NotFound {
-            what,
-            key: shown.to_string(),
-        })
+    rec.ok_or_else(|| OpError::NotFound {
+        what,
+        key: shown.to_string(),
+    })
 }
 
 /// Reads the marketing setup (blank when never set).
 pub fn setup(store: &Store) -> Result<MarketingSetup, OpError> {
-    Ok(store
-        .get_rec(TreeId::Setup, b"setup", "marketing setup")?
-        .unwrap_or_default())
+    Ok(store.setup()?.unwrap_or_default())
 }
 
 /// Number series being drawn from within one operation: each series is read from the store
@@ -323,8 +311,8 @@ impl SeriesDraws {
 
     /// Adds the updated series to `ws`.
     pub(crate) fn write(&self, ws: &mut WriteSet) -> Result<(), OpError> {
-        for (code, s) in &self.pending {
-            ws.put_rec(TreeId::Series, code.as_bytes(), "number series", s)?;
+        for s in self.pending.values() {
+            ws.change(Change::PutSeries(s.clone()));
         }
         Ok(())
     }

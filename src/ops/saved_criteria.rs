@@ -23,16 +23,18 @@
 //! crash part way leaves the actions replayed so far, each one a criteria action go back can
 //! undo. A reduce or refine that empties the segment during a replay keeps the criteria.
 
+use crate::ops::found;
+use crate::storage::Change;
 use serde::Serialize;
 
 use super::logged::OutcomeFilter;
 use super::segments::{
     add_contacts_locked, narrow_locked, reuse_logged_locked, NarrowOptions, Progress, WhenEmptied,
 };
-use super::{must_get, Ctx, OpError};
+use super::{Ctx, OpError};
 use crate::domain::filter::FieldFilter;
 use crate::domain::*;
-use crate::storage::{Store, TreeId, WriteSet};
+use crate::storage::{Store, WriteSet};
 
 /// Saved criteria with BC's *No. of Actions*.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -84,13 +86,7 @@ fn step_of(a: &SavedCriteriaAction) -> Result<Step, String> {
 }
 
 fn load(store: &Store, code: &CriteriaCode) -> Result<SavedCriteria, OpError> {
-    must_get(
-        store,
-        TreeId::SavedCriteria,
-        code.as_bytes(),
-        "saved criteria",
-        code,
-    )
+    found(store.saved_criteria(code)?, "saved criteria", code)
 }
 
 /// Saves the criteria actions of `segment` under `code` (BC: *Segment Header* `SaveCriteria`).
@@ -104,19 +100,13 @@ pub fn save(
     description: &str,
 ) -> Result<SavedCriteriaView, OpError> {
     let _w = store.writer();
-    let h: SegmentHeader = must_get(
-        store,
-        TreeId::Segments,
-        segment.as_bytes(),
-        "segment",
-        segment,
-    )?;
+    let h: SegmentHeader = found(store.segment(segment)?, "segment", segment)?;
     if h.criteria.is_empty() {
         return Err(OpError::NoCriteriaToSave {
             segment: segment.clone(),
         });
     }
-    if store.t.saved_criteria.contains_key(code.as_bytes())? {
+    if store.has_saved_criteria(code)? {
         return Err(OpError::AlreadyExists {
             what: "saved criteria",
             key: code.to_string(),
@@ -142,7 +132,7 @@ pub fn save(
         actions,
     };
     let mut ws = WriteSet::new();
-    ws.put_rec(TreeId::SavedCriteria, code.as_bytes(), "saved criteria", &c)?;
+    ws.change(Change::PutSavedCriteria(c.clone()));
     store.apply(ws)?;
     Ok(c.into())
 }
@@ -150,7 +140,7 @@ pub fn save(
 /// Every saved criteria, by code.
 pub fn list(store: &Store) -> Result<Vec<SavedCriteriaView>, OpError> {
     Ok(store
-        .all_recs::<SavedCriteria>(TreeId::SavedCriteria, "saved criteria")?
+        .all_saved_criteria()?
         .into_iter()
         .map(SavedCriteriaView::from)
         .collect())
@@ -166,7 +156,7 @@ pub fn delete(store: &Store, code: &CriteriaCode) -> Result<SavedCriteriaView, O
     let _w = store.writer();
     let c = load(store, code)?;
     let mut ws = WriteSet::new();
-    ws.del(TreeId::SavedCriteria, code.as_bytes());
+    ws.change(Change::RemoveSavedCriteria(code.clone()));
     store.apply(ws)?;
     Ok(c.into())
 }
@@ -195,15 +185,9 @@ pub fn reuse(
     append: bool,
     progress: &dyn Progress,
 ) -> Result<ReuseResult, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let c = load(store, code)?;
-    let h: SegmentHeader = must_get(
-        store,
-        TreeId::Segments,
-        segment.as_bytes(),
-        "segment",
-        segment,
-    )?;
+    let h: SegmentHeader = found(store.segment(segment)?, "segment", segment)?;
     if !h.criteria.is_empty() && !append {
         return Err(OpError::SegmentHasCriteria {
             segment: segment.clone(),
@@ -218,7 +202,7 @@ pub fn reuse(
             problem,
         })?;
         if let Step::ReuseLogged(ls, _) = &step {
-            if !store.t.logged_segments.contains_key(ls.to_key())? {
+            if !store.has_logged_segment(*ls)? {
                 return Err(OpError::SavedCriteriaBroken {
                     code: code.clone(),
                     action: i + 1,
@@ -237,7 +221,8 @@ pub fn reuse(
     for step in steps {
         let change = match step {
             Step::Add(filters, options) => {
-                let change = add_contacts_locked(store, segment, &filters, options, progress)?;
+                let change =
+                    add_contacts_locked(store, &writer, segment, &filters, options, progress)?;
                 result.lines_added += change.lines_changed;
                 change
             }
@@ -247,12 +232,13 @@ pub fn reuse(
                     all: filters.is_empty(),
                     when_emptied: WhenEmptied::KeepCriteria,
                 };
-                let change = narrow_locked(store, segment, &filters, opts, kind, progress)?;
+                let change =
+                    narrow_locked(store, &writer, segment, &filters, opts, kind, progress)?;
                 result.lines_removed += change.lines_changed;
                 change
             }
             Step::ReuseLogged(ls, filter) => {
-                let change = reuse_logged_locked(store, segment, ls, &filter, progress)?;
+                let change = reuse_logged_locked(store, &writer, segment, ls, &filter, progress)?;
                 result.lines_added += change.lines_changed;
                 change
             }

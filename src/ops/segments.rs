@@ -6,18 +6,21 @@
 //! one (or append staged blocks above the last line) and switch the header in one transaction,
 //! so an interrupted change leaves the segment as it was (see `storage::lines`).
 
+use crate::ops::found;
+use crate::storage::Change;
+use crate::storage::Counter;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::logged::{logged_contacts, OutcomeFilter};
 use super::master::Added;
-use super::{must_get, number_for, setup, Ctx, OpError, SeriesDraws};
+use super::{number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::filter::{matches_all, ContactField, FieldFilter};
 use crate::domain::*;
 use crate::storage::blocks::{LineBlock, LineBlockBuilder};
 use crate::storage::lines::{GenWriter, NO_GEN};
-use crate::storage::{keys, StorageError, Store, TreeId, WriteSet};
+use crate::storage::{keys, StorageError, Store, TreeId, WriteSet, WriterGuard};
 
 pub use crate::progress::{NoProgress, Progress};
 
@@ -87,7 +90,7 @@ fn reset_if_emptied(header: &mut SegmentHeader, when: WhenEmptied, garbage: &mut
 }
 
 fn load(store: &Store, no: &SegmentNo) -> Result<SegmentHeader, OpError> {
-    must_get(store, TreeId::Segments, no.as_bytes(), "segment", no)
+    found(store.segment(no)?, "segment", no)
 }
 
 /// One segment header.
@@ -97,7 +100,7 @@ pub fn get(store: &Store, no: &SegmentNo) -> Result<SegmentHeader, OpError> {
 
 /// Every segment header, by number.
 pub fn list(store: &Store) -> Result<Vec<SegmentHeader>, OpError> {
-    Ok(store.all_recs(TreeId::Segments, "segment")?)
+    Ok(store.all_segments()?)
 }
 
 /// The lines of a segment, in line order.
@@ -142,7 +145,7 @@ pub(crate) fn new_header(
     )?;
     draws.write(ws)?;
     let no = SegmentNo::new(&no)?;
-    if store.t.segments.contains_key(no.as_bytes())? {
+    if store.has_segment(&no)? {
         return Err(OpError::AlreadyExists {
             what: "segment",
             key: no.to_string(),
@@ -154,10 +157,10 @@ pub(crate) fn new_header(
         None => super::master::user_salesperson(store, &ctx.user)?,
     };
     if let Some(sp) = &salesperson {
-        must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
+        found(store.salesperson(sp)?, "salesperson", sp)?;
     }
     if let Some(c) = &input.campaign {
-        must_get::<Campaign>(store, TreeId::Campaigns, c.as_bytes(), "campaign", c)?;
+        found(store.campaign(c)?, "campaign", c)?;
     }
     let header = SegmentHeader {
         no,
@@ -169,7 +172,7 @@ pub(crate) fn new_header(
         lines_gen: NO_GEN,
         line_count: 0,
         last_line_no: 0,
-        contacts_epoch: store.counter(keys::meta::CONTACTS_EPOCH)?,
+        contacts_epoch: store.get_counter(Counter::ContactsEpoch)?,
         criteria: Vec::new(),
     };
     Ok((header, warning))
@@ -185,7 +188,7 @@ pub fn create(
     let _w = store.writer();
     let mut ws = WriteSet::new();
     let (header, warning) = new_header(store, ctx, input, &mut ws)?;
-    ws.put_rec(TreeId::Segments, header.no.as_bytes(), "segment", &header)?;
+    ws.change(Change::PutSegment(header.clone()));
     store.apply(ws)?;
     Ok(Added {
         record: header,
@@ -216,28 +219,29 @@ fn template_corr(
 /// `next_gen` counter to `next_gen` when given. Deletes the garbage afterwards.
 fn commit_header(
     store: &Store,
+    w: &WriterGuard<'_>,
     mut ws: WriteSet,
     header: &SegmentHeader,
     garbage: &[u64],
     next_gen: Option<u64>,
 ) -> Result<(), OpError> {
-    ws.put_rec(TreeId::Segments, header.no.as_bytes(), "segment", header)?;
+    ws.change(Change::PutSegment(header.clone()));
     for g in garbage.iter().filter(|g| **g != NO_GEN) {
-        ws.put_marker(TreeId::Garbage, keys::num(*g));
+        ws.change(Change::DiscardLineGeneration(*g));
     }
     if let Some(n) = next_gen {
-        ws.put_counter(keys::meta::NEXT_GEN, n);
+        ws.change(Change::SetCounter(Counter::NextGen, n));
     }
     if let Err(e) = store.apply(ws) {
         // Roll staged blocks back (the header still names the old generation) — only when the
         // commit surely did not happen: one that failed after its commit point is completed
         // at the next open, with these blocks.
         if e.outcome() == crate::storage::Outcome::NotCommitted {
-            store.recover()?;
+            store.recover(w)?;
         }
         return Err(e.into());
     }
-    store.collect_garbage_after_commit()?;
+    store.collect_garbage_after_commit(w)?;
     Ok(())
 }
 
@@ -278,7 +282,7 @@ pub fn set_interaction(
     change: &InteractionChange,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let old = load(store, no)?;
     let templates = templates(store)?;
     // `mid`: the header once its template is set (its defaults copied in), as BC's header is
@@ -320,11 +324,11 @@ pub fn set_interaction(
         new.interaction.language_code_default = Some(l.clone());
     }
     if let Some(sp) = &change.salesperson {
-        must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
+        found(store.salesperson(sp)?, "salesperson", sp)?;
         new.salesperson_code = Some(sp.clone());
     }
     if let Some(c) = &change.campaign {
-        must_get::<Campaign>(store, TreeId::Campaigns, c.as_bytes(), "campaign", c)?;
+        found(store.campaign(c)?, "campaign", c)?;
         new.campaign_no = Some(c.clone());
     }
     if let Some(d) = change.date {
@@ -338,7 +342,7 @@ pub fn set_interaction(
     });
     let mut changed = 0u64;
     if new != old && old.line_count > 0 {
-        let gen = store.counter(keys::meta::NEXT_GEN)?;
+        let gen = store.get_counter(Counter::NextGen)?;
         let mut w = GenWriter::new(store, gen);
         progress.start("updating lines", old.line_count);
         for_each_line_block(store, &old, |_, block| {
@@ -357,13 +361,14 @@ pub fn set_interaction(
         new.lines_gen = gen;
         commit_header(
             store,
+            &writer,
             WriteSet::new(),
             &new,
             &[old.lines_gen],
             Some(gen + 1),
         )?;
     } else if new != old {
-        commit_header(store, WriteSet::new(), &new, &[], None)?;
+        commit_header(store, &writer, WriteSet::new(), &new, &[], None)?;
     }
     Ok(SegmentChange {
         segment: new,
@@ -374,7 +379,7 @@ pub fn set_interaction(
 
 /// Loads a contact for a new line, refusing unknown and privacy-blocked contacts.
 fn line_contact(store: &Store, no: &ContactNo) -> Result<LineContact, OpError> {
-    let c: Contact = must_get(store, TreeId::Contacts, no.as_bytes(), "contact", no)?;
+    let c: Contact = found(store.contact(no)?, "contact", no)?;
     if c.privacy_blocked {
         return Err(OpError::PrivacyBlocked { contact: c.no });
     }
@@ -385,6 +390,7 @@ fn line_contact(store: &Store, no: &ContactNo) -> Result<LineContact, OpError> {
 /// commits the header with `action` recorded. Returns the lines inserted.
 pub(crate) fn append_lines(
     store: &Store,
+    writer: &WriterGuard<'_>,
     ws: WriteSet,
     mut header: SegmentHeader,
     contacts: impl IntoIterator<Item = LineContact>,
@@ -394,7 +400,7 @@ pub(crate) fn append_lines(
     let templates = templates(store)?;
     let tc = template_corr(&templates, header.interaction.template_code.as_ref());
     let (gen, next_gen) = if header.lines_gen == NO_GEN {
-        let g = store.counter(keys::meta::NEXT_GEN)?;
+        let g = store.get_counter(Counter::NextGen)?;
         (g, Some(g + 1))
     } else {
         (header.lines_gen, None)
@@ -416,7 +422,7 @@ pub(crate) fn append_lines(
     header.line_count += count;
     header.last_line_no = line_no;
     header.criteria.push(action);
-    commit_header(store, ws, &header, &[], next_gen)?;
+    commit_header(store, writer, ws, &header, &[], next_gen)?;
     Ok(SegmentChange {
         segment: header,
         lines_changed: count,
@@ -473,13 +479,14 @@ pub fn add_contacts(
     options: CriteriaOptions,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    let _w = store.writer();
-    add_contacts_locked(store, no, filters, options, progress)
+    let writer = store.writer();
+    add_contacts_locked(store, &writer, no, filters, options, progress)
 }
 
 /// [`add_contacts`] for a caller that holds the writer lock.
 pub(crate) fn add_contacts_locked(
     store: &Store,
+    writer: &WriterGuard<'_>,
     no: &SegmentNo,
     filters: &[FieldFilter],
     options: CriteriaOptions,
@@ -496,7 +503,7 @@ pub(crate) fn add_contacts_locked(
     let mut chosen: BTreeMap<ContactNo, LineContact> = BTreeMap::new();
     let mut companies: BTreeSet<ContactNo> = BTreeSet::new(); // to expand into their persons
     let mut related: BTreeSet<ContactNo> = BTreeSet::new(); // companies of matching persons
-    progress.start("selecting contacts", store.t.contacts.len() as u64);
+    progress.start("selecting contacts", store.contact_count() as u64);
     for_each_contact(store, |c| {
         progress.advance(1);
         if !matches_all(filters, &c) || !eligible(&c) {
@@ -532,7 +539,7 @@ pub(crate) fn add_contacts_locked(
         if chosen.contains_key(&co) {
             continue;
         }
-        if let Some(c) = store.get_rec::<Contact>(TreeId::Contacts, co.as_bytes(), "contact")? {
+        if let Some(c) = store.contact(&co)? {
             if eligible(&c) {
                 chosen.insert(c.no.clone(), LineContact::from(&c));
             }
@@ -542,6 +549,7 @@ pub(crate) fn add_contacts_locked(
     progress.start("adding lines", chosen.len() as u64);
     let res = append_lines(
         store,
+        writer,
         WriteSet::new(),
         header,
         chosen.into_values().filter(|c| !existing.contains(&c.no)),
@@ -561,7 +569,7 @@ pub fn add_contact_list(
     contacts: &[ContactNo],
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let header = load(store, no)?;
     progress.start("checking contacts", contacts.len() as u64);
     let mut list = Vec::with_capacity(contacts.len());
@@ -573,7 +581,15 @@ pub fn add_contact_list(
     let mut action = next_action(&header, CriteriaKind::Add, &[], CriteriaOptions::default());
     action.filters = vec![format!("(a list of {} contacts)", contacts.len())];
     progress.start("adding lines", list.len() as u64);
-    let res = append_lines(store, WriteSet::new(), header, list, action, progress);
+    let res = append_lines(
+        store,
+        &writer,
+        WriteSet::new(),
+        header,
+        list,
+        action,
+        progress,
+    );
     progress.finish();
     res
 }
@@ -622,13 +638,14 @@ fn narrow(
             segment: no.clone(),
         });
     }
-    let _w = store.writer();
-    narrow_locked(store, no, filters, opts, kind, progress)
+    let writer = store.writer();
+    narrow_locked(store, &writer, no, filters, opts, kind, progress)
 }
 
 /// Reduce or refine for a caller that holds the writer lock (the options are checked).
 pub(crate) fn narrow_locked(
     store: &Store,
+    writer: &WriterGuard<'_>,
     no: &SegmentNo,
     filters: &[FieldFilter],
     opts: NarrowOptions,
@@ -637,7 +654,7 @@ pub(crate) fn narrow_locked(
 ) -> Result<SegmentChange, OpError> {
     let mut header = load(store, no)?;
     let matches = matcher(store, filters, opts.entire_companies)?;
-    let gen = store.counter(keys::meta::NEXT_GEN)?;
+    let gen = store.get_counter(Counter::NextGen)?;
     let (keep_gen, del_gen) = (gen, gen + 1);
     let mut keep = GenWriter::new(store, keep_gen);
     let mut del = GenWriter::new(store, del_gen);
@@ -680,7 +697,14 @@ pub(crate) fn narrow_locked(
     let mut garbage = vec![old_gen];
     let criteria_reset =
         deleted > 0 && reset_if_emptied(&mut header, opts.when_emptied, &mut garbage);
-    commit_header(store, WriteSet::new(), &header, &garbage, Some(gen + 2))?;
+    commit_header(
+        store,
+        writer,
+        WriteSet::new(),
+        &header,
+        &garbage,
+        Some(gen + 2),
+    )?;
     Ok(SegmentChange {
         segment: header,
         lines_changed: deleted,
@@ -757,14 +781,14 @@ pub fn go_back(
     no: &SegmentNo,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let mut header = load(store, no)?;
     let Some(action) = header.criteria.pop() else {
         return Err(OpError::Refused {
             reason: format!("segment {no} has no criteria action to go back from"),
         });
     };
-    let gen = store.counter(keys::meta::NEXT_GEN)?;
+    let gen = store.get_counter(Counter::NextGen)?;
     let mut w = GenWriter::new(store, gen);
     let mut changed = 0u64;
     progress.start("going back", header.line_count + action.deleted_count);
@@ -826,7 +850,14 @@ pub fn go_back(
     if header.lines_gen == NO_GEN {
         garbage.push(gen);
     }
-    commit_header(store, WriteSet::new(), &header, &garbage, Some(gen + 1))?;
+    commit_header(
+        store,
+        &writer,
+        WriteSet::new(),
+        &header,
+        &garbage,
+        Some(gen + 1),
+    )?;
     Ok(SegmentChange {
         segment: header,
         lines_changed: changed,
@@ -842,27 +873,29 @@ pub fn reuse_logged(
     logged: LoggedSegmentNo,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
-    let _w = store.writer();
-    reuse_logged_locked(store, no, logged, &OutcomeFilter::default(), progress)
+    let writer = store.writer();
+    reuse_logged_locked(
+        store,
+        &writer,
+        no,
+        logged,
+        &OutcomeFilter::default(),
+        progress,
+    )
 }
 
 /// [`reuse_logged`] for a caller that holds the writer lock, taking only the entries that pass
 /// `filter` (as a follow-up made from the logged segment does).
 pub(crate) fn reuse_logged_locked(
     store: &Store,
+    writer: &WriterGuard<'_>,
     no: &SegmentNo,
     logged: LoggedSegmentNo,
     filter: &OutcomeFilter,
     progress: &dyn Progress,
 ) -> Result<SegmentChange, OpError> {
     let header = load(store, no)?;
-    let ls: LoggedSegment = must_get(
-        store,
-        TreeId::LoggedSegments,
-        &logged.to_key(),
-        "logged segment",
-        &logged,
-    )?;
+    let ls: LoggedSegment = found(store.logged_segment(logged)?, "logged segment", &logged)?;
     let mut seen = segment_contacts(store, &header)?;
     let contacts = logged_contacts(store, &ls, filter, &mut seen)?.contacts;
     let mut action = next_action(
@@ -874,7 +907,15 @@ pub(crate) fn reuse_logged_locked(
     action.logged_segment = Some(logged);
     action.filters = filter.describe();
     progress.start("adding lines", contacts.len() as u64);
-    let res = append_lines(store, WriteSet::new(), header, contacts, action, progress);
+    let res = append_lines(
+        store,
+        writer,
+        WriteSet::new(),
+        header,
+        contacts,
+        action,
+        progress,
+    );
     progress.finish();
     res
 }
@@ -914,7 +955,7 @@ pub fn add_line(
     no: &SegmentNo,
     contact: &ContactNo,
 ) -> Result<SegmentLine, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let mut header = load(store, no)?;
     let c = line_contact(store, contact)?;
     let templates = templates(store)?;
@@ -927,7 +968,7 @@ pub fn add_line(
     let mut ws = WriteSet::new();
     let mut next_gen = None;
     if header.lines_gen == NO_GEN {
-        let g = store.counter(keys::meta::NEXT_GEN)?;
+        let g = store.get_counter(Counter::NextGen)?;
         header.lines_gen = g;
         next_gen = Some(g + 1);
         put_line_block(&mut ws, g, None, std::slice::from_ref(&line))?;
@@ -955,7 +996,7 @@ pub fn add_line(
     header.criteria.push(action);
     header.line_count += 1;
     header.last_line_no = line.line_no;
-    commit_header(store, ws, &header, &[], next_gen)?;
+    commit_header(store, &writer, ws, &header, &[], next_gen)?;
     Ok(line)
 }
 
@@ -1014,14 +1055,14 @@ pub fn remove_line_with(
     line_no: u64,
     when_emptied: WhenEmptied,
 ) -> Result<LineRemoval, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let mut header = load(store, no)?;
     let (key, mut lines, i) = find_line(store, &header, line_no)?;
     let removed = lines.remove(i);
     let mut ws = WriteSet::new();
     put_line_block(&mut ws, header.lines_gen, Some(key), &lines)?;
     header.line_count -= 1;
-    let del_gen = store.counter(keys::meta::NEXT_GEN)?;
+    let del_gen = store.get_counter(Counter::NextGen)?;
     let mut action = next_action(
         &header,
         CriteriaKind::Reduce,
@@ -1044,7 +1085,7 @@ pub fn remove_line_with(
         put_line_block(&mut ws, del_gen, None, std::slice::from_ref(&removed))?;
         Some(del_gen + 1)
     };
-    commit_header(store, ws, &header, &garbage, next_gen)?;
+    commit_header(store, &writer, ws, &header, &garbage, next_gen)?;
     Ok(LineRemoval {
         line: removed,
         criteria_reset,
@@ -1085,7 +1126,7 @@ pub fn set_line(
     line_no: u64,
     change: &LineChange,
 ) -> Result<SegmentLine, OpError> {
-    let _w = store.writer();
+    let writer = store.writer();
     let header = load(store, no)?;
     let (key, mut lines, i) = find_line(store, &header, line_no)?;
     let line = &mut lines[i];
@@ -1107,7 +1148,7 @@ pub fn set_line(
         line.duration_min = d;
     }
     if let Some(sp) = &change.salesperson {
-        must_get::<Salesperson>(store, TreeId::Salespeople, sp.as_bytes(), "salesperson", sp)?;
+        found(store.salesperson(sp)?, "salesperson", sp)?;
         line.salesperson_code = Some(sp.clone());
     }
     if let Some(e) = change.evaluation {
@@ -1128,7 +1169,7 @@ pub fn set_line(
     let out = line.clone();
     let mut ws = WriteSet::new();
     put_line_block(&mut ws, header.lines_gen, Some(key), &lines)?;
-    commit_header(store, ws, &header, &[], None)?;
+    commit_header(store, &writer, ws, &header, &[], None)?;
     Ok(out)
 }
 
@@ -1137,7 +1178,7 @@ pub(crate) fn remove_header_writes(h: &SegmentHeader, ws: &mut WriteSet) {
     ws.del(TreeId::Segments, h.no.as_bytes());
     for g in std::iter::once(h.lines_gen).chain(h.criteria.iter().filter_map(|a| a.deleted_gen)) {
         if g != NO_GEN {
-            ws.put_marker(TreeId::Garbage, keys::num(g));
+            ws.change(Change::DiscardLineGeneration(g));
         }
     }
 }

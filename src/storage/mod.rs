@@ -17,6 +17,8 @@
 //!   store's files are fsynced (see [`durable`]).
 
 pub mod blocks;
+mod changes;
+pub use changes::{Change, Counter};
 pub mod bloom;
 pub mod codec;
 pub mod durable;
@@ -28,6 +30,9 @@ pub mod journal;
 pub mod keys;
 pub mod lines;
 pub mod lock;
+mod queries;
+mod raw;
+pub use raw::RawTree;
 pub mod sled_files;
 
 use std::mem::ManuallyDrop;
@@ -68,6 +73,12 @@ pub enum StorageError {
     #[error("store {path} is in use by another process — wait for it to finish and retry")]
     InUse {
         /// Path given.
+        path: PathBuf,
+    },
+    /// Another change holds the store's writer guard longer than the caller would wait.
+    #[error("store {path} is busy with another change — wait for it to finish and retry")]
+    WriterBusy {
+        /// Path of the store.
         path: PathBuf,
     },
     /// The store was made by an incompatible version.
@@ -210,8 +221,8 @@ macro_rules! trees {
     ($($(#[$doc:meta])* $field:ident => $variant:ident),+ $(,)?) => {
         /// Every tree of the store.
         #[derive(Clone)]
-        pub struct Trees {
-            $($(#[$doc])* pub $field: sled::Tree,)+
+        pub(crate) struct Trees {
+            $($(#[$doc])* pub(crate) $field: sled::Tree,)+
         }
 
         /// Names a tree inside a [`WriteSet`].
@@ -226,7 +237,7 @@ macro_rules! trees {
             }
 
             /// The tree named by `id`.
-            pub fn get(&self, id: TreeId) -> &sled::Tree {
+            pub(crate) fn get(&self, id: TreeId) -> &sled::Tree {
                 match id { $(TreeId::$variant => &self.$field,)+ }
             }
 
@@ -344,10 +355,19 @@ pub type KeyValue = (Vec<u8>, Vec<u8>);
 /// One write of a [`WriteSet`]: a tree, a key and the new value (`None` removes).
 pub type WriteItem = (TreeId, Vec<u8>, Option<Vec<u8>>);
 
-/// Writes to apply in one atomic transaction.
-#[derive(Default, Debug)]
+/// A unit of work: what one change writes, applied in one atomic transaction
+/// ([`Store::apply`]). It holds typed [`Change`]s (see `changes`) and, for the parts of the
+/// layout not yet expressed that way, raw writes of a tree, a key and a value; both keep their
+/// order.
+#[derive(Default, Debug, Clone)]
 pub struct WriteSet {
-    items: Vec<WriteItem>,
+    ops: Vec<Op>,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Raw(WriteItem),
+    Typed(Box<Change>),
 }
 
 impl WriteSet {
@@ -358,7 +378,8 @@ impl WriteSet {
 
     /// Puts raw bytes.
     pub fn put(&mut self, tree: TreeId, key: impl AsRef<[u8]>, value: Vec<u8>) {
-        self.items.push((tree, key.as_ref().to_vec(), Some(value)));
+        self.ops
+            .push(Op::Raw((tree, key.as_ref().to_vec(), Some(value))));
     }
 
     /// Encodes and puts a record.
@@ -389,27 +410,37 @@ impl WriteSet {
 
     /// Removes a key.
     pub fn del(&mut self, tree: TreeId, key: impl AsRef<[u8]>) {
-        self.items.push((tree, key.as_ref().to_vec(), None));
+        self.ops.push(Op::Raw((tree, key.as_ref().to_vec(), None)));
     }
 
-    /// The writes, in order.
-    pub fn items(&self) -> &[WriteItem] {
-        &self.items
+    fn push_change(&mut self, c: Change) {
+        self.ops.push(Op::Typed(Box::new(c)));
     }
 
-    /// Adds a write taken from another set.
-    pub fn push_item(&mut self, item: WriteItem) {
-        self.items.push(item);
+    /// Adds every write of another set, after this one's.
+    pub fn append(&mut self, other: WriteSet) {
+        self.ops.extend(other.ops);
     }
 
     /// Number of writes.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.ops.len()
     }
 
     /// True when nothing is to be written.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.ops.is_empty()
+    }
+
+    /// The sled writes, in order: typed changes lowered to their keys and encoded values.
+    fn lower(self) -> Result<Vec<WriteItem>, CodecError> {
+        self.ops
+            .into_iter()
+            .map(|op| match op {
+                Op::Raw(item) => Ok(item),
+                Op::Typed(c) => c.lower(),
+            })
+            .collect()
     }
 }
 
@@ -448,12 +479,29 @@ const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long opening waits for another process to let go of the store.
 const DEFAULT_WAIT: Duration = Duration::from_millis(750);
 
+/// The right to change a store: held by every change from its first read to its commit, and
+/// required by recovery and garbage collection (which delete staged data no reader may see
+/// half-deleted). Today an in-process mutex; the one place where a lock shared between
+/// processes would go.
+pub struct WriterGuard<'s> {
+    store: &'s Store,
+    _lock: MutexGuard<'s, ()>,
+}
+
+impl std::fmt::Debug for WriterGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriterGuard")
+            .field("store", &self.store.path)
+            .finish()
+    }
+}
+
 /// An open interlog store.
 pub struct Store {
     path: PathBuf,
     db: ManuallyDrop<sled::Db>,
-    /// The trees.
-    pub t: ManuallyDrop<Trees>,
+    /// The trees (the sled backend's own; nothing outside `storage` sees them).
+    pub(crate) t: ManuallyDrop<Trees>,
     writer: Mutex<()>,
     sync: Mutex<durable::SyncState>,
     runs: RwLock<Option<Arc<Vec<RunInfo>>>>,
@@ -740,7 +788,10 @@ impl Store {
                     .map_err(io_err("empty", store.journal.path()))?;
             }
         }
-        let staged = store.recover()?;
+        let staged = {
+            let w = store.writer();
+            store.recover(&w)?
+        };
         report.staged_entry_blocks = staged.staged_entry_blocks;
         report.staged_line_blocks = staged.staged_line_blocks;
         report.staged_index_blocks = staged.staged_index_blocks;
@@ -764,8 +815,54 @@ impl Store {
     }
 
     /// Takes the writer lock (see the module invariants).
-    pub fn writer(&self) -> MutexGuard<'_, ()> {
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    pub fn writer(&self) -> WriterGuard<'_> {
+        WriterGuard {
+            store: self,
+            _lock: self.writer.lock().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    /// The writer guard, waiting at most `wait` for the writer holding it; `WriterBusy` after
+    /// that. For callers that must not wait forever (a maintenance task, a second job runner).
+    pub fn try_writer(&self, wait: Duration) -> Result<WriterGuard<'_>, StorageError> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match self.writer.try_lock() {
+                Ok(g) => {
+                    return Ok(WriterGuard {
+                        store: self,
+                        _lock: g,
+                    })
+                }
+                Err(std::sync::TryLockError::Poisoned(p)) => {
+                    return Ok(WriterGuard {
+                        store: self,
+                        _lock: p.into_inner(),
+                    })
+                }
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(StorageError::WriterBusy {
+                            path: self.path.clone(),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+    }
+
+    /// Refuses a guard of another store (recovery and garbage collection delete data that
+    /// only the holder of *this* store's writer guard may know to be unreferenced).
+    fn check_writer(&self, w: &WriterGuard<'_>) -> Result<(), StorageError> {
+        if std::ptr::eq(w.store, self) {
+            Ok(())
+        } else {
+            Err(StorageError::Inconsistent(format!(
+                "a writer guard of another store was given to {}",
+                self.path.display()
+            )))
+        }
     }
 
     /// Reads a counter.
@@ -829,13 +926,14 @@ impl Store {
         if ws.is_empty() {
             return Ok(());
         }
+        let items = ws.lower()?;
         // The journal holds one change: the previous one must be durable in sled before its
         // record is replaced. A failure here is before this change's commit point.
         if self.dirty.load(Ordering::SeqCst) {
             self.make_durable()?;
         }
         journal::set_phase(journal::Phase::Deciding);
-        match self.journal.write(&ws.items) {
+        match self.journal.write(&items) {
             Ok(()) => {}
             Err(journal::WriteFailure::NotCommitted(source)) => {
                 journal::set_phase(journal::Phase::Idle);
@@ -854,7 +952,7 @@ impl Store {
             }
         }
         journal::set_phase(journal::Phase::Committed);
-        if let Err(e) = self.apply_to_sled(&ws.items) {
+        if let Err(e) = self.apply_to_sled(&items) {
             self.broken.store(true, Ordering::SeqCst);
             return Err(StorageError::CommittedNotApplied {
                 path: self.path.clone(),
@@ -981,8 +1079,9 @@ impl Store {
 
     /// Deletes staged leftovers and garbage (see the module invariants). Also used by a batch
     /// that fails before its commit, under the writer lock, to roll itself back.
-    pub fn recover(&self) -> Result<RecoveryReport, StorageError> {
+    pub fn recover(&self, writer: &WriterGuard<'_>) -> Result<RecoveryReport, StorageError> {
         self.check_not_broken()?;
+        self.check_writer(writer)?;
         let next_entry = self.counter(keys::meta::NEXT_ENTRY)?;
         let next_gen = self.counter(keys::meta::NEXT_GEN)?;
         let next_run = self.counter(keys::meta::NEXT_RUN)?;
@@ -1007,7 +1106,7 @@ impl Store {
                 )?;
             }
         }
-        r.garbage_line_blocks = self.collect_garbage()?;
+        r.garbage_line_blocks = self.collect_garbage(writer)?;
         if !r.is_clean() {
             self.make_durable()?;
         }
@@ -1015,8 +1114,9 @@ impl Store {
     }
 
     /// Deletes the line block generations listed in `garbage`.
-    pub fn collect_garbage(&self) -> Result<u64, StorageError> {
+    pub fn collect_garbage(&self, writer: &WriterGuard<'_>) -> Result<u64, StorageError> {
         self.check_not_broken()?;
+        self.check_writer(writer)?;
         self.unsynced();
         let mut n = 0;
         for k in self.t.garbage.iter().keys() {
@@ -1031,8 +1131,11 @@ impl Store {
     /// failure here leaves that change committed (the next open completes it and collects the
     /// garbage), so it is reported as [`StorageError::CommittedNotApplied`], never as "nothing
     /// committed", and this process writes nothing more.
-    pub fn collect_garbage_after_commit(&self) -> Result<u64, StorageError> {
-        self.collect_garbage().map_err(|e| {
+    pub fn collect_garbage_after_commit(
+        &self,
+        writer: &WriterGuard<'_>,
+    ) -> Result<u64, StorageError> {
+        self.collect_garbage(writer).map_err(|e| {
             self.broken.store(true, Ordering::SeqCst);
             match e {
                 e @ StorageError::CommittedNotApplied { .. } => e,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveTime};
 use interlog::domain::*;
 use interlog::exchange::import::import_file;
+use interlog::ops::interactions::{self, EntryFilter};
 use interlog::ops::master;
 use interlog::ops::segments::{self, InteractionChange, NoProgress, SegmentInput};
 use interlog::storage::Store;
@@ -188,4 +189,45 @@ pub fn json_numbers(v: &serde_json::Value, field: &str) -> Vec<u64> {
         .iter()
         .map(|x| x[field].as_u64().expect("a number"))
         .collect()
+}
+
+/// A segment's header.
+pub fn header(t: &TestStore, no: &SegmentNo) -> SegmentHeader {
+    segments::get(&t.store, no).expect("segment")
+}
+
+/// A segment's lines, in line order.
+pub fn lines(t: &TestStore, no: &SegmentNo) -> Vec<SegmentLine> {
+    segments::lines(&t.store, &header(t, no)).expect("lines")
+}
+
+/// Every interaction log entry, by number.
+pub fn all_entries(t: &TestStore) -> Vec<LogEntry> {
+    interactions::list(&t.store, &EntryFilter::default()).expect("list")
+}
+
+/// The entries of a logged segment, by number.
+pub fn logged_entries(t: &TestStore, logged: LoggedSegmentNo) -> Vec<LogEntry> {
+    interactions::list(
+        &t.store,
+        &EntryFilter {
+            logged_segment: Some(logged),
+            ..EntryFilter::default()
+        },
+    )
+    .expect("list")
+}
+
+/// What the store holds of interactions: the entry horizon, every entry, the postponed ones
+/// and the campaign entries — compared before and after a refused change.
+pub type Written = (EntryNo, Vec<LogEntry>, Vec<LogEntry>, Vec<CampaignEntry>);
+
+/// See [`Written`].
+pub fn written(t: &TestStore) -> Written {
+    (
+        t.store.entry_horizon().expect("horizon"),
+        all_entries(t),
+        interactions::postponed(&t.store).expect("postponed"),
+        master::list_campaign_entries(&t.store).expect("campaign entries"),
+    )
 }

@@ -9,7 +9,7 @@ use crate::ops::logged::{self, OutcomeFilter};
 use crate::ops::segments;
 use crate::ops::{Ctx, OpError};
 use crate::progress::{NoProgress, Progress};
-use crate::storage::{StorageError, Store, TreeId};
+use crate::storage::{StorageError, Store};
 
 use super::*;
 
@@ -211,11 +211,7 @@ pub(super) fn resolve_segment(
             }
         }
     }
-    match store.get_rec::<LoggedSegmentNo>(
-        TreeId::LoggedBySegment,
-        seg.as_bytes(),
-        "logged segment number",
-    )? {
+    match store.logged_segment_of(seg)? {
         Some(n) => Ok(Ok(n)),
         None => Ok(Err((
             StepStatus::Failed,
@@ -229,12 +225,7 @@ pub(super) fn look_alikes(
     store: &Store,
     logged: LoggedSegmentNo,
 ) -> Result<Vec<SegmentNo>, OpError> {
-    let Some(l) = store.get_rec::<LoggedSegment>(
-        TreeId::LoggedSegments,
-        logged.to_key(),
-        "logged segment",
-    )?
-    else {
+    let Some(l) = store.logged_segment(logged)? else {
         return Ok(Vec::new());
     };
     let description = follow_up_description(&l.segment_no);
@@ -297,21 +288,13 @@ pub(super) fn run_step(
             let already = |r: &mut StepReport, logged: LoggedSegmentNo| -> Result<(), OpError> {
                 r.status = StepStatus::AlreadyDone;
                 r.logged_segment = Some(logged);
-                if let Some(l) = store.get_rec::<LoggedSegment>(
-                    TreeId::LoggedSegments,
-                    logged.to_key(),
-                    "logged segment",
-                )? {
+                if let Some(l) = store.logged_segment(logged)? {
                     r.entries = Some(l.entries_written);
                     r.follow_up_segment = l.follow_up_segment;
                 }
                 Ok(())
             };
-            let found = store.get_rec::<LoggedSegmentNo>(
-                TreeId::LoggedBySegment,
-                segment.as_bytes(),
-                "logged segment number",
-            )?;
+            let found = store.logged_segment_of(segment)?;
             if let Some(logged) = found {
                 return Ok(match already(&mut r, logged) {
                     Ok(()) => Ran::Done(r),
