@@ -113,6 +113,7 @@ pub fn required() -> BTreeSet<(String, String)> {
 pub const COVERAGE: &str = r#"
 # Global options that `cli::run` handles once for every command.
 *                                | --store --work-date --user | cli_options::global_options_name_the_store_the_work_date_and_the_user
+*                                | --wait | waiting::a_waiter_that_runs_out_of_time_names_the_holder
 
 init                             | - --json | cli_options::init_reports_the_store_and_its_setup_as_json
 setup show                       | - --json | cli_options::setup_set_changes_and_clears_every_setting

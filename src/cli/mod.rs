@@ -17,6 +17,7 @@ mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
@@ -49,6 +50,11 @@ pub struct Cli {
     /// or empty. An invalid id is refused, never cut.
     #[arg(long, global = true, value_name = "ID")]
     pub user: Option<String>,
+    /// Wait up to SECONDS (decimals allowed) for another process using the store to finish,
+    /// instead of failing at once (like `flock -w`). sled lets only one process open a store,
+    /// so readers wait too. Default 0.75.
+    #[arg(long, global = true, env = "INTERLOG_WAIT", value_name = "SECONDS", value_parser = parse_wait)]
+    pub wait: Option<Duration>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -56,6 +62,25 @@ pub struct Cli {
 const EXIT_CODES: &str =
     "Exit codes: 0 done · 1 refused (bad input or a business rule; nothing written) · \
 2 usage error · 3 store unavailable (missing, in use, damaged, disk full) · 70 internal error (a bug)";
+
+/// The longest `--wait`: one day.
+const MAX_WAIT_SECS: f64 = 86_400.0;
+
+fn parse_wait(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds (e.g. 30 or 0.5)"))?;
+    if !(0.0..=MAX_WAIT_SECS).contains(&secs) {
+        return Err(format!(
+            "{s} is out of range: give 0 to {MAX_WAIT_SECS} seconds"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// How long a command waits for the store when `--wait` is not given.
+const DEFAULT_WAIT: Duration = Duration::from_millis(750);
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     interlog::domain::parse_date("date", s).map_err(|e| e.to_string())
@@ -129,6 +154,8 @@ pub enum Command {
 /// Everything a command handler needs.
 pub struct Env {
     pub store_path: PathBuf,
+    /// How long opening the store waits for another process (`--wait`).
+    pub wait: Duration,
     pub ctx: Ctx,
     pub out: output::Out,
 }
@@ -136,7 +163,7 @@ pub struct Env {
 impl Env {
     /// Opens the store (recovery runs first).
     pub fn open(&self) -> anyhow::Result<Store> {
-        let s = Store::open(&self.store_path)?;
+        let s = Store::open_waiting(&self.store_path, self.wait)?;
         report_recovery(s.recovery());
         Ok(s)
     }
@@ -202,6 +229,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let env = Env {
         store_path: cli.store,
+        wait: cli.wait.unwrap_or(DEFAULT_WAIT),
         ctx,
         out: output::Out { json: cli.json },
     };

@@ -849,7 +849,7 @@ pub struct GenArgs {
 }
 
 pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
-    let store = match interlog::storage::Store::open(&env.store_path) {
+    let store = match interlog::storage::Store::open_waiting(&env.store_path, env.wait) {
         Ok(s) => s,
         Err(interlog::storage::StorageError::NoStore { .. }) => {
             interlog::ops::master::init(&env.store_path)?
@@ -869,7 +869,10 @@ pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
     // Reopen once: sled writes its snapshot when a store is opened, so the next command does
     // not have to replay everything the generator wrote.
     drop(store);
-    drop(interlog::storage::Store::open(&env.store_path)?);
+    drop(interlog::storage::Store::open_waiting(
+        &env.store_path,
+        env.wait,
+    )?);
     if env.out.json {
         env.out.json(&r)
     } else {

@@ -63,11 +63,21 @@ pub enum StorageError {
         /// Path given.
         path: PathBuf,
     },
-    /// Another process has the store open.
-    #[error("store {path} is in use by another process — wait for it to finish and retry")]
+    /// Another process has the store open (sled 0.34 lets only one process open a store, so
+    /// readers wait for writers and the other way round).
+    #[error(
+        "store {path} is in use by {} — waited {:.1} s for it; wait longer (--wait SECONDS or INTERLOG_WAIT) or retry when it has finished",
+        holder.as_deref().map_or_else(|| "another process".to_string(), |h| format!("another process ({h})")),
+        waited.as_secs_f64()
+    )]
     InUse {
         /// Path given.
         path: PathBuf,
+        /// What the holder wrote into interlog's lock file ("pid 1234: interlog export …"),
+        /// when it could be read.
+        holder: Option<String>,
+        /// How long this process waited.
+        waited: Duration,
     },
     /// The store was made by an incompatible version.
     #[error("store {path} has layout version {found}; this build reads layout {LAYOUT_VERSION}")]
@@ -523,8 +533,10 @@ fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> S
 
 fn lock_store(path: &Path, wait: Duration) -> Result<lock::StoreLock, StorageError> {
     lock::StoreLock::acquire(path, wait).map_err(|e| match e {
-        lock::LockError::Busy { .. } => StorageError::InUse {
+        lock::LockError::Busy { holder, .. } => StorageError::InUse {
             path: path.to_path_buf(),
+            holder,
+            waited: wait,
         },
         lock::LockError::Io(p, source) => StorageError::Io {
             action: "lock",
@@ -532,6 +544,35 @@ fn lock_store(path: &Path, wait: Duration) -> Result<lock::StoreLock, StorageErr
             source,
         },
     })
+}
+
+/// Waits up to `wait` until no open file description holds sled's lock on `db` (sled takes an
+/// exclusive `flock` on it; so does this check, and lets go at once).
+fn wait_for_sled_lock(path: &Path, wait: Duration) -> Result<(), StorageError> {
+    let db = path.join("db");
+    let file = match std::fs::OpenOptions::new().read(true).write(true).open(&db) {
+        Ok(f) => f,
+        // A new store: sled creates the file.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err("open", &db)(e)),
+    };
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StorageError::InUse {
+                    path: path.to_path_buf(),
+                    holder: None,
+                    waited: wait,
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err("lock", &db)(e)),
+        }
+    }
 }
 
 /// A key as a person reads it: the text when it is printable, else hex.
@@ -560,40 +601,26 @@ fn newest_snapshot(dir: &Path) -> Option<sled_files::Lsn> {
 }
 
 impl Store {
-    fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
-        // sled's background threads may hold its file lock for a moment after the last
-        // handle in this process was dropped; a short retry covers that. Other processes are
-        // kept out by interlog's own lock, taken before.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(750);
-        loop {
-            let res = guarded("opening", path, || {
-                sled::Config::new()
-                    .path(path)
-                    .cache_capacity(cache_bytes())
-                    .open()
-                    .map_err(StorageError::Sled)
-            });
-            match res {
-                Ok(db) => return Ok(db),
-                Err(StorageError::Sled(sled::Error::Io(ref io)))
-                    if io.to_string().contains("could not acquire lock") =>
-                {
-                    if std::time::Instant::now() >= deadline {
-                        return Err(StorageError::InUse {
-                            path: path.to_path_buf(),
-                        });
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(25));
-                }
-                Err(StorageError::Sled(sled::Error::Corruption { .. })) => {
-                    return Err(StorageError::Damaged {
-                        path: path.to_path_buf(),
-                        file: path.join("db"),
-                        what: "sled reports corrupted data while opening".into(),
-                    })
-                }
-                Err(other) => return Err(other),
-            }
+    fn open_db(path: &Path, wait: Duration) -> Result<sled::Db, StorageError> {
+        // Other processes are kept out by interlog's own lock, taken before. sled's background
+        // threads may still hold sled's lock on `db` for a moment after the last handle in
+        // *this* process was dropped: wait for that lock itself (an flock on `db`, as sled
+        // takes it) rather than reading sled's error text.
+        wait_for_sled_lock(path, wait.max(Duration::from_millis(750)))?;
+        let res = guarded("opening", path, || {
+            sled::Config::new()
+                .path(path)
+                .cache_capacity(cache_bytes())
+                .open()
+                .map_err(StorageError::Sled)
+        });
+        match res {
+            Err(StorageError::Sled(sled::Error::Corruption { .. })) => Err(StorageError::Damaged {
+                path: path.to_path_buf(),
+                file: path.join("db"),
+                what: "sled reports corrupted data while opening".into(),
+            }),
+            other => other,
         }
     }
 
@@ -639,7 +666,7 @@ impl Store {
         }
         std::fs::create_dir_all(path).map_err(io_err("create", path))?;
         let lock = lock_store(path, DEFAULT_WAIT)?;
-        let db = Self::open_db(path)?;
+        let db = Self::open_db(path, DEFAULT_WAIT)?;
         let store = Self::from_db(path, db, lock, sled_files::Known::default())?;
         let mut ws = WriteSet::new();
         ws.put_rec(TreeId::Meta, keys::meta::LAYOUT, "layout", &LAYOUT_VERSION)?;
@@ -688,7 +715,7 @@ impl Store {
             .unwrap_or_default();
         let inspection =
             sled_files::inspect(path, previous).map_err(|d| damaged(d.file, d.what))?;
-        let db = Self::open_db(path)?;
+        let db = Self::open_db(path, wait)?;
         let known = sled_files::Known {
             snapshot_lsn: newest_snapshot(path).or(previous.snapshot_lsn),
             durable_lsn: inspection.stable_lsn.or(previous.durable_lsn),
