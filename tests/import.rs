@@ -571,7 +571,7 @@ fn the_kind_comes_from_the_file_name_or_must_be_given() {
     let path = env.file("groups.txt", "code,description\nB,y\n");
     let e = env.import(&path).unwrap_err();
     assert!(matches!(e, ImportError::UnsupportedFormat { .. }));
-    assert!(e.to_string().contains(".csv and .json"), "{e}");
+    assert!(e.to_string().contains(".json and .jsonl"), "{e}");
 }
 
 #[test]

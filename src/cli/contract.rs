@@ -140,6 +140,7 @@ template list                    | - --json | cli::every_listing_has_json
 campaign add                     | - --json --no --description --salesperson --starting-date --ending-date | cli_options::campaign_add_and_list_take_every_option
 campaign list                    | - --json | cli_options::campaign_add_and_list_take_every_option
 import                           | - --json --kind | cli_options::import_takes_a_kind_and_reports_json
+import                           | --format --delimiter --raw | formats::every_export_takes_delimiter_bom_raw_and_headers
 
 interaction create               | - --json --contact --template --salesperson --description --subject --cost --duration --evaluation --failed --campaign --correspondence-type --comment --from-entry | cli_options::interaction_create_takes_every_field
 interaction create               | --postpone | cli::postpone_resume_cancel_round_trip
@@ -204,9 +205,13 @@ demo                             | - --json --reset | cli_options::demo_prints_a
 export entries                   | - --json --format --out --contact --from | export::cli_out_writes_the_file_atomically_and_reports_it
 export entries                   | --template --salesperson --campaign --segment --logged-segment --canceled --not-canceled --to | cli_options::export_takes_every_filter_format_and_target
 export entries                   | --entry --date --group --campaign-entry | cleanup::cleanup_canceled_entries_takes_entry_contact_date_and_campaign_filters
+export entries                   | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
 export logged-segments           | - --json --format --out | cli_options::export_takes_every_filter_format_and_target
+export logged-segments           | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
 export contacts                  | - --json --format --out | cli_options::export_takes_every_filter_format_and_target
+export contacts                  | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
 export stats                     | - --json --by --format --out | cli_options::export_takes_every_filter_format_and_target
+export stats                     | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
 verify                           | - --json | verify::the_binary_exits_1_when_problems_are_found
 batch run                        | - --json --restart | cli_options::batch_run_reports_json_and_restart_forgets_progress
 "#;

@@ -10,7 +10,8 @@ use clap::{Args, Subcommand};
 use super::output::{opt, yes};
 use super::{parse_date, Env};
 use interlog::domain::*;
-use interlog::exchange::import::{import_file, ImportKind};
+use interlog::exchange::export::Format;
+use interlog::exchange::import::{import_file_with, is_stdin, ImportKind, ImportOptions};
 use interlog::ops::master::{
     self, CampaignInput, ContactInput, SeriesChange, SeriesChanged, SetupChange,
 };
@@ -393,12 +394,22 @@ pub enum CampaignCmd {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// CSV or JSON files.
+    /// CSV, TSV, JSON or JSON Lines files; `-` (or /dev/stdin) reads standard input.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// What the files hold (default: from the file name).
+    /// What the files hold (default: from the file name; required for standard input).
     #[arg(long)]
     kind: Option<ImportKind>,
+    /// Format of the files (default: from the extension; CSV for standard input).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Cell separator of CSV files, one ASCII character, e.g. ';'.
+    #[arg(long, value_name = "CHAR", value_parser = super::export::parse_delimiter)]
+    delimiter: Option<u8>,
+    /// Take CSV/TSV cells as written: keep the leading `'` that `export` puts before a cell a
+    /// spreadsheet would read as a formula (by default exactly that quote is removed).
+    #[arg(long)]
+    raw: bool,
 }
 
 pub fn init(env: &Env) -> anyhow::Result<()> {
@@ -903,10 +914,19 @@ pub fn campaign(env: &Env, c: CampaignCmd) -> anyhow::Result<()> {
 }
 
 pub fn import(env: &Env, a: ImportArgs) -> anyhow::Result<()> {
+    if a.files.iter().filter(|f| is_stdin(f)).count() > 1 {
+        anyhow::bail!("standard input (- or /dev/stdin) can be imported only once per command");
+    }
+    let opts = ImportOptions {
+        kind: a.kind,
+        format: a.format,
+        delimiter: a.delimiter,
+        raw: a.raw,
+    };
     let store = env.open()?;
     let mut reports = Vec::new();
     for f in &a.files {
-        let r = import_file(&store, &env.ctx, f, a.kind)?;
+        let r = import_file_with(&store, &env.ctx, f, opts)?;
         if !env.out.json {
             env.out.line(format!(
                 "imported {} {} from {}",

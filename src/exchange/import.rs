@@ -35,6 +35,7 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::domain::*;
+use crate::exchange::export::{restore_formula, Format};
 use crate::ops::master::{CampaignInput, ContactInput, MasterBatch};
 use crate::ops::{Ctx, OpError};
 use crate::storage::Store;
@@ -111,8 +112,8 @@ pub struct ImportReport {
 /// Why a file was not imported. Nothing of the file was written.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The file's extension is neither `.csv` nor `.json`.
-    #[error("cannot import {}: unknown file type — accepted are .csv and .json files", .file.display())]
+    /// The file's extension is none of `.csv`, `.tsv`, `.json`, `.jsonl`.
+    #[error("cannot import {}: unknown file type — accepted are .csv, .tsv, .json and .jsonl files, or give --format", .file.display())]
     UnsupportedFormat {
         /// The file.
         file: PathBuf,
@@ -253,6 +254,25 @@ fn quote_all(columns: &[String]) -> String {
         .join(", ")
 }
 
+/// How a file is read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportOptions {
+    /// What the file holds (default: from its name).
+    pub kind: Option<ImportKind>,
+    /// Its format (default: from its extension; CSV for standard input).
+    pub format: Option<Format>,
+    /// The cell separator of a CSV file (default `,`).
+    pub delimiter: Option<u8>,
+    /// Take CSV/TSV cells as written: do not remove the `'` that interlog's export puts before
+    /// a cell a spreadsheet would read as a formula ([`restore_formula`]).
+    pub raw: bool,
+}
+
+/// True for the paths that mean standard input: `-` and `/dev/stdin`.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-" || path == Path::new("/dev/stdin")
+}
+
 /// Imports one file into the store, all or nothing. The format comes from the extension
 /// (`.csv`, `.json`); the kind from `kind`, else from the file name
 /// ([`ImportKind::from_file_name`]). `ctx` gives the work date used to draw numbers.
@@ -262,12 +282,38 @@ pub fn import_file(
     path: &Path,
     kind: Option<ImportKind>,
 ) -> Result<ImportReport, ImportError> {
-    let (json, kind) = format_and_kind(path, kind)?;
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
+    import_file_with(
+        store,
+        ctx,
+        path,
+        ImportOptions {
+            kind,
+            ..ImportOptions::default()
+        },
+    )
+}
+
+/// [`import_file`] with every option: `-` (or `/dev/stdin`) reads standard input, whose kind
+/// must be given and whose format is CSV unless given.
+pub fn import_file_with(
+    store: &Store,
+    ctx: &Ctx,
+    path: &Path,
+    opts: ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let (format, kind) = format_and_kind(path, opts)?;
+    let read_err = |source| ImportError::Read {
         file: path.to_path_buf(),
         source,
-    })?;
-    import_read(store, ctx, path, &bytes, json, kind)
+    };
+    let bytes = if path.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut b).map_err(read_err)?;
+        b
+    } else {
+        std::fs::read(path).map_err(read_err)?
+    };
+    import_read(store, ctx, path, &bytes, format, kind, opts)
 }
 
 /// Imports `bytes` as the contents of a file named `name` — for data that is not in a file,
@@ -280,26 +326,32 @@ pub fn import_bytes(
     bytes: &[u8],
     kind: Option<ImportKind>,
 ) -> Result<ImportReport, ImportError> {
-    let (json, kind) = format_and_kind(name, kind)?;
-    import_read(store, ctx, name, bytes, json, kind)
+    let opts = ImportOptions {
+        kind,
+        ..ImportOptions::default()
+    };
+    let (format, kind) = format_and_kind(name, opts)?;
+    import_read(store, ctx, name, bytes, format, kind, opts)
 }
 
-/// The format (true for JSON) from the file name's extension, and the kind.
-fn format_and_kind(
-    path: &Path,
-    kind: Option<ImportKind>,
-) -> Result<(bool, ImportKind), ImportError> {
+/// The format, from the options, else from the file name's extension (`.csv`, `.tsv`,
+/// `.json`, `.jsonl`/`.ndjson`), else CSV for standard input; and the kind.
+fn format_and_kind(path: &Path, opts: ImportOptions) -> Result<(Format, ImportKind), ImportError> {
     let file = path.to_path_buf();
     let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase());
-    let json = match ext.as_deref() {
-        Some("csv") => false,
-        Some("json") => true,
+    let format = match (opts.format, ext.as_deref()) {
+        (Some(f), _) => f,
+        (None, Some("csv")) => Format::Csv,
+        (None, Some("tsv" | "tab")) => Format::Tsv,
+        (None, Some("json")) => Format::Json,
+        (None, Some("jsonl" | "ndjson")) => Format::Jsonl,
+        (None, _) if is_stdin(path) => Format::Csv,
         _ => return Err(ImportError::UnsupportedFormat { file }),
     };
-    let Some(kind) = kind.or_else(|| ImportKind::from_file_name(path)) else {
+    let Some(kind) = opts.kind.or_else(|| ImportKind::from_file_name(path)) else {
         return Err(ImportError::UnknownKind { file });
     };
-    Ok((json, kind))
+    Ok((format, kind))
 }
 
 fn import_read(
@@ -307,8 +359,9 @@ fn import_read(
     ctx: &Ctx,
     path: &Path,
     bytes: &[u8],
-    json: bool,
+    format: Format,
     kind: ImportKind,
+    opts: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
     let file = path.to_path_buf();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -318,16 +371,24 @@ fn import_read(
     let spec = kind.spec();
     let mut batch = MasterBatch::new(store);
     let mut add = |rec: Record<'_>| rec.add_to(&mut batch, ctx);
-    let records = if json {
-        let text = std::str::from_utf8(bytes).map_err(|e| ImportError::Syntax {
+    let text = || {
+        std::str::from_utf8(bytes).map_err(|e| ImportError::Syntax {
             file: file.clone(),
             line: line_of(&bytes[..e.valid_up_to()]),
             column: None,
             message: "not valid UTF-8 text".into(),
-        })?;
-        read_json(path, text, spec, &mut add)?
-    } else {
-        read_csv(path, bytes, spec, &mut add)?
+        })
+    };
+    let records = match format {
+        Format::Json => read_json(path, text()?, spec, &mut add)?,
+        Format::Jsonl => read_jsonl(path, text()?, spec, &mut add)?,
+        Format::Csv | Format::Tsv => {
+            let delimiter = match format {
+                Format::Tsv => b'\t',
+                _ => opts.delimiter.unwrap_or(b','),
+            };
+            read_csv(path, bytes, spec, delimiter, !opts.raw, &mut add)?
+        }
     };
     if records == 0 {
         return Err(ImportError::Empty { file });
@@ -969,10 +1030,13 @@ fn read_csv(
     file: &Path,
     bytes: &[u8],
     spec: &'static KindSpec,
+    delimiter: u8,
+    restore: bool,
     each: &mut dyn FnMut(Record<'_>) -> Result<(), ImportError>,
 ) -> Result<usize, ImportError> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
+        .delimiter(delimiter)
         .from_reader(bytes);
     let header = rdr.headers().map_err(|e| csv_error(file, e))?.clone();
     let header_line = header.position().map_or(1, |p| p.line());
@@ -987,6 +1051,11 @@ fn read_csv(
         let mut rec = Record::new(spec, file, line);
         for (slot, (written, value)) in placed.iter().zip(header.iter().zip(record.iter())) {
             if let Some(i) = slot {
+                let value = if restore {
+                    restore_formula(value)
+                } else {
+                    value
+                };
                 rec.cells[*i] = Cell {
                     written: Some(written.to_string()),
                     value: (!value.is_empty()).then(|| Raw::Text(value.to_string())),
@@ -1123,30 +1192,66 @@ fn read_json(
         if bytes.get(pos) == Some(&b',') {
             pos = skip_ws(pos + 1);
         }
-        let placed = place_columns(file, line, spec, object.0.iter().map(|(k, _)| k.as_str()))?;
-        let mut rec = Record::new(spec, file, line);
-        for (slot, (key, value)) in placed.into_iter().zip(object.0) {
-            if let Some(i) = slot {
-                let value = match value {
-                    Value::Null => None,
-                    Value::String(s) => {
-                        let t = s.trim();
-                        (!t.is_empty()).then(|| Raw::Text(t.to_string()))
-                    }
-                    Value::Number(n) => Some(Raw::Number(n)),
-                    Value::Bool(b) => Some(Raw::Bool(b)),
-                    nested => Some(Raw::Nested(nested.to_string().chars().take(60).collect())),
-                };
-                rec.cells[i] = Cell {
-                    written: Some(key),
-                    value,
-                };
-            }
-        }
+        let rec = json_record(file, line, spec, object)?;
         each(rec)?;
         count += 1;
     }
     Ok(count)
+}
+
+/// JSON Lines: one record (a JSON object) per non-blank line.
+fn read_jsonl(
+    file: &Path,
+    text: &str,
+    spec: &'static KindSpec,
+    each: &mut dyn FnMut(Record<'_>) -> Result<(), ImportError>,
+) -> Result<usize, ImportError> {
+    let mut count = 0;
+    for (i, l) in text.lines().enumerate() {
+        let line = i as u64 + 1;
+        if l.trim().is_empty() {
+            continue;
+        }
+        let object: JsonObject = serde_json::from_str(l).map_err(|e| ImportError::Syntax {
+            file: file.to_path_buf(),
+            line,
+            column: Some(e.column() as u64),
+            message: json_message(&e),
+        })?;
+        each(json_record(file, line, spec, object)?)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// The record of one JSON object found at `line`.
+fn json_record<'a>(
+    file: &'a Path,
+    line: u64,
+    spec: &'static KindSpec,
+    object: JsonObject,
+) -> Result<Record<'a>, ImportError> {
+    let placed = place_columns(file, line, spec, object.0.iter().map(|(k, _)| k.as_str()))?;
+    let mut rec = Record::new(spec, file, line);
+    for (slot, (key, value)) in placed.into_iter().zip(object.0) {
+        if let Some(i) = slot {
+            let value = match value {
+                Value::Null => None,
+                Value::String(s) => {
+                    let t = s.trim();
+                    (!t.is_empty()).then(|| Raw::Text(t.to_string()))
+                }
+                Value::Number(n) => Some(Raw::Number(n)),
+                Value::Bool(b) => Some(Raw::Bool(b)),
+                nested => Some(Raw::Nested(nested.to_string().chars().take(60).collect())),
+            };
+            rec.cells[i] = Cell {
+                written: Some(key),
+                value,
+            };
+        }
+    }
+    Ok(rec)
 }
 
 #[cfg(test)]
