@@ -141,6 +141,7 @@ campaign add                     | - --json --no --description --salesperson --s
 campaign list                    | - --json | cli_options::campaign_add_and_list_take_every_option
 import                           | - --json --kind | cli_options::import_takes_a_kind_and_reports_json
 import                           | --format --delimiter --raw | formats::every_export_takes_delimiter_bom_raw_and_headers
+import                           | --mode --dry-run | import_modes::modes_make_an_import_re_runnable
 
 interaction create               | - --json --contact --template --salesperson --description --subject --cost --duration --evaluation --failed --campaign --correspondence-type --comment --from-entry | cli_options::interaction_create_takes_every_field
 interaction create               | --postpone | cli::postpone_resume_cancel_round_trip

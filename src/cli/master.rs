@@ -11,7 +11,9 @@ use super::output::{opt, yes};
 use super::{parse_date, Env};
 use interlog::domain::*;
 use interlog::exchange::export::Format;
-use interlog::exchange::import::{import_file_with, is_stdin, ImportKind, ImportOptions};
+use interlog::exchange::import::{
+    import_file_with, is_stdin, ImportKind, ImportMode, ImportOptions,
+};
 use interlog::ops::master::{
     self, CampaignInput, ContactInput, SeriesChange, SeriesChanged, SetupChange,
 };
@@ -410,6 +412,13 @@ pub struct ImportArgs {
     /// spreadsheet would read as a formula (by default exactly that quote is removed).
     #[arg(long)]
     raw: bool,
+    /// A record whose number or code is stored already: insert refuses the file, upsert
+    /// replaces the stored record (a contact keeps its type), skip-existing keeps it.
+    #[arg(long, value_enum, default_value = "insert")]
+    mode: ImportMode,
+    /// Check every record and report, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub fn init(env: &Env) -> anyhow::Result<()> {
@@ -922,16 +931,35 @@ pub fn import(env: &Env, a: ImportArgs) -> anyhow::Result<()> {
         format: a.format,
         delimiter: a.delimiter,
         raw: a.raw,
+        mode: a.mode,
+        dry_run: a.dry_run,
     };
     let store = env.open()?;
     let mut reports = Vec::new();
     for f in &a.files {
         let r = import_file_with(&store, &env.ctx, f, opts)?;
+        if !r.ignored_columns.is_empty() {
+            eprintln!(
+                "warning: {}: Business Central column(s) interlog does not store were not imported: {}",
+                super::output::printable(&f.display().to_string()),
+                super::output::printable(&r.ignored_columns.join(", "))
+            );
+        }
         if !env.out.json {
+            let skipped = if r.skipped > 0 {
+                format!(" ({} already stored, skipped)", r.skipped)
+            } else {
+                String::new()
+            };
             env.out.line(format!(
-                "imported {} {} from {}",
+                "{} {} {} from {}{skipped}",
+                if r.dry_run {
+                    "checked, would import"
+                } else {
+                    "imported"
+                },
                 r.records,
-                serde_json::to_value(r.kind)?.as_str().unwrap_or(""),
+                r.kind.as_str(),
                 f.display()
             ))?;
         }

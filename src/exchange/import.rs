@@ -11,8 +11,12 @@
 //!   record's opening `{`) and, where it can be told, the column as it is written in the file.
 //! - **Nothing is dropped silently.** A column that is neither one of interlog's fields nor one
 //!   of the few Business Central columns that interlog deliberately does not store (listed per
-//!   kind, e.g. `Address`, `Salutation Code`) is refused, and so is a file that names a field
-//!   twice. A file without records is refused too: in a nightly job it is a mistake.
+//!   kind, e.g. `Address`, `Salutation Code`, which are named in [`ImportReport::ignored_columns`])
+//!   is refused, and so is a file that names a field twice.
+//! - **Every problem at once.** Every record is checked; all refused records are reported
+//!   together ([`ImportError::Records`]) and nothing is written.
+//! - **Re-runnable.** [`ImportMode`] says what a stored key means: refuse (insert), replace
+//!   (upsert) or skip (skip-existing); [`ImportOptions::dry_run`] checks without writing. A file without records is refused too: in a nightly job it is a mistake.
 //!
 //! Column names are interlog's own (the Rust field names, `company_no`) or Business Central's
 //! captions (`Company No.`), matched case-insensitively, ignoring spaces and punctuation, so a
@@ -105,8 +109,14 @@ pub struct ImportReport {
     pub file: PathBuf,
     /// What it held.
     pub kind: ImportKind,
-    /// Number of records written.
+    /// Number of records written (with `--dry-run`: that would be written).
     pub records: usize,
+    /// Records skipped because their key was stored already (`--mode skip-existing`).
+    pub skipped: usize,
+    /// Business Central columns of the file that interlog does not store (e.g. `Address`).
+    pub ignored_columns: Vec<String>,
+    /// Nothing was written: the file was only checked.
+    pub dry_run: bool,
 }
 
 /// Why a file was not imported. Nothing of the file was written.
@@ -190,6 +200,16 @@ pub enum ImportError {
         /// The refusal, as the operation or the domain gave it.
         cause: Box<OpError>,
     },
+    /// Several records were refused; each is listed (up to a limit).
+    #[error("{} was not imported: {} record(s) refused{}:\n{}", .file.display(), .count, if *.count > .errors.len() { format!(" (the first {} listed)", .errors.len()) } else { String::new() }, .errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Records {
+        /// The file.
+        file: PathBuf,
+        /// How many records were refused.
+        count: usize,
+        /// The first refusals, in file order.
+        errors: Vec<ImportError>,
+    },
     /// The store failed while reading or writing (not a problem of the file).
     #[error("{} was not imported: {source}", .file.display())]
     Store {
@@ -212,6 +232,7 @@ impl ImportError {
             | ImportError::UnknownColumns { file, .. }
             | ImportError::DuplicateColumn { file, .. }
             | ImportError::Record { file, .. }
+            | ImportError::Records { file, .. }
             | ImportError::Store { file, .. } => file,
         }
     }
@@ -223,6 +244,7 @@ impl ImportError {
             | ImportError::UnknownColumns { line, .. }
             | ImportError::DuplicateColumn { line, .. }
             | ImportError::Record { line, .. } => Some(*line),
+            ImportError::Records { errors, .. } => errors.first().and_then(ImportError::line),
             _ => None,
         }
     }
@@ -233,6 +255,7 @@ impl ImportError {
             ImportError::Record { field, .. } => field.as_deref(),
             ImportError::UnknownColumns { columns, .. } => columns.first().map(String::as_str),
             ImportError::DuplicateColumn { second, .. } => Some(second),
+            ImportError::Records { errors, .. } => errors.first().and_then(ImportError::field),
             _ => None,
         }
     }
@@ -266,7 +289,27 @@ pub struct ImportOptions {
     /// Take CSV/TSV cells as written: do not remove the `'` that interlog's export puts before
     /// a cell a spreadsheet would read as a formula ([`restore_formula`]).
     pub raw: bool,
+    /// What to do with a record whose key is already stored.
+    pub mode: ImportMode,
+    /// Check everything, write nothing.
+    pub dry_run: bool,
 }
+
+/// What an import does with a record whose key (number or code) is already in the store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportMode {
+    /// Refuse the file (nothing is written).
+    #[default]
+    Insert,
+    /// Replace the stored record with the file's (a contact keeps its type).
+    Upsert,
+    /// Keep the stored record and skip the file's.
+    SkipExisting,
+}
+
+/// At most this many refused records are listed in one error.
+const MAX_LISTED: usize = 50;
 
 /// True for the paths that mean standard input: `-` and `/dev/stdin`.
 pub fn is_stdin(path: &Path) -> bool {
@@ -369,8 +412,35 @@ fn import_read(
         return Err(ImportError::Empty { file });
     }
     let spec = kind.spec();
-    let mut batch = MasterBatch::new(store);
-    let mut add = |rec: Record<'_>| rec.add_to(&mut batch, ctx);
+    let mut batch = if opts.mode == ImportMode::Upsert {
+        MasterBatch::replacing(store)
+    } else {
+        MasterBatch::new(store)
+    };
+    let mut skipped = 0;
+    let mut refused = Vec::new();
+    let mut count_refused = 0;
+    // Every record is checked: refusals are collected (the batch is left as it was by a
+    // refused record), so one run lists every problem of the file.
+    let mut add = |rec: Record<'_>| match rec.add_to(&mut batch, ctx) {
+        Ok(()) => Ok(()),
+        Err(ImportError::Record { cause, .. })
+            if opts.mode == ImportMode::SkipExisting
+                && matches!(*cause, OpError::AlreadyExists { .. }) =>
+        {
+            skipped += 1;
+            Ok(())
+        }
+        Err(e @ ImportError::Record { .. }) => {
+            count_refused += 1;
+            if refused.len() < MAX_LISTED {
+                refused.push(e);
+            }
+            Ok(())
+        }
+        Err(other) => Err(other),
+    };
+    let mut ignored_columns = Vec::new();
     let text = || {
         std::str::from_utf8(bytes).map_err(|e| ImportError::Syntax {
             file: file.clone(),
@@ -380,27 +450,51 @@ fn import_read(
         })
     };
     let records = match format {
-        Format::Json => read_json(path, text()?, spec, &mut add)?,
-        Format::Jsonl => read_jsonl(path, text()?, spec, &mut add)?,
+        Format::Json => read_json(path, text()?, spec, &mut ignored_columns, &mut add)?,
+        Format::Jsonl => read_jsonl(path, text()?, spec, &mut ignored_columns, &mut add)?,
         Format::Csv | Format::Tsv => {
             let delimiter = match format {
                 Format::Tsv => b'\t',
                 _ => opts.delimiter.unwrap_or(b','),
             };
-            read_csv(path, bytes, spec, delimiter, !opts.raw, &mut add)?
+            read_csv(
+                path,
+                bytes,
+                spec,
+                delimiter,
+                !opts.raw,
+                &mut ignored_columns,
+                &mut add,
+            )?
         }
     };
     if records == 0 {
         return Err(ImportError::Empty { file });
     }
-    batch.commit().map_err(|e| ImportError::Store {
-        file: file.clone(),
-        source: Box::new(e),
-    })?;
+    match refused.len() {
+        0 => {}
+        1 if count_refused == 1 => return Err(refused.remove(0)),
+        _ => {
+            return Err(ImportError::Records {
+                file,
+                count: count_refused,
+                errors: refused,
+            })
+        }
+    }
+    if !opts.dry_run {
+        batch.commit().map_err(|e| ImportError::Store {
+            file: file.clone(),
+            source: Box::new(e),
+        })?;
+    }
     Ok(ImportReport {
         file,
         kind,
-        records,
+        records: records - skipped,
+        skipped,
+        ignored_columns,
+        dry_run: opts.dry_run,
     })
 }
 
@@ -985,6 +1079,7 @@ fn place_columns<'h>(
     line: u64,
     spec: &'static KindSpec,
     columns: impl IntoIterator<Item = &'h str>,
+    ignored: &mut Vec<String>,
 ) -> Result<Vec<Option<usize>>, ImportError> {
     let mut placed = Vec::new();
     let mut unknown = Vec::new();
@@ -992,7 +1087,12 @@ fn place_columns<'h>(
     for written in columns {
         let (slot, key) = match spec.resolve(written) {
             Resolved::Field(i) => (Some(i), (true, i)),
-            Resolved::Ignored(i) => (None, (false, i)),
+            Resolved::Ignored(i) => {
+                if !ignored.iter().any(|c| c == written) {
+                    ignored.push(written.to_string());
+                }
+                (None, (false, i))
+            }
             Resolved::Unknown => {
                 unknown.push(written.to_string());
                 continue;
@@ -1032,6 +1132,7 @@ fn read_csv(
     spec: &'static KindSpec,
     delimiter: u8,
     restore: bool,
+    ignored: &mut Vec<String>,
     each: &mut dyn FnMut(Record<'_>) -> Result<(), ImportError>,
 ) -> Result<usize, ImportError> {
     let mut rdr = csv::ReaderBuilder::new()
@@ -1040,7 +1141,7 @@ fn read_csv(
         .from_reader(bytes);
     let header = rdr.headers().map_err(|e| csv_error(file, e))?.clone();
     let header_line = header.position().map_or(1, |p| p.line());
-    let placed = place_columns(file, header_line, spec, header.iter())?;
+    let placed = place_columns(file, header_line, spec, header.iter(), ignored)?;
     let mut record = csv::StringRecord::new();
     let mut count = 0;
     while rdr
@@ -1135,6 +1236,7 @@ fn read_json(
     file: &Path,
     text: &str,
     spec: &'static KindSpec,
+    ignored: &mut Vec<String>,
     each: &mut dyn FnMut(Record<'_>) -> Result<(), ImportError>,
 ) -> Result<usize, ImportError> {
     // Syntax first, over the whole text, so positions are the file's own.
@@ -1192,7 +1294,7 @@ fn read_json(
         if bytes.get(pos) == Some(&b',') {
             pos = skip_ws(pos + 1);
         }
-        let rec = json_record(file, line, spec, object)?;
+        let rec = json_record(file, line, spec, object, ignored)?;
         each(rec)?;
         count += 1;
     }
@@ -1204,6 +1306,7 @@ fn read_jsonl(
     file: &Path,
     text: &str,
     spec: &'static KindSpec,
+    ignored: &mut Vec<String>,
     each: &mut dyn FnMut(Record<'_>) -> Result<(), ImportError>,
 ) -> Result<usize, ImportError> {
     let mut count = 0;
@@ -1218,7 +1321,7 @@ fn read_jsonl(
             column: Some(e.column() as u64),
             message: json_message(&e),
         })?;
-        each(json_record(file, line, spec, object)?)?;
+        each(json_record(file, line, spec, object, ignored)?)?;
         count += 1;
     }
     Ok(count)
@@ -1230,8 +1333,15 @@ fn json_record<'a>(
     line: u64,
     spec: &'static KindSpec,
     object: JsonObject,
+    ignored: &mut Vec<String>,
 ) -> Result<Record<'a>, ImportError> {
-    let placed = place_columns(file, line, spec, object.0.iter().map(|(k, _)| k.as_str()))?;
+    let placed = place_columns(
+        file,
+        line,
+        spec,
+        object.0.iter().map(|(k, _)| k.as_str()),
+        ignored,
+    )?;
     let mut rec = Record::new(spec, file, line);
     for (slot, (key, value)) in placed.into_iter().zip(object.0) {
         if let Some(i) = slot {

@@ -305,9 +305,21 @@ pub struct MasterBatch<'s> {
     campaigns: BTreeMap<CampaignNo, Campaign>,
     draws: SeriesDraws,
     ws: WriteSet,
+    /// Replace stored records with the same key instead of refusing them (import's upsert).
+    replace: bool,
+    /// A stored contact was replaced: segments must look at contacts again.
+    contacts_changed: bool,
 }
 
 impl<'s> MasterBatch<'s> {
+    /// A batch that replaces stored records with the same key (a contact keeps its type).
+    pub fn replacing(store: &'s Store) -> Self {
+        MasterBatch {
+            replace: true,
+            ..MasterBatch::new(store)
+        }
+    }
+
     /// Starts a batch (takes the writer lock until committed or dropped).
     pub fn new(store: &'s Store) -> Self {
         MasterBatch {
@@ -320,7 +332,20 @@ impl<'s> MasterBatch<'s> {
             campaigns: BTreeMap::new(),
             draws: SeriesDraws::default(),
             ws: WriteSet::new(),
+            replace: false,
+            contacts_changed: false,
         }
+    }
+
+    /// Refuses an existing record unless this batch replaces records.
+    fn check_new(&self, exists: bool, what: &'static str, key: &str) -> Result<(), OpError> {
+        if exists && !self.replace {
+            return Err(OpError::AlreadyExists {
+                what,
+                key: key.to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// Number of records added so far.
@@ -391,11 +416,18 @@ impl<'s> MasterBatch<'s> {
             &mut self.draws,
         )?;
         let no = ContactNo::new(&no)?;
-        if self.contact(&no)?.is_some() {
-            return Err(OpError::AlreadyExists {
-                what: "contact",
-                key: no.to_string(),
-            });
+        let existing = self.contact(&no)?;
+        self.check_new(existing.is_some(), "contact", no.as_str())?;
+        if let Some(old) = &existing {
+            if old.kind != input.kind {
+                return Err(OpError::Refused {
+                    reason: format!(
+                        "contact {no} is a {} and stays one — an import does not change a contact's type",
+                        old.kind
+                    ),
+                });
+            }
+            self.contacts_changed = true;
         }
         let mut c = Contact::new(no, &input.name, input.kind);
         if input.kind == ContactKind::Person || input.company_no.is_some() {
@@ -458,14 +490,12 @@ impl<'s> MasterBatch<'s> {
     /// Adds a salesperson.
     pub fn add_salesperson(&mut self, mut s: Salesperson) -> Result<Salesperson, OpError> {
         s.validate()?;
-        if self.salespeople.contains_key(&s.code)
-            || self.store.t.salespeople.contains_key(s.code.as_bytes())?
-        {
-            return Err(OpError::AlreadyExists {
-                what: "salesperson",
-                key: s.code.to_string(),
-            });
-        }
+        self.check_new(
+            self.salespeople.contains_key(&s.code)
+                || self.store.t.salespeople.contains_key(s.code.as_bytes())?,
+            "salesperson",
+            s.code.as_str(),
+        )?;
         self.ws
             .put_rec(TreeId::Salespeople, s.code.as_bytes(), "salesperson", &s)?;
         self.salespeople.insert(s.code.clone(), s.clone());
@@ -475,14 +505,12 @@ impl<'s> MasterBatch<'s> {
     /// Adds an interaction group.
     pub fn add_group(&mut self, mut g: InteractionGroup) -> Result<InteractionGroup, OpError> {
         g.validate()?;
-        if self.groups.contains_key(&g.code)
-            || self.store.t.groups.contains_key(g.code.as_bytes())?
-        {
-            return Err(OpError::AlreadyExists {
-                what: "interaction group",
-                key: g.code.to_string(),
-            });
-        }
+        self.check_new(
+            self.groups.contains_key(&g.code)
+                || self.store.t.groups.contains_key(g.code.as_bytes())?,
+            "interaction group",
+            g.code.as_str(),
+        )?;
         self.ws
             .put_rec(TreeId::Groups, g.code.as_bytes(), "interaction group", &g)?;
         self.groups.insert(g.code.clone(), g.clone());
@@ -495,14 +523,12 @@ impl<'s> MasterBatch<'s> {
         mut t: InteractionTemplate,
     ) -> Result<InteractionTemplate, OpError> {
         t.validate()?;
-        if self.templates.contains_key(&t.code)
-            || self.store.t.templates.contains_key(t.code.as_bytes())?
-        {
-            return Err(OpError::AlreadyExists {
-                what: "interaction template",
-                key: t.code.to_string(),
-            });
-        }
+        self.check_new(
+            self.templates.contains_key(&t.code)
+                || self.store.t.templates.contains_key(t.code.as_bytes())?,
+            "interaction template",
+            t.code.as_str(),
+        )?;
         if !self.groups.contains_key(&t.group_code)
             && !self.store.t.groups.contains_key(t.group_code.as_bytes())?
         {
@@ -551,14 +577,12 @@ impl<'s> MasterBatch<'s> {
             salesperson_code: input.salesperson_code,
         };
         c.validate()?;
-        if self.campaigns.contains_key(&c.no)
-            || self.store.t.campaigns.contains_key(c.no.as_bytes())?
-        {
-            return Err(OpError::AlreadyExists {
-                what: "campaign",
-                key: c.no.to_string(),
-            });
-        }
+        self.check_new(
+            self.campaigns.contains_key(&c.no)
+                || self.store.t.campaigns.contains_key(c.no.as_bytes())?,
+            "campaign",
+            c.no.as_str(),
+        )?;
         if let Some(sp) = &c.salesperson_code {
             self.check_salesperson(sp)?;
         }
@@ -571,6 +595,13 @@ impl<'s> MasterBatch<'s> {
     /// Writes everything added, atomically and durably.
     pub fn commit(mut self) -> Result<(), OpError> {
         self.draws.write(&mut self.ws)?;
+        if self.contacts_changed {
+            let epoch = self
+                .store
+                .counter(crate::storage::keys::meta::CONTACTS_EPOCH)?;
+            self.ws
+                .put_counter(crate::storage::keys::meta::CONTACTS_EPOCH, epoch + 1);
+        }
         if !self.ws.is_empty() {
             self.store.apply(self.ws)?;
         }
