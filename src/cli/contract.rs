@@ -130,6 +130,7 @@ series peek                      | - --json | cli_options::series_add_and_add_li
 series next                      | - --json | cli::series_peek_consumes_nothing_and_next_draws
 contact add                      | - --json --no --name --kind --company-no --email --salesperson --correspondence-type --privacy-blocked --exclude-from-segment --city --post-code --country --phone --language | cli_options::contact_add_takes_every_option
 contact list                     | - --json | cli::long_listings_are_streamed_whole
+contact list                     | --filter --limit | contact_list::contact_list_filters_with_bc_syntax_and_limits
 contact show                     | - --json | cli_options::contact_add_takes_every_option
 salesperson add                  | - --json --code --name --email --blocked | cli_options::salespeople_groups_and_templates_take_every_option
 salesperson list                 | - --json | cli_options::salespeople_groups_and_templates_take_every_option

@@ -199,8 +199,19 @@ pub enum ContactCmd {
         after_help = "Example: interlog contact add --name \"Fabrikam\" --kind company --email info@fabrikam.example"
     )]
     Add(Box<ContactArgs>),
-    /// List contacts.
-    List,
+    /// List contacts, streaming (in number order), optionally filtered with BC's filter
+    /// syntax (see `interlog help filters`).
+    #[command(
+        after_help = "Example:\n  interlog contact list --filter 'City=Manchester|London' --filter 'Type=Person' --limit 20"
+    )]
+    List {
+        /// FIELD=EXPR filters (all must match), e.g. 'City=London|Paris', 'Name=@*furn*'.
+        #[arg(long = "filter", value_parser = super::segment::filter)]
+        filters: Vec<interlog::domain::filter::FieldFilter>,
+        /// List at most N contacts.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+    },
     /// Show one contact.
     Show {
         /// Contact number.
@@ -688,9 +699,18 @@ pub fn contact(env: &Env, c: ContactCmd) -> anyhow::Result<()> {
                 ))
             }
         }
-        ContactCmd::List => {
+        ContactCmd::List { filters, limit } => {
             let mut out = env.out.listing(&CONTACT_HEAD, contact_row);
-            master::for_each_contact(&store, |c| Ok(out.visit(&c)))?;
+            let mut left = limit.unwrap_or(u64::MAX);
+            if left > 0 {
+                master::for_each_contact(&store, |c| {
+                    if !interlog::domain::filter::matches_all(&filters, &c) {
+                        return Ok(true);
+                    }
+                    left -= 1;
+                    Ok(out.visit(&c) && left > 0)
+                })?;
+            }
             out.finish()
         }
         ContactCmd::Show { no } => {

@@ -17,7 +17,7 @@ use interlog::ops::segments::{
 };
 use interlog::ops::OpError;
 
-fn filter(s: &str) -> Result<FieldFilter, String> {
+pub(super) fn filter(s: &str) -> Result<FieldFilter, String> {
     FieldFilter::parse(s).map_err(|e| e.to_string())
 }
 
