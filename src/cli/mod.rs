@@ -298,6 +298,65 @@ pub fn is_disk_full(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The storage error in an error's chain, if any.
+fn storage_error(e: &anyhow::Error) -> Option<&StorageError> {
+    e.chain().find_map(|c| {
+        c.downcast_ref::<StorageError>()
+            .or(match c.downcast_ref::<OpError>() {
+                Some(OpError::Storage(s)) => Some(s),
+                _ => None,
+            })
+    })
+}
+
+/// A short, stable name for what kind of failure `e` is (the `kind` of a JSON error): for the
+/// store `store-missing`, `store-in-use`, `store-damaged`, `disk-full`, `store`; for a refusal
+/// `not-found`, `already-exists`, `invalid`, `refused`.
+pub fn error_kind(e: &anyhow::Error) -> &'static str {
+    if let Some(s) = storage_error(e) {
+        return match s {
+            StorageError::NoStore { .. } => "store-missing",
+            StorageError::InUse { .. } => "store-in-use",
+            StorageError::Damaged { .. } | StorageError::BadValue { .. } => "store-damaged",
+            s if s.is_disk_full() => "disk-full",
+            _ => "store",
+        };
+    }
+    for c in e.chain() {
+        match c.downcast_ref::<OpError>() {
+            Some(OpError::NotFound { .. }) => return "not-found",
+            Some(OpError::AlreadyExists { .. }) => return "already-exists",
+            Some(OpError::Domain(_)) => return "invalid",
+            Some(_) => return "refused",
+            None => {}
+        }
+        if c.downcast_ref::<interlog::domain::DomainError>().is_some() {
+            return "invalid";
+        }
+    }
+    "refused"
+}
+
+/// The JSON form of a failed command, printed on stderr under `--json`:
+/// `{"error": {"kind", "message", "exit_code", "outcome"}}` — `outcome` (`not-committed`,
+/// `committed`, `unknown`) only when a store error tells it.
+pub fn error_json(e: &anyhow::Error) -> serde_json::Value {
+    let mut err = serde_json::json!({
+        "kind": error_kind(e),
+        "message": output::printable_lines(&format!("{e:#}")),
+        "exit_code": exit_code(e),
+    });
+    if storage_error(e).is_some() {
+        err["outcome"] = match outcome(e) {
+            Outcome::NotCommitted => "not-committed",
+            Outcome::Committed => "committed",
+            Outcome::Unknown => "unknown",
+        }
+        .into();
+    }
+    serde_json::json!({ "error": err })
+}
+
 /// An error that asks for a specific exit code.
 #[derive(Debug, thiserror::Error)]
 #[error("{1}")]

@@ -758,12 +758,26 @@ const LOGGED_HEAD: [&str; 9] = [
     "FOLLOW-UP",
 ];
 
+/// A logged segment as `--json` shows it: without `index_run`, the store's internal id of the
+/// contact index run the logging wrote.
+fn logged_json(v: &logged::LoggedSegmentView) -> anyhow::Result<serde_json::Value> {
+    let mut j = serde_json::to_value(v)?;
+    if let Some(o) = j.as_object_mut() {
+        o.remove("index_run");
+    }
+    Ok(j)
+}
+
 pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
     let store = env.open()?;
     match c {
         LoggedCmd::List => {
             let list = logged::list(&store)?;
             if env.out.json {
+                let list = list
+                    .iter()
+                    .map(logged_json)
+                    .collect::<anyhow::Result<Vec<_>>>()?;
                 env.out.json(&list)
             } else {
                 env.out.table(&LOGGED_HEAD, &logged_rows(&list))
@@ -772,7 +786,7 @@ pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
         LoggedCmd::Show { entry } => {
             let v = logged::show(&store, entry)?;
             if env.out.json {
-                env.out.json(&v)
+                env.out.json(&logged_json(&v)?)
             } else {
                 env.out
                     .table(&LOGGED_HEAD, &logged_rows(std::slice::from_ref(&v)))
@@ -781,7 +795,7 @@ pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
         LoggedCmd::Cancel { entry, canceled } => {
             let v = logged::set_canceled(&store, entry, canceled)?;
             if env.out.json {
-                env.out.json(&v)
+                env.out.json(&logged_json(&v)?)
             } else {
                 env.out.line(format!(
                     "logged segment {} is now {} ({} entries, {} campaign entries)",
