@@ -13,6 +13,7 @@ pub mod output;
 pub mod panics;
 mod saved_criteria;
 mod segment;
+mod shell;
 mod verify;
 
 use std::path::PathBuf;
@@ -36,28 +37,32 @@ pub struct Cli {
         long,
         global = true,
         env = "INTERLOG_STORE",
-        default_value = "interlog.db"
+        default_value = "interlog.db",
+        help_heading = GLOBAL
     )]
     pub store: PathBuf,
-    /// Print machine-readable JSON.
-    #[arg(long, global = true)]
+    /// Print machine-readable JSON (errors too, on stderr).
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
     /// Usage date (BC's work date), YYYY-MM-DD; default today.
-    #[arg(long, global = true, value_parser = parse_date)]
+    #[arg(long, global = true, value_parser = parse_date, help_heading = GLOBAL)]
     pub work_date: Option<NaiveDate>,
     /// User id written on entries (BC's User ID, Code[50]: at most 50 characters, upper-cased,
     /// no control, invisible or bidi characters); default $USER, or INTERLOG when USER is unset
     /// or empty. An invalid id is refused, never cut.
-    #[arg(long, global = true, value_name = "ID")]
+    #[arg(long, global = true, value_name = "ID", help_heading = GLOBAL)]
     pub user: Option<String>,
     /// Wait up to SECONDS (decimals allowed) for another process using the store to finish,
     /// instead of failing at once (like `flock -w`). sled lets only one process open a store,
     /// so readers wait too. Default 0.75.
-    #[arg(long, global = true, env = "INTERLOG_WAIT", value_name = "SECONDS", value_parser = parse_wait)]
+    #[arg(long, global = true, env = "INTERLOG_WAIT", value_name = "SECONDS", value_parser = parse_wait, help_heading = GLOBAL)]
     pub wait: Option<Duration>,
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// Heading of the options every command takes.
+const GLOBAL: &str = "Global options";
 
 const EXIT_CODES: &str =
     "Exit codes: 0 done · 1 refused (bad input or a business rule; nothing written) · \
@@ -149,6 +154,17 @@ pub enum Command {
     /// Nightly batch jobs.
     #[command(subcommand)]
     Batch(batch::BatchCmd),
+    /// Filter syntax and fields (`interlog help filters`).
+    #[command(long_about = shell::FILTERS_HELP)]
+    Filters(shell::FiltersArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Example:\n  interlog completions bash > ~/.local/share/bash-completion/completions/interlog"
+    )]
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff).
+    #[command(after_help = "Example:\n  interlog man > interlog.1 && man ./interlog.1")]
+    Man(shell::ManArgs),
 }
 
 /// Everything a command handler needs.
@@ -255,6 +271,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(a) => demo::run(&env, a),
         Command::Export(a) => export::run(&env, a),
         Command::Verify(a) => return verify::run(&env, a),
+        Command::Filters(_) => shell::filters(&env),
+        Command::Completions(a) => shell::completions(&env, a),
+        Command::Man(a) => shell::man(&env, a),
         Command::Batch(c) => return batch::run(&env, c),
     }?;
     Ok(ExitCode::SUCCESS)
