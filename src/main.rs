@@ -4,11 +4,9 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     cli::panics::install();
-    let args = match cli::Cli::try_parse() {
+    let args = match cli::try_parse() {
         Ok(args) => args,
         // clap repeats the refused value in its message: shown through `printable`, so a
         // hostile argument cannot steer the terminal. Help and version go out as they are.

@@ -6,6 +6,7 @@ mod cleanup;
 #[cfg(test)]
 mod contract;
 mod demo;
+mod examples;
 mod export;
 mod interaction;
 mod master;
@@ -165,6 +166,19 @@ pub enum Command {
     /// Print the manual page (roff).
     #[command(after_help = "Example:\n  interlog man > interlog.1 && man ./interlog.1")]
     Man(shell::ManArgs),
+}
+
+/// The command tree as `interlog` shows it: clap's, with an example on every leaf command.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    examples::with_examples(Cli::command())
+}
+
+/// Parses the process's arguments against [`command`].
+pub fn try_parse() -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let matches = command().try_get_matches()?;
+    Cli::from_arg_matches(&matches)
 }
 
 /// Everything a command handler needs.

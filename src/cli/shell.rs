@@ -4,9 +4,9 @@
 
 use std::io::Write;
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 
-use super::{Cli, Env};
+use super::Env;
 
 /// The text of `interlog help filters`.
 pub const FILTERS_HELP: &str = "\
@@ -71,7 +71,7 @@ pub fn filters(env: &Env) -> anyhow::Result<()> {
 }
 
 pub fn completions(env: &Env, a: CompletionsArgs) -> anyhow::Result<()> {
-    let mut cmd = Cli::command();
+    let mut cmd = super::command();
     let mut out = Vec::new();
     clap_complete::generate(a.shell, &mut cmd, "interlog", &mut out);
     if env.out.json {
@@ -87,7 +87,7 @@ pub fn completions(env: &Env, a: CompletionsArgs) -> anyhow::Result<()> {
 }
 
 pub fn man(env: &Env, _: ManArgs) -> anyhow::Result<()> {
-    let cmd = Cli::command();
+    let cmd = super::command();
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd).render(&mut out)?;
     if env.out.json {
