@@ -216,6 +216,8 @@ export stats                     | - --json --by --format --out | cli_options::e
 export stats                     | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
 verify                           | - --json | verify::the_binary_exits_1_when_problems_are_found
 batch run                        | - --json --restart | cli_options::batch_run_reports_json_and_restart_forgets_progress
+backup                           | - --json | backup::backup_and_restore_make_an_equal_store
+restore                          | - --json | backup::backup_and_restore_make_an_equal_store
 filters                          | - --json | help_and_shell::help_filters_explains_the_syntax_and_fields
 completions                      | - --json | help_and_shell::completions_and_man_page
 man                              | - --json | help_and_shell::completions_and_man_page

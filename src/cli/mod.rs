@@ -1,5 +1,6 @@
 //! Command-line interface: clap types and the dispatch to the library.
 
+mod backup;
 mod batch;
 mod campaign_entry;
 mod cleanup;
@@ -155,6 +156,12 @@ pub enum Command {
     /// Nightly batch jobs.
     #[command(subcommand)]
     Batch(batch::BatchCmd),
+    /// Copy the store to a new directory, consistently (under the store's lock) and verified.
+    #[command(after_help = "Example:\n  interlog --store crm.db backup /backups/crm-2026-12-02")]
+    Backup(backup::BackupArgs),
+    /// Copy a backup to --store (a new directory), verified.
+    #[command(after_help = "Example:\n  interlog --store crm.db restore /backups/crm-2026-12-02")]
+    Restore(backup::RestoreArgs),
     /// Filter syntax and fields (`interlog help filters`).
     #[command(long_about = shell::FILTERS_HELP)]
     Filters(shell::FiltersArgs),
@@ -285,6 +292,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(a) => demo::run(&env, a),
         Command::Export(a) => export::run(&env, a),
         Command::Verify(a) => return verify::run(&env, a),
+        Command::Backup(a) => backup::backup(&env, a),
+        Command::Restore(a) => backup::restore(&env, a),
         Command::Filters(_) => shell::filters(&env),
         Command::Completions(a) => shell::completions(&env, a),
         Command::Man(a) => shell::man(&env, a),
