@@ -124,3 +124,27 @@ fn every_refused_record_is_listed_and_unstored_bc_columns_are_named() {
         serde_json::json!(["Address", "Salutation Code"])
     );
 }
+
+/// More writes than one sled transaction takes (the store applies such a committed change in
+/// batches): everything arrives, and the store verifies.
+#[test]
+fn a_large_import_arrives_whole_and_verifies() {
+    let b = Bin::demo();
+    let mut csv = String::from("no,name,kind,salesperson_code,city\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("BIG{i:06},Company {i},company,JO,Leeds\n"));
+    }
+    let file = b.dir().join("big-contacts.csv");
+    std::fs::write(&file, csv).unwrap();
+    let v = b.json(&["import", file.to_str().unwrap()]);
+    assert_eq!(v[0]["records"], 20_000);
+    let leeds = b.json(&["contact", "list", "--filter", "City=Leeds"]);
+    assert_eq!(leeds.as_array().unwrap().len(), 20_000);
+    assert!(b.ok(&["verify"]).contains("the store is consistent"));
+    // Importing it again with skip-existing writes nothing and says so.
+    let v = b.json(&["import", file.to_str().unwrap(), "--mode", "skip-existing"]);
+    assert_eq!(
+        (v[0]["records"].as_u64(), v[0]["skipped"].as_u64()),
+        (Some(0), Some(20_000))
+    );
+}

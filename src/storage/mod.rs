@@ -454,6 +454,9 @@ impl RecoveryReport {
 /// How long closing a store may take before the process stops waiting for it.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Writes above which a committed change is applied to sled in batches, not one transaction.
+const LARGE_CHANGE: usize = 16 * 1024;
+
 /// How long opening waits for another process to let go of the store.
 const DEFAULT_WAIT: Duration = Duration::from_millis(750);
 
@@ -890,8 +893,16 @@ impl Store {
         Ok(())
     }
 
-    /// Applies writes to sled in one transaction (visible to readers at once).
+    /// Applies writes to sled in one transaction (visible to readers at once). A change of
+    /// more than [`LARGE_CHANGE`] writes (a big import) is applied in batches instead: a sled
+    /// transaction keeps every write of it in memory several times over, and atomicity does
+    /// not need it — the change is already committed in the journal, which the next open
+    /// replays if the process dies half-way. Only this process (holding the writer lock) could
+    /// see the change half-applied.
     fn apply_to_sled(&self, items: &[WriteItem]) -> Result<(), StorageError> {
+        if items.len() > LARGE_CHANGE {
+            return self.apply_in_batches(items);
+        }
         let trees = self.t.all();
         guarded("writing to", &self.path, || {
             let res: Result<(), TransactionError<()>> =
@@ -916,6 +927,28 @@ impl Store {
                     Err(StorageError::Inconsistent("transaction aborted".into()))
                 }
             }
+        })
+    }
+
+    fn apply_in_batches(&self, items: &[WriteItem]) -> Result<(), StorageError> {
+        let trees = self.t.all();
+        guarded("writing to", &self.path, || {
+            for chunk in items.chunks(LARGE_CHANGE) {
+                let mut batches: Vec<Option<sled::Batch>> = vec![None; trees.len()];
+                for (tree, key, value) in chunk {
+                    let b = batches[tree.index()].get_or_insert_with(sled::Batch::default);
+                    match value {
+                        Some(v) => b.insert(key.as_slice(), v.as_slice()),
+                        None => b.remove(key.as_slice()),
+                    }
+                }
+                for (t, b) in trees.iter().zip(batches) {
+                    if let Some(b) = b {
+                        t.apply_batch(b)?;
+                    }
+                }
+            }
+            Ok(())
         })
     }
 
