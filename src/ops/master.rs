@@ -298,7 +298,8 @@ pub struct Added<T> {
 pub struct MasterBatch<'s> {
     store: &'s Store,
     _writer: std::sync::MutexGuard<'s, ()>,
-    contacts: BTreeMap<ContactNo, Contact>,
+    /// Contacts added so far, with their type (all a later record of the batch asks about).
+    contacts: BTreeMap<ContactNo, ContactKind>,
     salespeople: BTreeMap<SalespersonCode, Salesperson>,
     groups: BTreeMap<GroupCode, InteractionGroup>,
     templates: BTreeMap<TemplateCode, InteractionTemplate>,
@@ -362,13 +363,15 @@ impl<'s> MasterBatch<'s> {
         self.len() == 0
     }
 
-    fn contact(&self, no: &ContactNo) -> Result<Option<Contact>, OpError> {
-        if let Some(c) = self.contacts.get(no) {
-            return Ok(Some(c.clone()));
+    /// The type of contact `no`, when it exists (added by this batch or stored).
+    fn contact_kind(&self, no: &ContactNo) -> Result<Option<ContactKind>, OpError> {
+        if let Some(k) = self.contacts.get(no) {
+            return Ok(Some(*k));
         }
         Ok(self
             .store
-            .get_rec(TreeId::Contacts, no.as_bytes(), "contact")?)
+            .get_rec::<Contact>(TreeId::Contacts, no.as_bytes(), "contact")?
+            .map(|c| c.kind))
     }
 
     fn check_salesperson(&self, code: &SalespersonCode) -> Result<(), OpError> {
@@ -416,14 +419,13 @@ impl<'s> MasterBatch<'s> {
             &mut self.draws,
         )?;
         let no = ContactNo::new(&no)?;
-        let existing = self.contact(&no)?;
+        let existing = self.contact_kind(&no)?;
         self.check_new(existing.is_some(), "contact", no.as_str())?;
-        if let Some(old) = &existing {
-            if old.kind != input.kind {
+        if let Some(old) = existing {
+            if old != input.kind {
                 return Err(OpError::Refused {
                     reason: format!(
-                        "contact {no} is a {} and stays one — an import does not change a contact's type",
-                        old.kind
+                        "contact {no} is a {old} and stays one — an import does not change a contact's type"
                     ),
                 });
             }
@@ -460,14 +462,14 @@ impl<'s> MasterBatch<'s> {
         c.validate()?;
         if c.kind == ContactKind::Person {
             if let Some(company) = &c.company_no {
-                match self.contact(company)? {
+                match self.contact_kind(company)? {
                     None => {
                         return Err(OpError::NotFound {
                             what: "company contact",
                             key: company.to_string(),
                         })
                     }
-                    Some(co) if co.kind != ContactKind::Company => {
+                    Some(kind) if kind != ContactKind::Company => {
                         return Err(OpError::Refused {
                             reason: format!(
                                 "contact {company} is a person, not a company — a person's company number must name a company"
@@ -483,7 +485,7 @@ impl<'s> MasterBatch<'s> {
         }
         self.ws
             .put_rec(TreeId::Contacts, c.no.as_bytes(), "contact", &c)?;
-        self.contacts.insert(c.no.clone(), c.clone());
+        self.contacts.insert(c.no.clone(), c.kind);
         Ok(Added { record: c, warning })
     }
 

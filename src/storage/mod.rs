@@ -894,11 +894,11 @@ impl Store {
     }
 
     /// Applies writes to sled in one transaction (visible to readers at once). A change of
-    /// more than [`LARGE_CHANGE`] writes (a big import) is applied in batches instead: a sled
-    /// transaction keeps every write of it in memory several times over, and atomicity does
-    /// not need it — the change is already committed in the journal, which the next open
-    /// replays if the process dies half-way. Only this process (holding the writer lock) could
-    /// see the change half-applied.
+    /// more than [`LARGE_CHANGE`] writes (a big import) is applied write by write instead: a
+    /// sled transaction (and a sled batch) keeps every write of it in memory several times
+    /// over, and atomicity does not need it — the change is already committed in the journal,
+    /// which the next open replays if the process dies half-way. Only this process (holding
+    /// the writer lock) could see the change half-applied.
     fn apply_to_sled(&self, items: &[WriteItem]) -> Result<(), StorageError> {
         if items.len() > LARGE_CHANGE {
             return self.apply_in_batches(items);
@@ -933,20 +933,12 @@ impl Store {
     fn apply_in_batches(&self, items: &[WriteItem]) -> Result<(), StorageError> {
         let trees = self.t.all();
         guarded("writing to", &self.path, || {
-            for chunk in items.chunks(LARGE_CHANGE) {
-                let mut batches: Vec<Option<sled::Batch>> = vec![None; trees.len()];
-                for (tree, key, value) in chunk {
-                    let b = batches[tree.index()].get_or_insert_with(sled::Batch::default);
-                    match value {
-                        Some(v) => b.insert(key.as_slice(), v.as_slice()),
-                        None => b.remove(key.as_slice()),
-                    }
-                }
-                for (t, b) in trees.iter().zip(batches) {
-                    if let Some(b) = b {
-                        t.apply_batch(b)?;
-                    }
-                }
+            for (tree, key, value) in items {
+                let t = &trees[tree.index()];
+                match value {
+                    Some(v) => t.insert(key.as_slice(), v.as_slice())?,
+                    None => t.remove(key.as_slice())?,
+                };
             }
             Ok(())
         })
