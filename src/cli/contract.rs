@@ -212,6 +212,10 @@ export logged-segments           | - --json --format --out | cli_options::export
 export logged-segments           | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
 export contacts                  | - --json --format --out | cli_options::export_takes_every_filter_format_and_target
 export contacts                  | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
+export salespeople               | - --json --format --out --delimiter --bom --raw --headers | formats::master_data_exports_take_every_option
+export groups                    | - --json --format --out --delimiter --bom --raw --headers | formats::master_data_exports_take_every_option
+export templates                 | - --json --format --out --delimiter --bom --raw --headers | formats::master_data_exports_take_every_option
+export campaigns                 | - --json --format --out --delimiter --bom --raw --headers | formats::master_data_exports_take_every_option
 export stats                     | - --json --by --format --out | cli_options::export_takes_every_filter_format_and_target
 export stats                     | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
 verify                           | - --json | verify::the_binary_exits_1_when_problems_are_found

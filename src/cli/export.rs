@@ -9,7 +9,9 @@ use clap::{Args, Subcommand};
 use super::interaction::EntryFilterArgs;
 use super::output::{is_broken_pipe, Bar};
 use super::Env;
-use interlog::exchange::export::{self, ExportError, ExportOptions, ExportReport, Format, Headers};
+use interlog::exchange::export::{
+    self, ExportError, ExportKind, ExportOptions, ExportReport, Format, Headers,
+};
 use interlog::ops::stats::StatsBy;
 use interlog::storage::Store;
 
@@ -38,6 +40,26 @@ enum ExportWhat {
     },
     /// Contacts, with the importer's column names.
     Contacts {
+        #[command(flatten)]
+        to: Target,
+    },
+    /// Salespeople, with the importer's column names (the file imports again).
+    Salespeople {
+        #[command(flatten)]
+        to: Target,
+    },
+    /// Interaction groups, with the importer's column names.
+    Groups {
+        #[command(flatten)]
+        to: Target,
+    },
+    /// Interaction templates, with the importer's column names.
+    Templates {
+        #[command(flatten)]
+        to: Target,
+    },
+    /// Campaigns, with the importer's column names.
+    Campaigns {
         #[command(flatten)]
         to: Target,
     },
@@ -126,6 +148,10 @@ impl ExportWhat {
             ExportWhat::Entries { to, .. }
             | ExportWhat::LoggedSegments { to }
             | ExportWhat::Contacts { to }
+            | ExportWhat::Salespeople { to }
+            | ExportWhat::Groups { to }
+            | ExportWhat::Templates { to }
+            | ExportWhat::Campaigns { to }
             | ExportWhat::Stats { to, .. } => to,
         }
     }
@@ -145,6 +171,18 @@ impl ExportWhat {
                 export::export_logged_segments(store, format, out, bar)
             }
             ExportWhat::Contacts { .. } => export::export_contacts(store, format, out, bar),
+            ExportWhat::Salespeople { .. } => {
+                export::export_master(store, ExportKind::Salespeople, format, out, bar)
+            }
+            ExportWhat::Groups { .. } => {
+                export::export_master(store, ExportKind::Groups, format, out, bar)
+            }
+            ExportWhat::Templates { .. } => {
+                export::export_master(store, ExportKind::Templates, format, out, bar)
+            }
+            ExportWhat::Campaigns { .. } => {
+                export::export_master(store, ExportKind::Campaigns, format, out, bar)
+            }
             ExportWhat::Stats { by, .. } => export::export_stats(store, *by, format, out, bar),
         }
     }

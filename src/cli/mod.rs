@@ -149,7 +149,8 @@ pub enum Command {
     Gen(segment::GenArgs),
     /// Walk through the whole story on a fresh store, printing what happens.
     Demo(demo::DemoArgs),
-    /// Export entries, logged segments, contacts or statistics as CSV or JSON.
+    /// Export entries, logged segments, contacts, master data or statistics as CSV, TSV, JSON
+    /// or JSON Lines.
     Export(export::ExportArgs),
     /// Check the whole store; exit code 1 when problems are found.
     Verify(verify::VerifyArgs),

@@ -183,6 +183,60 @@ pub const CONTACT_CAPTIONS: [&str; 14] = [
     "Phone No.",
 ];
 
+/// Columns of a salespeople export (the importer's names; BC's captions below).
+pub const SALESPERSON_COLUMNS: [&str; 5] = ["code", "name", "email", "blocked", "privacy_blocked"];
+/// BC's captions of [`SALESPERSON_COLUMNS`].
+pub const SALESPERSON_CAPTIONS: [&str; 5] =
+    ["Code", "Name", "E-Mail", "Blocked", "Privacy Blocked"];
+/// Columns of an interaction groups export.
+pub const GROUP_COLUMNS: [&str; 2] = ["code", "description"];
+/// BC's captions of [`GROUP_COLUMNS`].
+pub const GROUP_CAPTIONS: [&str; 2] = ["Code", "Description"];
+/// Columns of an interaction templates export.
+pub const TEMPLATE_COLUMNS: [&str; 11] = [
+    "code",
+    "group_code",
+    "description",
+    "unit_cost",
+    "unit_duration_min",
+    "information_flow",
+    "initiated_by",
+    "correspondence_type_default",
+    "ignore_contact_correspondence_type",
+    "language_code_default",
+    "campaign_no",
+];
+/// BC's captions of [`TEMPLATE_COLUMNS`].
+pub const TEMPLATE_CAPTIONS: [&str; 11] = [
+    "Code",
+    "Interaction Group Code",
+    "Description",
+    "Unit Cost (LCY)",
+    "Unit Duration (Min.)",
+    "Information Flow",
+    "Initiated By",
+    "Correspondence Type (Default)",
+    "Ignore Contact Corres. Type",
+    "Language Code (Default)",
+    "Campaign No.",
+];
+/// Columns of a campaigns export.
+pub const CAMPAIGN_COLUMNS: [&str; 5] = [
+    "no",
+    "description",
+    "starting_date",
+    "ending_date",
+    "salesperson_code",
+];
+/// BC's captions of [`CAMPAIGN_COLUMNS`].
+pub const CAMPAIGN_CAPTIONS: [&str; 5] = [
+    "No.",
+    "Description",
+    "Starting Date",
+    "Ending Date",
+    "Salesperson Code",
+];
+
 /// Output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -252,6 +306,14 @@ pub enum ExportKind {
     Contacts,
     /// Statistics.
     Stats,
+    /// Salespeople.
+    Salespeople,
+    /// Interaction groups.
+    Groups,
+    /// Interaction templates.
+    Templates,
+    /// Campaigns.
+    Campaigns,
 }
 
 impl ExportKind {
@@ -262,6 +324,10 @@ impl ExportKind {
             ExportKind::LoggedSegments => &LOGGED_SEGMENT_CAPTIONS,
             ExportKind::Contacts => &CONTACT_CAPTIONS,
             ExportKind::Stats => &STATS_COLUMNS,
+            ExportKind::Salespeople => &SALESPERSON_CAPTIONS,
+            ExportKind::Groups => &GROUP_CAPTIONS,
+            ExportKind::Templates => &TEMPLATE_CAPTIONS,
+            ExportKind::Campaigns => &CAMPAIGN_CAPTIONS,
         }
     }
 
@@ -272,6 +338,10 @@ impl ExportKind {
             ExportKind::LoggedSegments => &LOGGED_SEGMENT_COLUMNS,
             ExportKind::Contacts => &CONTACT_COLUMNS,
             ExportKind::Stats => &STATS_COLUMNS,
+            ExportKind::Salespeople => &SALESPERSON_COLUMNS,
+            ExportKind::Groups => &GROUP_COLUMNS,
+            ExportKind::Templates => &TEMPLATE_COLUMNS,
+            ExportKind::Campaigns => &CAMPAIGN_COLUMNS,
         }
     }
 
@@ -282,6 +352,10 @@ impl ExportKind {
             ExportKind::LoggedSegments => "logged-segments",
             ExportKind::Contacts => "contacts",
             ExportKind::Stats => "stats",
+            ExportKind::Salespeople => "salespeople",
+            ExportKind::Groups => "groups",
+            ExportKind::Templates => "templates",
+            ExportKind::Campaigns => "campaigns",
         }
     }
 }
@@ -718,6 +792,51 @@ impl Row for StatsOut<'_> {
     }
 }
 
+// Master records export as they are stored (their serde names are the importer's columns).
+
+impl Row for Salesperson {
+    fn cells(&self, c: &mut Cells) {
+        c.val(&self.code);
+        c.text(&self.name);
+        c.text(&self.email);
+        c.val(self.blocked);
+        c.val(self.privacy_blocked);
+    }
+}
+
+impl Row for InteractionGroup {
+    fn cells(&self, c: &mut Cells) {
+        c.val(&self.code);
+        c.text(&self.description);
+    }
+}
+
+impl Row for InteractionTemplate {
+    fn cells(&self, c: &mut Cells) {
+        c.val(&self.code);
+        c.val(&self.group_code);
+        c.text(&self.description);
+        c.val(self.unit_cost);
+        c.val(self.unit_duration_min);
+        c.val(self.information_flow);
+        c.val(self.initiated_by);
+        c.val(self.correspondence_type_default);
+        c.val(self.ignore_contact_correspondence_type);
+        c.opt(&self.language_code_default);
+        c.opt(&self.campaign_no);
+    }
+}
+
+impl Row for Campaign {
+    fn cells(&self, c: &mut Cells) {
+        c.val(&self.no);
+        c.text(&self.description);
+        c.opt(&self.starting_date);
+        c.opt(&self.ending_date);
+        c.opt(&self.salesperson_code);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The writer
 
@@ -955,6 +1074,49 @@ pub fn export_stats<W: Write>(
     let mut x = Exporter::start(ExportKind::Stats, format.into(), out, progress)?;
     for r in &rows {
         x.row(&StatsOut::from(r))?;
+    }
+    x.finish()
+}
+
+/// Exports every record of a master data kind — salespeople, groups, templates or campaigns —
+/// by code, streaming, with the importer's columns: the file imports again.
+pub fn export_master<W: Write>(
+    store: &Store,
+    kind: ExportKind,
+    format: impl Into<ExportOptions>,
+    out: W,
+    progress: &dyn Progress,
+) -> Result<ExportReport, ExportError> {
+    fn all<T: serde::de::DeserializeOwned + Row, W: Write>(
+        tree: &sled::Tree,
+        what: &'static str,
+        x: &mut Exporter<'_, W>,
+    ) -> Result<(), ExportError> {
+        for v in tree.iter().values() {
+            let r: T = codec::decode(
+                what,
+                &v.map_err(crate::storage::StorageError::from)
+                    .map_err(OpError::from)?,
+            )
+            .map_err(OpError::from)?;
+            x.row(&r)?;
+        }
+        Ok(())
+    }
+    let mut x = Exporter::start(kind, format.into(), out, progress)?;
+    let t = &store.t;
+    match kind {
+        ExportKind::Salespeople => all::<Salesperson, W>(&t.salespeople, "salesperson", &mut x)?,
+        ExportKind::Groups => all::<InteractionGroup, W>(&t.groups, "interaction group", &mut x)?,
+        ExportKind::Templates => {
+            all::<InteractionTemplate, W>(&t.templates, "interaction template", &mut x)?
+        }
+        ExportKind::Campaigns => all::<Campaign, W>(&t.campaigns, "campaign", &mut x)?,
+        other => {
+            return Err(ExportError::Op(OpError::Refused {
+                reason: format!("{other} are not master data"),
+            }))
+        }
     }
     x.finish()
 }
