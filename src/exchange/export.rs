@@ -455,7 +455,7 @@ fn quotes_then_trigger(cell: &str) -> bool {
 }
 
 /// Makes a CSV cell safe to open in a spreadsheet, reversibly: a cell that starts with a
-/// formula trigger ([`is_trigger`]: `=`, `+`, `-`, `@`, tab, carriage return, full-width `＝`,
+/// formula trigger (`=`, `+`, `-`, `@`, tab, carriage return, full-width `＝`,
 /// byte-order mark) — or with one or more `'` followed by one — gets one more leading `'`.
 /// So `=1` → `'=1` and `'=1` → `''=1`, and [`restore_formula`] undoes exactly this. Every
 /// other cell (`'abc`, `a=b`) is returned as it is.
