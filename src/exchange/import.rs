@@ -349,14 +349,39 @@ pub fn import_file_with(
         file: path.to_path_buf(),
         source,
     };
-    let bytes = if path.as_os_str() == "-" {
-        let mut b = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut b).map_err(read_err)?;
-        b
+    let reader: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
     } else {
-        std::fs::read(path).map_err(read_err)?
+        Box::new(std::fs::File::open(path).map_err(read_err)?)
     };
-    import_read(store, ctx, path, &bytes, format, kind, opts)
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, reader);
+    if matches!(format, Format::Csv | Format::Tsv) {
+        // Streamed: a file of any size is read in constant memory.
+        let head = std::io::BufRead::fill_buf(&mut reader).map_err(read_err)?;
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            std::io::BufRead::consume(&mut reader, 3);
+        }
+        return import_read(
+            store,
+            ctx,
+            path,
+            Source::Stream(&mut reader),
+            format,
+            kind,
+            opts,
+        );
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(read_err)?;
+    import_read(store, ctx, path, Source::Bytes(&bytes), format, kind, opts)
+}
+
+/// Where an import's records come from.
+enum Source<'a> {
+    /// The whole file in memory.
+    Bytes(&'a [u8]),
+    /// A CSV/TSV stream, byte-order mark already skipped.
+    Stream(&'a mut dyn std::io::Read),
 }
 
 /// Imports `bytes` as the contents of a file named `name` — for data that is not in a file,
@@ -374,7 +399,7 @@ pub fn import_bytes(
         ..ImportOptions::default()
     };
     let (format, kind) = format_and_kind(name, opts)?;
-    import_read(store, ctx, name, bytes, format, kind, opts)
+    import_read(store, ctx, name, Source::Bytes(bytes), format, kind, opts)
 }
 
 /// The format, from the options, else from the file name's extension (`.csv`, `.tsv`,
@@ -401,16 +426,22 @@ fn import_read(
     store: &Store,
     ctx: &Ctx,
     path: &Path,
-    bytes: &[u8],
+    source: Source<'_>,
     format: Format,
     kind: ImportKind,
     opts: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
     let file = path.to_path_buf();
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ImportError::Empty { file });
-    }
+    let source = match source {
+        Source::Bytes(bytes) => {
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(ImportError::Empty { file });
+            }
+            Source::Bytes(bytes)
+        }
+        stream => stream,
+    };
     let spec = kind.spec();
     let mut batch = if opts.mode == ImportMode::Upsert {
         MasterBatch::replacing(store)
@@ -441,6 +472,10 @@ fn import_read(
         Err(other) => Err(other),
     };
     let mut ignored_columns = Vec::new();
+    let bytes: &[u8] = match &source {
+        Source::Bytes(b) => b,
+        Source::Stream(_) => &[],
+    };
     let text = || {
         std::str::from_utf8(bytes).map_err(|e| ImportError::Syntax {
             file: file.clone(),
@@ -457,9 +492,13 @@ fn import_read(
                 Format::Tsv => b'\t',
                 _ => opts.delimiter.unwrap_or(b','),
             };
+            let input: Box<dyn std::io::Read + '_> = match source {
+                Source::Bytes(b) => Box::new(b),
+                Source::Stream(r) => Box::new(r),
+            };
             read_csv(
                 path,
-                bytes,
+                input,
                 spec,
                 delimiter,
                 !opts.raw,
@@ -1128,7 +1167,7 @@ fn place_columns<'h>(
 
 fn read_csv(
     file: &Path,
-    bytes: &[u8],
+    bytes: impl std::io::Read,
     spec: &'static KindSpec,
     delimiter: u8,
     restore: bool,
@@ -1140,6 +1179,9 @@ fn read_csv(
         .delimiter(delimiter)
         .from_reader(bytes);
     let header = rdr.headers().map_err(|e| csv_error(file, e))?.clone();
+    if header.iter().all(str::is_empty) {
+        return Ok(0); // an empty (or blank) file
+    }
     let header_line = header.position().map_or(1, |p| p.line());
     let placed = place_columns(file, header_line, spec, header.iter(), ignored)?;
     let mut record = csv::StringRecord::new();
