@@ -4,25 +4,44 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     cli::panics::install();
-    let args = match cli::Cli::try_parse() {
+    let args = match cli::try_parse() {
         Ok(args) => args,
         // clap repeats the refused value in its message: shown through `printable`, so a
         // hostile argument cannot steer the terminal. Help and version go out as they are.
         Err(e) if e.use_stderr() => {
-            eprint!("{}", cli::output::printable_lines(&e.render().to_string()));
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+            let code = u8::try_from(e.exit_code()).unwrap_or(2);
+            if std::env::args_os().any(|a| a == "--json") {
+                let message = e.render().to_string();
+                let message = message
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ");
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"error": {"kind": "usage", "message": cli::output::printable(message), "exit_code": code}})
+                );
+            } else {
+                eprint!("{}", cli::output::printable_lines(&e.render().to_string()));
+            }
+            return ExitCode::from(code);
         }
         Err(e) => e.exit(),
     };
+    let json = args.json;
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
             if cli::output::is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
+            }
+            if json {
+                // One JSON object on one line; serde_json escapes control characters, so a
+                // hostile value cannot steer a terminal.
+                eprintln!("{}", cli::error_json(&e));
+                return ExitCode::from(cli::exit_code(&e));
             }
             eprintln!("error: {}", cli::output::printable_lines(&format!("{e:#}")));
             let full = cli::is_disk_full(&e);

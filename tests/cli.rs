@@ -291,7 +291,8 @@ fn segment_commands_follow_the_contract() {
     assert_eq!(o["logged_segment_entry_no"], 1);
     assert_eq!(o["first_entry_no"], 1);
     assert_eq!(o["last_entry_no"], 5);
-    assert_eq!(o["follow_up_segment_no"], "SM00002");
+    assert_eq!(o["follow_up_segment"], "SM00002");
+    assert!(o.get("follow_up_segment_no").is_none());
     let ls = c.json(&["logged-segment", "show", "1"]);
     assert_eq!(ls["no_of_interactions"], 5);
     assert_eq!(ls["no_of_campaign_entries"], 1);

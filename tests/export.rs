@@ -398,6 +398,7 @@ fn postponed_entries_are_never_exported() {
                     .iter()
                     .map(|o| o["entry_no"].as_u64().unwrap())
                     .collect(),
+                other => unreachable!("{other} is not exported here"),
             };
             assert!(!nos.contains(&5), "{name} {format}");
         }

@@ -463,8 +463,21 @@ fn csv_lines_are_physical_lines_even_with_quoted_line_breaks() {
 fn reimporting_the_same_file_is_refused_and_writes_nothing() {
     let env = Env::new();
     env.load("demo/groups.csv");
-    let (line, field, _, cause) =
-        record_error(env.import(&fixture("demo/groups.csv")).unwrap_err());
+    // Every refused record of the file is listed, not only the first.
+    let all = env.import(&fixture("demo/groups.csv")).unwrap_err();
+    let text = all.to_string();
+    let ImportError::Records {
+        count, mut errors, ..
+    } = all
+    else {
+        panic!("expected every refused record, got {all:?}");
+    };
+    assert_eq!((count, errors.len()), (6, 6), "{text}");
+    assert!(
+        text.contains("6 record(s) refused") && text.contains("line 7"),
+        "{text}"
+    );
+    let (line, field, _, cause) = record_error(errors.remove(0));
     assert_eq!((line, field.as_deref()), (2, Some("code")));
     assert!(matches!(
         cause,
@@ -571,7 +584,7 @@ fn the_kind_comes_from_the_file_name_or_must_be_given() {
     let path = env.file("groups.txt", "code,description\nB,y\n");
     let e = env.import(&path).unwrap_err();
     assert!(matches!(e, ImportError::UnsupportedFormat { .. }));
-    assert!(e.to_string().contains(".csv and .json"), "{e}");
+    assert!(e.to_string().contains(".json and .jsonl"), "{e}");
 }
 
 #[test]

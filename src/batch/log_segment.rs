@@ -65,17 +65,26 @@ pub struct LogOptions {
     pub dry_run: bool,
 }
 
-/// Wall time of each phase, in milliseconds.
+/// Wall time of each phase, in milliseconds (shown to the microsecond, without float noise).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Timings {
     /// Load + plan.
+    #[serde(serialize_with = "micros")]
     pub plan_ms: f64,
     /// Build + staged write + fsync of the staged data.
+    #[serde(serialize_with = "micros")]
     pub build_write_ms: f64,
     /// Commit transaction + fsync.
+    #[serde(serialize_with = "micros")]
     pub commit_ms: f64,
     /// Deleting the logged segment's line blocks.
+    #[serde(serialize_with = "micros")]
     pub cleanup_ms: f64,
+}
+
+/// Milliseconds rounded to three decimals (`0.542`, not `0.5419860000000001`).
+fn micros<S: serde::Serializer>(ms: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((ms * 1000.0).round() / 1000.0)
 }
 
 /// What logging did (or, with `dry_run`, would do).
@@ -95,7 +104,8 @@ pub struct LogOutcome {
     pub last_entry_no: EntryNo,
     /// Campaign entries made.
     pub campaign_entries: Vec<CampaignEntryNo>,
-    /// Follow-up segment created.
+    /// Follow-up segment created (`follow_up_segment` in JSON, as everywhere else).
+    #[serde(rename = "follow_up_segment")]
     pub follow_up_segment_no: Option<SegmentNo>,
     /// Number series warnings.
     pub warnings: Vec<String>,

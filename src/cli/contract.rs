@@ -113,6 +113,7 @@ pub fn required() -> BTreeSet<(String, String)> {
 pub const COVERAGE: &str = r#"
 # Global options that `cli::run` handles once for every command.
 *                                | --store --work-date --user | cli_options::global_options_name_the_store_the_work_date_and_the_user
+*                                | --wait | waiting::a_waiter_that_runs_out_of_time_names_the_holder
 
 init                             | - --json | cli_options::init_reports_the_store_and_its_setup_as_json
 setup show                       | - --json | cli_options::setup_set_changes_and_clears_every_setting
@@ -129,6 +130,7 @@ series peek                      | - --json | cli_options::series_add_and_add_li
 series next                      | - --json | cli::series_peek_consumes_nothing_and_next_draws
 contact add                      | - --json --no --name --kind --company-no --email --salesperson --correspondence-type --privacy-blocked --exclude-from-segment --city --post-code --country --phone --language | cli_options::contact_add_takes_every_option
 contact list                     | - --json | cli::long_listings_are_streamed_whole
+contact list                     | --filter --limit | contact_list::contact_list_filters_with_bc_syntax_and_limits
 contact show                     | - --json | cli_options::contact_add_takes_every_option
 salesperson add                  | - --json --code --name --email --blocked | cli_options::salespeople_groups_and_templates_take_every_option
 salesperson list                 | - --json | cli_options::salespeople_groups_and_templates_take_every_option
@@ -139,6 +141,8 @@ template list                    | - --json | cli::every_listing_has_json
 campaign add                     | - --json --no --description --salesperson --starting-date --ending-date | cli_options::campaign_add_and_list_take_every_option
 campaign list                    | - --json | cli_options::campaign_add_and_list_take_every_option
 import                           | - --json --kind | cli_options::import_takes_a_kind_and_reports_json
+import                           | --format --delimiter --raw | formats::every_export_takes_delimiter_bom_raw_and_headers
+import                           | --mode --dry-run | import_modes::modes_make_an_import_re_runnable
 
 interaction create               | - --json --contact --template --salesperson --description --subject --cost --duration --evaluation --failed --campaign --correspondence-type --comment --from-entry | cli_options::interaction_create_takes_every_field
 interaction create               | --postpone | cli::postpone_resume_cancel_round_trip
@@ -204,11 +208,24 @@ demo                             | - --json --reset | cli_options::demo_prints_a
 export entries                   | - --json --format --out --contact --from | export::cli_out_writes_the_file_atomically_and_reports_it
 export entries                   | --template --salesperson --campaign --segment --logged-segment --canceled --not-canceled --to | cli_options::export_takes_every_filter_format_and_target
 export entries                   | --entry --date --group --campaign-entry | cleanup::cleanup_canceled_entries_takes_entry_contact_date_and_campaign_filters
+export entries                   | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
 export logged-segments           | - --json --format --out | cli_options::export_takes_every_filter_format_and_target
+export logged-segments           | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
 export contacts                  | - --json --format --out | cli_options::export_takes_every_filter_format_and_target
+export contacts                  | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
+export salespeople               | - --json --format --out --delimiter --bom --raw --headers | formats::master_data_exports_take_every_option
+export groups                    | - --json --format --out --delimiter --bom --raw --headers | formats::master_data_exports_take_every_option
+export templates                 | - --json --format --out --delimiter --bom --raw --headers | formats::master_data_exports_take_every_option
+export campaigns                 | - --json --format --out --delimiter --bom --raw --headers | formats::master_data_exports_take_every_option
 export stats                     | - --json --by --format --out | cli_options::export_takes_every_filter_format_and_target
+export stats                     | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
 verify                           | - --json | verify::the_binary_exits_1_when_problems_are_found
 batch run                        | - --json --restart | cli_options::batch_run_reports_json_and_restart_forgets_progress
+backup                           | - --json | backup::backup_and_restore_make_an_equal_store
+restore                          | - --json | backup::backup_and_restore_make_an_equal_store
+filters                          | - --json | help_and_shell::help_filters_explains_the_syntax_and_fields
+completions                      | - --json | help_and_shell::completions_and_man_page
+man                              | - --json | help_and_shell::completions_and_man_page
 "#;
 
 /// One row of [`COVERAGE`].

@@ -94,7 +94,7 @@ fn entry_line(e: &LogEntry) -> String {
 /// store: the directory must hold nothing but a store's files (anything else is named and
 /// refused), must not be a symbolic link, and must open as an interlog store that no other
 /// process uses; deleting follows no link ([`files::remove_store_dir`]).
-fn fresh_store(path: &Path, reset: bool) -> anyhow::Result<Store> {
+fn fresh_store(path: &Path, reset: bool, wait: std::time::Duration) -> anyhow::Result<Store> {
     if std::fs::symlink_metadata(path).is_ok() {
         if !reset {
             anyhow::bail!(
@@ -103,7 +103,7 @@ fn fresh_store(path: &Path, reset: bool) -> anyhow::Result<Store> {
             );
         }
         files::check_store_dir(path)?;
-        match Store::open(path) {
+        match Store::open_waiting(path, wait) {
             Ok(s) => drop(s),
             Err(e) => anyhow::bail!(
                 "refusing to delete {}: it is not a usable interlog store ({e})",
@@ -133,7 +133,7 @@ fn load_fixtures(store: &Store, ctx: &Ctx) -> anyhow::Result<()> {
 pub fn run(env: &Env, a: DemoArgs) -> anyhow::Result<()> {
     STORY_TO_STDERR.store(env.out.json, Ordering::Relaxed);
     let ctx = env.ctx.clone();
-    let store = fresh_store(&env.store_path, a.reset)?;
+    let store = fresh_store(&env.store_path, a.reset, env.wait)?;
     let bar = Bar::new();
     let mut n = 0;
     say!(

@@ -10,7 +10,10 @@ use clap::{Args, Subcommand};
 use super::output::{opt, yes};
 use super::{parse_date, Env};
 use interlog::domain::*;
-use interlog::exchange::import::{import_file, ImportKind};
+use interlog::exchange::export::Format;
+use interlog::exchange::import::{
+    import_file_with, is_stdin, ImportKind, ImportMode, ImportOptions,
+};
 use interlog::ops::master::{
     self, CampaignInput, ContactInput, SeriesChange, SeriesChanged, SetupChange,
 };
@@ -196,8 +199,19 @@ pub enum ContactCmd {
         after_help = "Example: interlog contact add --name \"Fabrikam\" --kind company --email info@fabrikam.example"
     )]
     Add(Box<ContactArgs>),
-    /// List contacts.
-    List,
+    /// List contacts, streaming (in number order), optionally filtered with BC's filter
+    /// syntax (see `interlog help filters`).
+    #[command(
+        after_help = "Example:\n  interlog contact list --filter 'City=Manchester|London' --filter 'Type=Person' --limit 20"
+    )]
+    List {
+        /// FIELD=EXPR filters (all must match), e.g. 'City=London|Paris', 'Name=@*furn*'.
+        #[arg(long = "filter", value_parser = super::segment::filter)]
+        filters: Vec<interlog::domain::filter::FieldFilter>,
+        /// List at most N contacts.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+    },
     /// Show one contact.
     Show {
         /// Contact number.
@@ -393,12 +407,29 @@ pub enum CampaignCmd {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// CSV or JSON files.
+    /// CSV, TSV, JSON or JSON Lines files; `-` (or /dev/stdin) reads standard input.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// What the files hold (default: from the file name).
+    /// What the files hold (default: from the file name; required for standard input).
     #[arg(long)]
     kind: Option<ImportKind>,
+    /// Format of the files (default: from the extension; CSV for standard input).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Cell separator of CSV files, one ASCII character, e.g. ';'.
+    #[arg(long, value_name = "CHAR", value_parser = super::export::parse_delimiter)]
+    delimiter: Option<u8>,
+    /// Take CSV/TSV cells as written: keep the leading `'` that `export` puts before a cell a
+    /// spreadsheet would read as a formula (by default exactly that quote is removed).
+    #[arg(long)]
+    raw: bool,
+    /// A record whose number or code is stored already: insert refuses the file, upsert
+    /// replaces the stored record (a contact keeps its type), skip-existing keeps it.
+    #[arg(long, value_enum, default_value = "insert")]
+    mode: ImportMode,
+    /// Check every record and report, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub fn init(env: &Env) -> anyhow::Result<()> {
@@ -668,9 +699,18 @@ pub fn contact(env: &Env, c: ContactCmd) -> anyhow::Result<()> {
                 ))
             }
         }
-        ContactCmd::List => {
+        ContactCmd::List { filters, limit } => {
             let mut out = env.out.listing(&CONTACT_HEAD, contact_row);
-            master::for_each_contact(&store, |c| Ok(out.visit(&c)))?;
+            let mut left = limit.unwrap_or(u64::MAX);
+            if left > 0 {
+                master::for_each_contact(&store, |c| {
+                    if !interlog::domain::filter::matches_all(&filters, &c) {
+                        return Ok(true);
+                    }
+                    left -= 1;
+                    Ok(out.visit(&c) && left > 0)
+                })?;
+            }
             out.finish()
         }
         ContactCmd::Show { no } => {
@@ -903,15 +943,43 @@ pub fn campaign(env: &Env, c: CampaignCmd) -> anyhow::Result<()> {
 }
 
 pub fn import(env: &Env, a: ImportArgs) -> anyhow::Result<()> {
+    if a.files.iter().filter(|f| is_stdin(f)).count() > 1 {
+        anyhow::bail!("standard input (- or /dev/stdin) can be imported only once per command");
+    }
+    let opts = ImportOptions {
+        kind: a.kind,
+        format: a.format,
+        delimiter: a.delimiter,
+        raw: a.raw,
+        mode: a.mode,
+        dry_run: a.dry_run,
+    };
     let store = env.open()?;
     let mut reports = Vec::new();
     for f in &a.files {
-        let r = import_file(&store, &env.ctx, f, a.kind)?;
+        let r = import_file_with(&store, &env.ctx, f, opts)?;
+        if !r.ignored_columns.is_empty() {
+            eprintln!(
+                "warning: {}: Business Central column(s) interlog does not store were not imported: {}",
+                super::output::printable(&f.display().to_string()),
+                super::output::printable(&r.ignored_columns.join(", "))
+            );
+        }
         if !env.out.json {
+            let skipped = if r.skipped > 0 {
+                format!(" ({} already stored, skipped)", r.skipped)
+            } else {
+                String::new()
+            };
             env.out.line(format!(
-                "imported {} {} from {}",
+                "{} {} {} from {}{skipped}",
+                if r.dry_run {
+                    "checked, would import"
+                } else {
+                    "imported"
+                },
                 r.records,
-                serde_json::to_value(r.kind)?.as_str().unwrap_or(""),
+                r.kind.as_str(),
                 f.display()
             ))?;
         }

@@ -1,11 +1,13 @@
 //! Command-line interface: clap types and the dispatch to the library.
 
+mod backup;
 mod batch;
 mod campaign_entry;
 mod cleanup;
 #[cfg(test)]
 mod contract;
 mod demo;
+mod examples;
 mod export;
 mod interaction;
 mod master;
@@ -13,10 +15,12 @@ pub mod output;
 pub mod panics;
 mod saved_criteria;
 mod segment;
+mod shell;
 mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
@@ -35,27 +39,55 @@ pub struct Cli {
         long,
         global = true,
         env = "INTERLOG_STORE",
-        default_value = "interlog.db"
+        default_value = "interlog.db",
+        help_heading = GLOBAL
     )]
     pub store: PathBuf,
-    /// Print machine-readable JSON.
-    #[arg(long, global = true)]
+    /// Print machine-readable JSON (errors too, on stderr).
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
     /// Usage date (BC's work date), YYYY-MM-DD; default today.
-    #[arg(long, global = true, value_parser = parse_date)]
+    #[arg(long, global = true, value_parser = parse_date, help_heading = GLOBAL)]
     pub work_date: Option<NaiveDate>,
     /// User id written on entries (BC's User ID, Code[50]: at most 50 characters, upper-cased,
     /// no control, invisible or bidi characters); default $USER, or INTERLOG when USER is unset
     /// or empty. An invalid id is refused, never cut.
-    #[arg(long, global = true, value_name = "ID")]
+    #[arg(long, global = true, value_name = "ID", help_heading = GLOBAL)]
     pub user: Option<String>,
+    /// Wait up to SECONDS (decimals allowed) for another process using the store to finish,
+    /// instead of failing at once (like `flock -w`). sled lets only one process open a store,
+    /// so readers wait too. Default 0.75.
+    #[arg(long, global = true, env = "INTERLOG_WAIT", value_name = "SECONDS", value_parser = parse_wait, help_heading = GLOBAL)]
+    pub wait: Option<Duration>,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
 const EXIT_CODES: &str =
     "Exit codes: 0 done · 1 refused (bad input or a business rule; nothing written) · \
 2 usage error · 3 store unavailable (missing, in use, damaged, disk full) · 70 internal error (a bug)";
+
+/// The longest `--wait`: one day.
+const MAX_WAIT_SECS: f64 = 86_400.0;
+
+fn parse_wait(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds (e.g. 30 or 0.5)"))?;
+    if !(0.0..=MAX_WAIT_SECS).contains(&secs) {
+        return Err(format!(
+            "{s} is out of range: give 0 to {MAX_WAIT_SECS} seconds"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// How long a command waits for the store when `--wait` is not given.
+const DEFAULT_WAIT: Duration = Duration::from_millis(750);
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     interlog::domain::parse_date("date", s).map_err(|e| e.to_string())
@@ -117,18 +149,51 @@ pub enum Command {
     Gen(segment::GenArgs),
     /// Walk through the whole story on a fresh store, printing what happens.
     Demo(demo::DemoArgs),
-    /// Export entries, logged segments, contacts or statistics as CSV or JSON.
+    /// Export entries, logged segments, contacts, master data or statistics as CSV, TSV, JSON
+    /// or JSON Lines.
     Export(export::ExportArgs),
     /// Check the whole store; exit code 1 when problems are found.
     Verify(verify::VerifyArgs),
     /// Nightly batch jobs.
     #[command(subcommand)]
     Batch(batch::BatchCmd),
+    /// Copy the store to a new directory, consistently (under the store's lock) and verified.
+    #[command(after_help = "Example:\n  interlog --store crm.db backup /backups/crm-2026-12-02")]
+    Backup(backup::BackupArgs),
+    /// Copy a backup to --store (a new directory), verified.
+    #[command(after_help = "Example:\n  interlog --store crm.db restore /backups/crm-2026-12-02")]
+    Restore(backup::RestoreArgs),
+    /// Filter syntax and fields (`interlog help filters`).
+    #[command(long_about = shell::FILTERS_HELP)]
+    Filters(shell::FiltersArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Example:\n  interlog completions bash > ~/.local/share/bash-completion/completions/interlog"
+    )]
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff).
+    #[command(after_help = "Example:\n  interlog man > interlog.1 && man ./interlog.1")]
+    Man(shell::ManArgs),
+}
+
+/// The command tree as `interlog` shows it: clap's, with an example on every leaf command.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    examples::with_examples(Cli::command())
+}
+
+/// Parses the process's arguments against [`command`].
+pub fn try_parse() -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let matches = command().try_get_matches()?;
+    Cli::from_arg_matches(&matches)
 }
 
 /// Everything a command handler needs.
 pub struct Env {
     pub store_path: PathBuf,
+    /// How long opening the store waits for another process (`--wait`).
+    pub wait: Duration,
     pub ctx: Ctx,
     pub out: output::Out,
 }
@@ -136,7 +201,7 @@ pub struct Env {
 impl Env {
     /// Opens the store (recovery runs first).
     pub fn open(&self) -> anyhow::Result<Store> {
-        let s = Store::open(&self.store_path)?;
+        let s = Store::open_waiting(&self.store_path, self.wait)?;
         report_recovery(s.recovery());
         Ok(s)
     }
@@ -202,6 +267,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let env = Env {
         store_path: cli.store,
+        wait: cli.wait.unwrap_or(DEFAULT_WAIT),
         ctx,
         out: output::Out { json: cli.json },
     };
@@ -227,6 +293,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(a) => demo::run(&env, a),
         Command::Export(a) => export::run(&env, a),
         Command::Verify(a) => return verify::run(&env, a),
+        Command::Backup(a) => backup::backup(&env, a),
+        Command::Restore(a) => backup::restore(&env, a),
+        Command::Filters(_) => shell::filters(&env),
+        Command::Completions(a) => shell::completions(&env, a),
+        Command::Man(a) => shell::man(&env, a),
         Command::Batch(c) => return batch::run(&env, c),
     }?;
     Ok(ExitCode::SUCCESS)
@@ -276,6 +347,65 @@ pub fn is_disk_full(e: &anyhow::Error) -> bool {
             .is_some_and(|s| s.is_disk_full())
             || matches!(c.downcast_ref::<OpError>(), Some(OpError::Storage(s)) if s.is_disk_full())
     })
+}
+
+/// The storage error in an error's chain, if any.
+fn storage_error(e: &anyhow::Error) -> Option<&StorageError> {
+    e.chain().find_map(|c| {
+        c.downcast_ref::<StorageError>()
+            .or(match c.downcast_ref::<OpError>() {
+                Some(OpError::Storage(s)) => Some(s),
+                _ => None,
+            })
+    })
+}
+
+/// A short, stable name for what kind of failure `e` is (the `kind` of a JSON error): for the
+/// store `store-missing`, `store-in-use`, `store-damaged`, `disk-full`, `store`; for a refusal
+/// `not-found`, `already-exists`, `invalid`, `refused`.
+pub fn error_kind(e: &anyhow::Error) -> &'static str {
+    if let Some(s) = storage_error(e) {
+        return match s {
+            StorageError::NoStore { .. } => "store-missing",
+            StorageError::InUse { .. } => "store-in-use",
+            StorageError::Damaged { .. } | StorageError::BadValue { .. } => "store-damaged",
+            s if s.is_disk_full() => "disk-full",
+            _ => "store",
+        };
+    }
+    for c in e.chain() {
+        match c.downcast_ref::<OpError>() {
+            Some(OpError::NotFound { .. }) => return "not-found",
+            Some(OpError::AlreadyExists { .. }) => return "already-exists",
+            Some(OpError::Domain(_)) => return "invalid",
+            Some(_) => return "refused",
+            None => {}
+        }
+        if c.downcast_ref::<interlog::domain::DomainError>().is_some() {
+            return "invalid";
+        }
+    }
+    "refused"
+}
+
+/// The JSON form of a failed command, printed on stderr under `--json`:
+/// `{"error": {"kind", "message", "exit_code", "outcome"}}` — `outcome` (`not-committed`,
+/// `committed`, `unknown`) only when a store error tells it.
+pub fn error_json(e: &anyhow::Error) -> serde_json::Value {
+    let mut err = serde_json::json!({
+        "kind": error_kind(e),
+        "message": output::printable_lines(&format!("{e:#}")),
+        "exit_code": exit_code(e),
+    });
+    if storage_error(e).is_some() {
+        err["outcome"] = match outcome(e) {
+            Outcome::NotCommitted => "not-committed",
+            Outcome::Committed => "committed",
+            Outcome::Unknown => "unknown",
+        }
+        .into();
+    }
+    serde_json::json!({ "error": err })
 }
 
 /// An error that asks for a specific exit code.

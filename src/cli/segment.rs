@@ -17,7 +17,7 @@ use interlog::ops::segments::{
 };
 use interlog::ops::OpError;
 
-fn filter(s: &str) -> Result<FieldFilter, String> {
+pub(super) fn filter(s: &str) -> Result<FieldFilter, String> {
     FieldFilter::parse(s).map_err(|e| e.to_string())
 }
 
@@ -758,12 +758,26 @@ const LOGGED_HEAD: [&str; 9] = [
     "FOLLOW-UP",
 ];
 
+/// A logged segment as `--json` shows it: without `index_run`, the store's internal id of the
+/// contact index run the logging wrote.
+fn logged_json(v: &logged::LoggedSegmentView) -> anyhow::Result<serde_json::Value> {
+    let mut j = serde_json::to_value(v)?;
+    if let Some(o) = j.as_object_mut() {
+        o.remove("index_run");
+    }
+    Ok(j)
+}
+
 pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
     let store = env.open()?;
     match c {
         LoggedCmd::List => {
             let list = logged::list(&store)?;
             if env.out.json {
+                let list = list
+                    .iter()
+                    .map(logged_json)
+                    .collect::<anyhow::Result<Vec<_>>>()?;
                 env.out.json(&list)
             } else {
                 env.out.table(&LOGGED_HEAD, &logged_rows(&list))
@@ -772,7 +786,7 @@ pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
         LoggedCmd::Show { entry } => {
             let v = logged::show(&store, entry)?;
             if env.out.json {
-                env.out.json(&v)
+                env.out.json(&logged_json(&v)?)
             } else {
                 env.out
                     .table(&LOGGED_HEAD, &logged_rows(std::slice::from_ref(&v)))
@@ -781,7 +795,7 @@ pub fn logged(env: &Env, c: LoggedCmd) -> anyhow::Result<()> {
         LoggedCmd::Cancel { entry, canceled } => {
             let v = logged::set_canceled(&store, entry, canceled)?;
             if env.out.json {
-                env.out.json(&v)
+                env.out.json(&logged_json(&v)?)
             } else {
                 env.out.line(format!(
                     "logged segment {} is now {} ({} entries, {} campaign entries)",
@@ -854,7 +868,7 @@ pub struct GenArgs {
 }
 
 pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
-    let store = match interlog::storage::Store::open(&env.store_path) {
+    let store = match interlog::storage::Store::open_waiting(&env.store_path, env.wait) {
         Ok(s) => s,
         Err(interlog::storage::StorageError::NoStore { .. }) => {
             interlog::ops::master::init(&env.store_path)?
@@ -875,7 +889,10 @@ pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
     // Reopen once: sled writes its snapshot when a store is opened, so the next command does
     // not have to replay everything the generator wrote.
     drop(store);
-    drop(interlog::storage::Store::open(&env.store_path)?);
+    drop(interlog::storage::Store::open_waiting(
+        &env.store_path,
+        env.wait,
+    )?);
     let mixed: Vec<serde_json::Value> = mix
         .iter()
         .map(|(no, lines)| serde_json::json!({ "segment_no": no, "lines": lines }))

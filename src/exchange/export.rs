@@ -1,4 +1,5 @@
-//! Export of interaction log entries, logged segments, contacts and statistics as CSV or JSON.
+//! Export of interaction log entries, logged segments, contacts and statistics as CSV (any
+//! delimiter), TSV, JSON or JSON Lines, optionally with a byte-order mark and BC's captions.
 //!
 //! Every kind has one fixed list of columns ([`ENTRY_COLUMNS`], [`LOGGED_SEGMENT_COLUMNS`],
 //! [`CONTACT_COLUMNS`], [`STATS_COLUMNS`]): it is the CSV header, the order of every CSV row and
@@ -11,10 +12,13 @@
 //! out, through a buffered writer, so memory stays flat whatever the number of entries. JSON is
 //! an array written piece by piece (`[`, objects separated by `,\n`, `]`).
 //!
-//! CSV cells that a spreadsheet would read as a formula — starting with `=`, `+`, `-`, `@`, a
-//! tab or a carriage return — are prefixed with a single quote `'` ([`neutralize_formula`],
-//! OWASP's advice against CSV injection). Amounts are never negative, so no numeric column is
-//! affected. JSON output is never altered.
+//! CSV and TSV cells that a spreadsheet would read as a formula — starting with `=`, `+`, `-`,
+//! `@`, a tab, a carriage return, a full-width `＝` or a byte-order mark, or with one or more `'`
+//! followed by one of these — get one more leading single quote `'` ([`neutralize_formula`],
+//! OWASP's advice against CSV injection); the importer removes exactly that quote again
+//! ([`restore_formula`]), so interlog's own export imports with the original values. `--raw`
+//! ([`ExportOptions::raw`]) writes cells as they are. Amounts are never negative, so no numeric
+//! column is affected. JSON and JSON Lines are never altered.
 //!
 //! [`export_to_file`] writes to a temporary file next to the target and renames it at the end,
 //! so a failed export never leaves a partial file under the final name. The temporary file gets
@@ -112,15 +116,182 @@ pub const STATS_COLUMNS: [&str; 5] = ["key", "interactions", "cost", "duration_m
 /// Separator of list values (comments, campaign entries) inside one CSV cell.
 pub const LIST_SEPARATOR: &str = " | ";
 
+/// BC's captions of the entry columns (table Interaction Log Entry), in [`ENTRY_COLUMNS`] order.
+pub const ENTRY_CAPTIONS: [&str; 25] = [
+    "Entry No.",
+    "Contact No.",
+    "Contact Company No.",
+    "Date",
+    "Time of Interaction",
+    "Description",
+    "Subject",
+    "Information Flow",
+    "Initiated By",
+    "Cost (LCY)",
+    "Duration (Min.)",
+    "User ID",
+    "Interaction Group Code",
+    "Interaction Template Code",
+    "Campaign No.",
+    "Campaign Entry No.",
+    "Segment No.",
+    "Logged Segment Entry No.",
+    "Salesperson Code",
+    "Correspondence Type",
+    "Interaction Language Code",
+    "Evaluation",
+    "Attempt Failed",
+    "Canceled",
+    "Comments",
+];
+
+/// BC's captions of the logged segment columns (table Logged Segment; interlog's own counts
+/// keep their names), in [`LOGGED_SEGMENT_COLUMNS`] order.
+pub const LOGGED_SEGMENT_CAPTIONS: [&str; 14] = [
+    "Entry No.",
+    "Segment No.",
+    "Description",
+    "Creation Date",
+    "User ID",
+    "Canceled",
+    "first_entry_no",
+    "entries_written",
+    "entries",
+    "canceled_entries",
+    "No. of Interactions",
+    "No. of Campaign Entries",
+    "campaign_entries",
+    "follow_up_segment",
+];
+
+/// BC's captions of the contact columns (table Contact), in [`CONTACT_COLUMNS`] order; the
+/// importer takes them, so a file exported with them imports again and loads into BC.
+pub const CONTACT_CAPTIONS: [&str; 14] = [
+    "No.",
+    "Name",
+    "Type",
+    "Company No.",
+    "Salesperson Code",
+    "Language Code",
+    "E-Mail",
+    "Correspondence Type",
+    "Exclude from Segment",
+    "Privacy Blocked",
+    "City",
+    "Post Code",
+    "Country/Region Code",
+    "Phone No.",
+];
+
+/// Columns of a salespeople export (the importer's names; BC's captions below).
+pub const SALESPERSON_COLUMNS: [&str; 5] = ["code", "name", "email", "blocked", "privacy_blocked"];
+/// BC's captions of [`SALESPERSON_COLUMNS`].
+pub const SALESPERSON_CAPTIONS: [&str; 5] =
+    ["Code", "Name", "E-Mail", "Blocked", "Privacy Blocked"];
+/// Columns of an interaction groups export.
+pub const GROUP_COLUMNS: [&str; 2] = ["code", "description"];
+/// BC's captions of [`GROUP_COLUMNS`].
+pub const GROUP_CAPTIONS: [&str; 2] = ["Code", "Description"];
+/// Columns of an interaction templates export.
+pub const TEMPLATE_COLUMNS: [&str; 11] = [
+    "code",
+    "group_code",
+    "description",
+    "unit_cost",
+    "unit_duration_min",
+    "information_flow",
+    "initiated_by",
+    "correspondence_type_default",
+    "ignore_contact_correspondence_type",
+    "language_code_default",
+    "campaign_no",
+];
+/// BC's captions of [`TEMPLATE_COLUMNS`].
+pub const TEMPLATE_CAPTIONS: [&str; 11] = [
+    "Code",
+    "Interaction Group Code",
+    "Description",
+    "Unit Cost (LCY)",
+    "Unit Duration (Min.)",
+    "Information Flow",
+    "Initiated By",
+    "Correspondence Type (Default)",
+    "Ignore Contact Corres. Type",
+    "Language Code (Default)",
+    "Campaign No.",
+];
+/// Columns of a campaigns export.
+pub const CAMPAIGN_COLUMNS: [&str; 5] = [
+    "no",
+    "description",
+    "starting_date",
+    "ending_date",
+    "salesperson_code",
+];
+/// BC's captions of [`CAMPAIGN_COLUMNS`].
+pub const CAMPAIGN_CAPTIONS: [&str; 5] = [
+    "No.",
+    "Description",
+    "Starting Date",
+    "Ending Date",
+    "Salesperson Code",
+];
+
 /// Output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
-    /// Comma-separated values with a header row.
+    /// Comma-separated values with a header row (another separator with `--delimiter`).
     #[default]
     Csv,
+    /// Tab-separated values with a header row (CSV quoting where a cell needs it).
+    Tsv,
     /// A JSON array of objects.
     Json,
+    /// JSON Lines: one JSON object per line, no array around them.
+    Jsonl,
+}
+
+impl Format {
+    /// True for the formats meant for spreadsheets (CSV, TSV), whose cells are neutralised.
+    pub fn is_delimited(self) -> bool {
+        matches!(self, Format::Csv | Format::Tsv)
+    }
+}
+
+/// The header row of a delimited export.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Headers {
+    /// interlog's column names (`contact_no`), the same as the JSON field names.
+    #[default]
+    Names,
+    /// Business Central's captions (`Contact No.`) where BC has the field.
+    Bc,
+}
+
+/// How an export is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// The format.
+    pub format: Format,
+    /// The separator of CSV cells (default `,`; TSV always uses a tab).
+    pub delimiter: Option<u8>,
+    /// Start the output with a UTF-8 byte-order mark (what Excel needs to read UTF-8 CSV).
+    pub bom: bool,
+    /// Write cells as they are: no formula neutralisation ([`neutralize_formula`]).
+    pub raw: bool,
+    /// Which header row CSV and TSV get.
+    pub headers: Headers,
+}
+
+impl From<Format> for ExportOptions {
+    fn from(format: Format) -> Self {
+        ExportOptions {
+            format,
+            ..ExportOptions::default()
+        }
+    }
 }
 
 /// What is exported.
@@ -135,9 +306,31 @@ pub enum ExportKind {
     Contacts,
     /// Statistics.
     Stats,
+    /// Salespeople.
+    Salespeople,
+    /// Interaction groups.
+    Groups,
+    /// Interaction templates.
+    Templates,
+    /// Campaigns.
+    Campaigns,
 }
 
 impl ExportKind {
+    /// BC's captions of this kind's columns (interlog's names where BC has no such field).
+    pub fn captions(self) -> &'static [&'static str] {
+        match self {
+            ExportKind::Entries => &ENTRY_CAPTIONS,
+            ExportKind::LoggedSegments => &LOGGED_SEGMENT_CAPTIONS,
+            ExportKind::Contacts => &CONTACT_CAPTIONS,
+            ExportKind::Stats => &STATS_COLUMNS,
+            ExportKind::Salespeople => &SALESPERSON_CAPTIONS,
+            ExportKind::Groups => &GROUP_CAPTIONS,
+            ExportKind::Templates => &TEMPLATE_CAPTIONS,
+            ExportKind::Campaigns => &CAMPAIGN_CAPTIONS,
+        }
+    }
+
     /// The columns of this kind.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
@@ -145,6 +338,10 @@ impl ExportKind {
             ExportKind::LoggedSegments => &LOGGED_SEGMENT_COLUMNS,
             ExportKind::Contacts => &CONTACT_COLUMNS,
             ExportKind::Stats => &STATS_COLUMNS,
+            ExportKind::Salespeople => &SALESPERSON_COLUMNS,
+            ExportKind::Groups => &GROUP_COLUMNS,
+            ExportKind::Templates => &TEMPLATE_COLUMNS,
+            ExportKind::Campaigns => &CAMPAIGN_COLUMNS,
         }
     }
 
@@ -155,6 +352,10 @@ impl ExportKind {
             ExportKind::LoggedSegments => "logged-segments",
             ExportKind::Contacts => "contacts",
             ExportKind::Stats => "stats",
+            ExportKind::Salespeople => "salespeople",
+            ExportKind::Groups => "groups",
+            ExportKind::Templates => "templates",
+            ExportKind::Campaigns => "campaigns",
         }
     }
 }
@@ -169,7 +370,9 @@ impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(match self {
             Format::Csv => "csv",
+            Format::Tsv => "tsv",
             Format::Json => "json",
+            Format::Jsonl => "jsonl",
         })
     }
 }
@@ -235,13 +438,43 @@ impl From<serde_json::Error> for ExportError {
     }
 }
 
-/// Makes a CSV cell safe to open in a spreadsheet: a cell starting with `=`, `+`, `-`, `@`, a
-/// tab or a carriage return gets a leading single quote so it is read as text, not as a
-/// formula (OWASP, "CSV Injection"). Every other cell is returned as it is.
+/// True when a spreadsheet would read a cell starting with `c` as a formula, or would alter it
+/// (OWASP, "CSV Injection"): `=`, `+`, `-`, `@`, a tab, a carriage return, the full-width `＝`
+/// (which Excel reads as `=` under some input methods) or a byte-order mark.
+fn is_trigger(c: char) -> bool {
+    matches!(
+        c,
+        '=' | '+' | '-' | '@' | '\t' | '\r' | '\u{FF1D}' | '\u{FEFF}'
+    )
+}
+
+/// True when `cell` is one or more `'` followed by nothing but… a trigger: `'=1`, `''+1`.
+fn quotes_then_trigger(cell: &str) -> bool {
+    let rest = cell.trim_start_matches('\'');
+    rest.len() < cell.len() && rest.chars().next().is_some_and(is_trigger)
+}
+
+/// Makes a CSV cell safe to open in a spreadsheet, reversibly: a cell that starts with a
+/// formula trigger (`=`, `+`, `-`, `@`, tab, carriage return, full-width `＝`,
+/// byte-order mark) — or with one or more `'` followed by one — gets one more leading `'`.
+/// So `=1` → `'=1` and `'=1` → `''=1`, and [`restore_formula`] undoes exactly this. Every
+/// other cell (`'abc`, `a=b`) is returned as it is.
 pub fn neutralize_formula(cell: &str) -> Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+    match cell.chars().next() {
+        Some(c) if is_trigger(c) => Cow::Owned(format!("'{cell}")),
+        Some('\'') if quotes_then_trigger(cell) => Cow::Owned(format!("'{cell}")),
         _ => Cow::Borrowed(cell),
+    }
+}
+
+/// Undoes [`neutralize_formula`] on a CSV cell being imported: a cell made of one or more `'`
+/// followed by a formula trigger loses one `'` (`'=1` → `=1`, `''=1` → `'=1`); every other
+/// cell is returned as it is.
+pub fn restore_formula(cell: &str) -> &str {
+    if quotes_then_trigger(cell) {
+        &cell[1..]
+    } else {
+        cell
     }
 }
 
@@ -559,6 +792,51 @@ impl Row for StatsOut<'_> {
     }
 }
 
+// Master records export as they are stored (their serde names are the importer's columns).
+
+impl Row for Salesperson {
+    fn cells(&self, c: &mut Cells) {
+        c.val(&self.code);
+        c.text(&self.name);
+        c.text(&self.email);
+        c.val(self.blocked);
+        c.val(self.privacy_blocked);
+    }
+}
+
+impl Row for InteractionGroup {
+    fn cells(&self, c: &mut Cells) {
+        c.val(&self.code);
+        c.text(&self.description);
+    }
+}
+
+impl Row for InteractionTemplate {
+    fn cells(&self, c: &mut Cells) {
+        c.val(&self.code);
+        c.val(&self.group_code);
+        c.text(&self.description);
+        c.val(self.unit_cost);
+        c.val(self.unit_duration_min);
+        c.val(self.information_flow);
+        c.val(self.initiated_by);
+        c.val(self.correspondence_type_default);
+        c.val(self.ignore_contact_correspondence_type);
+        c.opt(&self.language_code_default);
+        c.opt(&self.campaign_no);
+    }
+}
+
+impl Row for Campaign {
+    fn cells(&self, c: &mut Cells) {
+        c.val(&self.no);
+        c.text(&self.description);
+        c.opt(&self.starting_date);
+        c.opt(&self.ending_date);
+        c.opt(&self.salesperson_code);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The writer
 
@@ -568,12 +846,14 @@ const PROGRESS_STEP: u64 = 1024;
 enum Sink<W: Write> {
     Csv(Box<csv::Writer<BufWriter<W>>>),
     Json(BufWriter<W>),
+    Jsonl(BufWriter<W>),
 }
 
 /// Streams rows of one kind to `W` in one format.
 struct Exporter<'p, W: Write> {
     kind: ExportKind,
     format: Format,
+    raw: bool,
     sink: Sink<W>,
     cells: Cells,
     rows: u64,
@@ -594,20 +874,32 @@ impl Drop for FinishOnDrop<'_> {
 impl<'p, W: Write> Exporter<'p, W> {
     fn start(
         kind: ExportKind,
-        format: Format,
+        opts: ExportOptions,
         out: W,
         progress: &'p dyn Progress,
     ) -> Result<Self, ExportError> {
         progress.start(&format!("exporting {kind}"), 0);
         let done = FinishOnDrop(progress);
-        let buf = BufWriter::with_capacity(256 * 1024, out);
+        let mut buf = BufWriter::with_capacity(256 * 1024, out);
+        if opts.bom {
+            buf.write_all(b"\xEF\xBB\xBF")?;
+        }
+        let format = opts.format;
         let sink = match format {
-            Format::Csv => {
+            Format::Csv | Format::Tsv => {
+                let delimiter = match format {
+                    Format::Tsv => b'\t',
+                    _ => opts.delimiter.unwrap_or(b','),
+                };
                 let mut w = csv::WriterBuilder::new()
                     .has_headers(false)
+                    .delimiter(delimiter)
                     .terminator(csv::Terminator::Any(b'\n'))
                     .from_writer(buf);
-                w.write_record(kind.columns())?;
+                w.write_record(match opts.headers {
+                    Headers::Names => kind.columns(),
+                    Headers::Bc => kind.captions(),
+                })?;
                 Sink::Csv(Box::new(w))
             }
             Format::Json => {
@@ -615,10 +907,12 @@ impl<'p, W: Write> Exporter<'p, W> {
                 w.write_all(b"[")?;
                 Sink::Json(w)
             }
+            Format::Jsonl => Sink::Jsonl(buf),
         };
         Ok(Exporter {
             kind,
             format,
+            raw: opts.raw,
             sink,
             cells: Cells::default(),
             rows: 0,
@@ -635,13 +929,21 @@ impl<'p, W: Write> Exporter<'p, W> {
                 r.cells(&mut self.cells);
                 debug_assert_eq!(self.cells.ends.len(), self.kind.columns().len());
                 for cell in self.cells.iter() {
-                    w.write_field(neutralize_formula(cell).as_bytes())?;
+                    if self.raw {
+                        w.write_field(cell.as_bytes())?;
+                    } else {
+                        w.write_field(neutralize_formula(cell).as_bytes())?;
+                    }
                 }
                 w.write_record(None::<&[u8]>)?;
             }
             Sink::Json(w) => {
                 w.write_all(if self.rows == 0 { b"\n" } else { b",\n" })?;
                 serde_json::to_writer(&mut *w, r)?;
+            }
+            Sink::Jsonl(w) => {
+                serde_json::to_writer(&mut *w, r)?;
+                w.write_all(b"\n")?;
             }
         }
         self.rows += 1;
@@ -659,6 +961,7 @@ impl<'p, W: Write> Exporter<'p, W> {
                 w.write_all(b"\n]\n")?;
                 w.flush()?;
             }
+            Sink::Jsonl(mut w) => w.flush()?,
         }
         self.progress.advance(self.rows - self.reported);
         Ok(ExportReport {
@@ -700,12 +1003,12 @@ pub fn check_entry_filter(store: &Store, filter: &EntryFilter) -> Result<(), OpE
 pub fn export_entries<W: Write>(
     store: &Store,
     filter: &EntryFilter,
-    format: Format,
+    format: impl Into<ExportOptions>,
     out: W,
     progress: &dyn Progress,
 ) -> Result<ExportReport, ExportError> {
     check_entry_filter(store, filter)?;
-    let mut x = Exporter::start(ExportKind::Entries, format, out, progress)?;
+    let mut x = Exporter::start(ExportKind::Entries, format.into(), out, progress)?;
     let mut failed = None;
     interactions::for_each(store, filter, |e| match x.row(&EntryRow::from(&e)) {
         Ok(()) => Ok(true),
@@ -723,11 +1026,11 @@ pub fn export_entries<W: Write>(
 /// Exports every logged segment with BC's counts, by number.
 pub fn export_logged_segments<W: Write>(
     store: &Store,
-    format: Format,
+    format: impl Into<ExportOptions>,
     out: W,
     progress: &dyn Progress,
 ) -> Result<ExportReport, ExportError> {
-    let mut x = Exporter::start(ExportKind::LoggedSegments, format, out, progress)?;
+    let mut x = Exporter::start(ExportKind::LoggedSegments, format.into(), out, progress)?;
     for l in store.logged_segments() {
         let l = l.map_err(OpError::from)?;
         let view = logged::show(store, l.entry_no)?;
@@ -741,11 +1044,11 @@ pub fn export_logged_segments<W: Write>(
 /// imports again (`interlog import contacts.csv`) unless a CSV cell had to be neutralized.
 pub fn export_contacts<W: Write>(
     store: &Store,
-    format: Format,
+    format: impl Into<ExportOptions>,
     out: W,
     progress: &dyn Progress,
 ) -> Result<ExportReport, ExportError> {
-    let mut x = Exporter::start(ExportKind::Contacts, format, out, progress)?;
+    let mut x = Exporter::start(ExportKind::Contacts, format.into(), out, progress)?;
     for companies in [true, false] {
         for c in store.contacts() {
             let c = c.map_err(OpError::from)?;
@@ -761,14 +1064,47 @@ pub fn export_contacts<W: Write>(
 pub fn export_stats<W: Write>(
     store: &Store,
     by: StatsBy,
-    format: Format,
+    format: impl Into<ExportOptions>,
     out: W,
     progress: &dyn Progress,
 ) -> Result<ExportReport, ExportError> {
     let rows = stats::stats(store, by)?;
-    let mut x = Exporter::start(ExportKind::Stats, format, out, progress)?;
+    let mut x = Exporter::start(ExportKind::Stats, format.into(), out, progress)?;
     for r in &rows {
         x.row(&StatsOut::from(r))?;
+    }
+    x.finish()
+}
+
+/// Exports every record of a master data kind — salespeople, groups, templates or campaigns —
+/// by code, streaming, with the importer's columns: the file imports again.
+pub fn export_master<W: Write>(
+    store: &Store,
+    kind: ExportKind,
+    format: impl Into<ExportOptions>,
+    out: W,
+    progress: &dyn Progress,
+) -> Result<ExportReport, ExportError> {
+    fn all<T: Row, W: Write>(
+        records: Result<Vec<T>, crate::storage::StorageError>,
+        x: &mut Exporter<'_, W>,
+    ) -> Result<(), ExportError> {
+        for r in records.map_err(OpError::from)? {
+            x.row(&r)?;
+        }
+        Ok(())
+    }
+    let mut x = Exporter::start(kind, format.into(), out, progress)?;
+    match kind {
+        ExportKind::Salespeople => all(store.all_salespeople(), &mut x)?,
+        ExportKind::Groups => all(store.all_groups(), &mut x)?,
+        ExportKind::Templates => all(store.all_templates(), &mut x)?,
+        ExportKind::Campaigns => all(store.all_campaigns(), &mut x)?,
+        other => {
+            return Err(ExportError::Op(OpError::Refused {
+                reason: format!("{other} are not master data"),
+            }))
+        }
     }
     x.finish()
 }
@@ -890,9 +1226,36 @@ mod tests {
             "\tx",
             "\rx",
             "=HYPERLINK(\"x\")",
+            "\u{FF1D}1",
+            "\u{FEFF}x",
+            "'=x",
+            "''+1",
         ] {
             assert_eq!(neutralize_formula(s), format!("'{s}"), "{s:?}");
+            assert_eq!(restore_formula(&neutralize_formula(s)), s, "{s:?}");
         }
+    }
+
+    #[test]
+    fn restoring_is_the_exact_inverse() {
+        for s in [
+            "",
+            "'",
+            "''",
+            "'abc",
+            "a'=",
+            "=",
+            "'=",
+            "''=",
+            "x",
+            "'\u{FF1D}",
+        ] {
+            assert_eq!(restore_formula(&neutralize_formula(s)), s, "{s:?}");
+        }
+        // A quote before anything but a trigger is data, kept on import.
+        assert_eq!(restore_formula("'abc"), "'abc");
+        assert_eq!(restore_formula("'=1"), "=1");
+        assert_eq!(restore_formula("''=1"), "'=1");
     }
 
     #[test]
@@ -904,7 +1267,7 @@ mod tests {
             "CT100125",
             "a=b",
             " =x",
-            "'=x",
+            "'x",
             "x-1",
             "é",
         ] {

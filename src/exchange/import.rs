@@ -11,8 +11,12 @@
 //!   record's opening `{`) and, where it can be told, the column as it is written in the file.
 //! - **Nothing is dropped silently.** A column that is neither one of interlog's fields nor one
 //!   of the few Business Central columns that interlog deliberately does not store (listed per
-//!   kind, e.g. `Address`, `Salutation Code`) is refused, and so is a file that names a field
-//!   twice. A file without records is refused too: in a nightly job it is a mistake.
+//!   kind, e.g. `Address`, `Salutation Code`, which are named in [`ImportReport::ignored_columns`])
+//!   is refused, and so is a file that names a field twice.
+//! - **Every problem at once.** Every record is checked; all refused records are reported
+//!   together ([`ImportError::Records`]) and nothing is written.
+//! - **Re-runnable.** [`ImportMode`] says what a stored key means: refuse (insert), replace
+//!   (upsert) or skip (skip-existing); [`ImportOptions::dry_run`] checks without writing. A file without records is refused too: in a nightly job it is a mistake.
 //!
 //! Column names are interlog's own (the Rust field names, `company_no`) or Business Central's
 //! captions (`Company No.`), matched case-insensitively, ignoring spaces and punctuation, so a
@@ -35,6 +39,7 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::domain::*;
+use crate::exchange::export::{restore_formula, Format};
 use crate::ops::master::{CampaignInput, ContactInput, MasterBatch};
 use crate::ops::{Ctx, OpError};
 use crate::storage::Store;
@@ -104,15 +109,21 @@ pub struct ImportReport {
     pub file: PathBuf,
     /// What it held.
     pub kind: ImportKind,
-    /// Number of records written.
+    /// Number of records written (with `--dry-run`: that would be written).
     pub records: usize,
+    /// Records skipped because their key was stored already (`--mode skip-existing`).
+    pub skipped: usize,
+    /// Business Central columns of the file that interlog does not store (e.g. `Address`).
+    pub ignored_columns: Vec<String>,
+    /// Nothing was written: the file was only checked.
+    pub dry_run: bool,
 }
 
 /// Why a file was not imported. Nothing of the file was written.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The file's extension is neither `.csv` nor `.json`.
-    #[error("cannot import {}: unknown file type — accepted are .csv and .json files", .file.display())]
+    /// The file's extension is none of `.csv`, `.tsv`, `.json`, `.jsonl`.
+    #[error("cannot import {}: unknown file type — accepted are .csv, .tsv, .json and .jsonl files, or give --format", .file.display())]
     UnsupportedFormat {
         /// The file.
         file: PathBuf,
@@ -189,6 +200,16 @@ pub enum ImportError {
         /// The refusal, as the operation or the domain gave it.
         cause: Box<OpError>,
     },
+    /// Several records were refused; each is listed (up to a limit).
+    #[error("{} was not imported: {} record(s) refused{}:\n{}", .file.display(), .count, if *.count > .errors.len() { format!(" (the first {} listed)", .errors.len()) } else { String::new() }, .errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Records {
+        /// The file.
+        file: PathBuf,
+        /// How many records were refused.
+        count: usize,
+        /// The first refusals, in file order.
+        errors: Vec<ImportError>,
+    },
     /// The store failed while reading or writing (not a problem of the file).
     #[error("{} was not imported: {source}", .file.display())]
     Store {
@@ -211,6 +232,7 @@ impl ImportError {
             | ImportError::UnknownColumns { file, .. }
             | ImportError::DuplicateColumn { file, .. }
             | ImportError::Record { file, .. }
+            | ImportError::Records { file, .. }
             | ImportError::Store { file, .. } => file,
         }
     }
@@ -222,6 +244,7 @@ impl ImportError {
             | ImportError::UnknownColumns { line, .. }
             | ImportError::DuplicateColumn { line, .. }
             | ImportError::Record { line, .. } => Some(*line),
+            ImportError::Records { errors, .. } => errors.first().and_then(ImportError::line),
             _ => None,
         }
     }
@@ -232,6 +255,7 @@ impl ImportError {
             ImportError::Record { field, .. } => field.as_deref(),
             ImportError::UnknownColumns { columns, .. } => columns.first().map(String::as_str),
             ImportError::DuplicateColumn { second, .. } => Some(second),
+            ImportError::Records { errors, .. } => errors.first().and_then(ImportError::field),
             _ => None,
         }
     }
@@ -253,6 +277,45 @@ fn quote_all(columns: &[String]) -> String {
         .join(", ")
 }
 
+/// How a file is read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportOptions {
+    /// What the file holds (default: from its name).
+    pub kind: Option<ImportKind>,
+    /// Its format (default: from its extension; CSV for standard input).
+    pub format: Option<Format>,
+    /// The cell separator of a CSV file (default `,`).
+    pub delimiter: Option<u8>,
+    /// Take CSV/TSV cells as written: do not remove the `'` that interlog's export puts before
+    /// a cell a spreadsheet would read as a formula ([`restore_formula`]).
+    pub raw: bool,
+    /// What to do with a record whose key is already stored.
+    pub mode: ImportMode,
+    /// Check everything, write nothing.
+    pub dry_run: bool,
+}
+
+/// What an import does with a record whose key (number or code) is already in the store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportMode {
+    /// Refuse the file (nothing is written).
+    #[default]
+    Insert,
+    /// Replace the stored record with the file's (a contact keeps its type).
+    Upsert,
+    /// Keep the stored record and skip the file's.
+    SkipExisting,
+}
+
+/// At most this many refused records are listed in one error.
+const MAX_LISTED: usize = 50;
+
+/// True for the paths that mean standard input: `-` and `/dev/stdin`.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-" || path == Path::new("/dev/stdin")
+}
+
 /// Imports one file into the store, all or nothing. The format comes from the extension
 /// (`.csv`, `.json`); the kind from `kind`, else from the file name
 /// ([`ImportKind::from_file_name`]). `ctx` gives the work date used to draw numbers.
@@ -262,12 +325,63 @@ pub fn import_file(
     path: &Path,
     kind: Option<ImportKind>,
 ) -> Result<ImportReport, ImportError> {
-    let (json, kind) = format_and_kind(path, kind)?;
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
+    import_file_with(
+        store,
+        ctx,
+        path,
+        ImportOptions {
+            kind,
+            ..ImportOptions::default()
+        },
+    )
+}
+
+/// [`import_file`] with every option: `-` (or `/dev/stdin`) reads standard input, whose kind
+/// must be given and whose format is CSV unless given.
+pub fn import_file_with(
+    store: &Store,
+    ctx: &Ctx,
+    path: &Path,
+    opts: ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let (format, kind) = format_and_kind(path, opts)?;
+    let read_err = |source| ImportError::Read {
         file: path.to_path_buf(),
         source,
-    })?;
-    import_read(store, ctx, path, &bytes, json, kind)
+    };
+    let reader: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(read_err)?)
+    };
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, reader);
+    if matches!(format, Format::Csv | Format::Tsv) {
+        // Streamed: a file of any size is read in constant memory.
+        let head = std::io::BufRead::fill_buf(&mut reader).map_err(read_err)?;
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            std::io::BufRead::consume(&mut reader, 3);
+        }
+        return import_read(
+            store,
+            ctx,
+            path,
+            Source::Stream(&mut reader),
+            format,
+            kind,
+            opts,
+        );
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(read_err)?;
+    import_read(store, ctx, path, Source::Bytes(&bytes), format, kind, opts)
+}
+
+/// Where an import's records come from.
+enum Source<'a> {
+    /// The whole file in memory.
+    Bytes(&'a [u8]),
+    /// A CSV/TSV stream, byte-order mark already skipped.
+    Stream(&'a mut dyn std::io::Read),
 }
 
 /// Imports `bytes` as the contents of a file named `name` — for data that is not in a file,
@@ -280,66 +394,146 @@ pub fn import_bytes(
     bytes: &[u8],
     kind: Option<ImportKind>,
 ) -> Result<ImportReport, ImportError> {
-    let (json, kind) = format_and_kind(name, kind)?;
-    import_read(store, ctx, name, bytes, json, kind)
+    let opts = ImportOptions {
+        kind,
+        ..ImportOptions::default()
+    };
+    let (format, kind) = format_and_kind(name, opts)?;
+    import_read(store, ctx, name, Source::Bytes(bytes), format, kind, opts)
 }
 
-/// The format (true for JSON) from the file name's extension, and the kind.
-fn format_and_kind(
-    path: &Path,
-    kind: Option<ImportKind>,
-) -> Result<(bool, ImportKind), ImportError> {
+/// The format, from the options, else from the file name's extension (`.csv`, `.tsv`,
+/// `.json`, `.jsonl`/`.ndjson`), else CSV for standard input; and the kind.
+fn format_and_kind(path: &Path, opts: ImportOptions) -> Result<(Format, ImportKind), ImportError> {
     let file = path.to_path_buf();
     let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase());
-    let json = match ext.as_deref() {
-        Some("csv") => false,
-        Some("json") => true,
+    let format = match (opts.format, ext.as_deref()) {
+        (Some(f), _) => f,
+        (None, Some("csv")) => Format::Csv,
+        (None, Some("tsv" | "tab")) => Format::Tsv,
+        (None, Some("json")) => Format::Json,
+        (None, Some("jsonl" | "ndjson")) => Format::Jsonl,
+        (None, _) if is_stdin(path) => Format::Csv,
         _ => return Err(ImportError::UnsupportedFormat { file }),
     };
-    let Some(kind) = kind.or_else(|| ImportKind::from_file_name(path)) else {
+    let Some(kind) = opts.kind.or_else(|| ImportKind::from_file_name(path)) else {
         return Err(ImportError::UnknownKind { file });
     };
-    Ok((json, kind))
+    Ok((format, kind))
 }
 
 fn import_read(
     store: &Store,
     ctx: &Ctx,
     path: &Path,
-    bytes: &[u8],
-    json: bool,
+    source: Source<'_>,
+    format: Format,
     kind: ImportKind,
+    opts: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
     let file = path.to_path_buf();
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ImportError::Empty { file });
-    }
+    let source = match source {
+        Source::Bytes(bytes) => {
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(ImportError::Empty { file });
+            }
+            Source::Bytes(bytes)
+        }
+        stream => stream,
+    };
     let spec = kind.spec();
-    let mut batch = MasterBatch::new(store);
-    let mut add = |rec: Record<'_>| rec.add_to(&mut batch, ctx);
-    let records = if json {
-        let text = std::str::from_utf8(bytes).map_err(|e| ImportError::Syntax {
+    let mut batch = if opts.mode == ImportMode::Upsert {
+        MasterBatch::replacing(store)
+    } else {
+        MasterBatch::new(store)
+    };
+    let mut skipped = 0;
+    let mut refused = Vec::new();
+    let mut count_refused = 0;
+    // Every record is checked: refusals are collected (the batch is left as it was by a
+    // refused record), so one run lists every problem of the file.
+    let mut add = |rec: Record<'_>| match rec.add_to(&mut batch, ctx) {
+        Ok(()) => Ok(()),
+        Err(ImportError::Record { cause, .. })
+            if opts.mode == ImportMode::SkipExisting
+                && matches!(*cause, OpError::AlreadyExists { .. }) =>
+        {
+            skipped += 1;
+            Ok(())
+        }
+        Err(e @ ImportError::Record { .. }) => {
+            count_refused += 1;
+            if refused.len() < MAX_LISTED {
+                refused.push(e);
+            }
+            Ok(())
+        }
+        Err(other) => Err(other),
+    };
+    let mut ignored_columns = Vec::new();
+    let bytes: &[u8] = match &source {
+        Source::Bytes(b) => b,
+        Source::Stream(_) => &[],
+    };
+    let text = || {
+        std::str::from_utf8(bytes).map_err(|e| ImportError::Syntax {
             file: file.clone(),
             line: line_of(&bytes[..e.valid_up_to()]),
             column: None,
             message: "not valid UTF-8 text".into(),
-        })?;
-        read_json(path, text, spec, &mut add)?
-    } else {
-        read_csv(path, bytes, spec, &mut add)?
+        })
+    };
+    let records = match format {
+        Format::Json => read_json(path, text()?, spec, &mut ignored_columns, &mut add)?,
+        Format::Jsonl => read_jsonl(path, text()?, spec, &mut ignored_columns, &mut add)?,
+        Format::Csv | Format::Tsv => {
+            let delimiter = match format {
+                Format::Tsv => b'\t',
+                _ => opts.delimiter.unwrap_or(b','),
+            };
+            let input: Box<dyn std::io::Read + '_> = match source {
+                Source::Bytes(b) => Box::new(b),
+                Source::Stream(r) => Box::new(r),
+            };
+            read_csv(
+                path,
+                input,
+                spec,
+                delimiter,
+                !opts.raw,
+                &mut ignored_columns,
+                &mut add,
+            )?
+        }
     };
     if records == 0 {
         return Err(ImportError::Empty { file });
     }
-    batch.commit().map_err(|e| ImportError::Store {
-        file: file.clone(),
-        source: Box::new(e),
-    })?;
+    match refused.len() {
+        0 => {}
+        1 if count_refused == 1 => return Err(refused.remove(0)),
+        _ => {
+            return Err(ImportError::Records {
+                file,
+                count: count_refused,
+                errors: refused,
+            })
+        }
+    }
+    if !opts.dry_run {
+        batch.commit().map_err(|e| ImportError::Store {
+            file: file.clone(),
+            source: Box::new(e),
+        })?;
+    }
     Ok(ImportReport {
         file,
         kind,
-        records,
+        records: records - skipped,
+        skipped,
+        ignored_columns,
+        dry_run: opts.dry_run,
     })
 }
 
@@ -924,6 +1118,7 @@ fn place_columns<'h>(
     line: u64,
     spec: &'static KindSpec,
     columns: impl IntoIterator<Item = &'h str>,
+    ignored: &mut Vec<String>,
 ) -> Result<Vec<Option<usize>>, ImportError> {
     let mut placed = Vec::new();
     let mut unknown = Vec::new();
@@ -931,7 +1126,12 @@ fn place_columns<'h>(
     for written in columns {
         let (slot, key) = match spec.resolve(written) {
             Resolved::Field(i) => (Some(i), (true, i)),
-            Resolved::Ignored(i) => (None, (false, i)),
+            Resolved::Ignored(i) => {
+                if !ignored.iter().any(|c| c == written) {
+                    ignored.push(written.to_string());
+                }
+                (None, (false, i))
+            }
             Resolved::Unknown => {
                 unknown.push(written.to_string());
                 continue;
@@ -967,16 +1167,23 @@ fn place_columns<'h>(
 
 fn read_csv(
     file: &Path,
-    bytes: &[u8],
+    bytes: impl std::io::Read,
     spec: &'static KindSpec,
+    delimiter: u8,
+    restore: bool,
+    ignored: &mut Vec<String>,
     each: &mut dyn FnMut(Record<'_>) -> Result<(), ImportError>,
 ) -> Result<usize, ImportError> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
+        .delimiter(delimiter)
         .from_reader(bytes);
     let header = rdr.headers().map_err(|e| csv_error(file, e))?.clone();
+    if header.iter().all(str::is_empty) {
+        return Ok(0); // an empty (or blank) file
+    }
     let header_line = header.position().map_or(1, |p| p.line());
-    let placed = place_columns(file, header_line, spec, header.iter())?;
+    let placed = place_columns(file, header_line, spec, header.iter(), ignored)?;
     let mut record = csv::StringRecord::new();
     let mut count = 0;
     while rdr
@@ -987,6 +1194,11 @@ fn read_csv(
         let mut rec = Record::new(spec, file, line);
         for (slot, (written, value)) in placed.iter().zip(header.iter().zip(record.iter())) {
             if let Some(i) = slot {
+                let value = if restore {
+                    restore_formula(value)
+                } else {
+                    value
+                };
                 rec.cells[*i] = Cell {
                     written: Some(written.to_string()),
                     value: (!value.is_empty()).then(|| Raw::Text(value.to_string())),
@@ -1066,6 +1278,7 @@ fn read_json(
     file: &Path,
     text: &str,
     spec: &'static KindSpec,
+    ignored: &mut Vec<String>,
     each: &mut dyn FnMut(Record<'_>) -> Result<(), ImportError>,
 ) -> Result<usize, ImportError> {
     // Syntax first, over the whole text, so positions are the file's own.
@@ -1123,30 +1336,74 @@ fn read_json(
         if bytes.get(pos) == Some(&b',') {
             pos = skip_ws(pos + 1);
         }
-        let placed = place_columns(file, line, spec, object.0.iter().map(|(k, _)| k.as_str()))?;
-        let mut rec = Record::new(spec, file, line);
-        for (slot, (key, value)) in placed.into_iter().zip(object.0) {
-            if let Some(i) = slot {
-                let value = match value {
-                    Value::Null => None,
-                    Value::String(s) => {
-                        let t = s.trim();
-                        (!t.is_empty()).then(|| Raw::Text(t.to_string()))
-                    }
-                    Value::Number(n) => Some(Raw::Number(n)),
-                    Value::Bool(b) => Some(Raw::Bool(b)),
-                    nested => Some(Raw::Nested(nested.to_string().chars().take(60).collect())),
-                };
-                rec.cells[i] = Cell {
-                    written: Some(key),
-                    value,
-                };
-            }
-        }
+        let rec = json_record(file, line, spec, object, ignored)?;
         each(rec)?;
         count += 1;
     }
     Ok(count)
+}
+
+/// JSON Lines: one record (a JSON object) per non-blank line.
+fn read_jsonl(
+    file: &Path,
+    text: &str,
+    spec: &'static KindSpec,
+    ignored: &mut Vec<String>,
+    each: &mut dyn FnMut(Record<'_>) -> Result<(), ImportError>,
+) -> Result<usize, ImportError> {
+    let mut count = 0;
+    for (i, l) in text.lines().enumerate() {
+        let line = i as u64 + 1;
+        if l.trim().is_empty() {
+            continue;
+        }
+        let object: JsonObject = serde_json::from_str(l).map_err(|e| ImportError::Syntax {
+            file: file.to_path_buf(),
+            line,
+            column: Some(e.column() as u64),
+            message: json_message(&e),
+        })?;
+        each(json_record(file, line, spec, object, ignored)?)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// The record of one JSON object found at `line`.
+fn json_record<'a>(
+    file: &'a Path,
+    line: u64,
+    spec: &'static KindSpec,
+    object: JsonObject,
+    ignored: &mut Vec<String>,
+) -> Result<Record<'a>, ImportError> {
+    let placed = place_columns(
+        file,
+        line,
+        spec,
+        object.0.iter().map(|(k, _)| k.as_str()),
+        ignored,
+    )?;
+    let mut rec = Record::new(spec, file, line);
+    for (slot, (key, value)) in placed.into_iter().zip(object.0) {
+        if let Some(i) = slot {
+            let value = match value {
+                Value::Null => None,
+                Value::String(s) => {
+                    let t = s.trim();
+                    (!t.is_empty()).then(|| Raw::Text(t.to_string()))
+                }
+                Value::Number(n) => Some(Raw::Number(n)),
+                Value::Bool(b) => Some(Raw::Bool(b)),
+                nested => Some(Raw::Nested(nested.to_string().chars().take(60).collect())),
+            };
+            rec.cells[i] = Cell {
+                written: Some(key),
+                value,
+            };
+        }
+    }
+    Ok(rec)
 }
 
 #[cfg(test)]

@@ -284,16 +284,29 @@ pub struct Added<T> {
 pub struct MasterBatch<'s> {
     store: &'s Store,
     _writer: crate::storage::WriterGuard<'s>,
-    contacts: BTreeMap<ContactNo, Contact>,
+    /// Contacts added so far, with their type (all a later record of the batch asks about).
+    contacts: BTreeMap<ContactNo, ContactKind>,
     salespeople: BTreeMap<SalespersonCode, Salesperson>,
     groups: BTreeMap<GroupCode, InteractionGroup>,
     templates: BTreeMap<TemplateCode, InteractionTemplate>,
     campaigns: BTreeMap<CampaignNo, Campaign>,
     draws: SeriesDraws,
     ws: WriteSet,
+    /// Replace stored records with the same key instead of refusing them (import's upsert).
+    replace: bool,
+    /// A stored contact was replaced: segments must look at contacts again.
+    contacts_changed: bool,
 }
 
 impl<'s> MasterBatch<'s> {
+    /// A batch that replaces stored records with the same key (a contact keeps its type).
+    pub fn replacing(store: &'s Store) -> Self {
+        MasterBatch {
+            replace: true,
+            ..MasterBatch::new(store)
+        }
+    }
+
     /// Starts a batch (takes the writer lock until committed or dropped).
     pub fn new(store: &'s Store) -> Self {
         MasterBatch {
@@ -306,7 +319,20 @@ impl<'s> MasterBatch<'s> {
             campaigns: BTreeMap::new(),
             draws: SeriesDraws::default(),
             ws: WriteSet::new(),
+            replace: false,
+            contacts_changed: false,
         }
+    }
+
+    /// Refuses an existing record unless this batch replaces records.
+    fn check_new(&self, exists: bool, what: &'static str, key: &str) -> Result<(), OpError> {
+        if exists && !self.replace {
+            return Err(OpError::AlreadyExists {
+                what,
+                key: key.to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// Number of records added so far.
@@ -323,11 +349,12 @@ impl<'s> MasterBatch<'s> {
         self.len() == 0
     }
 
-    fn contact(&self, no: &ContactNo) -> Result<Option<Contact>, OpError> {
-        if let Some(c) = self.contacts.get(no) {
-            return Ok(Some(c.clone()));
+    /// The type of contact `no`, when it exists (added by this batch or stored).
+    fn contact_kind(&self, no: &ContactNo) -> Result<Option<ContactKind>, OpError> {
+        if let Some(k) = self.contacts.get(no) {
+            return Ok(Some(*k));
         }
-        Ok(self.store.contact(no)?)
+        Ok(self.store.contact(no)?.map(|c| c.kind))
     }
 
     fn check_salesperson(&self, code: &SalespersonCode) -> Result<(), OpError> {
@@ -373,11 +400,17 @@ impl<'s> MasterBatch<'s> {
             &mut self.draws,
         )?;
         let no = ContactNo::new(&no)?;
-        if self.contact(&no)?.is_some() {
-            return Err(OpError::AlreadyExists {
-                what: "contact",
-                key: no.to_string(),
-            });
+        let existing = self.contact_kind(&no)?;
+        self.check_new(existing.is_some(), "contact", no.as_str())?;
+        if let Some(old) = existing {
+            if old != input.kind {
+                return Err(OpError::Refused {
+                    reason: format!(
+                        "contact {no} is a {old} and stays one — an import does not change a contact's type"
+                    ),
+                });
+            }
+            self.contacts_changed = true;
         }
         let mut c = Contact::new(no, &input.name, input.kind);
         if input.kind == ContactKind::Person || input.company_no.is_some() {
@@ -410,14 +443,14 @@ impl<'s> MasterBatch<'s> {
         c.validate()?;
         if c.kind == ContactKind::Person {
             if let Some(company) = &c.company_no {
-                match self.contact(company)? {
+                match self.contact_kind(company)? {
                     None => {
                         return Err(OpError::NotFound {
                             what: "company contact",
                             key: company.to_string(),
                         })
                     }
-                    Some(co) if co.kind != ContactKind::Company => {
+                    Some(kind) if kind != ContactKind::Company => {
                         return Err(OpError::Refused {
                             reason: format!(
                                 "contact {company} is a person, not a company — a person's company number must name a company"
@@ -431,20 +464,19 @@ impl<'s> MasterBatch<'s> {
         if let Some(sp) = &c.salesperson_code {
             self.check_salesperson(sp)?;
         }
+        self.contacts.insert(c.no.clone(), c.kind);
         self.ws.change(Change::PutContact(c.clone()));
-        self.contacts.insert(c.no.clone(), c.clone());
         Ok(Added { record: c, warning })
     }
 
     /// Adds a salesperson.
     pub fn add_salesperson(&mut self, mut s: Salesperson) -> Result<Salesperson, OpError> {
         s.validate()?;
-        if self.salespeople.contains_key(&s.code) || self.store.has_salesperson(&s.code)? {
-            return Err(OpError::AlreadyExists {
-                what: "salesperson",
-                key: s.code.to_string(),
-            });
-        }
+        self.check_new(
+            self.salespeople.contains_key(&s.code) || self.store.has_salesperson(&s.code)?,
+            "salesperson",
+            s.code.as_str(),
+        )?;
         self.ws.change(Change::PutSalesperson(s.clone()));
         self.salespeople.insert(s.code.clone(), s.clone());
         Ok(s)
@@ -453,12 +485,11 @@ impl<'s> MasterBatch<'s> {
     /// Adds an interaction group.
     pub fn add_group(&mut self, mut g: InteractionGroup) -> Result<InteractionGroup, OpError> {
         g.validate()?;
-        if self.groups.contains_key(&g.code) || self.store.has_group(&g.code)? {
-            return Err(OpError::AlreadyExists {
-                what: "interaction group",
-                key: g.code.to_string(),
-            });
-        }
+        self.check_new(
+            self.groups.contains_key(&g.code) || self.store.has_group(&g.code)?,
+            "interaction group",
+            g.code.as_str(),
+        )?;
         self.ws.change(Change::PutGroup(g.clone()));
         self.groups.insert(g.code.clone(), g.clone());
         Ok(g)
@@ -470,12 +501,11 @@ impl<'s> MasterBatch<'s> {
         mut t: InteractionTemplate,
     ) -> Result<InteractionTemplate, OpError> {
         t.validate()?;
-        if self.templates.contains_key(&t.code) || self.store.has_template(&t.code)? {
-            return Err(OpError::AlreadyExists {
-                what: "interaction template",
-                key: t.code.to_string(),
-            });
-        }
+        self.check_new(
+            self.templates.contains_key(&t.code) || self.store.has_template(&t.code)?,
+            "interaction template",
+            t.code.as_str(),
+        )?;
         if !self.groups.contains_key(&t.group_code) && !self.store.has_group(&t.group_code)? {
             return Err(OpError::NotFound {
                 what: "interaction group",
@@ -517,12 +547,11 @@ impl<'s> MasterBatch<'s> {
             salesperson_code: input.salesperson_code,
         };
         c.validate()?;
-        if self.campaigns.contains_key(&c.no) || self.store.has_campaign(&c.no)? {
-            return Err(OpError::AlreadyExists {
-                what: "campaign",
-                key: c.no.to_string(),
-            });
-        }
+        self.check_new(
+            self.campaigns.contains_key(&c.no) || self.store.has_campaign(&c.no)?,
+            "campaign",
+            c.no.as_str(),
+        )?;
         if let Some(sp) = &c.salesperson_code {
             self.check_salesperson(sp)?;
         }
@@ -534,6 +563,13 @@ impl<'s> MasterBatch<'s> {
     /// Writes everything added, atomically and durably.
     pub fn commit(mut self) -> Result<(), OpError> {
         self.draws.write(&mut self.ws)?;
+        if self.contacts_changed {
+            let epoch = self
+                .store
+                .counter(crate::storage::keys::meta::CONTACTS_EPOCH)?;
+            self.ws
+                .put_counter(crate::storage::keys::meta::CONTACTS_EPOCH, epoch + 1);
+        }
         if !self.ws.is_empty() {
             self.store.apply(self.ws)?;
         }

@@ -69,11 +69,21 @@ pub enum StorageError {
         /// Path given.
         path: PathBuf,
     },
-    /// Another process has the store open.
-    #[error("store {path} is in use by another process — wait for it to finish and retry")]
+    /// Another process has the store open (sled 0.34 lets only one process open a store, so
+    /// readers wait for writers and the other way round).
+    #[error(
+        "store {path} is in use by {} — waited {:.1} s for it; wait longer (--wait SECONDS or INTERLOG_WAIT) or retry when it has finished",
+        holder.as_deref().map_or_else(|| "another process".to_string(), |h| format!("another process ({h})")),
+        waited.as_secs_f64()
+    )]
     InUse {
         /// Path given.
         path: PathBuf,
+        /// What the holder wrote into interlog's lock file ("pid 1234: interlog export …"),
+        /// when it could be read.
+        holder: Option<String>,
+        /// How long this process waited.
+        waited: Duration,
     },
     /// Another change holds the store's writer guard longer than the caller would wait.
     #[error("store {path} is busy with another change — wait for it to finish and retry")]
@@ -476,6 +486,9 @@ impl RecoveryReport {
 /// How long closing a store may take before the process stops waiting for it.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Writes above which a committed change is applied to sled in batches, not one transaction.
+const LARGE_CHANGE: usize = 16 * 1024;
+
 /// How long opening waits for another process to let go of the store.
 const DEFAULT_WAIT: Duration = Duration::from_millis(750);
 
@@ -574,8 +587,10 @@ fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> S
 
 fn lock_store(path: &Path, wait: Duration) -> Result<lock::StoreLock, StorageError> {
     lock::StoreLock::acquire(path, wait).map_err(|e| match e {
-        lock::LockError::Busy { .. } => StorageError::InUse {
+        lock::LockError::Busy { holder, .. } => StorageError::InUse {
             path: path.to_path_buf(),
+            holder,
+            waited: wait,
         },
         lock::LockError::Io(p, source) => StorageError::Io {
             action: "lock",
@@ -583,6 +598,35 @@ fn lock_store(path: &Path, wait: Duration) -> Result<lock::StoreLock, StorageErr
             source,
         },
     })
+}
+
+/// Waits up to `wait` until no open file description holds sled's lock on `db` (sled takes an
+/// exclusive `flock` on it; so does this check, and lets go at once).
+fn wait_for_sled_lock(path: &Path, wait: Duration) -> Result<(), StorageError> {
+    let db = path.join("db");
+    let file = match std::fs::OpenOptions::new().read(true).write(true).open(&db) {
+        Ok(f) => f,
+        // A new store: sled creates the file.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err("open", &db)(e)),
+    };
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StorageError::InUse {
+                    path: path.to_path_buf(),
+                    holder: None,
+                    waited: wait,
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err("lock", &db)(e)),
+        }
+    }
 }
 
 /// A key as a person reads it: the text when it is printable, else hex.
@@ -611,40 +655,26 @@ fn newest_snapshot(dir: &Path) -> Option<sled_files::Lsn> {
 }
 
 impl Store {
-    fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
-        // sled's background threads may hold its file lock for a moment after the last
-        // handle in this process was dropped; a short retry covers that. Other processes are
-        // kept out by interlog's own lock, taken before.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(750);
-        loop {
-            let res = guarded("opening", path, || {
-                sled::Config::new()
-                    .path(path)
-                    .cache_capacity(cache_bytes())
-                    .open()
-                    .map_err(StorageError::Sled)
-            });
-            match res {
-                Ok(db) => return Ok(db),
-                Err(StorageError::Sled(sled::Error::Io(ref io)))
-                    if io.to_string().contains("could not acquire lock") =>
-                {
-                    if std::time::Instant::now() >= deadline {
-                        return Err(StorageError::InUse {
-                            path: path.to_path_buf(),
-                        });
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(25));
-                }
-                Err(StorageError::Sled(sled::Error::Corruption { .. })) => {
-                    return Err(StorageError::Damaged {
-                        path: path.to_path_buf(),
-                        file: path.join("db"),
-                        what: "sled reports corrupted data while opening".into(),
-                    })
-                }
-                Err(other) => return Err(other),
-            }
+    fn open_db(path: &Path, wait: Duration) -> Result<sled::Db, StorageError> {
+        // Other processes are kept out by interlog's own lock, taken before. sled's background
+        // threads may still hold sled's lock on `db` for a moment after the last handle in
+        // *this* process was dropped: wait for that lock itself (an flock on `db`, as sled
+        // takes it) rather than reading sled's error text.
+        wait_for_sled_lock(path, wait.max(Duration::from_millis(750)))?;
+        let res = guarded("opening", path, || {
+            sled::Config::new()
+                .path(path)
+                .cache_capacity(cache_bytes())
+                .open()
+                .map_err(StorageError::Sled)
+        });
+        match res {
+            Err(StorageError::Sled(sled::Error::Corruption { .. })) => Err(StorageError::Damaged {
+                path: path.to_path_buf(),
+                file: path.join("db"),
+                what: "sled reports corrupted data while opening".into(),
+            }),
+            other => other,
         }
     }
 
@@ -690,7 +720,7 @@ impl Store {
         }
         std::fs::create_dir_all(path).map_err(io_err("create", path))?;
         let lock = lock_store(path, DEFAULT_WAIT)?;
-        let db = Self::open_db(path)?;
+        let db = Self::open_db(path, DEFAULT_WAIT)?;
         let store = Self::from_db(path, db, lock, sled_files::Known::default())?;
         let mut ws = WriteSet::new();
         ws.put_rec(TreeId::Meta, keys::meta::LAYOUT, "layout", &LAYOUT_VERSION)?;
@@ -739,7 +769,7 @@ impl Store {
             .unwrap_or_default();
         let inspection =
             sled_files::inspect(path, previous).map_err(|d| damaged(d.file, d.what))?;
-        let db = Self::open_db(path)?;
+        let db = Self::open_db(path, wait)?;
         let known = sled_files::Known {
             snapshot_lsn: newest_snapshot(path).or(previous.snapshot_lsn),
             durable_lsn: inspection.stable_lsn.or(previous.durable_lsn),
@@ -964,8 +994,16 @@ impl Store {
         Ok(())
     }
 
-    /// Applies writes to sled in one transaction (visible to readers at once).
+    /// Applies writes to sled in one transaction (visible to readers at once). A change of
+    /// more than [`LARGE_CHANGE`] writes (a big import) is applied write by write instead: a
+    /// sled transaction (and a sled batch) keeps every write of it in memory several times
+    /// over, and atomicity does not need it — the change is already committed in the journal,
+    /// which the next open replays if the process dies half-way. Only this process (holding
+    /// the writer lock) could see the change half-applied.
     fn apply_to_sled(&self, items: &[WriteItem]) -> Result<(), StorageError> {
+        if items.len() > LARGE_CHANGE {
+            return self.apply_in_batches(items);
+        }
         let trees = self.t.all();
         guarded("writing to", &self.path, || {
             let res: Result<(), TransactionError<()>> =
@@ -990,6 +1028,20 @@ impl Store {
                     Err(StorageError::Inconsistent("transaction aborted".into()))
                 }
             }
+        })
+    }
+
+    fn apply_in_batches(&self, items: &[WriteItem]) -> Result<(), StorageError> {
+        let trees = self.t.all();
+        guarded("writing to", &self.path, || {
+            for (tree, key, value) in items {
+                let t = &trees[tree.index()];
+                match value {
+                    Some(v) => t.insert(key.as_slice(), v.as_slice())?,
+                    None => t.remove(key.as_slice())?,
+                };
+            }
+            Ok(())
         })
     }
 
