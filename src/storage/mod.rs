@@ -463,8 +463,9 @@ pub struct Store {
     /// Set when a change failed after its commit point: sled's state in this process is no
     /// longer trusted.
     broken: AtomicBool,
-    /// Set when a committed change was applied to sled but sled's files were not fsynced since:
-    /// the journal still holds the change (see [`Store::apply`]).
+    /// Set when a committed change was applied to sled, or staged data was written, and sled's
+    /// files were not fsynced since: the journal still holds the change (see [`Store::apply`]),
+    /// or the staged data must be made durable before a commit record may publish it.
     dirty: AtomicBool,
     /// Held for the store's whole life; dropped last.
     _lock: lock::StoreLock,
@@ -827,7 +828,8 @@ impl Store {
             return Ok(());
         }
         // The journal holds one change: the previous one must be durable in sled before its
-        // record is replaced. A failure here is before this change's commit point.
+        // record is replaced, and so must staged data this change publishes. A failure here is
+        // before this change's commit point.
         if self.dirty.load(Ordering::SeqCst) {
             self.make_durable()?;
         }
@@ -905,9 +907,16 @@ impl Store {
     }
 
     /// Writes a staged value outside any transaction (bulk data under uncommitted numbers).
+    ///
+    /// Marks the store dirty, so that the next [`Store::apply`] makes the staged data durable
+    /// *before* writing the commit record that publishes it: a commit record replayed at the
+    /// next open must never point at staged data a crash took away (found by the kill test: a
+    /// header change that reaches the lines, killed after its commit point, came back with a
+    /// segment of 0 lines).
     pub fn put_staged(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
         self.check_not_broken()?;
         self.t.get(tree).insert(key, value)?;
+        self.dirty.store(true, Ordering::SeqCst);
         Ok(())
     }
 
