@@ -1,6 +1,7 @@
 //! Faults under every data-changing command, through the real binary: an injected `ENOSPC` at
-//! the N-th write or `EIO` at the N-th fsync (`strace -e inject=…`), and real SIGKILLs at
-//! random instants — of writes and of read-only commands, whose open writes sled's snapshot.
+//! the N-th write, `EIO` at the N-th fsync, or a SIGKILL as the N-th write or sync starts
+//! (`strace -e inject=…`), and real SIGKILLs at random instants — of writes and of read-only
+//! commands, whose open writes sled's snapshot.
 //!
 //! After each fault: the command neither panicked nor hung; the store opens and `interlog
 //! verify` is clean; the canonical dump of everything the CLI lists is *exactly* the state
@@ -37,6 +38,10 @@ const FAULTS: &[(&str, &str)] = &[
     ("fsync", "EIO"),
     ("fdatasync", "EIO"),
     ("sync_file_range", "EIO"),
+    // A kill exactly as the call starts: deterministic kills at every write and sync.
+    ("pwrite64", "SIGKILL"),
+    ("fsync", "SIGKILL"),
+    ("fdatasync", "SIGKILL"),
 ];
 
 /// How long one faulted command may take before it counts as hung.
@@ -260,7 +265,10 @@ enum Claim {
 }
 
 fn claim_of(r: &Run) -> Claim {
-    if r.ok() {
+    if r.code.is_none() {
+        // Killed: it said nothing.
+        Claim::Unknown
+    } else if r.ok() {
         Claim::Done
     } else if r.stderr.contains("IS committed")
         || r.stderr.contains("WAS committed")
@@ -300,7 +308,13 @@ fn check_left(
             return Err(format!("crashed, exit {:?}: {}", r.code, brief(&r.stderr)));
         }
     }
-    verify_clean(path).map_err(|e| format!("verify not clean: {}", brief(&e)))?;
+    verify_clean(path).map_err(|e| {
+        let problems: Vec<&str> = e
+            .lines()
+            .filter(|l| !l.starts_with("warning") && !l.starts_with("checked"))
+            .collect();
+        format!("verify not clean: {}", brief(&problems.join(" | ")))
+    })?;
     let state = state_of(before, refs, &dump(path));
     let said = r.map(|r| brief(&r.stderr)).unwrap_or_default();
     // A batch job reports each step: the steps it reports done are durable, a step that
@@ -353,7 +367,9 @@ fn count_calls(w: &World, op: &Op, strace: &Path) -> BTreeMap<&'static str, u32>
     let path = w.dir.path().join("count");
     fresh_copy(&w.base, &path);
     let trace = w.dir.path().join("trace.txt");
-    let names: Vec<&str> = FAULTS.iter().map(|f| f.0).collect();
+    let mut names: Vec<&'static str> = FAULTS.iter().map(|f| f.0).collect();
+    names.sort_unstable();
+    names.dedup();
     let mut cmd = Command::new(strace);
     cmd.args(["-f", "-qq", "-o"])
         .arg(&trace)
@@ -407,10 +423,16 @@ fn points(n: u32, points: Option<u32>) -> Vec<u32> {
 /// Runs `op` on `path` under strace, failing the `at`-th call of `sc` (per thread) with `err`.
 fn faulted(strace: &Path, path: &Path, op: &Op, (sc, err, at): (&str, &str, u32)) -> Run {
     let mut cmd = Command::new(strace);
+    // An errno name fails the call; a signal name (SIGKILL) is delivered as the call starts.
+    let action = if err.starts_with("SIG") {
+        "signal"
+    } else {
+        "error"
+    };
     cmd.args(["-f", "-qq", "-o", "/dev/null", "-e"])
         .arg(format!("trace={sc}"))
         .arg("-e")
-        .arg(format!("inject={sc}:error={err}:when={at}"))
+        .arg(format!("inject={sc}:{action}={err}:when={at}"))
         .arg("--")
         .arg(bin())
         .arg("--store")
@@ -457,6 +479,25 @@ fn faults_on(args: &[&str], faults: &[(&str, &str, u32)]) -> Vec<(Claim, State)>
     seen
 }
 
+/// Regression (found by the kill test): a header change that reaches the lines writes new line
+/// blocks staged, then its commit record; killed right at the commit record's fdatasync, the
+/// staged blocks were still only in sled's memory, and the next open applied the record — a
+/// segment header pointing at line blocks that never reached the disk (0 of 12 lines, verify
+/// failed). Staged data is now made durable before the commit record is written.
+#[test]
+fn a_kill_at_the_commit_point_of_a_header_change_keeps_its_lines() {
+    let args = [
+        "segment",
+        "set-interaction",
+        "SM00005",
+        "--template",
+        "ABSTRACT",
+    ];
+    let (claim, state) = single_fault(&args, ("fdatasync", "SIGKILL", 1));
+    assert_eq!(claim, Claim::Unknown);
+    assert!(matches!(state, State::Before | State::After), "{state:?}");
+}
+
 /// Regression (found by this harness): `write` ENOSPC on the command's own report, after its
 /// change was committed, exited 1 ("refused — nothing was written") with only "No space left
 /// on device"; a script would run it again and create the interaction twice.
@@ -498,9 +539,11 @@ fn a_change_whose_flush_failed_at_close_is_kept_by_the_journal() {
 /// Regression (found by this harness): a header change that reaches the lines commits, then
 /// deletes the replaced line blocks; when that clean-up failed (sled's flusher failing with
 /// EIO) the command said nothing was committed — running it again would have repeated a
-/// committed change.
+/// committed change. Since staged lines are made durable before the commit record, the same
+/// fault now fails that flush, before the commit point; either way the answer must match the
+/// state.
 #[test]
-fn a_failed_clean_up_after_a_header_change_says_the_change_is_committed() {
+fn a_failed_flush_around_a_header_change_is_reported_truthfully() {
     let args = [
         "segment",
         "set-interaction",
@@ -508,8 +551,14 @@ fn a_failed_clean_up_after_a_header_change_says_the_change_is_committed() {
         "--template",
         "ABSTRACT",
     ];
-    let (claim, state) = single_fault(&args, ("sync_file_range", "EIO", 1));
-    assert_eq!((claim, state), (Claim::Committed, State::After));
+    let seen = single_fault(&args, ("sync_file_range", "EIO", 1));
+    assert!(
+        matches!(
+            seen,
+            (Claim::Committed, State::After) | (Claim::NotCommitted, State::Before)
+        ),
+        "{seen:?}"
+    );
 }
 
 #[derive(Default)]
@@ -596,13 +645,13 @@ fn run_matrix(per_fault: Option<u32>) {
     );
 }
 
-/// A spread of injection points per operation and fault (about 4 each).
+/// A spread of injection points per operation and fault (at most 3 each).
 #[test]
 fn injected_write_and_fsync_failures_leave_before_or_after_and_say_which() {
     let per = std::env::var("INTERLOG_FAULT_POINTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
+        .unwrap_or(3);
     run_matrix(Some(per));
 }
 
