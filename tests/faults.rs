@@ -114,15 +114,21 @@ fn world() -> World {
     prepare(&base);
     let csv = dir.path().join("contacts.csv");
     new_contacts_csv(&csv, 30);
-    let job = dir.path().join("job.json");
-    let steps = r#"[{"log":"SM00004","follow_up":true},{"cleanup":"canceled-logged-segments"}]"#;
-    std::fs::write(&job, format!(r#"{{"id":"faults","steps":{steps}}}"#)).expect("job");
-    let job1 = dir.path().join("job1.json");
-    std::fs::write(
-        &job1,
-        r#"{"id":"faults-1","steps":[{"log":"SM00004","follow_up":true}]}"#,
-    )
-    .expect("job");
+    // Three steps: log, a follow-up from its outcome, a clean-up. The prefixes (under other job
+    // ids, which no listing shows) give the states after step 1 and after step 2.
+    let steps = [
+        r#"{"log":"SM00004","follow_up":true}"#,
+        r#"{"follow_up_from":{"segment":"SM00004"},"evaluation":"none"}"#,
+        r#"{"cleanup":"canceled-logged-segments"}"#,
+    ];
+    let job_file = |name: &str, n: usize| {
+        let f = dir.path().join(format!("{name}.json"));
+        let body = format!(r#"{{"id":"{name}","steps":[{}]}}"#, steps[..n].join(","));
+        std::fs::write(&f, body).expect("job");
+        f
+    };
+    let job = job_file("faults", steps.len());
+    let prefixes = [job_file("faults-1", 1), job_file("faults-2", 2)];
     let export = dir.path().join("export.json");
     let p = |x: &Path| x.to_str().expect("utf-8 path").to_string();
     let ops = vec![
@@ -214,9 +220,11 @@ fn world() -> World {
         assert_ne!(after, before, "{} changed nothing", op.name);
         let mut mids = Vec::new();
         if op.name == "batch run" {
-            fresh_copy(&base, &work);
-            ok(&work, &["batch", "run", &p(&job1)]);
-            mids.push(dump(&work));
+            for prefix in &prefixes {
+                fresh_copy(&base, &work);
+                ok(&work, &["batch", "run", &p(prefix)]);
+                mids.push(dump(&work));
+            }
         }
         with_refs.push((op, Refs { after, mids, took }));
     }
@@ -233,8 +241,8 @@ fn world() -> World {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum State {
     Before,
-    /// After a prefix of a batch job's steps.
-    Mid,
+    /// After the first N steps of a batch job.
+    Mid(usize),
     After,
     Neither,
 }
@@ -244,8 +252,8 @@ fn state_of(before: &Value, refs: &Refs, v: &Value) -> State {
         State::Before
     } else if *v == refs.after {
         State::After
-    } else if refs.mids.contains(v) {
-        State::Mid
+    } else if let Some(i) = refs.mids.iter().position(|m| m == v) {
+        State::Mid(i + 1)
     } else {
         State::Neither
     }
@@ -333,7 +341,12 @@ fn check_left(
         (_, State::Neither, _) => false,
         (Claim::Done | Claim::Committed, s, _) => s == State::After,
         (Claim::NotCommitted, s, Some(done)) => {
-            s == [State::Before, State::Mid, State::After][done.min(2)]
+            let expected = match done {
+                0 => State::Before,
+                d if d > refs.mids.len() => State::After,
+                d => State::Mid(d),
+            };
+            s == expected
         }
         (Claim::NotCommitted, s, None) => s != State::After,
         (Claim::Unknown, _, _) => true,
