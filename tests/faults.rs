@@ -511,6 +511,35 @@ fn a_kill_at_the_commit_point_of_a_header_change_keeps_its_lines() {
     assert!(matches!(state, State::Before | State::After), "{state:?}");
 }
 
+/// Regression (found by this harness): a full disk while `import` writes its commit record
+/// exited 1 ("refused — nothing was written", as for a bad file) without the disk-full note:
+/// the import error boxed the storage error where the CLI did not look for it.
+#[test]
+fn a_full_disk_during_import_is_a_store_failure_with_its_note() {
+    let strace = strace();
+    let dir = TempDir::new().expect("temp dir");
+    let base = dir.path().join("base");
+    prepare(&base);
+    let csv = dir.path().join("contacts.csv");
+    new_contacts_csv(&csv, 3);
+    let op = Op {
+        name: "import",
+        args: vec!["import".into(), csv.to_str().expect("utf-8").into()],
+    };
+    let mut seen = Vec::new();
+    for at in 1..=4 {
+        let work = dir.path().join(format!("w{at}"));
+        fresh_copy(&base, &work);
+        let r = faulted(&strace, &work, &op, ("pwrite64", "ENOSPC", at));
+        if !r.ok() {
+            assert_eq!(r.code, Some(3), "{}", r.stderr);
+            assert!(r.stderr.contains("nothing was committed"), "{}", r.stderr);
+        }
+        seen.push(r.code);
+    }
+    assert!(seen.contains(&Some(3)), "no write failed: {seen:?}");
+}
+
 /// Regression (found by this harness): `write` ENOSPC on the command's own report, after its
 /// change was committed, exited 1 ("refused — nothing was written") with only "No space left
 /// on device"; a script would run it again and create the interaction twice.
