@@ -303,13 +303,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The storage error one link of an error chain is, or wraps directly (`OpError::Storage`, also
+/// boxed as the import errors hold it).
+fn storage_of<'a>(c: &'a (dyn std::error::Error + 'static)) -> Option<&'a StorageError> {
+    if let Some(s) = c.downcast_ref::<StorageError>() {
+        return Some(s);
+    }
+    let op = c
+        .downcast_ref::<OpError>()
+        .or_else(|| c.downcast_ref::<Box<OpError>>().map(|b| &**b));
+    match op {
+        Some(OpError::Storage(s)) => Some(s),
+        _ => None,
+    }
+}
+
 /// Exit code for an error: 3 when the store itself is the problem, 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     for c in e.chain() {
-        if c.downcast_ref::<StorageError>().is_some() {
-            return interlog::exit::STORE_UNAVAILABLE;
-        }
-        if let Some(OpError::Storage(_)) = c.downcast_ref::<OpError>() {
+        if storage_of(c).is_some() {
             return interlog::exit::STORE_UNAVAILABLE;
         }
         if let Some(code) = c.downcast_ref::<ExitWith>() {
@@ -321,32 +333,20 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 
 /// What a failed command left behind, from the storage error in its chain.
 pub fn outcome(e: &anyhow::Error) -> Outcome {
-    for c in e.chain() {
-        if let Some(s) = c.downcast_ref::<StorageError>() {
-            return s.outcome();
-        }
-        if let Some(OpError::Storage(s)) = c.downcast_ref::<OpError>() {
-            return s.outcome();
-        }
-    }
-    Outcome::NotCommitted
+    e.chain()
+        .find_map(storage_of)
+        .map_or(Outcome::NotCommitted, StorageError::outcome)
 }
 
 /// True when the error is (or wraps) a storage error.
 pub fn is_storage_error(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<StorageError>().is_some()
-            || matches!(c.downcast_ref::<OpError>(), Some(OpError::Storage(_)))
-    })
+    e.chain().any(|c| storage_of(c).is_some())
 }
 
 /// True when the error comes from a full disk.
 pub fn is_disk_full(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<StorageError>()
-            .is_some_and(|s| s.is_disk_full())
-            || matches!(c.downcast_ref::<OpError>(), Some(OpError::Storage(s)) if s.is_disk_full())
-    })
+    e.chain()
+        .any(|c| storage_of(c).is_some_and(StorageError::is_disk_full))
 }
 
 /// The storage error in an error's chain, if any.

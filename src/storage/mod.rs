@@ -958,7 +958,8 @@ impl Store {
         }
         let items = ws.lower()?;
         // The journal holds one change: the previous one must be durable in sled before its
-        // record is replaced. A failure here is before this change's commit point.
+        // record is replaced, and so must staged data this change publishes. A failure here is
+        // before this change's commit point.
         if self.dirty.load(Ordering::SeqCst) {
             self.make_durable()?;
         }
@@ -1058,6 +1059,12 @@ impl Store {
     }
 
     /// Writes a staged value outside any transaction (bulk data under uncommitted numbers).
+    ///
+    /// Marks the store dirty, so that the next [`Store::apply`] makes the staged data durable
+    /// *before* writing the commit record that publishes it: a commit record replayed at the
+    /// next open must never point at staged data a crash took away (found by the kill test: a
+    /// header change that reaches the lines, killed after its commit point, came back with a
+    /// segment of 0 lines).
     pub fn put_staged(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
         self.check_not_broken()?;
         self.unsynced();

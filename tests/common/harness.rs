@@ -147,7 +147,8 @@ pub fn new_contacts_csv(path: &Path, n: usize) {
 /// * SM00003 (GOLF, CP1002, persons) logged and canceled: logged segment 2, canceled campaign
 ///   entry 2 — for the clean-ups and the un-cancel;
 /// * a single interaction on CP1003, its campaign entry 3 canceled;
-/// * SM00004 (BUS, CP1001, every contact) ready to log; SM00005 (BUS, persons) for a header
+/// * SM00004 (BUS, CP1001, every contact) ready to log (alone, or by a batch job with a
+///   follow-up from its outcome and a clean-up); SM00005 (BUS, persons) for a header
 ///   change that reaches its lines.
 pub fn prepare(path: &Path) {
     let b = |args: &[&str]| {
