@@ -110,7 +110,8 @@ fn a_closed_pipe_ends_every_command_quietly() {
 
 /// README's tour (the first `sh` block after "## A short tour"), run line by line with `sh -e`
 /// from the repository root with `interlog` on the PATH. Only the store paths are moved into a
-/// temporary directory and the synthetic store is 2000 contacts instead of a million.
+/// temporary directory (nothing is left in /tmp) and the synthetic store is 2000 contacts
+/// instead of a million.
 #[test]
 fn readme_tour_runs_as_written() {
     let readme =
@@ -124,8 +125,15 @@ fn readme_tour_runs_as_written() {
     let script = block[open..close]
         .replace("/tmp/crm.db", &dir.join("crm.db").display().to_string())
         .replace("/tmp/big.db", &dir.join("big.db").display().to_string())
+        .replace("/tmp/mix.db", &dir.join("mix.db").display().to_string())
         .replace("--contacts 1000000", "--contacts 2000");
     assert!(script.contains("logged-segment follow-up 1 --evaluation positive"));
+    assert!(
+        !script
+            .replace(&dir.display().to_string(), "")
+            .contains("/tmp/"),
+        "every store of the tour is moved into the test's directory:\n{script}"
+    );
     let bin_dir = dir.join("bin");
     std::fs::create_dir(&bin_dir).unwrap();
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_interlog"), bin_dir.join("interlog")).unwrap();
