@@ -16,7 +16,7 @@ pub struct ReportArgs {
     /// Write the page to this file (through a temporary file renamed at the end) instead of
     /// stdout; `-` is stdout. It must be a regular file or not exist yet: directories, devices,
     /// FIFOs, sockets and symbolic links are refused, and so is a path inside the store's
-    /// directory.
+    /// directory. With `--json` and a file, a summary (counts, the path written) is printed.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }

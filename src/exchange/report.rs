@@ -72,7 +72,7 @@ pub struct ReportData {
     /// Logged segments, by number.
     #[serde(skip)]
     pub logged: Vec<LoggedSegmentView>,
-    /// Recorded batch jobs, by id (at most [`MAX_JOBS`]).
+    /// The last recorded batch jobs, by id (at most 20).
     pub jobs: Vec<JobLine>,
     /// Jobs recorded in all.
     pub jobs_recorded: usize,
