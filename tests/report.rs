@@ -154,12 +154,12 @@ fn the_report_is_one_self_contained_page_with_escaped_names() {
 
     let html = std::fs::read_to_string(&out).unwrap();
     let tags = balanced(&html);
-    // One <svg> per chart: entries over time, by salesperson, by campaign.
+    // One <svg> per chart: entries over time, by salesperson, by campaign, per logged segment.
     let figures = tags.iter().filter(|t| *t == "figure").count();
     let svgs = tags.iter().filter(|t| *t == "svg").count();
-    assert_eq!(figures, 3, "{html}");
+    assert_eq!(figures, 4, "{html}");
     assert_eq!(svgs, figures);
-    assert_eq!(html.matches("<svg").count(), 3);
+    assert_eq!(html.matches("<svg").count(), 4);
     // Self-contained: no scripts, no external resources.
     assert!(!tags
         .iter()
@@ -188,6 +188,20 @@ fn the_report_is_one_self_contained_page_with_escaped_names() {
     }
     // The canceled INHOUSE entry is left out.
     assert!(!html.contains("INHOUSE"));
+
+    // Canceling the logged segment moves its entries out of the counts.
+    let before = b.ok(&["report"]);
+    b.ok(&["logged-segment", "cancel", "1"]);
+    let after: Value = b.json(&["report", "--out", o]);
+    let moved = 1 + logged - after["entries"].as_u64().unwrap();
+    assert!(moved > 1, "{after}");
+    assert_eq!(after["canceled_left_out"].as_u64().unwrap(), moved);
+    let html_after = std::fs::read_to_string(&out).unwrap();
+    assert_ne!(html_after, before);
+    balanced(&html_after);
+    b.ok(&["logged-segment", "cancel", "1"]);
+    let html = b.ok(&["report", "--out", "-"]);
+    assert_eq!(html, before);
 
     // The same page on stdout, without --out and with --out -.
     let stdout = b.ok(&["report"]);

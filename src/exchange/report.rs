@@ -339,6 +339,64 @@ fn totals_chart(h: &mut String, title: &str, rows: &[Total]) {
     h.push_str("</svg></figure>\n");
 }
 
+/// A horizontal stacked bar per logged segment (the last [`MAX_BARS`]): entries still counted
+/// and entries canceled.
+fn logged_chart(h: &mut String, logged: &[LoggedSegmentView]) {
+    let shown = &logged[logged.len().saturating_sub(MAX_BARS)..];
+    let max = shown
+        .iter()
+        .map(|v| v.logged.entries)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let label_w = 220.0;
+    let plot_w = 400.0;
+    let row_h = 22.0;
+    let width = label_w + plot_w + 120.0;
+    let height = shown.len() as f64 * row_h + 10.0;
+    let _ = write!(
+        h,
+        "<figure class=\"chart\"><svg role=\"img\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\"><title>Entries per logged segment</title>"
+    );
+    for (i, v) in shown.iter().enumerate() {
+        let l = &v.logged;
+        let y = 5.0 + i as f64 * row_h;
+        let kept = l.entries.saturating_sub(l.canceled_entries);
+        let wk = kept as f64 / max as f64 * plot_w;
+        let wc = l.canceled_entries as f64 / max as f64 * plot_w;
+        let label: String = format!("{} {}", l.entry_no, l.description);
+        let short: String = if label.chars().count() > 34 {
+            label.chars().take(33).collect::<String>() + "…"
+        } else {
+            label.clone()
+        };
+        let _ = write!(
+            h,
+            "<text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect x=\"{label_w}\" y=\"{y:.1}\" width=\"{wk:.1}\" height=\"{:.0}\" fill=\"{}\"><title>{}: {kept} counted</title></rect><rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{wc:.1}\" height=\"{:.0}\" fill=\"{}\"><title>{}: {} canceled</title></rect><text x=\"{:.1}\" y=\"{:.1}\">{kept} + {} canceled</text>",
+            label_w - 6.0,
+            y + 14.0,
+            esc(&short),
+            row_h - 6.0,
+            colour(2),
+            esc(&label),
+            label_w + wk,
+            row_h - 6.0,
+            colour(3),
+            esc(&label),
+            l.canceled_entries,
+            label_w + wk + wc + 4.0,
+            y + 14.0,
+            l.canceled_entries
+        );
+    }
+    let _ = write!(
+        h,
+        "</svg><figcaption class=\"legend\"><span><i class=\"sw\" style=\"background:{}\"></i>counted</span><span><i class=\"sw\" style=\"background:{}\"></i>canceled</span></figcaption></figure>\n",
+        colour(2),
+        colour(3)
+    );
+}
+
 fn totals_table(h: &mut String, what: &str, rows: &[Total]) {
     let _ = write!(
         h,
@@ -437,6 +495,7 @@ pub fn render(r: &ReportData, title_date: &str) -> String {
     if r.logged.is_empty() {
         h.push_str("<p>No logged segments.</p>\n");
     } else {
+        logged_chart(&mut h, &r.logged);
         h.push_str("<table><thead><tr><th class=\"n\">No.</th><th>Segment</th><th>Description</th><th>Logged on</th><th>User</th><th>Canceled</th><th class=\"n\">Entries</th><th class=\"n\">Of those canceled</th><th class=\"n\">Interactions</th><th class=\"n\">Campaign entries</th><th>Follow-up segment</th></tr></thead><tbody>");
         for v in &r.logged {
             let l = &v.logged;
