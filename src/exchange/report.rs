@@ -389,9 +389,9 @@ fn logged_chart(h: &mut String, logged: &[LoggedSegmentView]) {
             l.canceled_entries
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "</svg><figcaption class=\"legend\"><span><i class=\"sw\" style=\"background:{}\"></i>counted</span><span><i class=\"sw\" style=\"background:{}\"></i>canceled</span></figcaption></figure>\n",
+        "</svg><figcaption class=\"legend\"><span><i class=\"sw\" style=\"background:{}\"></i>counted</span><span><i class=\"sw\" style=\"background:{}\"></i>canceled</span></figcaption></figure>",
         colour(2),
         colour(3)
     );
