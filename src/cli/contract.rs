@@ -219,6 +219,7 @@ export templates                 | - --json --format --out --delimiter --bom --r
 export campaigns                 | - --json --format --out --delimiter --bom --raw --headers | formats::master_data_exports_take_every_option
 export stats                     | - --json --by --format --out | cli_options::export_takes_every_filter_format_and_target
 export stats                     | --delimiter --bom --raw --headers | formats::every_export_takes_delimiter_bom_raw_and_headers
+report                           | - --json --out | report::the_report_is_one_self_contained_page_with_escaped_names
 verify                           | - --json | verify::the_binary_exits_1_when_problems_are_found
 batch run                        | - --json --restart | cli_options::batch_run_reports_json_and_restart_forgets_progress
 backup                           | - --json | backup::backup_and_restore_make_an_equal_store

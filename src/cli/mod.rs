@@ -13,6 +13,7 @@ mod interaction;
 mod master;
 pub mod output;
 pub mod panics;
+mod report;
 mod saved_criteria;
 mod segment;
 mod shell;
@@ -152,6 +153,10 @@ pub enum Command {
     /// Export entries, logged segments, contacts, master data or statistics as CSV, TSV, JSON
     /// or JSON Lines.
     Export(export::ExportArgs),
+    /// Write a self-contained HTML report: entries over time by template, by salesperson and
+    /// campaign, logged segments and their outcomes, batch jobs (no scripts, no network).
+    #[command(after_help = "Example:\n  interlog --store crm.db report --out report.html")]
+    Report(report::ReportArgs),
     /// Check the whole store; exit code 1 when problems are found.
     Verify(verify::VerifyArgs),
     /// Nightly batch jobs.
@@ -292,6 +297,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gen(a) => segment::gen(&env, a),
         Command::Demo(a) => demo::run(&env, a),
         Command::Export(a) => export::run(&env, a),
+        Command::Report(a) => report::run(&env, a),
         Command::Verify(a) => return verify::run(&env, a),
         Command::Backup(a) => backup::backup(&env, a),
         Command::Restore(a) => backup::restore(&env, a),

@@ -922,6 +922,23 @@ impl Store {
         }
     }
 
+    /// Decodes every record of a tree with its key, in key order.
+    pub fn all_keyed_recs<T: DeserializeOwned>(
+        &self,
+        tree: TreeId,
+        what: &'static str,
+    ) -> Result<Vec<(Vec<u8>, T)>, StorageError> {
+        self.t
+            .get(tree)
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                let rec = codec::decode(what, &v).map_err(|e| bad_value(tree, &k, e))?;
+                Ok((k.to_vec(), rec))
+            })
+            .collect()
+    }
+
     /// Decodes every record of a tree, in key order.
     pub fn all_recs<T: DeserializeOwned>(
         &self,

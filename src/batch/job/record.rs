@@ -102,6 +102,15 @@ pub fn recorded(store: &Store, id: &str) -> Result<Option<JobRecord>, StorageErr
     store.get_rec(TreeId::Jobs, id.as_bytes(), "job progress")
 }
 
+/// Every recorded job, by id (the store keeps no time of a run, so this is id order).
+pub fn all_recorded(store: &Store) -> Result<Vec<(String, JobRecord)>, StorageError> {
+    Ok(store
+        .all_keyed_recs(TreeId::Jobs, "job progress")?
+        .into_iter()
+        .map(|(k, r)| (String::from_utf8_lossy(&k).into_owned(), r))
+        .collect())
+}
+
 pub(super) fn save(store: &Store, id: &str, rec: &JobRecord) -> Result<(), StorageError> {
     let _w = store.writer();
     let mut ws = WriteSet::new();
