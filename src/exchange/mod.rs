@@ -1,4 +1,5 @@
 //! Import and export.
 
+pub mod dump;
 pub mod export;
 pub mod import;
