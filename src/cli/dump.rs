@@ -81,6 +81,35 @@ pub fn dump(env: &Env, a: DumpArgs) -> anyhow::Result<()> {
     }
 }
 
+/// Loads the dump into a new store at `work` and verifies it.
+fn build(
+    file: &std::path::Path,
+    from_stdin: bool,
+    work: &std::path::Path,
+) -> anyhow::Result<DumpCounts> {
+    let store = Store::create(work)?;
+    let c = if from_stdin {
+        dump::load(&store, std::io::stdin().lock())?
+    } else {
+        let f =
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+        dump::load(&store, BufReader::new(f))?
+    };
+    store.make_durable()?;
+    let r = verify(&store)?;
+    drop(store);
+    if !r.is_ok() {
+        anyhow::bail!(
+            "the loaded store does not verify ({} problem(s), first: {})",
+            r.problems.len(),
+            r.problems
+                .first()
+                .map_or(String::new(), |p| p.detail.clone()),
+        );
+    }
+    Ok(c)
+}
+
 pub fn load(env: &Env, a: LoadArgs) -> anyhow::Result<()> {
     let to = &env.store_path;
     if std::fs::symlink_metadata(to).is_ok() {
@@ -98,31 +127,17 @@ pub fn load(env: &Env, a: LoadArgs) -> anyhow::Result<()> {
         .tempdir_in(&parent)
         .with_context(|| format!("cannot create a directory in {}", parent.display()))?;
     let work = tmp.path().join("store");
-    // The whole dump is read and checked before the store is created.
     let from_stdin = a.file.as_os_str() == "-";
-    let loaded = if from_stdin {
-        dump::read(std::io::stdin().lock())?
-    } else {
-        let f = std::fs::File::open(&a.file)
-            .with_context(|| format!("cannot open {}", a.file.display()))?;
-        dump::read(BufReader::new(f))?
+    let built = build(&a.file, from_stdin, &work);
+    let c = match built {
+        Ok(c) => c,
+        Err(e) => {
+            // The temporary store is deleted with `tmp`: nothing reached --store.
+            drop(tmp);
+            interlog::storage::journal::forget_discarded_commits();
+            return Err(e.context(format!("nothing was written to {}", to.display())));
+        }
     };
-    let c = loaded.counts.clone();
-    let store = Store::create(&work)?;
-    loaded.apply(&store)?;
-    store.make_durable()?;
-    let r = verify(&store)?;
-    drop(store);
-    if !r.is_ok() {
-        anyhow::bail!(
-            "the loaded store does not verify ({} problem(s), first: {}) — nothing was written to {}",
-            r.problems.len(),
-            r.problems
-                .first()
-                .map_or(String::new(), |p| p.detail.clone()),
-            to.display()
-        );
-    }
     let _ = std::fs::remove_file(work.join(lock::LOCK_FILE));
     std::fs::rename(&work, to)
         .with_context(|| format!("cannot move the loaded store to {}", to.display()))?;

@@ -293,25 +293,23 @@ fn typed<T: DeserializeOwned>(line: u64, kind: &str, v: Value) -> Result<T, Dump
     serde_json::from_value(v).map_err(|e| bad(line, format!("not a valid {kind} record: {e}")))
 }
 
-/// A dump read and checked in full: the store's writes as one unit of work.
-pub struct Loaded {
-    ws: WriteSet,
-    /// Lines and records read.
-    pub counts: DumpCounts,
-}
-
-impl Loaded {
-    /// Writes everything into `store` (which must be new and empty) as one unit of work.
-    pub fn apply(self, store: &Store) -> Result<(), DumpError> {
-        let _w = store.writer();
-        store.apply(self.ws)?;
+/// Streams a dump into `store`, which must be new and empty (`interlog load` makes it in a
+/// temporary directory and gives it its name only once this returned and `verify` passed).
+///
+/// Records are written as they are read — master data through the typed [`Change`]s, entries
+/// and segment lines as blocks from the block builders, the contact index as per-entry items
+/// and postponed marks from the entries' flags — as staged writes nothing reads yet: entries
+/// stay above the `next_entry` counter, and the counters are set last, by one unit of work.
+/// A damaged or truncated dump is refused with the number of its first bad line.
+pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError> {
+    let _w = store.writer();
+    let stage = |c: Change| -> Result<(), DumpError> {
+        let (tree, key, value) = c.lower().map_err(StorageError::from)?;
+        if let Some(v) = value {
+            store.put_staged(tree, &key, &v)?;
+        }
         Ok(())
-    }
-}
-
-/// Reads a whole dump into one unit of work; nothing is written. Every line is checked: a
-/// damaged or truncated dump is refused with the number of its first bad line.
-pub fn read(input: impl BufRead) -> Result<Loaded, DumpError> {
+    };
     let mut counts = DumpCounts::default();
     for k in KINDS {
         counts.kinds.insert((*k).to_string(), 0);
@@ -354,16 +352,16 @@ pub fn read(input: impl BufRead) -> Result<Loaded, DumpError> {
             return Err(bad(n, "no \"data\""));
         };
         match kind.as_str() {
-            "setup" => ws.change(Change::PutSetup(typed(n, &kind, m)?)),
-            "series" => ws.change(Change::PutSeries(typed(n, &kind, m)?)),
-            "user_setup" => ws.change(Change::PutUserSetup(typed(n, &kind, m)?)),
-            "contact" => ws.change(Change::PutContact(typed(n, &kind, m)?)),
-            "salesperson" => ws.change(Change::PutSalesperson(typed(n, &kind, m)?)),
-            "group" => ws.change(Change::PutGroup(typed(n, &kind, m)?)),
-            "template" => ws.change(Change::PutTemplate(typed(n, &kind, m)?)),
-            "campaign" => ws.change(Change::PutCampaign(typed(n, &kind, m)?)),
-            "segment" => ws.change(Change::PutSegment(typed(n, &kind, m)?)),
-            "saved_criteria" => ws.change(Change::PutSavedCriteria(typed(n, &kind, m)?)),
+            "setup" => stage(Change::PutSetup(typed(n, &kind, m)?))?,
+            "series" => stage(Change::PutSeries(typed(n, &kind, m)?))?,
+            "user_setup" => stage(Change::PutUserSetup(typed(n, &kind, m)?))?,
+            "contact" => stage(Change::PutContact(typed(n, &kind, m)?))?,
+            "salesperson" => stage(Change::PutSalesperson(typed(n, &kind, m)?))?,
+            "group" => stage(Change::PutGroup(typed(n, &kind, m)?))?,
+            "template" => stage(Change::PutTemplate(typed(n, &kind, m)?))?,
+            "campaign" => stage(Change::PutCampaign(typed(n, &kind, m)?))?,
+            "segment" => stage(Change::PutSegment(typed(n, &kind, m)?))?,
+            "saved_criteria" => stage(Change::PutSavedCriteria(typed(n, &kind, m)?))?,
             "segment_line" => {
                 let r: LineRec = typed(n, &kind, m)?;
                 if r.gen == crate::storage::lines::NO_GEN {
@@ -373,11 +371,11 @@ pub fn read(input: impl BufRead) -> Result<Loaded, DumpError> {
                 if prev.is_some_and(|p| p >= r.line.line_no) {
                     return Err(bad(n, "segment line numbers must increase"));
                 }
-                lines
-                    .entry(r.gen)
-                    .or_default()
-                    .push(&r.line)
-                    .map_err(|e| bad(n, e.to_string()))?;
+                let b = lines.entry(r.gen).or_default();
+                b.push(&r.line).map_err(|e| bad(n, e.to_string()))?;
+                for (first, bytes) in b.take_done() {
+                    store.put_staged(TreeId::Lines, &keys::num2(r.gen, first), &bytes)?;
+                }
             }
             "entry" => {
                 let e: LogEntry = typed(n, &kind, m)?;
@@ -386,21 +384,25 @@ pub fn read(input: impl BufRead) -> Result<Loaded, DumpError> {
                 }
                 last_entry = Some(e.entry_no);
                 entries.push(&e).map_err(|x| bad(n, x.to_string()))?;
-                ws.change(Change::IndexContactEntry(e.contact_no.clone(), e.entry_no));
+                for (first, bytes) in entries.take_done() {
+                    store.put_staged(TreeId::Entries, &first.to_key(), &bytes)?;
+                }
+                stage(Change::IndexContactEntry(e.contact_no.clone(), e.entry_no))?;
                 if e.postponed {
-                    ws.change(Change::MarkPostponed(e.entry_no));
+                    stage(Change::MarkPostponed(e.entry_no))?;
                 }
             }
-            "logged_segment" => ws.change(Change::PutLoggedSegment(typed(n, &kind, m)?)),
+            "logged_segment" => stage(Change::PutLoggedSegment(typed(n, &kind, m)?))?,
             "logged_segment_link" => {
                 let r: LinkRec = typed(n, &kind, m)?;
-                ws.change(Change::LinkLoggedSegment(r.segment_no, r.logged_segment_no));
+                stage(Change::LinkLoggedSegment(r.segment_no, r.logged_segment_no))?;
             }
-            "campaign_entry" => ws.change(Change::PutCampaignEntry(typed(n, &kind, m)?)),
+            "campaign_entry" => stage(Change::PutCampaignEntry(typed(n, &kind, m)?))?,
             "job" => {
                 let r: JobRec = typed(n, &kind, m)?;
-                ws.put_rec(TreeId::Jobs, r.id.as_bytes(), "job progress", &r.record)
+                let v = crate::storage::codec::encode("job progress", &r.record)
                     .map_err(StorageError::from)?;
+                store.put_staged(TreeId::Jobs, r.id.as_bytes(), &v)?;
             }
             "counter" => {
                 let r: CounterRec = typed(n, &kind, m)?;
@@ -423,14 +425,16 @@ pub fn read(input: impl BufRead) -> Result<Loaded, DumpError> {
         ));
     }
     for (first, bytes) in entries.finish().map_err(StorageError::from)? {
-        ws.put(TreeId::Entries, first.to_key(), bytes);
+        store.put_staged(TreeId::Entries, &first.to_key(), &bytes)?;
     }
     for (gen, b) in lines {
         for (first, bytes) in b.finish().map_err(StorageError::from)? {
-            ws.put(TreeId::Lines, keys::num2(gen, first), bytes);
+            store.put_staged(TreeId::Lines, &keys::num2(gen, first), &bytes)?;
         }
     }
-    Ok(Loaded { ws, counts })
+    // The commit: the counters, which publish the entries (and are what continues numbering).
+    store.apply(ws)?;
+    Ok(counts)
 }
 
 impl From<DumpError> for crate::exchange::export::ExportError {
