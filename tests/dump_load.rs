@@ -95,11 +95,24 @@ fn full_store() -> Bin {
         &["segment", "reuse-criteria", "SM00002", "--code", "MANNEW"],
         &["segment", "reduce", "SM00002", "--filter", "Type=Person"],
         &["segment", "log", "SM00001", "--follow-up"],
-        &["segment", "log", "SM00002"],
-        &["logged-segment", "cancel", "2"],
+        &[
+            "interaction",
+            "create",
+            "--contact",
+            "CT100125",
+            "--template",
+            "BUS",
+            "--idempotency-key",
+            "nightly/CT100125",
+        ],
     ] {
         b.ok(args);
     }
+    // A job record: SM00002 is logged by a batch job.
+    let job = b.dir().join("job.json");
+    std::fs::write(&job, r#"{"id": "n1", "steps": [{"log": "SM00002"}]}"#).unwrap();
+    b.ok(&["batch", "run", job.to_str().unwrap()]);
+    b.ok(&["logged-segment", "cancel", "2"]);
     b
 }
 
@@ -178,6 +191,37 @@ fn dump_load_dump_is_identical_and_the_loaded_store_verifies() {
         r.ok(&["interaction", "list", "--contact", "CT100125", "--json"]),
         b.ok(&["interaction", "list", "--contact", "CT100125", "--json"])
     );
+    // The idempotency key came along: the same request answers with the first entry.
+    let again = r.json(&[
+        "interaction",
+        "create",
+        "--contact",
+        "CT100125",
+        "--template",
+        "BUS",
+        "--idempotency-key",
+        "nightly/CT100125",
+    ]);
+    assert_eq!(again["replayed"], true, "{again}");
+    // `load -` reads stdin.
+    let s = Bin::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_interlog"))
+        .arg("--store")
+        .arg(s.path())
+        .args(["--json", "load", "-"])
+        .stdin(std::process::Stdio::from(
+            std::fs::File::open(&file).unwrap(),
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        child.status.success(),
+        "{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::mem::take(&mut child.stdout)).unwrap();
+    assert_eq!(v["file"], serde_json::Value::Null, "{v}");
+    assert_eq!(s.ok(&["dump", "--out", "-"]), first);
     // Never over an existing store.
     let err = r.fails(&["load", file.to_str().unwrap()], 1);
     assert!(err.contains("already exists"), "{err}");

@@ -5,14 +5,20 @@
 //! further line is one record `{"kind": "...", "data": {...}}`, `data` in the domain types' own
 //! serde form (nested, not inlined: a contact has a field `kind` of its own).
 //! Records are written in a fixed order (setup, series, user setups, master data, segments with
-//! their lines, saved criteria, entries, logged segments, campaign entries, jobs, counters), so
-//! dumping the same store twice gives the same bytes, and dump → load → dump is identical.
+//! their lines, saved criteria, entries, logged segments, campaign entries, jobs, idempotency
+//! keys, counters), so dumping the same store twice gives the same bytes, and dump → load →
+//! dump is identical.
 //!
-//! `dump` streams: entries are read block by block. `load` writes into a new store only, as one
-//! all-or-nothing unit of work (it holds the whole store's writes in memory until the commit):
-//! master data through the typed [`Change`]s, entries and segment lines as blocks built by the
-//! same block builders the batch writers use, the contact index as per-entry index items and
-//! the postponed marks from the entries' flags.
+//! Both stream. `dump` reads entries block by block. `load` (see [`load`]) writes into a new
+//! store only — the CLI builds it in a temporary directory and renames it to `--store` once it
+//! loaded and verified, so a refused dump leaves nothing — staging records as they are read and
+//! committing the counters last: master data through the typed [`Change`]s, entries and segment
+//! lines as blocks from the same block builders the batch writers use, the contact index as
+//! per-entry index items and the postponed marks from the entries' flags.
+//!
+//! Not carried: the contact index *runs* a bulk log writes (a loaded store indexes every entry
+//! by per-entry items, which reads the same), and line generations no segment refers to
+//! (garbage).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
@@ -23,6 +29,7 @@ use serde_json::Value;
 
 use crate::batch::job::JobRecord;
 use crate::domain::*;
+use crate::ops::requests::RequestRecord;
 use crate::storage::blocks::{EntryBlockBuilder, LineBlockBuilder};
 use crate::storage::{keys, Change, Counter, StorageError, Store, TreeId, WriteSet};
 
@@ -50,6 +57,7 @@ pub const KINDS: &[&str] = &[
     "logged_segment_link",
     "campaign_entry",
     "job",
+    "request",
     "counter",
 ];
 
@@ -128,6 +136,12 @@ struct LinkRec {
 struct JobRec {
     id: String,
     record: JobRecord,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct RequestRec {
+    key: String,
+    record: RequestRecord,
 }
 
 #[derive(Serialize, serde::Deserialize)]
@@ -269,6 +283,15 @@ pub fn dump(store: &Store, out: impl Write) -> Result<DumpCounts, DumpError> {
             w.rec("job", &JobRec { id, record })?;
         }
     }
+    for kv in store.t.requests.iter() {
+        let (k, _) = kv.map_err(StorageError::from)?;
+        let key = String::from_utf8_lossy(&k).into_owned();
+        if let Some(record) =
+            store.get_rec::<RequestRecord>(TreeId::Requests, &k, "idempotency record")?
+        {
+            w.rec("request", &RequestRec { key, record })?;
+        }
+    }
     for (name, c) in COUNTERS {
         w.rec(
             "counter",
@@ -403,6 +426,12 @@ pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError>
                 let v = crate::storage::codec::encode("job progress", &r.record)
                     .map_err(StorageError::from)?;
                 store.put_staged(TreeId::Jobs, r.id.as_bytes(), &v)?;
+            }
+            "request" => {
+                let r: RequestRec = typed(n, &kind, m)?;
+                let v = crate::storage::codec::encode("idempotency record", &r.record)
+                    .map_err(StorageError::from)?;
+                store.put_staged(TreeId::Requests, r.key.as_bytes(), &v)?;
             }
             "counter" => {
                 let r: CounterRec = typed(n, &kind, m)?;
