@@ -224,6 +224,8 @@ verify                           | - --json | verify::the_binary_exits_1_when_pr
 batch run                        | - --json --restart | cli_options::batch_run_reports_json_and_restart_forgets_progress
 backup                           | - --json | backup::backup_and_restore_make_an_equal_store
 restore                          | - --json | backup::backup_and_restore_make_an_equal_store
+dump                             | - --json --out | dump_load::dump_load_dump_is_identical_and_the_loaded_store_verifies
+load                             | - --json | dump_load::dump_load_dump_is_identical_and_the_loaded_store_verifies
 filters                          | - --json | help_and_shell::help_filters_explains_the_syntax_and_fields
 completions                      | - --json | help_and_shell::completions_and_man_page
 man                              | - --json | help_and_shell::completions_and_man_page

@@ -7,6 +7,7 @@ mod cleanup;
 #[cfg(test)]
 mod contract;
 mod demo;
+mod dump;
 mod examples;
 mod export;
 mod interaction;
@@ -168,6 +169,15 @@ pub enum Command {
     /// Copy a backup to --store (a new directory), verified.
     #[command(after_help = "Example:\n  interlog --store crm.db restore /backups/crm-2026-12-02")]
     Restore(backup::RestoreArgs),
+    /// Write the whole store as JSON Lines (a header line, then one line per record), to move
+    /// it between interlog versions and machines.
+    #[command(
+        after_help = "Example:\n  interlog --store crm.db dump --out crm.jsonl\n  interlog --store new.db load crm.jsonl"
+    )]
+    Dump(dump::DumpArgs),
+    /// Load a file made by `interlog dump` into --store (a new store), all or nothing, verified.
+    #[command(after_help = "Example:\n  interlog --store new.db load crm.jsonl")]
+    Load(dump::LoadArgs),
     /// Filter syntax and fields (`interlog help filters`).
     #[command(long_about = shell::FILTERS_HELP)]
     Filters(shell::FiltersArgs),
@@ -301,6 +311,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(a) => return verify::run(&env, a),
         Command::Backup(a) => backup::backup(&env, a),
         Command::Restore(a) => backup::restore(&env, a),
+        Command::Dump(a) => dump::dump(&env, a),
+        Command::Load(a) => dump::load(&env, a),
         Command::Filters(_) => shell::filters(&env),
         Command::Completions(a) => shell::completions(&env, a),
         Command::Man(a) => shell::man(&env, a),

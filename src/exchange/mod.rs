@@ -1,5 +1,6 @@
 //! Import and export.
 
+pub mod dump;
 pub mod export;
 pub mod import;
 pub mod report;

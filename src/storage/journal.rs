@@ -72,6 +72,13 @@ pub fn committed_in_this_process() -> bool {
     COMMITTED.load(Ordering::SeqCst)
 }
 
+/// Forgets that this process committed: for a command that built a whole store in a temporary
+/// directory and discarded it on failure (`interlog load`), where nothing reached the user's
+/// store.
+pub fn forget_discarded_commits() {
+    COMMITTED.store(false, Ordering::SeqCst);
+}
+
 /// The journal file of an open store.
 #[derive(Debug)]
 pub struct Journal {

@@ -456,6 +456,14 @@ impl EntryBlockBuilder {
         Ok((blocks, ordered))
     }
 
+    /// Finished blocks so far (the open block stays open): (first entry number, bytes).
+    pub fn take_done(&mut self) -> Vec<EncodedBlock> {
+        std::mem::take(&mut self.b.done)
+            .into_iter()
+            .map(|(k, v)| (EntryNo(k), v))
+            .collect()
+    }
+
     /// Closes the open block and returns every block: (first entry number, bytes).
     pub fn finish(self) -> Result<Vec<EncodedBlock>, CodecError> {
         Ok(self

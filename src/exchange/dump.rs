@@ -1,0 +1,482 @@
+//! `interlog dump` / `interlog load`: a whole store as JSON Lines, so a store moves between
+//! interlog versions and machines.
+//!
+//! The first line is a header `{"interlog_dump": 1, "format": ..., "kinds": [...]}`; every
+//! further line is one record `{"kind": "...", "data": {...}}`, `data` in the domain types' own
+//! serde form (nested, not inlined: a contact has a field `kind` of its own).
+//! Records are written in a fixed order (setup, series, user setups, master data, segments with
+//! their lines, saved criteria, entries, logged segments, campaign entries, jobs, idempotency
+//! keys, counters), so dumping the same store twice gives the same bytes, and dump → load →
+//! dump is identical.
+//!
+//! Both stream. `dump` reads entries block by block. `load` (see [`load`]) writes into a new
+//! store only — the CLI builds it in a temporary directory and renames it to `--store` once it
+//! loaded and verified, so a refused dump leaves nothing — staging records as they are read and
+//! committing the counters last: master data through the typed [`Change`]s, entries and segment
+//! lines as blocks from the same block builders the batch writers use, the contact index as
+//! per-entry index items and the postponed marks from the entries' flags.
+//!
+//! Not carried: the contact index *runs* a bulk log writes (a loaded store indexes every entry
+//! by per-entry items, which reads the same), and line generations no segment refers to
+//! (garbage).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, Write};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::batch::job::JobRecord;
+use crate::domain::*;
+use crate::ops::requests::RequestRecord;
+use crate::storage::blocks::{EntryBlockBuilder, LineBlockBuilder};
+use crate::storage::{keys, Change, Counter, StorageError, Store, TreeId, WriteSet};
+
+/// The dump format version this build writes and reads.
+pub const DUMP_VERSION: u64 = 1;
+
+/// The `format` value of the header.
+pub const FORMAT: &str = "interlog JSON Lines store dump";
+
+/// Every record kind, in the order a dump writes them.
+pub const KINDS: &[&str] = &[
+    "setup",
+    "series",
+    "user_setup",
+    "contact",
+    "salesperson",
+    "group",
+    "template",
+    "campaign",
+    "segment",
+    "segment_line",
+    "saved_criteria",
+    "entry",
+    "logged_segment",
+    "logged_segment_link",
+    "campaign_entry",
+    "job",
+    "request",
+    "counter",
+];
+
+/// The counters a dump carries, by name.
+const COUNTERS: &[(&str, Counter)] = &[
+    ("next_entry", Counter::NextEntry),
+    ("next_logged", Counter::NextLogged),
+    ("next_campaign_entry", Counter::NextCampaignEntry),
+    ("next_gen", Counter::NextGen),
+    ("next_run", Counter::NextRun),
+    ("contacts_epoch", Counter::ContactsEpoch),
+];
+
+/// What went wrong dumping or loading.
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    /// Reading the store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Writing or reading the dump file failed.
+    #[error("dump file: {0}")]
+    Io(#[from] std::io::Error),
+    /// A line of the dump is not what a dump holds.
+    #[error("line {line} of the dump: {msg} — the dump is damaged or not an interlog dump; nothing was loaded")]
+    Line {
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong with it.
+        msg: String,
+    },
+    /// A record could not be encoded as JSON.
+    #[error("cannot encode a {kind} record as JSON: {cause}")]
+    Encode {
+        /// Record kind.
+        kind: &'static str,
+        /// The JSON error.
+        cause: serde_json::Error,
+    },
+}
+
+/// Records of each kind a dump or load handled.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct DumpCounts {
+    /// Lines (header included).
+    pub lines: u64,
+    /// Records by kind.
+    pub kinds: BTreeMap<String, u64>,
+}
+
+#[derive(Serialize)]
+struct Header<'a> {
+    interlog_dump: u64,
+    format: &'a str,
+    kinds: &'a [&'a str],
+}
+
+#[derive(Serialize)]
+struct Rec<'a, T: Serialize> {
+    kind: &'a str,
+    data: &'a T,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct LineRec {
+    gen: u64,
+    line: SegmentLine,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct LinkRec {
+    segment_no: SegmentNo,
+    logged_segment_no: LoggedSegmentNo,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct JobRec {
+    id: String,
+    record: JobRecord,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct RequestRec {
+    key: String,
+    record: RequestRecord,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct CounterRec {
+    name: String,
+    value: u64,
+}
+
+struct Writer<W: Write> {
+    w: W,
+    counts: DumpCounts,
+}
+
+impl<W: Write> Writer<W> {
+    fn rec<T: Serialize>(&mut self, kind: &'static str, rec: &T) -> Result<(), DumpError> {
+        serde_json::to_writer(&mut self.w, &Rec { kind, data: rec })
+            .map_err(|cause| DumpError::Encode { kind, cause })?;
+        self.w.write_all(b"\n")?;
+        self.counts.lines += 1;
+        *self.counts.kinds.entry(kind.to_string()).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// Writes the whole store to `out` as JSON Lines.
+pub fn dump(store: &Store, out: impl Write) -> Result<DumpCounts, DumpError> {
+    let mut w = Writer {
+        w: out,
+        counts: DumpCounts::default(),
+    };
+    serde_json::to_writer(
+        &mut w.w,
+        &Header {
+            interlog_dump: DUMP_VERSION,
+            format: FORMAT,
+            kinds: KINDS,
+        },
+    )
+    .map_err(|cause| DumpError::Encode {
+        kind: "header",
+        cause,
+    })?;
+    w.w.write_all(b"\n")?;
+    w.counts.lines += 1;
+    for k in KINDS {
+        w.counts.kinds.insert((*k).to_string(), 0);
+    }
+    if let Some(s) = store.setup()? {
+        w.rec("setup", &s)?;
+    }
+    for r in store.all_series()? {
+        w.rec("series", &r)?;
+    }
+    for r in store.all_user_setups()? {
+        w.rec("user_setup", &r)?;
+    }
+    for r in store.contacts() {
+        w.rec("contact", &r?)?;
+    }
+    for r in store.all_salespeople()? {
+        w.rec("salesperson", &r)?;
+    }
+    for r in store.all_groups()? {
+        w.rec("group", &r)?;
+    }
+    for r in store.all_templates()? {
+        w.rec("template", &r)?;
+    }
+    for r in store.all_campaigns()? {
+        w.rec("campaign", &r)?;
+    }
+    let segments = store.all_segments()?;
+    for r in &segments {
+        w.rec("segment", r)?;
+    }
+    // Lines: the visible generation of each segment, and the generation a "go back" restores.
+    let mut gens = BTreeSet::new();
+    for s in &segments {
+        let deleted = s.criteria.iter().filter_map(|a| a.deleted_gen);
+        let all =
+            std::iter::once((s.lines_gen, s.last_line_no)).chain(deleted.map(|g| (g, u64::MAX)));
+        for (gen, last) in all {
+            if gen == crate::storage::lines::NO_GEN || !gens.insert(gen) {
+                continue;
+            }
+            let mut err = None;
+            store.for_each_line_block(gen, last, |_, b| {
+                for line in b.lines() {
+                    if let Err(e) = w.rec("segment_line", &LineRec { gen, line }) {
+                        err = Some(e);
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            })?;
+            if let Some(e) = err {
+                return Err(e);
+            }
+        }
+    }
+    for r in store.all_saved_criteria()? {
+        w.rec("saved_criteria", &r)?;
+    }
+    let mut err = None;
+    store.for_each_block(EntryNo(0), None, |_, b| {
+        for e in b.entries() {
+            if let Err(x) = w.rec("entry", &e) {
+                err = Some(x);
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    })?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let logged = store.all_logged_segments()?;
+    for r in &logged {
+        w.rec("logged_segment", r)?;
+    }
+    for r in &logged {
+        if store.logged_segment_of(&r.segment_no)? == Some(r.entry_no) {
+            w.rec(
+                "logged_segment_link",
+                &LinkRec {
+                    segment_no: r.segment_no.clone(),
+                    logged_segment_no: r.entry_no,
+                },
+            )?;
+        }
+    }
+    for r in store.all_campaign_entries()? {
+        w.rec("campaign_entry", &r)?;
+    }
+    for kv in store.t.jobs.iter() {
+        let (k, _) = kv.map_err(StorageError::from)?;
+        let id = String::from_utf8_lossy(&k).into_owned();
+        if let Some(record) = store.get_rec::<JobRecord>(TreeId::Jobs, &k, "job progress")? {
+            w.rec("job", &JobRec { id, record })?;
+        }
+    }
+    for kv in store.t.requests.iter() {
+        let (k, _) = kv.map_err(StorageError::from)?;
+        let key = String::from_utf8_lossy(&k).into_owned();
+        if let Some(record) =
+            store.get_rec::<RequestRecord>(TreeId::Requests, &k, "idempotency record")?
+        {
+            w.rec("request", &RequestRec { key, record })?;
+        }
+    }
+    for (name, c) in COUNTERS {
+        w.rec(
+            "counter",
+            &CounterRec {
+                name: (*name).to_string(),
+                value: store.get_counter(*c)?,
+            },
+        )?;
+    }
+    w.w.flush()?;
+    Ok(w.counts)
+}
+
+fn bad(line: u64, msg: impl Into<String>) -> DumpError {
+    DumpError::Line {
+        line,
+        msg: msg.into(),
+    }
+}
+
+fn typed<T: DeserializeOwned>(line: u64, kind: &str, v: Value) -> Result<T, DumpError> {
+    serde_json::from_value(v).map_err(|e| bad(line, format!("not a valid {kind} record: {e}")))
+}
+
+/// Streams a dump into `store`, which must be new and empty (`interlog load` makes it in a
+/// temporary directory and gives it its name only once this returned and `verify` passed).
+///
+/// Records are written as they are read — master data through the typed [`Change`]s, entries
+/// and segment lines as blocks from the block builders, the contact index as per-entry items
+/// and postponed marks from the entries' flags — as staged writes nothing reads yet: entries
+/// stay above the `next_entry` counter, and the counters are set last, by one unit of work.
+/// A damaged or truncated dump is refused with the number of its first bad line.
+pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError> {
+    let _w = store.writer();
+    let stage = |c: Change| -> Result<(), DumpError> {
+        let (tree, key, value) = c.lower().map_err(StorageError::from)?;
+        if let Some(v) = value {
+            store.put_staged(tree, &key, &v)?;
+        }
+        Ok(())
+    };
+    let mut counts = DumpCounts::default();
+    for k in KINDS {
+        counts.kinds.insert((*k).to_string(), 0);
+    }
+    let mut ws = WriteSet::new();
+    let mut entries = EntryBlockBuilder::new();
+    let mut lines: BTreeMap<u64, LineBlockBuilder> = BTreeMap::new();
+    let mut seen_header = false;
+    let mut last_entry: Option<EntryNo> = None;
+    let mut last_line: BTreeMap<u64, u64> = BTreeMap::new();
+    for (i, l) in input.lines().enumerate() {
+        let n = i as u64 + 1;
+        let l = l?;
+        counts.lines = n;
+        let v: Value = serde_json::from_str(&l).map_err(|e| bad(n, format!("not JSON: {e}")))?;
+        let Value::Object(mut m) = v else {
+            return Err(bad(n, "not a JSON object"));
+        };
+        if !seen_header {
+            match m.get("interlog_dump").and_then(Value::as_u64) {
+                Some(DUMP_VERSION) => {}
+                Some(other) => {
+                    return Err(bad(
+                        n,
+                        format!(
+                        "dump format version {other}; this interlog reads version {DUMP_VERSION}"
+                    ),
+                    ))
+                }
+                None => return Err(bad(n, "no header {\"interlog_dump\": 1, ...}")),
+            }
+            seen_header = true;
+            continue;
+        }
+        let kind = match m.remove("kind") {
+            Some(Value::String(k)) => k,
+            _ => return Err(bad(n, "no \"kind\"")),
+        };
+        let Some(m) = m.remove("data") else {
+            return Err(bad(n, "no \"data\""));
+        };
+        match kind.as_str() {
+            "setup" => stage(Change::PutSetup(typed(n, &kind, m)?))?,
+            "series" => stage(Change::PutSeries(typed(n, &kind, m)?))?,
+            "user_setup" => stage(Change::PutUserSetup(typed(n, &kind, m)?))?,
+            "contact" => stage(Change::PutContact(typed(n, &kind, m)?))?,
+            "salesperson" => stage(Change::PutSalesperson(typed(n, &kind, m)?))?,
+            "group" => stage(Change::PutGroup(typed(n, &kind, m)?))?,
+            "template" => stage(Change::PutTemplate(typed(n, &kind, m)?))?,
+            "campaign" => stage(Change::PutCampaign(typed(n, &kind, m)?))?,
+            "segment" => stage(Change::PutSegment(typed(n, &kind, m)?))?,
+            "saved_criteria" => stage(Change::PutSavedCriteria(typed(n, &kind, m)?))?,
+            "segment_line" => {
+                let r: LineRec = typed(n, &kind, m)?;
+                if r.gen == crate::storage::lines::NO_GEN {
+                    return Err(bad(n, "a segment line in generation 0"));
+                }
+                let prev = last_line.insert(r.gen, r.line.line_no);
+                if prev.is_some_and(|p| p >= r.line.line_no) {
+                    return Err(bad(n, "segment line numbers must increase"));
+                }
+                let b = lines.entry(r.gen).or_default();
+                b.push(&r.line).map_err(|e| bad(n, e.to_string()))?;
+                for (first, bytes) in b.take_done() {
+                    store.put_staged(TreeId::Lines, &keys::num2(r.gen, first), &bytes)?;
+                }
+            }
+            "entry" => {
+                let e: LogEntry = typed(n, &kind, m)?;
+                if last_entry.is_some_and(|p| p >= e.entry_no) {
+                    return Err(bad(n, "entry numbers must increase"));
+                }
+                last_entry = Some(e.entry_no);
+                entries.push(&e).map_err(|x| bad(n, x.to_string()))?;
+                for (first, bytes) in entries.take_done() {
+                    store.put_staged(TreeId::Entries, &first.to_key(), &bytes)?;
+                }
+                stage(Change::IndexContactEntry(e.contact_no.clone(), e.entry_no))?;
+                if e.postponed {
+                    stage(Change::MarkPostponed(e.entry_no))?;
+                }
+            }
+            "logged_segment" => stage(Change::PutLoggedSegment(typed(n, &kind, m)?))?,
+            "logged_segment_link" => {
+                let r: LinkRec = typed(n, &kind, m)?;
+                stage(Change::LinkLoggedSegment(r.segment_no, r.logged_segment_no))?;
+            }
+            "campaign_entry" => stage(Change::PutCampaignEntry(typed(n, &kind, m)?))?,
+            "job" => {
+                let r: JobRec = typed(n, &kind, m)?;
+                let v = crate::storage::codec::encode("job progress", &r.record)
+                    .map_err(StorageError::from)?;
+                store.put_staged(TreeId::Jobs, r.id.as_bytes(), &v)?;
+            }
+            "request" => {
+                let r: RequestRec = typed(n, &kind, m)?;
+                let v = crate::storage::codec::encode("idempotency record", &r.record)
+                    .map_err(StorageError::from)?;
+                store.put_staged(TreeId::Requests, r.key.as_bytes(), &v)?;
+            }
+            "counter" => {
+                let r: CounterRec = typed(n, &kind, m)?;
+                let Some((_, c)) = COUNTERS.iter().find(|(name, _)| *name == r.name) else {
+                    return Err(bad(n, format!("unknown counter {:?}", r.name)));
+                };
+                ws.change(Change::SetCounter(*c, r.value));
+            }
+            other => return Err(bad(n, format!("unknown record kind {other:?}"))),
+        }
+        *counts.kinds.entry(kind).or_default() += 1;
+    }
+    if !seen_header {
+        return Err(bad(1, "the dump is empty"));
+    }
+    if counts.kinds.get("counter").copied().unwrap_or(0) != COUNTERS.len() as u64 {
+        return Err(bad(
+            counts.lines,
+            "the dump ends before its counters — it is truncated",
+        ));
+    }
+    for (first, bytes) in entries.finish().map_err(StorageError::from)? {
+        store.put_staged(TreeId::Entries, &first.to_key(), &bytes)?;
+    }
+    for (gen, b) in lines {
+        for (first, bytes) in b.finish().map_err(StorageError::from)? {
+            store.put_staged(TreeId::Lines, &keys::num2(gen, first), &bytes)?;
+        }
+    }
+    // The commit: the counters, which publish the entries (and are what continues numbering).
+    store.apply(ws)?;
+    Ok(counts)
+}
+
+impl From<DumpError> for crate::exchange::export::ExportError {
+    fn from(e: DumpError) -> Self {
+        use crate::exchange::export::ExportError;
+        match e {
+            DumpError::Storage(s) => ExportError::Op(s.into()),
+            DumpError::Io(source) => ExportError::Io { path: None, source },
+            DumpError::Encode { cause, .. } => cause.into(),
+            DumpError::Line { .. } => ExportError::Io {
+                path: None,
+                source: std::io::Error::other(e.to_string()),
+            },
+        }
+    }
+}
