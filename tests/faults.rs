@@ -337,17 +337,19 @@ fn check_left(
                 .count(),
         )
     });
+    let after_steps = |done: usize| match done {
+        0 => State::Before,
+        d if d > refs.mids.len() => State::After,
+        d => State::Mid(d),
+    };
     let truthful = match (claim, state, steps_done) {
         (_, State::Neither, _) => false,
+        // A job that stopped on "the change was committed" committed either the step it was
+        // running (reported failed: its effect is in) or the progress record after the steps
+        // it reports done (the next step never ran).
+        (Claim::Committed, s, Some(done)) => s == after_steps(done) || s == after_steps(done + 1),
         (Claim::Done | Claim::Committed, s, _) => s == State::After,
-        (Claim::NotCommitted, s, Some(done)) => {
-            let expected = match done {
-                0 => State::Before,
-                d if d > refs.mids.len() => State::After,
-                d => State::Mid(d),
-            };
-            s == expected
-        }
+        (Claim::NotCommitted, s, Some(done)) => s == after_steps(done),
         (Claim::NotCommitted, s, None) => s != State::After,
         (Claim::Unknown, _, _) => true,
     };
