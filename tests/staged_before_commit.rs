@@ -11,10 +11,33 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 use common::harness::{dump, fresh_copy, interlog, prepare, verify_clean};
 use tempfile::TempDir;
+
+/// Runs `interlog ARGS` on `store`, SIGKILLed by strace on entering its first `fdatasync`: the
+/// commit record is written (the page cache keeps it across a process kill), its fsync not yet
+/// made, nothing after it has run.
+fn kill_at_commit_record(store: &Path, args: &[&str]) {
+    let cmd = interlog(store, args);
+    let out = Command::new("strace")
+        .args([
+            "-f",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=fdatasync",
+            "-e",
+            "inject=fdatasync:signal=SIGKILL:when=1",
+        ])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .output()
+        .expect("run strace (apt-get install strace)");
+    assert!(!out.status.success(), "{args:?} was not killed");
+}
 
 /// Commands whose change writes staged data before its commit record.
 const STAGING: &[&[&str]] = &[
@@ -54,24 +77,7 @@ fn a_kill_at_the_commit_record_leaves_the_store_before_or_after_never_between() 
         assert_ne!(before, after, "{args:?} changes something");
         let work = dir.path().join("work");
         fresh_copy(&base, &work);
-        let cmd = interlog(&work, args);
-        // SIGKILL on entering the first fdatasync: the commit record is written (the page
-        // cache keeps it across a process kill), nothing after it has run.
-        let out = Command::new("strace")
-            .args([
-                "-f",
-                "-o",
-                "/dev/null",
-                "-e",
-                "trace=fdatasync",
-                "-e",
-                "inject=fdatasync:signal=SIGKILL:when=1",
-            ])
-            .arg(cmd.get_program())
-            .args(cmd.get_args())
-            .output()
-            .expect("run strace (apt-get install strace)");
-        assert!(!out.status.success(), "{args:?} was not killed");
+        kill_at_commit_record(&work, args);
         verify_clean(&work).unwrap_or_else(|e| panic!("{args:?}: {e}"));
         let got = dump(&work);
         assert!(
@@ -89,7 +95,7 @@ fn a_kill_at_the_commit_record_of_a_line_rewrite_leaves_every_line() {
     let before = dump(&base);
     let work = dir.path().join("work");
     fresh_copy(&base, &work);
-    let cmd = interlog(
+    kill_at_commit_record(
         &work,
         &[
             "segment",
@@ -99,23 +105,6 @@ fn a_kill_at_the_commit_record_of_a_line_rewrite_leaves_every_line() {
             "ABSTRACT",
         ],
     );
-    // SIGKILL on entering the first fdatasync: the commit record is written (page cache keeps
-    // it across a process kill), its fsync not yet made, nothing after it has run.
-    let out = Command::new("strace")
-        .args([
-            "-f",
-            "-o",
-            "/dev/null",
-            "-e",
-            "trace=fdatasync",
-            "-e",
-            "inject=fdatasync:signal=SIGKILL:when=1",
-        ])
-        .arg(cmd.get_program())
-        .args(cmd.get_args())
-        .output()
-        .expect("run strace (apt-get install strace)");
-    assert!(!out.status.success(), "the command was not killed");
     verify_clean(&work).unwrap_or_else(|e| panic!("{e}"));
     let after_kill = dump(&work);
     // The change committed (its record reached the file): the next open completed it, and
