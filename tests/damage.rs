@@ -19,9 +19,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::harness::*;
-use interlog::domain::*;
-use interlog::storage::journal::{Journal, JOURNAL_FILE};
-use interlog::storage::{codec, TreeId};
+use common::journal_pending_contact;
+use interlog::storage::journal::JOURNAL_FILE;
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -70,21 +69,7 @@ fn bases(dir: &Path) -> (Base, Base) {
     };
     let pending = dir.join("pending");
     fresh_copy(&path, &pending);
-    let contact = Contact::new(
-        ContactNo::new("CT900001").expect("no"),
-        "Journaled Ltd",
-        ContactKind::Company,
-    );
-    let journal = Journal::open(&pending).expect("journal");
-    journal
-        .write(&[(
-            TreeId::Contacts,
-            contact.no.as_bytes().to_vec(),
-            Some(codec::encode("contact", &contact).expect("encode")),
-        )])
-        .map_err(|_| "journal write")
-        .expect("write");
-    drop(journal);
+    journal_pending_contact(&pending);
     let check = dir.join("check");
     fresh_copy(&pending, &check);
     let contacts = ok(&check, &["contact", "list"]);

@@ -209,21 +209,7 @@ fn a_committed_change_that_never_reached_sled_is_completed_when_the_store_opens(
     let (_dir, path) = closed_store();
     // What a process leaves when it dies (or its disk fills) between writing the commit record
     // and applying it: a durable journal record, and sled without the change.
-    let contact = Contact::new(
-        ContactNo::new("CT900001").expect("no"),
-        "Journaled Ltd",
-        ContactKind::Company,
-    );
-    let journal = Journal::open(&path).expect("journal");
-    journal
-        .write(&[(
-            TreeId::Contacts,
-            contact.no.as_bytes().to_vec(),
-            Some(codec::encode("contact", &contact).expect("encode")),
-        )])
-        .map_err(|_| "journal write")
-        .expect("write");
-    drop(journal);
+    let contact = journal_pending_contact(&path);
     let store = Store::open(&path).expect("opens");
     assert_eq!(store.recovery().journal_completed, 1);
     assert_eq!(

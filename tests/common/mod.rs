@@ -33,6 +33,26 @@ pub fn ctx() -> Ctx {
         NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
     )
 }
+/// Leaves in the closed store at `path` what a process leaves when it dies (or its disk fills)
+/// between writing a commit record and applying it: a durable journal record adding contact
+/// CT900001 "Journaled Ltd", and sled without it. Returns the contact.
+pub fn journal_pending_contact(path: &Path) -> Contact {
+    let contact = Contact::new(
+        ContactNo::new("CT900001").expect("no"),
+        "Journaled Ltd",
+        ContactKind::Company,
+    );
+    let journal = interlog::storage::journal::Journal::open(path).expect("journal");
+    journal
+        .write(&[(
+            interlog::storage::TreeId::Contacts,
+            contact.no.as_bytes().to_vec(),
+            Some(interlog::storage::codec::encode("contact", &contact).expect("encode")),
+        )])
+        .map_err(|_| "journal write")
+        .expect("write");
+    contact
+}
 
 /// Path of a fixture file.
 pub fn fixture(rel: &str) -> PathBuf {
