@@ -6,10 +6,11 @@
 //! segment came back half canceled. interlog therefore decides a change *before* handing it to
 //! sled:
 //!
-//! 1. every write of the change (tree, key, new value or removal) is written to
-//!    `interlog.journal` with a CRC32 and fsynced — **this is the commit point**;
-//! 2. the writes are applied to sled in one transaction, flushed and fsynced;
-//! 3. the journal is emptied.
+//! 1. every write of the change (tree, key, new value or removal) is appended to
+//!    `interlog.journal` as one record with a CRC32 and fsynced — **this is the commit point**;
+//! 2. the writes are applied to sled in one transaction (visible at once, durable later);
+//! 3. every so often — before staged data is published, when the journal grows past a bound,
+//!    when the store closes — sled is flushed and its files fsynced, and the journal emptied.
 //!
 //! A failure before (1) completes leaves nothing committed, and the journal is emptied (and
 //! fsynced) to make sure; if even that fails, the outcome is unknown until the next open. A
@@ -18,13 +19,18 @@
 //! the same as once — and only then is the store used. A record that is cut short or fails its
 //! CRC was never complete, so sled was never touched for it, and it is dropped.
 //!
-//! The journal holds one change at a time: a change starts only after the previous one was
-//! applied, so a record found at open is always the latest change.
+//! The journal holds the changes committed since sled's files were last made durable, in
+//! commit order, and the next open applies all of them again, in that order: so a sequence of
+//! small changes (interactions created one by one, a batch job's progress records) costs one
+//! fsync each instead of one plus sled's three. Only the last record can be incomplete (each is
+//! fsynced before the next is written); reading stops at the first record that is cut short or
+//! fails its CRC, and everything from there on is dropped.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Mutex;
 
 use super::{TreeId, WriteItem};
 
@@ -84,6 +90,8 @@ pub fn forget_discarded_commits() {
 pub struct Journal {
     file: File,
     path: PathBuf,
+    /// Where the next record goes: the end of the last complete record.
+    end: Mutex<u64>,
 }
 
 /// Why a change could not be journaled.
@@ -96,14 +104,13 @@ pub enum WriteFailure {
 }
 
 /// What was found in the journal when the store was opened.
-#[derive(Debug)]
-pub enum Found {
-    /// Nothing: the last change was applied.
-    Empty,
-    /// A complete change, to be applied again.
-    Change(Vec<WriteItem>),
-    /// An incomplete record (the process stopped while writing it): never committed.
-    Incomplete,
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The complete changes, in commit order, to be applied again.
+    pub changes: Vec<Vec<WriteItem>>,
+    /// An incomplete record followed them (the process stopped while writing it): never
+    /// committed, dropped.
+    pub incomplete: bool,
 }
 
 fn encode(items: &[WriteItem]) -> Vec<u8> {
@@ -137,13 +144,41 @@ fn encode(items: &[WriteItem]) -> Vec<u8> {
     b
 }
 
+/// Decodes a journal: its complete records in order, and whether bytes that are not a
+/// complete record follow them.
+fn decode_all(mut b: &[u8]) -> Found {
+    let mut found = Found::default();
+    while !b.is_empty() {
+        match decode_one(b) {
+            Some((items, used)) => {
+                found.changes.push(items);
+                b = &b[used..];
+            }
+            None => {
+                found.incomplete = true;
+                break;
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
 fn decode(b: &[u8]) -> Option<Vec<WriteItem>> {
+    match decode_one(b) {
+        Some((items, used)) if used == b.len() => Some(items),
+        _ => None,
+    }
+}
+
+/// Decodes the record at the start of `b`: its writes and its length in bytes.
+fn decode_one(b: &[u8]) -> Option<(Vec<WriteItem>, usize)> {
     if b.len() < 16 || &b[..4] != MAGIC {
         return None;
     }
     let payload = u64::from_le_bytes(b[4..12].try_into().ok()?) as usize;
     let end = 12usize.checked_add(payload)?;
-    if b.len() != end.checked_add(4)? {
+    if b.len() < end.checked_add(4)? {
         return None;
     }
     let crc = u32::from_le_bytes(b[end..end + 4].try_into().ok()?);
@@ -176,7 +211,10 @@ fn decode(b: &[u8]) -> Option<Vec<WriteItem>> {
         };
         items.push((tree, key, value));
     }
-    Some(items)
+    if !p.is_empty() {
+        return None;
+    }
+    Some((items, end + 4))
 }
 
 impl Journal {
@@ -189,7 +227,25 @@ impl Journal {
             .create(true)
             .truncate(false)
             .open(&path)?;
-        Ok(Journal { file, path })
+        Ok(Journal {
+            file,
+            path,
+            end: Mutex::new(0),
+        })
+    }
+
+    fn end(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.end.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Bytes of complete records this process appended since the journal was last emptied.
+    pub fn len(&self) -> u64 {
+        *self.end()
+    }
+
+    /// True when this process has no record in the journal.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The journal's path.
@@ -197,31 +253,33 @@ impl Journal {
         &self.path
     }
 
-    /// Reads what the journal holds.
+    /// Reads what the journal holds (at open, before anything is appended).
     pub fn read(&self) -> std::io::Result<Found> {
         let len = self.file.metadata()?.len();
         if len == 0 {
-            return Ok(Found::Empty);
+            return Ok(Found::default());
         }
         let mut b = vec![0u8; len as usize];
         self.file.read_exact_at(&mut b, 0)?;
-        Ok(match decode(&b) {
-            Some(items) => Found::Change(items),
-            None => Found::Incomplete,
-        })
+        Ok(decode_all(&b))
     }
 
-    /// Writes `items` as the one change in the journal and makes it durable: the commit point.
+    /// Appends `items` as one change after the records already there and makes it durable:
+    /// the commit point. On failure the journal is cut back to the records before it.
     pub fn write(&self, items: &[WriteItem]) -> Result<(), WriteFailure> {
         let record = encode(items);
+        let mut end = self.end();
+        let at = *end;
         let res = self
             .file
-            .set_len(0)
-            .and_then(|_| self.file.write_all_at(&record, 0))
+            .write_all_at(&record, at)
             .and_then(|_| self.file.sync_data());
         match res {
-            Ok(()) => Ok(()),
-            Err(e) => match self.empty_durably() {
+            Ok(()) => {
+                *end = at + record.len() as u64;
+                Ok(())
+            }
+            Err(e) => match self.file.set_len(at).and_then(|_| self.file.sync_data()) {
                 Ok(()) => Err(WriteFailure::NotCommitted(e)),
                 Err(_) => Err(WriteFailure::Unknown(e)),
             },
@@ -230,14 +288,21 @@ impl Journal {
 
     /// Empties the journal and makes that durable.
     pub fn empty_durably(&self) -> std::io::Result<()> {
+        let mut end = self.end();
         self.file.set_len(0)?;
+        *end = 0;
         self.file.sync_data()
     }
 
-    /// Empties the journal once its change has been applied and made durable in sled. Not
-    /// fsynced: should a power cut bring the record back, applying it again changes nothing.
+    /// Empties the journal once its changes have been applied and made durable in sled. Not
+    /// fsynced: should a power cut bring the records back, applying them again changes
+    /// nothing (each write is a whole value, and a later record, fsynced, would have cut the
+    /// file to its own end).
     pub fn clear(&self) -> std::io::Result<()> {
-        self.file.set_len(0)
+        let mut end = self.end();
+        self.file.set_len(0)?;
+        *end = 0;
+        Ok(())
     }
 }
 
@@ -262,5 +327,51 @@ mod tests {
             c[i] ^= 0x10;
             assert_eq!(decode(&c), None, "flip at {i}");
         }
+    }
+
+    #[test]
+    fn records_are_read_in_order_up_to_the_first_incomplete_one() {
+        let a: Vec<WriteItem> = vec![(TreeId::Meta, b"a".to_vec(), Some(vec![1]))];
+        let b: Vec<WriteItem> = vec![(TreeId::Meta, b"a".to_vec(), None)];
+        let c: Vec<WriteItem> = vec![(TreeId::Jobs, b"j".to_vec(), Some(vec![2; 40]))];
+        let mut all = encode(&a);
+        all.extend(encode(&b));
+        let whole_two = all.len();
+        all.extend(encode(&c));
+        let f = decode_all(&all);
+        assert_eq!(f.changes, vec![a.clone(), b.clone(), c]);
+        assert!(!f.incomplete);
+        for cut in whole_two..all.len() {
+            let f = decode_all(&all[..cut]);
+            assert_eq!(f.changes, vec![a.clone(), b.clone()], "cut at {cut}");
+            assert_eq!(f.incomplete, cut > whole_two, "cut at {cut}");
+        }
+        // A damaged middle record drops it and everything after it.
+        let mut d = all.clone();
+        d[whole_two - 3] ^= 1;
+        let f = decode_all(&d);
+        assert_eq!(f.changes, vec![a]);
+        assert!(f.incomplete);
+    }
+
+    #[test]
+    fn appended_records_survive_reopen_and_clearing_starts_again_at_the_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(dir.path()).unwrap();
+        let a: Vec<WriteItem> = vec![(TreeId::Meta, b"a".to_vec(), Some(vec![1]))];
+        let b: Vec<WriteItem> = vec![(TreeId::Meta, b"b".to_vec(), Some(vec![2]))];
+        j.write(&a).unwrap();
+        j.write(&b).unwrap();
+        assert!(!j.is_empty());
+        let again = Journal::open(dir.path()).unwrap();
+        let f = again.read().unwrap();
+        assert_eq!(f.changes, vec![a, b.clone()]);
+        j.clear().unwrap();
+        assert!(j.is_empty());
+        j.write(&b).unwrap();
+        assert_eq!(
+            Journal::open(dir.path()).unwrap().read().unwrap().changes,
+            vec![b]
+        );
     }
 }

@@ -489,6 +489,9 @@ const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Writes above which a committed change is applied to sled in batches, not one transaction.
 const LARGE_CHANGE: usize = 16 * 1024;
 
+/// Journal size past which the next commit first makes sled durable and empties the journal.
+const JOURNAL_BOUND: u64 = 8 << 20;
+
 /// How long opening waits for another process to let go of the store.
 const DEFAULT_WAIT: Duration = Duration::from_millis(750);
 
@@ -525,11 +528,14 @@ pub struct Store {
     /// Set when a change failed after its commit point: sled's state in this process is no
     /// longer trusted.
     broken: AtomicBool,
-    /// Set when sled holds writes its files do not yet hold durably: a committed change the
+    /// Set when sled holds writes its files do not yet hold durably: committed changes the
     /// journal still covers (see [`Store::apply`]), or staged data and deletions written outside
-    /// the journal. The next commit makes them durable first, so a commit record never points
-    /// at staged data a crash could still take away.
+    /// the journal. While set, the journal must not be emptied before sled is made durable.
     dirty: AtomicBool,
+    /// Set when staged data was written since sled was last made durable: the next commit
+    /// makes it durable first, so a commit record never points at staged data a crash could
+    /// still take away.
+    staged: AtomicBool,
     /// Held for the store's whole life; dropped last.
     _lock: lock::StoreLock,
 }
@@ -701,6 +707,7 @@ impl Store {
             known,
             broken: AtomicBool::new(false),
             dirty: AtomicBool::new(false),
+            staged: AtomicBool::new(false),
             _lock: lock,
         })
     }
@@ -795,28 +802,27 @@ impl Store {
             unfinished_snapshots: inspection.removed_unfinished_snapshots.len() as u64,
             ..RecoveryReport::default()
         };
-        match store
+        let found = store
             .journal
             .read()
-            .map_err(io_err("read", store.journal.path()))?
-        {
-            journal::Found::Empty => {}
-            journal::Found::Incomplete => {
-                report.journal_dropped = true;
-                store
-                    .journal
-                    .empty_durably()
-                    .map_err(io_err("empty", store.journal.path()))?;
-            }
-            journal::Found::Change(items) => {
-                report.journal_completed = items.len() as u64;
-                store.apply_to_sled(&items)?;
-                store.make_durable()?;
-                store
-                    .journal
-                    .clear()
-                    .map_err(io_err("empty", store.journal.path()))?;
-            }
+            .map_err(io_err("read", store.journal.path()))?;
+        // Every complete change, in commit order, then sled made durable: only then may the
+        // journal go.
+        for items in &found.changes {
+            report.journal_completed += items.len() as u64;
+            store.apply_to_sled(items)?;
+        }
+        if !found.changes.is_empty() {
+            store.make_durable()?;
+        }
+        if found.incomplete {
+            report.journal_dropped = true;
+        }
+        if found.incomplete || !found.changes.is_empty() {
+            store
+                .journal
+                .empty_durably()
+                .map_err(io_err("empty", store.journal.path()))?;
         }
         let staged = {
             let w = store.writer();
@@ -974,10 +980,10 @@ impl Store {
             return Ok(());
         }
         let items = ws.lower()?;
-        // The journal holds one change: the previous one must be durable in sled before its
-        // record is replaced, and so must staged data this change publishes. A failure here is
+        // Staged data this change may publish must be durable before its record is; and the
+        // journal is kept short (it is read whole and applied again at open). A failure here is
         // before this change's commit point.
-        if self.dirty.load(Ordering::SeqCst) {
+        if self.staged.load(Ordering::SeqCst) || self.journal.len() > JOURNAL_BOUND {
             self.make_durable()?;
         }
         journal::set_phase(journal::Phase::Deciding);
@@ -1084,12 +1090,24 @@ impl Store {
     /// segment of 0 lines).
     pub fn put_staged(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
         self.check_not_broken()?;
-        self.unsynced();
+        self.unsynced_staged();
         self.t.get(tree).insert(key, value)?;
         Ok(())
     }
 
-    /// Notes a write outside the journal: the next commit must make it durable first.
+    /// Notes a write outside the journal that the next commit record must not precede: staged
+    /// data, and the deletion of staged leftovers (a later commit could publish their numbers
+    /// again, and a crash must not bring the old blocks back under them).
+    fn unsynced_staged(&self) {
+        self.staged.store(true, Ordering::SeqCst);
+        self.dirty.store(true, Ordering::SeqCst);
+    }
+
+    /// Notes a write outside the journal that is not yet durable in sled's files, but that a
+    /// later commit record may precede: the deletion of garbage. A crash that brings deleted
+    /// garbage back brings back only what the next open deletes again — line blocks of a
+    /// generation still listed as garbage (generations are never reused, and the garbage mark
+    /// is removed last).
     fn unsynced(&self) {
         self.dirty.store(true, Ordering::SeqCst);
     }
@@ -1099,13 +1117,21 @@ impl Store {
     /// Once it succeeds, every committed change is durable in sled's files, and the journal —
     /// whose record is now redundant — is emptied.
     pub fn make_durable(&self) -> Result<(), StorageError> {
-        self.db.flush()?;
-        let mut st = self.sync.lock().unwrap_or_else(|p| p.into_inner());
-        durable::sync_store(&self.path, &mut st).map_err(|source| StorageError::Io {
-            action: "fsync",
-            path: self.path.clone(),
-            source,
-        })?;
+        let staged = self.staged.swap(false, Ordering::SeqCst);
+        let synced = self.db.flush().map_err(StorageError::from).and_then(|_| {
+            let mut st = self.sync.lock().unwrap_or_else(|p| p.into_inner());
+            durable::sync_store(&self.path, &mut st).map_err(|source| StorageError::Io {
+                action: "fsync",
+                path: self.path.clone(),
+                source,
+            })
+        });
+        if let Err(e) = synced {
+            if staged {
+                self.staged.store(true, Ordering::SeqCst);
+            }
+            return Err(e);
+        }
         if self.dirty.swap(false, Ordering::SeqCst) {
             // Tidiness only: applying the record again would change nothing.
             let _ = self.journal.clear();
@@ -1115,7 +1141,7 @@ impl Store {
 
     /// Deletes every key of `tree` at or above `from`; returns how many.
     fn delete_from(&self, tree: &sled::Tree, from: &[u8]) -> Result<u64, StorageError> {
-        self.unsynced();
+        self.unsynced_staged();
         let mut n = 0;
         for k in tree.range(from..).keys() {
             tree.remove(k?)?;
@@ -1131,7 +1157,7 @@ impl Store {
         from: &[u8],
         to: &[u8],
     ) -> Result<u64, StorageError> {
-        self.unsynced();
+        self.unsynced_staged();
         let mut n = 0;
         for k in tree.range(from..=to).keys() {
             tree.remove(k?)?;
@@ -1140,8 +1166,8 @@ impl Store {
         Ok(n)
     }
 
-    /// Deletes every key of `tree` starting with `prefix`; returns how many.
-    pub fn delete_prefix(&self, tree: TreeId, prefix: &[u8]) -> Result<u64, StorageError> {
+    /// Deletes every key of `tree` starting with `prefix` (garbage); returns how many.
+    fn delete_prefix(&self, tree: TreeId, prefix: &[u8]) -> Result<u64, StorageError> {
         self.check_not_broken()?;
         self.unsynced();
         let t = self.t.get(tree);
