@@ -358,3 +358,58 @@ fn pointers_to_blobs_of_pages_rewritten_later_are_not_damage() {
         1
     );
 }
+
+#[test]
+fn several_committed_changes_that_never_reached_sled_are_completed_in_commit_order() {
+    let (_dir, path) = closed_store();
+    // A process that committed three changes without flushing sled in between (the journal
+    // holds them all) and died while writing a fourth.
+    let no = |s: &str| ContactNo::new(s).expect("no");
+    let put = |c: &Contact| {
+        (
+            TreeId::Contacts,
+            c.no.as_bytes().to_vec(),
+            Some(codec::encode("contact", c).expect("encode")),
+        )
+    };
+    let first = Contact::new(no("CT900010"), "First Name Ltd", ContactKind::Company);
+    let renamed = Contact::new(no("CT900010"), "Second Name Ltd", ContactKind::Company);
+    let other = Contact::new(no("CT900011"), "Other Ltd", ContactKind::Company);
+    let never = Contact::new(no("CT900012"), "Never Ltd", ContactKind::Company);
+    let journal = Journal::open(&path).expect("journal");
+    for change in [
+        vec![put(&first)],
+        vec![put(&renamed), put(&other)],
+        vec![(TreeId::Contacts, other.no.as_bytes().to_vec(), None)],
+        vec![put(&other)],
+        vec![put(&never)],
+    ] {
+        journal
+            .write(&change)
+            .map_err(|_| "journal write")
+            .expect("write");
+    }
+    drop(journal);
+    let jp = path.join(JOURNAL_FILE);
+    let b = std::fs::read(&jp).expect("read");
+    std::fs::write(&jp, &b[..b.len() - 5]).expect("cut the last record");
+    let store = Store::open(&path).expect("opens");
+    assert_eq!(
+        store.recovery().journal_completed,
+        5,
+        "1 + 2 + 1 + 1 writes"
+    );
+    assert!(store.recovery().journal_dropped);
+    let name = |n: &ContactNo| master::get_contact(&store, n).map(|c| c.name);
+    assert_eq!(name(&first.no).expect("read"), "Second Name Ltd");
+    assert_eq!(
+        name(&other.no).expect("read"),
+        "Other Ltd",
+        "removed, then put back"
+    );
+    assert!(
+        name(&never.no).is_err(),
+        "the cut record was never committed"
+    );
+    assert_eq!(std::fs::metadata(&jp).expect("meta").len(), 0);
+}
