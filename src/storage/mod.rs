@@ -1018,14 +1018,17 @@ impl Store {
         Ok(())
     }
 
-    /// Applies writes to sled in one transaction (visible to readers at once). A change of
+    /// Applies writes to sled in one transaction (visible to readers at once); a single write
+    /// goes in by itself, equally atomic. A change of
     /// more than [`LARGE_CHANGE`] writes (a big import) is applied write by write instead: a
     /// sled transaction (and a sled batch) keeps every write of it in memory several times
     /// over, and atomicity does not need it — the change is already committed in the journal,
     /// which the next open replays if the process dies half-way. Only this process (holding
     /// the writer lock) could see the change half-applied.
     fn apply_to_sled(&self, items: &[WriteItem]) -> Result<(), StorageError> {
-        if items.len() > LARGE_CHANGE {
+        // One write is atomic in sled by itself; a transaction would add two synchronous
+        // writes of sled's log buffers (sled 0.34 seals its buffer around every transaction).
+        if items.len() > LARGE_CHANGE || items.len() == 1 {
             return self.apply_in_batches(items);
         }
         let trees = self.t.all();
