@@ -2,6 +2,8 @@
 //! reader lists entries (the reader sees the batch entirely or not at all), and a full disk
 //! (writes fail part-way: clear error, the store still opens, nothing partial).
 //! The writer guard: fallible with a wait, and recovery refuses a guard of another store.
+//! Many stores of one process committing, flushing and closing at once never wait on each
+//! other forever (sled 0.34's process-wide lock).
 //! A second *process* on the same store is tested in `tests/cli.rs`.
 
 mod common;
@@ -273,4 +275,46 @@ fn recovery_and_garbage_collection_refuse_the_guard_of_another_store() {
     let right = a.store.writer();
     assert!(a.store.recover(&right).expect("recover").is_clean());
     assert_eq!(a.store.collect_garbage(&right).expect("collect"), 0);
+}
+
+#[test]
+fn many_stores_of_one_process_committing_flushing_and_closing_at_once_never_deadlock() {
+    use interlog::storage::{TreeId, WriteSet};
+    // sled 0.34 shares one lock between every store of a process; a commit that queued on it
+    // while another store flushed used to hang all of them. Four threads, each with stores of
+    // its own, commit (several trees: a sled transaction), flush and close in a loop; a
+    // watchdog turns a hang into a failure.
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let done_tx = done_tx.clone();
+            std::thread::spawn(move || {
+                for round in 0..8u64 {
+                    let dir = tempfile::tempdir().expect("dir");
+                    let store = Store::create(&dir.path().join("s")).expect("create");
+                    for i in 0..100u64 {
+                        let mut ws = WriteSet::new();
+                        let k = format!("w{w}-r{round}-{i}");
+                        ws.put(TreeId::Jobs, &k, vec![1; 64]);
+                        ws.put(TreeId::Requests, &k, vec![2; 64]);
+                        store.apply(ws).expect("commit");
+                        if i % 4 == 0 {
+                            store.make_durable().expect("flush");
+                        }
+                    }
+                    drop(store);
+                }
+                done_tx.send(w).expect("report");
+            })
+        })
+        .collect();
+    drop(done_tx);
+    for _ in 0..workers.len() {
+        done_rx
+            .recv_timeout(std::time::Duration::from_secs(240))
+            .expect("a worker hung: the stores wait on each other");
+    }
+    for w in workers {
+        w.join().expect("worker");
+    }
 }

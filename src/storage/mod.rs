@@ -486,6 +486,27 @@ impl RecoveryReport {
 /// How long closing a store may take before the process stops waiting for it.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Orders sled's flushes against its transactions across every store of the process.
+///
+/// sled 0.34 has one concurrency-control lock for every `Db` of a process (a `parking_lot`
+/// RwLock, which queues new readers behind a waiting writer): a flush holds it for reading
+/// while it waits for the log flusher thread, the flusher needs it for reading, and a
+/// transaction wants it for writing. A transaction that starts while another store of the
+/// process is flushing queues in between, and all three wait forever (seen in this crate's
+/// tests, which open many stores in one process; compare sled #1134). Holding this gate —
+/// shared for a flush or a close, exclusive for a transaction — keeps transactions from
+/// queueing inside sled while a flush waits. A process with one store (the CLI) never waits
+/// on it.
+static SLED_GATE: RwLock<()> = RwLock::new(());
+
+fn gate_shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    SLED_GATE.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn gate_exclusive() -> std::sync::RwLockWriteGuard<'static, ()> {
+    SLED_GATE.write().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Writes above which a committed change is applied to sled in batches, not one transaction.
 const LARGE_CHANGE: usize = 16 * 1024;
 
@@ -1032,6 +1053,7 @@ impl Store {
             return self.apply_in_batches(items);
         }
         let trees = self.t.all();
+        let _gate = gate_exclusive();
         guarded("writing to", &self.path, || {
             let res: Result<(), TransactionError<()>> =
                 trees.as_slice().transaction(|tx: &Vec<TransactionalTree>| {
@@ -1121,7 +1143,11 @@ impl Store {
     /// whose record is now redundant — is emptied.
     pub fn make_durable(&self) -> Result<(), StorageError> {
         let staged = self.staged.swap(false, Ordering::SeqCst);
-        let synced = self.db.flush().map_err(StorageError::from).and_then(|_| {
+        let flushed = {
+            let _gate = gate_shared();
+            self.db.flush()
+        };
+        let synced = flushed.map_err(StorageError::from).and_then(|_| {
             let mut st = self.sync.lock().unwrap_or_else(|p| p.into_inner());
             durable::sync_store(&self.path, &mut st).map_err(|source| StorageError::Io {
                 action: "fsync",
@@ -1358,6 +1384,7 @@ impl Drop for Store {
                 // failed flush (sled's `sync_file_range` or write failing in its flusher)
                 // means the last change may not be in sled's files, and only its journal
                 // record still holds it.
+                let _gate = gate_shared();
                 let flushed = db.flush().is_ok();
                 drop(trees);
                 drop(db);
