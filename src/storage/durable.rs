@@ -10,7 +10,8 @@
 //! are remembered (names that disappear, collected by sled, are forgotten). To avoid listing the blob
 //! directory on every small write, the listing is skipped when the directory's modification
 //! time has not changed since a listing taken comfortably after that time (coarse file-system
-//! clocks could otherwise hide a file created in the same tick).
+//! clocks could otherwise hide a file created in the same tick); the store directory is
+//! fsynced again only when its modification time moved, by the same rule.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -19,12 +20,32 @@ use std::time::{Duration, SystemTime};
 /// Margin after a directory's mtime before an unchanged mtime is trusted.
 const MTIME_MARGIN: Duration = Duration::from_millis(50);
 
+/// A directory's modification time as last seen, and when it was seen.
+#[derive(Debug, Default)]
+struct Seen {
+    mtime: Option<SystemTime>,
+    at: Option<SystemTime>,
+}
+
+impl Seen {
+    /// True when the directory cannot have changed since it was last seen: same mtime, and
+    /// that mtime was read comfortably after it was set.
+    fn unchanged(&self, mtime: SystemTime) -> bool {
+        match (self.mtime, self.at) {
+            (Some(seen), Some(at)) => {
+                seen == mtime && at.duration_since(seen).is_ok_and(|d| d > MTIME_MARGIN)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// What the last sync saw.
 #[derive(Debug, Default)]
 pub struct SyncState {
     synced: std::collections::HashSet<std::ffi::OsString>,
-    blobs_mtime: Option<SystemTime>,
-    listed_at: Option<SystemTime>,
+    blobs: Seen,
+    store_dir: Seen,
 }
 
 fn fsync_path(path: &Path) -> std::io::Result<()> {
@@ -59,13 +80,7 @@ pub fn sync_store(dir: &Path, state: &mut SyncState) -> std::io::Result<()> {
     let blobs: PathBuf = dir.join("blobs");
     let meta = std::fs::metadata(&blobs)?;
     let mtime = meta.modified()?;
-    let trusted = match (state.blobs_mtime, state.listed_at) {
-        (Some(seen), Some(listed)) => {
-            seen == mtime && listed.duration_since(seen).is_ok_and(|d| d > MTIME_MARGIN)
-        }
-        _ => false,
-    };
-    if !trusted {
+    if !state.blobs.unchanged(mtime) {
         let listed_at = SystemTime::now();
         let mut present = std::collections::HashSet::with_capacity(state.synced.len());
         let mut new_files = false;
@@ -83,13 +98,25 @@ pub fn sync_store(dir: &Path, state: &mut SyncState) -> std::io::Result<()> {
             }
             present.insert(name);
         }
-        if new_files || state.blobs_mtime != Some(mtime) {
+        if new_files || state.blobs.mtime != Some(mtime) {
             fsync_path(&blobs)?;
         }
         state.synced = present;
-        state.blobs_mtime = Some(mtime);
-        state.listed_at = Some(listed_at);
+        state.blobs = Seen {
+            mtime: Some(mtime),
+            at: Some(listed_at),
+        };
     }
-    fsync_path(dir)?;
+    // The store directory changes only when sled writes a snapshot or interlog its guard:
+    // fsynced when its mtime moved (or cannot be trusted yet), not on every commit.
+    let seen_at = SystemTime::now();
+    let dir_mtime = std::fs::metadata(dir)?.modified()?;
+    if !state.store_dir.unchanged(dir_mtime) {
+        fsync_path(dir)?;
+        state.store_dir = Seen {
+            mtime: Some(dir_mtime),
+            at: Some(seen_at),
+        };
+    }
     Ok(())
 }
