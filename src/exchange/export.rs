@@ -87,7 +87,7 @@ pub const LOGGED_SEGMENT_COLUMNS: [&str; 14] = [
     "canceled_entries",
     "no_of_interactions",
     "no_of_campaign_entries",
-    "campaign_entries",
+    "campaign_entry_nos",
     "follow_up_segment",
 ];
 
@@ -160,7 +160,7 @@ pub const LOGGED_SEGMENT_CAPTIONS: [&str; 14] = [
     "canceled_entries",
     "No. of Interactions",
     "No. of Campaign Entries",
-    "campaign_entries",
+    "campaign_entry_nos",
     "follow_up_segment",
 ];
 
@@ -654,7 +654,7 @@ struct LoggedRow<'a> {
     canceled_entries: u64,
     no_of_interactions: u64,
     no_of_campaign_entries: u64,
-    campaign_entries: &'a [CampaignEntryNo],
+    campaign_entry_nos: &'a [CampaignEntryNo],
     follow_up_segment: &'a Option<SegmentNo>,
 }
 
@@ -674,7 +674,7 @@ impl<'a> From<&'a logged::LoggedSegmentView> for LoggedRow<'a> {
             canceled_entries: l.canceled_entries,
             no_of_interactions: v.no_of_interactions,
             no_of_campaign_entries: v.no_of_campaign_entries,
-            campaign_entries: &l.campaign_entries,
+            campaign_entry_nos: &l.campaign_entries,
             follow_up_segment: &l.follow_up_segment,
         }
     }
@@ -694,7 +694,7 @@ impl Row for LoggedRow<'_> {
         c.val(self.canceled_entries);
         c.val(self.no_of_interactions);
         c.val(self.no_of_campaign_entries);
-        c.list(self.campaign_entries, |b, n| {
+        c.list(self.campaign_entry_nos, |b, n| {
             write!(b, "{n}").expect("writing to a String")
         });
         c.opt(self.follow_up_segment);
