@@ -26,7 +26,7 @@ use super::OpError;
 use crate::domain::number_series::{compare_nos, increment_no};
 use crate::domain::*;
 use crate::storage::blocks::{EntryBlock, LineBlock};
-use crate::storage::index::{scan_run, RunInfo};
+use crate::storage::index::{for_each_in_run, scan_run, RunInfo};
 use crate::storage::lines::NO_GEN;
 use crate::storage::{codec, keys, Store, TreeId, UntilErrorExt};
 
@@ -344,10 +344,42 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
             );
             continue;
         }
-        match scan_run(&store.t.entries, &store.t.index_run_blocks, info) {
-            Ok(pairs) => {
+        // Streamed, one block at a time: a run holds up to one pair per logged line (10M in
+        // one segment), so collecting them cost ~0.5 GiB at 10M.
+        let mut count = 0u64;
+        let mut in_order = true;
+        let mut prev: Vec<u8> = Vec::new();
+        let scanned = for_each_in_run(&store.t.entries, &store.t.index_run_blocks, info, |c, e| {
+            count += 1;
+            from_index.add(c, e.0);
+            let in_filter = match &info.order {
+                None => info.bloom.may_contain(c),
+                Some(order) => {
+                    if count > 1 && prev.as_slice() > c {
+                        in_order = false;
+                    }
+                    prev.clear();
+                    prev.extend_from_slice(c);
+                    // The block whose entry range holds this entry.
+                    let i = order.partition_point(|b| b.key <= e.0).saturating_sub(1);
+                    order.get(i).is_some_and(|b| b.bloom.may_contain(c))
+                }
+            };
+            if !in_filter {
+                r.problem(
+                    "contact index",
+                    format!(
+                        "run {}: Bloom filter misses contact {}",
+                        info.run_id,
+                        String::from_utf8_lossy(c)
+                    ),
+                );
+            }
+        });
+        match scanned {
+            Ok(()) => {
                 if info.order.is_some() {
-                    if !pairs.windows(2).all(|w| w[0].0 <= w[1].0) {
+                    if !in_order {
                         r.problem(
                             "contact index",
                             format!(
@@ -356,37 +388,14 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
                             ),
                         );
                     }
-                } else if pairs.len() as u64 != info.count {
+                } else if count != info.count {
                     r.problem(
                         "contact index",
                         format!(
                             "run {} says {} records but holds {}",
-                            info.run_id,
-                            info.count,
-                            pairs.len()
+                            info.run_id, info.count, count
                         ),
                     );
-                }
-                for (c, e) in &pairs {
-                    from_index.add(c, e.0);
-                    let in_filter = match &info.order {
-                        None => info.bloom.may_contain(c),
-                        Some(order) => {
-                            // The block whose entry range holds this entry.
-                            let i = order.partition_point(|b| b.key <= e.0).saturating_sub(1);
-                            order.get(i).is_some_and(|b| b.bloom.may_contain(c))
-                        }
-                    };
-                    if !in_filter {
-                        r.problem(
-                            "contact index",
-                            format!(
-                                "run {}: Bloom filter misses contact {}",
-                                info.run_id,
-                                String::from_utf8_lossy(c)
-                            ),
-                        );
-                    }
                 }
             }
             Err(e) => r.problem("codec", format!("index run {}: {e}", info.run_id)),
