@@ -190,7 +190,6 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     let runs = check_records::<RunInfo>(store, &mut r, TreeId::IndexRuns, "contact index run");
     let postponed = check_markers(store, &mut r, TreeId::Postponed, "postponed marker");
     let garbage = check_markers(store, &mut r, TreeId::Garbage, "garbage marker");
-    let per_entry_index = check_markers(store, &mut r, TreeId::ContactIndex, "contact index item");
     for (k, v) in store.t.meta.iter().until_error().flatten() {
         r.values += 1;
         let res = if &k[..] == keys::meta::LAYOUT {
@@ -320,12 +319,28 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     }
 
     // Contact index: per-entry keys and runs against the entries.
+    // Per-entry items (one per entry written on its own: millions on a busy store) are
+    // streamed, not collected.
     let mut from_index = PairSum::default();
-    for k in &per_entry_index {
+    for kv in store.t.get(TreeId::ContactIndex).iter().until_error() {
+        let (k, v) = match kv {
+            Ok(kv) => kv,
+            Err(e) => {
+                r.problem("storage", format!("reading contact index items: {e}"));
+                continue;
+            }
+        };
+        r.values += 1;
+        if let Err(e) = codec::check_marker("contact index item", &v) {
+            r.problem(
+                "codec",
+                format!("contact index item under key {}: {e}", show_key(&k)),
+            );
+        }
         let Some(sep) = k.len().checked_sub(9).filter(|&i| k[i] == 0) else {
             r.problem(
                 "contact index",
-                format!("malformed index key {}", show_key(k)),
+                format!("malformed index key {}", show_key(&k)),
             );
             continue;
         };
@@ -420,7 +435,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     }
     r.index_items = from_index.n;
     if from_index != from_entries {
-        detail_index_mismatch(store, &run_infos, &per_entry_index, &mut r)?;
+        detail_index_mismatch(store, &run_infos, &mut r)?;
     }
 
     // Logged segments.
@@ -740,10 +755,16 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
 fn detail_index_mismatch(
     store: &Store,
     runs: &[RunInfo],
-    per_entry: &[Vec<u8>],
     r: &mut VerifyReport,
 ) -> Result<(), OpError> {
     let mut index: HashMap<(Vec<u8>, u64), u32> = HashMap::new();
+    let per_entry = store
+        .t
+        .get(TreeId::ContactIndex)
+        .iter()
+        .keys()
+        .until_error()
+        .flatten();
     for k in per_entry {
         if k.len() >= 9 {
             let sep = k.len() - 9;
