@@ -670,7 +670,7 @@ fn the_binary_runs_a_job_reports_json_and_says_when_there_is_nothing_to_do() {
     for (i, s) in steps.iter().enumerate() {
         assert_eq!(s["index"], i + 1);
         assert_eq!(s["status"], "already-done");
-        assert!(s["ms"].is_number());
+        assert!(s["elapsed_ms"].is_number());
     }
     assert_eq!(steps[0]["kind"], "log");
     assert_eq!(steps[0]["target"], "SM00001");
@@ -959,7 +959,10 @@ fn a_nightly_mix_of_generated_segments_is_logged_by_one_job() {
         serde_json::from_slice::<Value>(&out.stdout).unwrap()
     });
     let mixed = report["mixed_segments"].as_array().unwrap();
-    let sizes: Vec<u64> = mixed.iter().map(|m| m["lines"].as_u64().unwrap()).collect();
+    let sizes: Vec<u64> = mixed
+        .iter()
+        .map(|m| m["line_count"].as_u64().unwrap())
+        .collect();
     let nos: Vec<&str> = mixed
         .iter()
         .map(|m| m["segment_no"].as_str().unwrap())

@@ -613,7 +613,7 @@ fn resume_takes_every_field_and_delete_removes_postponed_entries() {
     assert_eq!(r["correspondence_type"], "hard-copy");
     assert_eq!(r["comments"][0]["text"], "no answer at first");
     let d = b.json(&["interaction", "delete", "2"]);
-    assert_eq!(d["deleted"], serde_json::json!([2]));
+    assert_eq!(d["deleted_entry_nos"], serde_json::json!([2]));
     assert_eq!(len(&b.json(&["interaction", "postponed"])), 0);
     let err = b.fails(&["interaction", "delete", "1"], 1);
     assert!(err.contains("not postponed"), "{err}");
@@ -926,7 +926,7 @@ fn gen_takes_a_seed_and_reports_json() {
         "7",
     ]);
     assert_eq!(g["contacts"], 300);
-    assert_eq!(g["lines"], 120);
+    assert_eq!(g["line_count"], 120);
     assert_eq!(g["segment_no"], "SM00001");
 }
 

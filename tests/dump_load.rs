@@ -121,7 +121,7 @@ fn dump_load_dump_is_identical_and_the_loaded_store_verifies() {
     let b = full_store();
     let file = b.dir().join("store.jsonl");
     let v = b.json(&["dump", "--out", file.to_str().unwrap()]);
-    let records = &v["records"];
+    let records = &v["records_by_kind"];
     for kind in [
         "setup",
         "series",
@@ -155,11 +155,11 @@ fn dump_load_dump_is_identical_and_the_loaded_store_verifies() {
     let r = Bin::new();
     let v = r.json(&["load", file.to_str().unwrap()]);
     assert_eq!(
-        v["lines"].as_u64().unwrap(),
+        v["line_count"].as_u64().unwrap(),
         first.lines().count() as u64,
         "{v}"
     );
-    assert_eq!(v["records"]["entry"], records["entry"]);
+    assert_eq!(v["records_by_kind"]["entry"], records["entry"]);
     assert_eq!(r.ok(&["dump"]), first, "dump → load → dump differs");
     r.ok(&["verify"]);
     for what in ["entries", "logged-segments", "contacts"] {

@@ -102,7 +102,8 @@ pub struct LogOutcome {
     pub first_entry_no: EntryNo,
     /// Last entry number.
     pub last_entry_no: EntryNo,
-    /// Campaign entries made.
+    /// Campaign entries made (`campaign_entry_nos` in JSON: `campaign_entries` is a count).
+    #[serde(rename = "campaign_entry_nos")]
     pub campaign_entries: Vec<CampaignEntryNo>,
     /// Follow-up segment created (`follow_up_segment` in JSON, as everywhere else).
     #[serde(rename = "follow_up_segment")]

@@ -35,8 +35,10 @@ pub struct LoadArgs {
 struct Report<'a> {
     store: &'a std::path::Path,
     file: Option<&'a std::path::Path>,
-    lines: u64,
-    records: &'a std::collections::BTreeMap<String, u64>,
+    /// Lines of the file (`lines` is a list elsewhere in the JSON vocabulary).
+    line_count: u64,
+    /// Records per kind (`records` is a plain count elsewhere).
+    records_by_kind: &'a std::collections::BTreeMap<String, u64>,
 }
 
 fn summary(c: &DumpCounts) -> String {
@@ -67,8 +69,8 @@ pub fn dump(env: &Env, a: DumpArgs) -> anyhow::Result<()> {
         env.out.json(&Report {
             store: &env.store_path,
             file: Some(&path),
-            lines: c.lines,
-            records: &c.kinds,
+            line_count: c.lines,
+            records_by_kind: &c.kinds,
         })
     } else {
         env.out.line(format!(
@@ -148,8 +150,8 @@ pub fn load(env: &Env, a: LoadArgs) -> anyhow::Result<()> {
         env.out.json(&Report {
             store: to,
             file: (!from_stdin).then_some(a.file.as_path()),
-            lines: c.lines,
-            records: &c.kinds,
+            line_count: c.lines,
+            records_by_kind: &c.kinds,
         })
     } else {
         env.out.line(format!(

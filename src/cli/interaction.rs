@@ -433,7 +433,8 @@ pub fn run(env: &Env, c: InteractionCmd) -> anyhow::Result<()> {
         InteractionCmd::Delete { entries } => {
             let deleted = interactions::delete_postponed(&store, &entries)?;
             if env.out.json {
-                env.out.json(&serde_json::json!({ "deleted": deleted }))
+                env.out
+                    .json(&serde_json::json!({ "deleted_entry_nos": deleted }))
             } else {
                 env.out.line(format!(
                     "deleted {} postponed interaction(s)",

@@ -13,6 +13,26 @@ use std::io::{IsTerminal, Write};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
+/// Fields of stored records that are storage details, not data: the generation of a
+/// segment's line blocks, the contacts epoch a segment was built at, the generation a criteria
+/// action deleted, the contact index run of a logged segment. `--json` never shows them
+/// (README, *JSON output*); `interlog dump` keeps them, as it copies the store.
+pub const INTERNAL_FIELDS: &[&str] = &["lines_gen", "contacts_epoch", "deleted_gen", "index_run"];
+
+/// Removes [`INTERNAL_FIELDS`] from every object in `v`.
+pub fn strip_internal(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for k in INTERNAL_FIELDS {
+                m.remove(*k);
+            }
+            m.values_mut().for_each(strip_internal);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_internal),
+        _ => {}
+    }
+}
+
 /// Where results go.
 pub struct Out {
     /// Print JSON instead of tables.
@@ -21,8 +41,11 @@ pub struct Out {
 
 impl Out {
     /// Prints a value as pretty JSON.
+    /// Internal storage details ([`INTERNAL_FIELDS`]) are left out.
     pub fn json<T: Serialize + ?Sized>(&self, v: &T) -> anyhow::Result<()> {
-        let mut s = serde_json::to_string_pretty(v)?;
+        let mut v = serde_json::to_value(v)?;
+        strip_internal(&mut v);
+        let mut s = serde_json::to_string_pretty(&v)?;
         s.push('\n');
         std::io::stdout().lock().write_all(s.as_bytes())?;
         Ok(())
@@ -68,10 +91,12 @@ impl Out {
         row: fn(&T) -> Vec<String>,
     ) -> anyhow::Result<Listing<T>> {
         if self.json {
+            let mut head = serde_json::to_value(head)?;
+            strip_internal(&mut head);
             let open = format!(
                 "{{\n  {}: {},\n  {}: ",
                 serde_json::to_string(head_key)?,
-                indent(&serde_json::to_string_pretty(head)?, 2),
+                indent(&serde_json::to_string_pretty(&head)?, 2),
                 serde_json::to_string(key)?
             );
             Ok(Listing::new(true, headers, row, open, 2, "\n}\n"))

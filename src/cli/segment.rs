@@ -895,12 +895,18 @@ pub fn gen(env: &Env, a: GenArgs) -> anyhow::Result<()> {
     )?);
     let mixed: Vec<serde_json::Value> = mix
         .iter()
-        .map(|(no, lines)| serde_json::json!({ "segment_no": no, "lines": lines }))
+        .map(|(no, lines)| serde_json::json!({ "segment_no": no, "line_count": lines }))
         .collect();
     if env.out.json {
-        let mut v = serde_json::to_value(&r)?;
-        v["mixed_segments"] = serde_json::Value::Array(mixed);
-        env.out.json(&v)
+        // README's vocabulary: `campaign_no`, `template_code`, `line_count` as everywhere else.
+        env.out.json(&serde_json::json!({
+            "contacts": r.contacts,
+            "segment_no": r.segment_no,
+            "line_count": r.lines,
+            "template_code": r.template,
+            "campaign_no": r.campaign,
+            "mixed_segments": mixed,
+        }))
     } else {
         env.out.line(format!(
             "generated {} contacts; segment {} with {} lines (template {}, campaign {})",

@@ -138,7 +138,9 @@ pub struct LoggedSegment {
     pub entries: u64,
     /// Of those, how many are canceled.
     pub canceled_entries: u64,
-    /// Campaign entries made by the run.
+    /// Campaign entries made by the run (`campaign_entry_nos` in JSON, which older dumps
+    /// called `campaign_entries`: that name is a count in interlog's JSON vocabulary).
+    #[serde(rename = "campaign_entry_nos", alias = "campaign_entries")]
     pub campaign_entries: Vec<CampaignEntryNo>,
     /// Contact index run written by the run, if any.
     pub index_run: Option<u64>,

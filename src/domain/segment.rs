@@ -134,7 +134,9 @@ pub fn describe_action(
 /// Stored inside the segment header; its encoding is part of the on-disk format.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CriteriaAction {
-    /// Action number within the segment (1, 2, …).
+    /// Action number within the segment (1, 2, …); `action_no` in JSON (`no` is a record's
+    /// code everywhere else; older dumps call it `no`).
+    #[serde(rename = "action_no", alias = "no")]
     pub no: u32,
     /// Kind of action.
     pub kind: CriteriaKind,
@@ -268,7 +270,9 @@ pub struct SegmentLine {
     pub duration_min: u32,
     /// Date.
     pub date: NaiveDate,
-    /// Time (set at logging when empty).
+    /// Time (set at logging when empty); `time_of_interaction` in JSON, as on an entry (older
+    /// dumps call it `time`).
+    #[serde(rename = "time_of_interaction", alias = "time")]
     pub time: Option<NaiveTime>,
     /// Salesperson.
     pub salesperson_code: Option<SalespersonCode>,

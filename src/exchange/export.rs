@@ -42,6 +42,7 @@ use crate::ops::interactions::{self, EntryFilter};
 use crate::ops::stats::{self, StatsBy, StatsRow};
 use crate::ops::{logged, master, OpError};
 use crate::progress::Progress;
+use crate::storage::blocks::{EntryRef, FLAG_FAILED};
 use crate::storage::Store;
 
 /// Columns of an interaction log entry export.
@@ -87,7 +88,7 @@ pub const LOGGED_SEGMENT_COLUMNS: [&str; 14] = [
     "canceled_entries",
     "no_of_interactions",
     "no_of_campaign_entries",
-    "campaign_entries",
+    "campaign_entry_nos",
     "follow_up_segment",
 ];
 
@@ -160,7 +161,7 @@ pub const LOGGED_SEGMENT_CAPTIONS: [&str; 14] = [
     "canceled_entries",
     "No. of Interactions",
     "No. of Campaign Entries",
-    "campaign_entries",
+    "campaign_entry_nos",
     "follow_up_segment",
 ];
 
@@ -515,6 +516,46 @@ impl Cells {
         self.end();
     }
 
+    /// An unsigned number, without `fmt`'s machinery (10M rows: every cell counts).
+    fn num(&mut self, n: u64) {
+        push_u64(&mut self.buf, n);
+        self.end();
+    }
+
+    fn opt_num(&mut self, n: Option<u64>) {
+        if let Some(n) = n {
+            push_u64(&mut self.buf, n);
+        }
+        self.end();
+    }
+
+    /// A date, `YYYY-MM-DD` (what `NaiveDate`'s `Display` prints for years 0–9999).
+    fn date(&mut self, d: chrono::NaiveDate) {
+        use chrono::Datelike;
+        match u32::try_from(d.year()) {
+            Ok(y) if y <= 9999 => {
+                push_digits(&mut self.buf, y, 4);
+                self.buf.push('-');
+                push_digits(&mut self.buf, d.month(), 2);
+                self.buf.push('-');
+                push_digits(&mut self.buf, d.day(), 2);
+            }
+            _ => write!(self.buf, "{d}").expect("writing to a String"),
+        }
+        self.end();
+    }
+
+    /// A time, `HH:MM:SS` (as `format("%H:%M:%S")`, without parsing the format per row).
+    fn hms(&mut self, t: NaiveTime) {
+        use chrono::Timelike;
+        push_digits(&mut self.buf, t.hour(), 2);
+        self.buf.push(':');
+        push_digits(&mut self.buf, t.minute(), 2);
+        self.buf.push(':');
+        push_digits(&mut self.buf, t.second(), 2);
+        self.end();
+    }
+
     fn list<T>(&mut self, items: &[T], mut each: impl FnMut(&mut String, &T)) {
         for (i, x) in items.iter().enumerate() {
             if i > 0 {
@@ -535,6 +576,29 @@ impl Cells {
     }
 }
 
+/// Appends `n` in decimal.
+fn push_u64(buf: &mut String, mut n: u64) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.push_str(std::str::from_utf8(&tmp[i..]).expect("ASCII digits"));
+}
+
+/// Appends `n` zero-padded to `width` digits (`n` has at most `width` digits).
+fn push_digits(buf: &mut String, n: u32, width: u32) {
+    for p in (0..width).rev() {
+        let d = (n / 10u32.pow(p)) % 10;
+        buf.push(char::from(b'0' + d as u8));
+    }
+}
+
 /// One exported row: its CSV cells and its JSON object (same names, same order).
 trait Row: Serialize {
     fn cells(&self, c: &mut Cells);
@@ -549,7 +613,7 @@ fn hms<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
 struct EntryRow<'a> {
     entry_no: EntryNo,
     contact_no: &'a ContactNo,
-    contact_company_no: &'a Option<ContactNo>,
+    contact_company_no: Option<ContactNo>,
     date: chrono::NaiveDate,
     #[serde(serialize_with = "hms")]
     time_of_interaction: NaiveTime,
@@ -580,7 +644,7 @@ impl<'a> From<&'a LogEntry> for EntryRow<'a> {
         EntryRow {
             entry_no: e.entry_no,
             contact_no: &e.contact_no,
-            contact_company_no: &e.contact_company_no,
+            contact_company_no: e.contact_company_no.clone(),
             date: e.date,
             time_of_interaction: e.time_of_interaction,
             description: &e.description,
@@ -607,26 +671,61 @@ impl<'a> From<&'a LogEntry> for EntryRow<'a> {
     }
 }
 
+impl<'a> EntryRow<'a> {
+    /// The row of an entry read in place from its block: what `From<&LogEntry>` gives for
+    /// [`EntryRef::to_entry`], without materializing the entry (a dozen strings per row).
+    fn from_ref(e: &EntryRef<'a>) -> Self {
+        let (s, r) = (e.shared, e.row);
+        EntryRow {
+            entry_no: e.entry_no,
+            contact_no: &r.contact_no,
+            contact_company_no: r.company.resolve(&r.contact_no),
+            date: s.date,
+            time_of_interaction: s.time,
+            description: &s.description,
+            subject: &s.subject,
+            information_flow: s.information_flow,
+            initiated_by: s.initiated_by,
+            cost: s.cost,
+            duration_min: s.duration_min,
+            user_id: &s.user_id,
+            group_code: &s.group_code,
+            template_code: &s.template_code,
+            campaign_no: &s.campaign_no,
+            campaign_entry_no: s.campaign_entry_no,
+            segment_no: &s.segment_no,
+            logged_segment_entry_no: s.logged_segment_entry_no,
+            salesperson_code: e.salesperson,
+            correspondence_type: r.correspondence_type,
+            language_code: &s.language_code,
+            evaluation: r.evaluation,
+            attempt_failed: r.flags & FLAG_FAILED != 0,
+            canceled: r.canceled(),
+            comments: &r.comments,
+        }
+    }
+}
+
 impl Row for EntryRow<'_> {
     fn cells(&self, c: &mut Cells) {
-        c.val(self.entry_no);
-        c.val(self.contact_no);
-        c.opt(self.contact_company_no);
-        c.val(self.date);
-        c.val(self.time_of_interaction.format("%H:%M:%S"));
+        c.num(self.entry_no.0);
+        c.text(self.contact_no.as_str());
+        c.opt(&self.contact_company_no);
+        c.date(self.date);
+        c.hms(self.time_of_interaction);
         c.text(self.description);
         c.text(self.subject);
         c.val(self.information_flow);
         c.val(self.initiated_by);
         c.val(self.cost);
-        c.val(self.duration_min);
+        c.num(u64::from(self.duration_min));
         c.text(self.user_id);
         c.val(self.group_code);
         c.val(self.template_code);
         c.opt(self.campaign_no);
-        c.opt(&self.campaign_entry_no);
+        c.opt_num(self.campaign_entry_no.map(|n| n.0));
         c.opt(self.segment_no);
-        c.opt(&self.logged_segment_entry_no);
+        c.opt_num(self.logged_segment_entry_no.map(|n| n.0));
         c.val(self.salesperson_code);
         c.val(self.correspondence_type);
         c.opt(self.language_code);
@@ -654,7 +753,7 @@ struct LoggedRow<'a> {
     canceled_entries: u64,
     no_of_interactions: u64,
     no_of_campaign_entries: u64,
-    campaign_entries: &'a [CampaignEntryNo],
+    campaign_entry_nos: &'a [CampaignEntryNo],
     follow_up_segment: &'a Option<SegmentNo>,
 }
 
@@ -674,7 +773,7 @@ impl<'a> From<&'a logged::LoggedSegmentView> for LoggedRow<'a> {
             canceled_entries: l.canceled_entries,
             no_of_interactions: v.no_of_interactions,
             no_of_campaign_entries: v.no_of_campaign_entries,
-            campaign_entries: &l.campaign_entries,
+            campaign_entry_nos: &l.campaign_entries,
             follow_up_segment: &l.follow_up_segment,
         }
     }
@@ -694,7 +793,7 @@ impl Row for LoggedRow<'_> {
         c.val(self.canceled_entries);
         c.val(self.no_of_interactions);
         c.val(self.no_of_campaign_entries);
-        c.list(self.campaign_entries, |b, n| {
+        c.list(self.campaign_entry_nos, |b, n| {
             write!(b, "{n}").expect("writing to a String")
         });
         c.opt(self.follow_up_segment);
@@ -1010,13 +1109,33 @@ pub fn export_entries<W: Write>(
     check_entry_filter(store, filter)?;
     let mut x = Exporter::start(ExportKind::Entries, format.into(), out, progress)?;
     let mut failed = None;
-    interactions::for_each(store, filter, |e| match x.row(&EntryRow::from(&e)) {
-        Ok(()) => Ok(true),
-        Err(err) => {
-            failed = Some(err);
-            Ok(false)
-        }
-    })?;
+    if filter.contact.is_some() {
+        // A contact's history comes from the contact index, entry by entry.
+        interactions::for_each(store, filter, |e| match x.row(&EntryRow::from(&e)) {
+            Ok(()) => Ok(true),
+            Err(err) => {
+                failed = Some(err);
+                Ok(false)
+            }
+        })?;
+    } else {
+        // Everything else is a scan of the entry blocks (as `interactions::for_each` does),
+        // rows written from the decoded block in place: one block in memory at a time.
+        let from = filter.entry_nos.as_ref().map_or(1, |f| f.min().max(1));
+        store
+            .for_each_block(EntryNo(from), None, |_, block| {
+                for r in block.iter() {
+                    if filter.matches(&r) {
+                        if let Err(err) = x.row(&EntryRow::from_ref(&r)) {
+                            failed = Some(err);
+                            return Ok(false);
+                        }
+                    }
+                }
+                Ok(true)
+            })
+            .map_err(OpError::from)?;
+    }
     if let Some(err) = failed {
         return Err(err);
     }

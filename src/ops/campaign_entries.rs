@@ -179,7 +179,8 @@ pub enum CancelTo {
 pub struct CampaignCancelResult {
     /// The value now set on every selected campaign entry and on its interactions.
     pub canceled: bool,
-    /// The campaign entries.
+    /// The campaign entries (`campaign_entry_nos` in JSON: `campaign_entries` is a count).
+    #[serde(rename = "campaign_entry_nos")]
     pub campaign_entries: Vec<CampaignEntryNo>,
     /// Interaction log entries reached (their flag is now `canceled`).
     pub entries: u64,

@@ -585,7 +585,8 @@ pub fn delete_postponed(store: &Store, nos: &[EntryNo]) -> Result<Vec<EntryNo>, 
 pub struct CancelResult {
     /// The value now set on every selected entry.
     pub canceled: bool,
-    /// The entries.
+    /// The entries (`entry_nos` in JSON: `entries` is a count everywhere else).
+    #[serde(rename = "entry_nos")]
     pub entries: Vec<EntryNo>,
 }
 

@@ -26,7 +26,7 @@ use super::OpError;
 use crate::domain::number_series::{compare_nos, increment_no};
 use crate::domain::*;
 use crate::storage::blocks::{EntryBlock, LineBlock};
-use crate::storage::index::{scan_run, RunInfo};
+use crate::storage::index::{for_each_in_run, scan_run, RunInfo};
 use crate::storage::lines::NO_GEN;
 use crate::storage::{codec, keys, Store, TreeId, UntilErrorExt};
 
@@ -190,7 +190,6 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     let runs = check_records::<RunInfo>(store, &mut r, TreeId::IndexRuns, "contact index run");
     let postponed = check_markers(store, &mut r, TreeId::Postponed, "postponed marker");
     let garbage = check_markers(store, &mut r, TreeId::Garbage, "garbage marker");
-    let per_entry_index = check_markers(store, &mut r, TreeId::ContactIndex, "contact index item");
     for (k, v) in store.t.meta.iter().until_error().flatten() {
         r.values += 1;
         let res = if &k[..] == keys::meta::LAYOUT {
@@ -320,12 +319,28 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     }
 
     // Contact index: per-entry keys and runs against the entries.
+    // Per-entry items (one per entry written on its own: millions on a busy store) are
+    // streamed, not collected.
     let mut from_index = PairSum::default();
-    for k in &per_entry_index {
+    for kv in store.t.get(TreeId::ContactIndex).iter().until_error() {
+        let (k, v) = match kv {
+            Ok(kv) => kv,
+            Err(e) => {
+                r.problem("storage", format!("reading contact index items: {e}"));
+                continue;
+            }
+        };
+        r.values += 1;
+        if let Err(e) = codec::check_marker("contact index item", &v) {
+            r.problem(
+                "codec",
+                format!("contact index item under key {}: {e}", show_key(&k)),
+            );
+        }
         let Some(sep) = k.len().checked_sub(9).filter(|&i| k[i] == 0) else {
             r.problem(
                 "contact index",
-                format!("malformed index key {}", show_key(k)),
+                format!("malformed index key {}", show_key(&k)),
             );
             continue;
         };
@@ -344,10 +359,42 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
             );
             continue;
         }
-        match scan_run(&store.t.entries, &store.t.index_run_blocks, info) {
-            Ok(pairs) => {
+        // Streamed, one block at a time: a run holds up to one pair per logged line (10M in
+        // one segment), so collecting them cost ~0.5 GiB at 10M.
+        let mut count = 0u64;
+        let mut in_order = true;
+        let mut prev: Vec<u8> = Vec::new();
+        let scanned = for_each_in_run(&store.t.entries, &store.t.index_run_blocks, info, |c, e| {
+            count += 1;
+            from_index.add(c, e.0);
+            let in_filter = match &info.order {
+                None => info.bloom.may_contain(c),
+                Some(order) => {
+                    if count > 1 && prev.as_slice() > c {
+                        in_order = false;
+                    }
+                    prev.clear();
+                    prev.extend_from_slice(c);
+                    // The block whose entry range holds this entry.
+                    let i = order.partition_point(|b| b.key <= e.0).saturating_sub(1);
+                    order.get(i).is_some_and(|b| b.bloom.may_contain(c))
+                }
+            };
+            if !in_filter {
+                r.problem(
+                    "contact index",
+                    format!(
+                        "run {}: Bloom filter misses contact {}",
+                        info.run_id,
+                        String::from_utf8_lossy(c)
+                    ),
+                );
+            }
+        });
+        match scanned {
+            Ok(()) => {
                 if info.order.is_some() {
-                    if !pairs.windows(2).all(|w| w[0].0 <= w[1].0) {
+                    if !in_order {
                         r.problem(
                             "contact index",
                             format!(
@@ -356,37 +403,14 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
                             ),
                         );
                     }
-                } else if pairs.len() as u64 != info.count {
+                } else if count != info.count {
                     r.problem(
                         "contact index",
                         format!(
                             "run {} says {} records but holds {}",
-                            info.run_id,
-                            info.count,
-                            pairs.len()
+                            info.run_id, info.count, count
                         ),
                     );
-                }
-                for (c, e) in &pairs {
-                    from_index.add(c, e.0);
-                    let in_filter = match &info.order {
-                        None => info.bloom.may_contain(c),
-                        Some(order) => {
-                            // The block whose entry range holds this entry.
-                            let i = order.partition_point(|b| b.key <= e.0).saturating_sub(1);
-                            order.get(i).is_some_and(|b| b.bloom.may_contain(c))
-                        }
-                    };
-                    if !in_filter {
-                        r.problem(
-                            "contact index",
-                            format!(
-                                "run {}: Bloom filter misses contact {}",
-                                info.run_id,
-                                String::from_utf8_lossy(c)
-                            ),
-                        );
-                    }
                 }
             }
             Err(e) => r.problem("codec", format!("index run {}: {e}", info.run_id)),
@@ -411,7 +435,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     }
     r.index_items = from_index.n;
     if from_index != from_entries {
-        detail_index_mismatch(store, &run_infos, &per_entry_index, &mut r)?;
+        detail_index_mismatch(store, &run_infos, &mut r)?;
     }
 
     // Logged segments.
@@ -731,10 +755,16 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
 fn detail_index_mismatch(
     store: &Store,
     runs: &[RunInfo],
-    per_entry: &[Vec<u8>],
     r: &mut VerifyReport,
 ) -> Result<(), OpError> {
     let mut index: HashMap<(Vec<u8>, u64), u32> = HashMap::new();
+    let per_entry = store
+        .t
+        .get(TreeId::ContactIndex)
+        .iter()
+        .keys()
+        .until_error()
+        .flatten();
     for k in per_entry {
         if k.len() >= 9 {
             let sep = k.len() - 9;

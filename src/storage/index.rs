@@ -355,9 +355,26 @@ pub fn scan_run(
     blocks: &sled::Tree,
     run: &RunInfo,
 ) -> Result<Vec<(Vec<u8>, EntryNo)>, super::StorageError> {
+    let mut out = Vec::with_capacity(if run.order.is_some() {
+        0
+    } else {
+        run.count as usize
+    });
+    for_each_in_run(entries, blocks, run, |c, e| out.push((c.to_vec(), e)))?;
+    Ok(out)
+}
+
+/// Calls `f` with every (contact, entry) pair of a run, in the run's order, in memory bounded
+/// by one block (what [`scan_run`] collects; `verify` checks runs of millions of pairs this
+/// way).
+pub fn for_each_in_run(
+    entries: &sled::Tree,
+    blocks: &sled::Tree,
+    run: &RunInfo,
+    mut f: impl FnMut(&[u8], EntryNo),
+) -> Result<(), super::StorageError> {
     if run.order.is_some() {
         let end = run.base.0 + run.count;
-        let mut out = Vec::new();
         let start = match entries
             .range(..=keys::num(run.base.0).as_slice())
             .next_back()
@@ -370,26 +387,25 @@ pub fn scan_run(
             let b = super::blocks::EntryBlock::decode(&v)?;
             for e in b.iter() {
                 if e.entry_no.0 >= run.base.0 && e.entry_no.0 < end {
-                    out.push((e.row.contact_no.as_bytes().to_vec(), e.entry_no));
+                    f(e.row.contact_no.as_bytes(), e.entry_no);
                 }
             }
         }
-        return Ok(out);
+        return Ok(());
     }
     let r = run.record_len();
-    let mut out = Vec::with_capacity(run.count as usize);
     for kv in blocks.scan_prefix(keys::num(run.run_id)) {
         let (_, v) = kv?;
         let recs = codec::decode_raw(RUN_BLOCK, &v)?;
         for rec in recs.chunks_exact(r) {
             let off = u32::from_be_bytes(rec[run.width as usize..].try_into().expect("4 bytes"));
-            out.push((
-                trim_zeros(&rec[..run.width as usize]).to_vec(),
+            f(
+                trim_zeros(&rec[..run.width as usize]),
                 EntryNo(run.base.0 + off as u64),
-            ));
+            );
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -48,7 +48,8 @@ pub struct StepReport {
     /// What the step works on (see [`Step::target`]).
     pub target: String,
     /// Options in words (see [`Step::options`]).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    /// (`options_summary` in JSON: `options` is an object of flags elsewhere.)
+    #[serde(skip_serializing_if = "String::is_empty", rename = "options_summary")]
     pub options: String,
     /// Status.
     pub status: StepStatus,
@@ -56,7 +57,8 @@ pub struct StepReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entries: Option<u64>,
     /// Lines of the follow-up segment (a `follow_up_from` step).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// (`line_count` in JSON: `lines` is a list of lines elsewhere.)
+    #[serde(skip_serializing_if = "Option::is_none", rename = "line_count")]
     pub lines: Option<u64>,
     /// The logged segment made or followed up.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,7 +75,8 @@ pub struct StepReport {
     /// Why it failed or was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Wall time, milliseconds.
+    /// Wall time, milliseconds (`elapsed_ms` in JSON, as every timing is `*_ms`).
+    #[serde(rename = "elapsed_ms")]
     pub ms: f64,
 }
 
@@ -119,7 +122,8 @@ impl StepReport {
 /// Totals of a report.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct JobSummary {
-    /// Steps in the job.
+    /// Steps in the job (`step_count` in JSON: `steps` is the list of step reports).
+    #[serde(rename = "step_count")]
     pub steps: usize,
     /// Steps that ran now and succeeded.
     pub done: usize,
@@ -142,7 +146,8 @@ pub struct JobSummary {
     pub aborted: Option<String>,
     /// The exit code `interlog batch run` gives.
     pub exit_code: u8,
-    /// Wall time, milliseconds.
+    /// Wall time, milliseconds (`elapsed_ms` in JSON, as every timing is `*_ms`).
+    #[serde(rename = "elapsed_ms")]
     pub ms: f64,
 }
 
