@@ -43,7 +43,10 @@ fn main() -> ExitCode {
                 eprintln!("{}", cli::error_json(&e));
                 return ExitCode::from(cli::exit_code(&e));
             }
-            eprintln!("error: {}", cli::output::printable_lines(&format!("{e:#}")));
+            eprintln!(
+                "error: {}",
+                cli::output::printable_lines(&cli::output::error_text(&e))
+            );
             let full = cli::is_disk_full(&e);
             let outcome = cli::outcome(&e);
             if outcome == interlog::storage::Outcome::NotCommitted

@@ -148,3 +148,22 @@ fn a_large_import_arrives_whole_and_verifies() {
         (Some(0), Some(20_000))
     );
 }
+
+#[test]
+fn a_missing_file_is_reported_once_as_not_found() {
+    let b = Bin::init();
+    let missing = b.dir().join("no-such-dir").join("contacts.csv");
+    let missing = missing.to_str().expect("utf-8 path");
+    let text = b.fails(&["import", missing], 1);
+    assert_eq!(
+        text.matches("No such file or directory").count(),
+        1,
+        "the cause is said once: {text}"
+    );
+    let out = b.run(&["--json", "import", missing]);
+    assert_eq!(out.status.code(), Some(1));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).expect("JSON error");
+    assert_eq!(err["error"]["kind"], "not-found", "{err}");
+    let message = err["error"]["message"].as_str().expect("message");
+    assert_eq!(message.matches("No such file").count(), 1, "{message}");
+}

@@ -402,6 +402,11 @@ pub fn error_kind(e: &anyhow::Error) -> &'static str {
         if c.downcast_ref::<interlog::domain::DomainError>().is_some() {
             return "invalid";
         }
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+        {
+            return "not-found";
+        }
     }
     "refused"
 }
@@ -412,7 +417,7 @@ pub fn error_kind(e: &anyhow::Error) -> &'static str {
 pub fn error_json(e: &anyhow::Error) -> serde_json::Value {
     let mut err = serde_json::json!({
         "kind": error_kind(e),
-        "message": output::printable_lines(&format!("{e:#}")),
+        "message": output::printable_lines(&output::error_text(e)),
         "exit_code": exit_code(e),
     });
     if storage_error(e).is_some() {

@@ -144,6 +144,22 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// An error and its causes on one line, `a: b: c` — a cause the message above it already ends
+/// with (errors that show their source in their own text) is not repeated.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for c in e.chain() {
+        let t = c.to_string();
+        if out.is_empty() {
+            out = t;
+        } else if !out.ends_with(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+    }
+    out
+}
+
 /// [`printable`] for a message of several lines: keeps its line feeds.
 pub fn printable_lines(s: &str) -> Cow<'_, str> {
     if !s
