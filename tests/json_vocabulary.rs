@@ -1260,7 +1260,7 @@ fn failing_commands_of_every_kind_report_json_errors() {
             p(&b.dir().join("missing.csv")),
         ],
         1,
-        "refused",
+        "not-found",
     );
     json_failure(&b, &["logged-segment", "follow-up", "7"], 1, "not-found");
     json_failure(&Bin::new(), &["verify"], 3, "store-missing");
