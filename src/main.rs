@@ -40,8 +40,10 @@ fn main() -> ExitCode {
             if json {
                 // One JSON object on one line; serde_json escapes control characters, so a
                 // hostile value cannot steer a terminal.
-                eprintln!("{}", cli::error_json(&e));
-                return ExitCode::from(cli::exit_code(&e));
+                let v = cli::error_json(&e);
+                eprintln!("{v}");
+                let code = v["error"]["exit_code"].as_u64().unwrap_or(1);
+                return ExitCode::from(u8::try_from(code).unwrap_or(1));
             }
             eprintln!(
                 "error: {}",
@@ -49,10 +51,7 @@ fn main() -> ExitCode {
             );
             let full = cli::is_disk_full(&e);
             let outcome = cli::outcome(&e);
-            if outcome == interlog::storage::Outcome::NotCommitted
-                && !cli::is_storage_error(&e)
-                && interlog::storage::journal::committed_in_this_process()
-            {
+            if cli::failed_after_commit(&e) {
                 // The command's change was committed; what failed came after it (e.g. printing
                 // its report to a full disk). Exit code 1 would say nothing was written.
                 eprintln!(

@@ -454,3 +454,49 @@ fn long_listings_are_streamed_whole() {
     let text = c.ok(&["interaction", "list"]);
     assert_eq!(text.lines().count(), 2501);
 }
+
+#[test]
+fn a_result_that_cannot_be_printed_after_the_commit_says_the_change_is_committed() {
+    // stdout on /dev/full: every write fails with ENOSPC, after the change was committed.
+    let c = Cli::demo();
+    let to_full = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_interlog"))
+            .arg("--store")
+            .arg(&c.store)
+            .args(["--work-date", "2025-03-14", "--user", "TESTER"])
+            .args(args)
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            )
+            .output()
+            .expect("run interlog")
+    };
+    let create = [
+        "interaction",
+        "create",
+        "--contact",
+        "CT100125",
+        "--template",
+        "BUS",
+    ];
+    let out = to_full(&create);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("IS committed"), "{stderr}");
+    let mut json = vec!["--json"];
+    json.extend_from_slice(&create);
+    let out = to_full(&json);
+    assert_eq!(out.status.code(), Some(3));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).expect("one JSON error");
+    assert_eq!(err["error"]["kind"], "after-commit", "{err}");
+    assert_eq!(err["error"]["outcome"], "committed", "{err}");
+    assert_eq!(err["error"]["exit_code"], 3, "{err}");
+    // Both changes are there, as said.
+    let list: serde_json::Value =
+        serde_json::from_str(&c.ok(&["--json", "interaction", "list", "--contact", "CT100125"]))
+            .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}

@@ -7,7 +7,7 @@
 //! verify` is clean; the canonical dump of everything the CLI lists is *exactly* the state
 //! before or the state after the command (for a batch job, also after a prefix of its steps);
 //! the command told the truth — "nothing committed" (any failure without a note) means before,
-//! success or "IS committed" means after, "not known" may be either; and running the command
+//! success or "IS committed" (under `--json`: `"outcome":"committed"`) means after, "not known" may be either; and running the command
 //! again after a failure that left the state before gives the state after.
 //!
 //! Injection points are counted by a clean run under `strace -f` on a copy of the prepared
@@ -17,7 +17,8 @@
 //! The default tests try a spread of injection points and a few dozen kills (a few minutes on
 //! 2 busy cores). The heavy variants are `#[ignore]`d, see README "Running the heavier checks":
 //! `cargo test --release --test faults -- --ignored`. `INTERLOG_FAULT_SEED` repeats a kill
-//! run; `INTERLOG_KILLS` sets the heavy kill count. strace must be installed (`.ci/run`
+//! run; `INTERLOG_KILLS` sets the heavy kill count; `INTERLOG_FAULT_ONLY=<operation>,<syscall>`
+//! narrows the matrix. strace must be installed (`.ci/run`
 //! installs it); without it these tests fail, they do not pass silently.
 
 mod common;
@@ -281,9 +282,13 @@ fn claim_of(r: &Run) -> Claim {
     } else if r.stderr.contains("IS committed")
         || r.stderr.contains("WAS committed")
         || r.stderr.contains("change was committed, but")
+        || r.stderr.contains(r#""outcome":"committed""#)
     {
         Claim::Committed
-    } else if r.stderr.contains("not known") || r.stderr.contains("could not tell whether") {
+    } else if r.stderr.contains("not known")
+        || r.stderr.contains("could not tell whether")
+        || r.stderr.contains(r#""outcome":"unknown""#)
+    {
         Claim::Unknown
     } else {
         Claim::NotCommitted
@@ -606,9 +611,16 @@ fn run_matrix(per_fault: Option<u32>) {
     let mut failures = Vec::new();
     let mut table: Vec<(String, &str, &str, Tally)> = Vec::new();
     let path = w.dir.path().join("faulted");
-    for (op, refs) in &w.ops {
+    // `INTERLOG_FAULT_ONLY=<operation>,<syscall>` narrows a run to one operation (and fault).
+    let only = std::env::var("INTERLOG_FAULT_ONLY").unwrap_or_default();
+    let mut only = only.split(',').map(str::trim);
+    let (only_op, only_sc) = (only.next().unwrap_or(""), only.next().unwrap_or(""));
+    for (op, refs) in w.ops.iter().filter(|(op, _)| op.name.contains(only_op)) {
         let counts = count_calls(&w, op, &strace);
-        for (sc, err) in FAULTS {
+        for (sc, err) in FAULTS
+            .iter()
+            .filter(|(sc, _)| only_sc.is_empty() || *sc == only_sc)
+        {
             let n = counts.get(sc).copied().unwrap_or(0);
             let mut t = Tally {
                 of: n,

@@ -415,6 +415,14 @@ pub fn error_kind(e: &anyhow::Error) -> &'static str {
 /// `{"error": {"kind", "message", "exit_code", "outcome"}}` — `outcome` (`not-committed`,
 /// `committed`, `unknown`) only when a store error tells it.
 pub fn error_json(e: &anyhow::Error) -> serde_json::Value {
+    if failed_after_commit(e) {
+        return serde_json::json!({ "error": {
+            "kind": "after-commit",
+            "message": output::printable_lines(&output::error_text(e)),
+            "exit_code": interlog::exit::STORE_UNAVAILABLE,
+            "outcome": "committed",
+        }});
+    }
     let mut err = serde_json::json!({
         "kind": error_kind(e),
         "message": output::printable_lines(&output::error_text(e)),
@@ -429,6 +437,15 @@ pub fn error_json(e: &anyhow::Error) -> serde_json::Value {
         .into();
     }
     serde_json::json!({ "error": err })
+}
+
+/// True when the command's change was committed and what failed came after it (say, printing
+/// its report to a full disk): exit code 1 would say nothing was written, so it exits 3 and
+/// says the change is committed.
+pub fn failed_after_commit(e: &anyhow::Error) -> bool {
+    outcome(e) == Outcome::NotCommitted
+        && !is_storage_error(e)
+        && interlog::storage::journal::committed_in_this_process()
 }
 
 /// An error that asks for a specific exit code.
