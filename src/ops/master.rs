@@ -283,7 +283,7 @@ pub struct Added<T> {
 /// Adds master records checked against the store and each other, then writes them at once.
 pub struct MasterBatch<'s> {
     store: &'s Store,
-    _writer: crate::storage::WriterGuard<'s>,
+    writer: crate::storage::WriterGuard<'s>,
     /// Contacts added so far, with their type (all a later record of the batch asks about).
     contacts: BTreeMap<ContactNo, ContactKind>,
     salespeople: BTreeMap<SalespersonCode, Salesperson>,
@@ -311,7 +311,7 @@ impl<'s> MasterBatch<'s> {
     pub fn new(store: &'s Store) -> Self {
         MasterBatch {
             store,
-            _writer: store.writer(),
+            writer: store.writer(),
             contacts: BTreeMap::new(),
             salespeople: BTreeMap::new(),
             groups: BTreeMap::new(),
@@ -570,7 +570,11 @@ impl<'s> MasterBatch<'s> {
             self.ws
                 .put_counter(crate::storage::keys::meta::CONTACTS_EPOCH, epoch + 1);
         }
-        if !self.ws.is_empty() {
+        if self.ws.contact_puts() > crate::storage::contacts::BULK_CONTACTS {
+            // Many contacts (an import): merged into new contact blocks written staged, then
+            // one small commit switches to them — the unit of work stays one commit.
+            self.store.apply_bulk_contacts(&self.writer, self.ws)?;
+        } else if !self.ws.is_empty() {
             self.store.apply(self.ws)?;
         }
         Ok(())
