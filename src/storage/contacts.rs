@@ -18,12 +18,14 @@
 //!
 //! A **bulk write** ([`Store::put_contacts_bulk`], [`Store::apply_bulk_contacts`]) merges the
 //! blocks, the delta and the new contacts into new blocks written *staged* under ids at or above
-//! `next_contact_block` (no reader looks there), makes them durable, then commits one small
-//! write set: the caller's changes, the new directory, the counters, and `contact_delta_stale
-//! = 1` (the delta is now folded into the blocks: readers ignore it). After the commit the delta
-//! is emptied, the flag cleared and the replaced blocks (ids below the new
-//! `contact_blocks_from`) deleted — by the same code that recovery runs at open, so a crash at
-//! any point leaves the contacts as before the commit or as after it.
+//! `next_contact_block` (no reader looks there), makes them durable, then commits one write
+//! set: the caller's changes, the new directory, the counters, and the removal of every delta
+//! record (now folded into the blocks; one key each — small, unless a store of an earlier
+//! version is converted). Applying that record again at open, before or after later records,
+//! changes nothing, as every journal record must. After the commit the replaced blocks (ids
+//! below the new `contact_blocks_from`) are deleted as garbage — by the same code that
+//! recovery runs at open — so a crash at any point leaves the contacts as before the commit or
+//! as after it.
 //!
 //! Reads: [`Store::contact`], [`Store::has_contact`], [`Store::contacts`] (a streamed merge of
 //! blocks and delta: memory holds one decoded block), [`Store::contact_count`]. The directory
@@ -70,8 +72,6 @@ pub struct ContactDirectory {
 #[derive(Debug, Default)]
 pub(super) struct ContactState {
     dir: ContactDirectory,
-    /// The delta is folded into the blocks already (between a bulk commit and its clean-up).
-    stale: bool,
     total: u64,
 }
 
@@ -115,9 +115,8 @@ impl Store {
                 .map_err(|e| bad_value(TreeId::Meta, keys::meta::CONTACT_DIR, e))?,
             None => ContactDirectory::default(),
         };
-        let stale = self.meta_u64_or(keys::meta::CONTACT_DELTA_STALE, 0)? != 0;
         let total = dir.blocks.iter().map(|b| b.count as u64).sum();
-        let s = Arc::new(ContactState { dir, stale, total });
+        let s = Arc::new(ContactState { dir, total });
         *self
             .contact_state
             .write()
@@ -175,12 +174,10 @@ impl Store {
 
     /// A contact.
     pub fn contact(&self, no: &ContactNo) -> Result<Option<Contact>, StorageError> {
-        let st = self.contact_state()?;
-        if !st.stale {
-            if let Some(c) = self.get_rec(TreeId::Contacts, no.as_bytes(), "contact")? {
-                return Ok(Some(c));
-            }
+        if let Some(c) = self.get_rec(TreeId::Contacts, no.as_bytes(), "contact")? {
+            return Ok(Some(c));
         }
+        let st = self.contact_state()?;
         let blocks = &st.dir.blocks;
         let i = blocks.partition_point(|b| b.last < *no);
         let Some(b) = blocks.get(i).filter(|b| b.first <= *no) else {
@@ -195,10 +192,10 @@ impl Store {
 
     /// True when the contact exists.
     pub fn has_contact(&self, no: &ContactNo) -> Result<bool, StorageError> {
-        let st = self.contact_state()?;
-        if !st.stale && self.t.contacts.contains_key(no.as_bytes())? {
+        if self.t.contacts.contains_key(no.as_bytes())? {
             return Ok(true);
         }
+        let st = self.contact_state()?;
         let blocks = &st.dir.blocks;
         let i = blocks.partition_point(|b| b.last < *no);
         match blocks.get(i).filter(|b| b.first <= *no) {
@@ -218,20 +215,16 @@ impl Store {
             Ok(s) => (s, None),
             Err(e) => (Arc::new(ContactState::default()), Some(e)),
         };
-        let delta: Box<dyn Iterator<Item = Result<Contact, StorageError>> + '_> = if state.stale {
-            Box::new(std::iter::empty())
-        } else {
-            Box::new(
-                self.t
-                    .contacts
-                    .iter()
-                    .map(|kv| {
-                        let (k, v) = kv?;
-                        codec::decode("contact", &v).map_err(|e| bad_value(TreeId::Contacts, &k, e))
-                    })
-                    .until_error(),
-            )
-        };
+        let delta: Box<dyn Iterator<Item = Result<Contact, StorageError>> + '_> = Box::new(
+            self.t
+                .contacts
+                .iter()
+                .map(|kv| {
+                    let (k, v) = kv?;
+                    codec::decode("contact", &v).map_err(|e| bad_value(TreeId::Contacts, &k, e))
+                })
+                .until_error(),
+        );
         ContactIter {
             store: self,
             state,
@@ -256,8 +249,7 @@ impl Store {
         let Ok(st) = self.contact_state() else {
             return self.t.contacts.len();
         };
-        let delta = if st.stale { 0 } else { self.t.contacts.len() };
-        st.total as usize + delta
+        st.total as usize + self.t.contacts.len()
     }
 
     /// A writer of staged contact blocks for a new directory (contacts in increasing number
@@ -296,7 +288,10 @@ impl Store {
         );
         ws.put_counter(keys::meta::NEXT_CONTACT_BLOCK, staged.next);
         ws.put_counter(keys::meta::CONTACT_BLOCKS_FROM, staged.from);
-        ws.put_counter(keys::meta::CONTACT_DELTA_STALE, 1);
+        // The delta is folded into the new blocks.
+        for k in self.t.contacts.iter().keys() {
+            ws.del(TreeId::Contacts, k?);
+        }
         let res = self.apply(ws);
         self.invalidate_contacts();
         res?;
@@ -376,10 +371,10 @@ impl Store {
         self.put_contacts_bulk(writer, new.into_iter(), ws)
     }
 
-    /// After a bulk commit, and at open: deletes staged blocks above `next_contact_block`,
-    /// replaced blocks below `contact_blocks_from` and, when the delta was folded into the
-    /// blocks, the delta. Returns (staged blocks, replaced blocks, delta records) deleted.
-    pub(super) fn tidy_contacts(&self) -> Result<(u64, u64, u64), StorageError> {
+    /// After a bulk commit, and at open: deletes staged blocks at or above `next_contact_block`
+    /// and replaced blocks below `contact_blocks_from` (garbage: block ids are never reused).
+    /// Returns (staged blocks, replaced blocks) deleted.
+    pub(super) fn tidy_contacts(&self) -> Result<(u64, u64), StorageError> {
         let next = self.meta_u64_or(keys::meta::NEXT_CONTACT_BLOCK, 1)?;
         let from = self.meta_u64_or(keys::meta::CONTACT_BLOCKS_FROM, next)?;
         let staged = self.delete_from(&self.t.contact_blocks, &keys::num(next))?;
@@ -392,20 +387,7 @@ impl Store {
                 replaced += 1;
             }
         }
-        let mut delta = 0;
-        if self.meta_u64_or(keys::meta::CONTACT_DELTA_STALE, 0)? != 0 {
-            self.unsynced();
-            for k in self.t.contacts.iter().keys() {
-                self.t.contacts.remove(k?)?;
-                delta += 1;
-            }
-            self.t.meta.insert(
-                keys::meta::CONTACT_DELTA_STALE,
-                codec::encode("counter", &0u64)?,
-            )?;
-            self.invalidate_contacts();
-        }
-        Ok((staged, replaced, delta))
+        Ok((staged, replaced))
     }
 
     /// What `verify` finds wrong with the contact blocks and their directory: (area, detail).
@@ -484,12 +466,6 @@ impl Store {
                 }
                 Err(e) => p.push(("storage", format!("reading contact blocks: {e}"))),
             }
-        }
-        if st.stale {
-            p.push((
-                "staging",
-                "the contact delta was folded into the blocks but not yet emptied".to_string(),
-            ));
         }
         (p, read)
     }

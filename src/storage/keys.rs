@@ -89,8 +89,6 @@ pub mod meta {
     pub const NEXT_CONTACT_BLOCK: &[u8] = b"next_contact_block";
     /// First live contact block id (blocks below it were replaced: garbage).
     pub const CONTACT_BLOCKS_FROM: &[u8] = b"contact_blocks_from";
-    /// 1 between a bulk contact commit and the emptying of the delta it folded in.
-    pub const CONTACT_DELTA_STALE: &[u8] = b"contact_delta_stale";
 }
 
 #[cfg(test)]

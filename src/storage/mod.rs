@@ -496,8 +496,6 @@ pub struct RecoveryReport {
     pub staged_contact_blocks: u64,
     /// Contact blocks replaced by a committed bulk contact write, deleted.
     pub garbage_contact_blocks: u64,
-    /// Contact delta records folded into the blocks by a committed bulk write, deleted.
-    pub folded_contact_records: u64,
     /// Unfinished sled snapshot files (`snap.*.generating`) of a process killed while opening
     /// the store, removed.
     pub unfinished_snapshots: u64,
@@ -894,7 +892,6 @@ impl Store {
         report.garbage_line_blocks = staged.garbage_line_blocks;
         report.staged_contact_blocks = staged.staged_contact_blocks;
         report.garbage_contact_blocks = staged.garbage_contact_blocks;
-        report.folded_contact_records = staged.folded_contact_records;
         store.recovery = report;
         if store.known != previous {
             guard::write(path, &store.known)
@@ -1280,11 +1277,7 @@ impl Store {
             }
         }
         r.garbage_line_blocks = self.collect_garbage(writer)?;
-        (
-            r.staged_contact_blocks,
-            r.garbage_contact_blocks,
-            r.folded_contact_records,
-        ) = self.tidy_contacts()?;
+        (r.staged_contact_blocks, r.garbage_contact_blocks) = self.tidy_contacts()?;
         if !r.is_clean() {
             self.make_durable()?;
         }
