@@ -20,7 +20,7 @@ fn contacts_csv(path: &Path, from: usize, n: usize, step: usize, tag: &str) {
     let mut s = String::from("No.,Name,Type,Company No.,City,E-Mail\n");
     for k in 0..n {
         let i = from + k * step;
-        let (kind, company) = if i % 10 == 0 {
+        let (kind, company) = if i.is_multiple_of(10) {
             ("Company", format!("CB{i:07}"))
         } else {
             ("Person", format!("CB{:07}", i - i % 10))
