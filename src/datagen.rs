@@ -197,7 +197,7 @@ pub fn generate(
             if done.is_multiple_of(8192) {
                 progress.advance(8192);
             }
-            contact(opts.seed, i)
+            Ok(contact(opts.seed, i))
         });
         store.put_contacts_bulk(&w, contacts, WriteSet::new())?;
         progress.advance(opts.contacts % 8192);

@@ -292,6 +292,10 @@ pub struct MasterBatch<'s> {
     campaigns: BTreeMap<CampaignNo, Campaign>,
     draws: SeriesDraws,
     ws: WriteSet,
+    /// The contacts added, compactly (an import may add millions).
+    contact_rows: crate::storage::contacts::ContactBatch,
+    /// Marketing setup, read once.
+    setup: Option<MarketingSetup>,
     /// Replace stored records with the same key instead of refusing them (import's upsert).
     replace: bool,
     /// A stored contact was replaced: segments must look at contacts again.
@@ -319,6 +323,8 @@ impl<'s> MasterBatch<'s> {
             campaigns: BTreeMap::new(),
             draws: SeriesDraws::default(),
             ws: WriteSet::new(),
+            contact_rows: Default::default(),
+            setup: None,
             replace: false,
             contacts_changed: false,
         }
@@ -386,7 +392,10 @@ impl<'s> MasterBatch<'s> {
         ctx: &Ctx,
         input: ContactInput,
     ) -> Result<Added<Contact>, OpError> {
-        let setup = setup(self.store)?;
+        let setup = match &self.setup {
+            Some(s) => s.clone(),
+            None => self.setup.insert(setup(self.store)?).clone(),
+        };
         let typed = match &input.no {
             Some(n) => Some(ContactNo::new(n)?.to_string()),
             None => None,
@@ -465,7 +474,7 @@ impl<'s> MasterBatch<'s> {
             self.check_salesperson(sp)?;
         }
         self.contacts.insert(c.no.clone(), c.kind);
-        self.ws.change(Change::PutContact(c.clone()));
+        self.contact_rows.push(&c)?;
         Ok(Added { record: c, warning })
     }
 
@@ -570,13 +579,10 @@ impl<'s> MasterBatch<'s> {
             self.ws
                 .put_counter(crate::storage::keys::meta::CONTACTS_EPOCH, epoch + 1);
         }
-        if self.ws.contact_puts() > crate::storage::contacts::BULK_CONTACTS {
-            // Many contacts (an import): merged into new contact blocks written staged, then
-            // one small commit switches to them — the unit of work stays one commit.
-            self.store.apply_bulk_contacts(&self.writer, self.ws)?;
-        } else if !self.ws.is_empty() {
-            self.store.apply(self.ws)?;
-        }
+        // Many contacts (an import) are merged into new contact blocks written staged, then one
+        // small commit switches to them: the unit of work stays one commit.
+        self.store
+            .apply_with_contacts(&self.writer, self.contact_rows, self.ws)?;
         Ok(())
     }
 }

@@ -430,30 +430,6 @@ impl WriteSet {
         self.ops.push(Op::Typed(Box::new(c)));
     }
 
-    /// Number of contacts this unit of work puts.
-    pub fn contact_puts(&self) -> usize {
-        self.ops
-            .iter()
-            .filter(|op| matches!(op, Op::Typed(c) if matches!(**c, Change::PutContact(_))))
-            .count()
-    }
-
-    /// Takes the contacts this unit of work puts out of it, in order (for the bulk write).
-    fn take_contacts(&mut self) -> Vec<crate::domain::Contact> {
-        let mut out = Vec::with_capacity(self.contact_puts());
-        self.ops.retain_mut(|op| match op {
-            Op::Typed(c) if matches!(**c, Change::PutContact(_)) => {
-                let taken = std::mem::replace(&mut **c, Change::SetCounter(Counter::NextRun, 0));
-                if let Change::PutContact(contact) = taken {
-                    out.push(contact);
-                }
-                false
-            }
-            _ => true,
-        });
-        out
-    }
-
     /// Adds every write of another set, after this one's.
     pub fn append(&mut self, other: WriteSet) {
         self.ops.extend(other.ops);
