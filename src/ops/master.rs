@@ -571,6 +571,9 @@ impl<'s> MasterBatch<'s> {
 
     /// Writes everything added, atomically and durably.
     pub fn commit(mut self) -> Result<(), OpError> {
+        // What later records of the batch asked about: not needed any more (an import of
+        // millions of contacts frees it before the contacts are written).
+        drop(std::mem::take(&mut self.contacts));
         self.draws.write(&mut self.ws)?;
         if self.contacts_changed {
             let epoch = self

@@ -148,19 +148,12 @@ impl ContactBatch {
     /// The contacts in number order, the last given of each number only.
     pub fn into_sorted(mut self) -> impl Iterator<Item = Result<Contact, StorageError>> {
         let mut at = std::mem::take(&mut self.at);
-        // Stable: of one number's contacts the last given comes last, and is kept.
+        // Reversed, then a stable sort: of one number's contacts the last given comes first,
+        // and is the one kept.
+        at.reverse();
         at.sort_by(|a, b| self.parts(*a).0.cmp(self.parts(*b).0));
-        let keep: Vec<(usize, usize)> = at
-            .iter()
-            .enumerate()
-            .filter(|(i, a)| {
-                at.get(i + 1)
-                    .is_none_or(|b| self.parts(**a).0 != self.parts(*b).0)
-            })
-            .map(|(_, a)| *a)
-            .collect();
-        drop(at);
-        keep.into_iter().map(move |a| self.decode(a))
+        at.dedup_by(|later, first| self.parts(*later).0 == self.parts(*first).0);
+        at.into_iter().map(move |a| self.decode(a))
     }
 }
 
@@ -381,41 +374,78 @@ impl Store {
         new: impl Iterator<Item = Result<Contact, StorageError>>,
         ws: WriteSet,
     ) -> Result<u64, StorageError> {
-        let staged = (|| {
-            let mut out = self.contact_blocks_writer(writer)?;
-            let mut old = self.contacts();
-            let mut new = new;
-            let mut n_head = new.next().transpose()?;
-            let mut o = old.next().transpose()?;
-            loop {
-                match (o.take(), n_head.as_ref()) {
-                    (None, None) => break,
-                    (Some(c), None) => {
-                        out.push(&c)?;
-                        o = old.next().transpose()?;
-                    }
-                    (Some(c), Some(n)) if c.no < n.no => {
-                        out.push(&c)?;
-                        o = old.next().transpose()?;
-                    }
-                    (Some(c), Some(n)) => {
-                        let replaced = c.no == n.no;
-                        out.push(n)?;
-                        n_head = new.next().transpose()?;
-                        o = if replaced {
-                            old.next().transpose()?
-                        } else {
-                            Some(c)
-                        };
-                    }
-                    (None, Some(n)) => {
-                        out.push(n)?;
-                        n_head = new.next().transpose()?;
+        // Two stages on two threads: this one merges (decoding stored blocks and the new
+        // contacts), a writer encodes blocks and stages them; chunks of contacts pass between.
+        const CHUNK: usize = 2048;
+        let out = self.contact_blocks_writer(writer)?;
+        let staged = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Contact>>(2);
+            let encoder = scope.spawn(move || -> Result<StagedContacts, StorageError> {
+                let mut out = out;
+                for chunk in rx {
+                    for c in &chunk {
+                        out.push(c)?;
                     }
                 }
+                out.finish()
+            });
+            let mut chunk: Vec<Contact> = Vec::with_capacity(CHUNK);
+            // False once the encoder stopped (it failed: its error is reported).
+            let mut feed = |c: Contact| -> bool {
+                chunk.push(c);
+                chunk.len() < CHUNK
+                    || tx
+                        .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                        .is_ok()
+            };
+            let merged = (|| -> Result<(), StorageError> {
+                let mut old = self.contacts();
+                let mut new = new;
+                let mut n_head = new.next().transpose()?;
+                let mut o = old.next().transpose()?;
+                loop {
+                    let go = match (o.take(), n_head.take()) {
+                        (None, None) => break,
+                        (Some(c), None) => {
+                            o = old.next().transpose()?;
+                            feed(c)
+                        }
+                        (Some(c), Some(n)) if c.no < n.no => {
+                            o = old.next().transpose()?;
+                            n_head = Some(n);
+                            feed(c)
+                        }
+                        (Some(c), Some(n)) => {
+                            o = if c.no == n.no {
+                                old.next().transpose()?
+                            } else {
+                                Some(c)
+                            };
+                            n_head = new.next().transpose()?;
+                            feed(n)
+                        }
+                        (None, Some(n)) => {
+                            n_head = new.next().transpose()?;
+                            feed(n)
+                        }
+                    };
+                    if !go {
+                        break;
+                    }
+                }
+                Ok(())
+            })();
+            if merged.is_ok() && !chunk.is_empty() {
+                let _ = tx.send(std::mem::take(&mut chunk));
             }
-            out.finish()
-        })();
+            drop(tx);
+            let encoded = encoder.join().unwrap_or_else(|_| {
+                Err(StorageError::Inconsistent(
+                    "the contact block encoder stopped".into(),
+                ))
+            });
+            merged.and(encoded)
+        });
         let staged = match staged {
             Ok(s) => s,
             Err(e) => {
