@@ -16,7 +16,7 @@
 //!   small commit. A delta record overrides a block record with the same number. A store
 //!   written before contact blocks existed has no directory: everything is in the delta.
 //!
-//! A **bulk write** ([`Store::put_contacts_bulk`], [`Store::apply_bulk_contacts`]) merges the
+//! A **bulk write** ([`Store::put_contacts_bulk`], [`Store::apply_with_contacts`]) merges the
 //! blocks, the delta and the new contacts into new blocks written *staged* under ids at or above
 //! `next_contact_block` (no reader looks there), makes them durable, then commits one write
 //! set: the caller's changes, the new directory, the counters, and the removal of every delta
