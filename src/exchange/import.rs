@@ -5,7 +5,10 @@
 //! - **All or nothing per file.** Every record of a file goes through one [`MasterBatch`], which
 //!   checks it against the store and against the records before it in the same file (so a file
 //!   may hold a company and its persons). The batch is committed only when every record was
-//!   accepted; a refused file writes nothing, not even a number drawn from a series.
+//!   accepted; a refused file writes nothing, not even a number drawn from a series. A file of
+//!   more than [`BULK_CONTACTS`](crate::storage::contacts::BULK_CONTACTS) contacts is written as
+//!   new contact blocks (staged, then one small commit: `storage::contacts`), so its size does
+//!   not make the commit big.
 //! - **Errors name the place.** Every problem with a record names the file, the line (CSV: the
 //!   physical line where the record starts, the header being line 1; JSON: the line of the
 //!   record's opening `{`) and, where it can be told, the column as it is written in the file.
