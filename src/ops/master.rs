@@ -296,6 +296,9 @@ pub struct MasterBatch<'s> {
     contact_rows: crate::storage::contacts::ContactBatch,
     /// Marketing setup, read once.
     setup: Option<MarketingSetup>,
+    /// Stored salespeople found so far (an import names the same few a million times; none
+    /// is removed while the batch holds the writer guard).
+    known_salespeople: std::collections::HashSet<SalespersonCode>,
     /// Replace stored records with the same key instead of refusing them (import's upsert).
     replace: bool,
     /// A stored contact was replaced: segments must look at contacts again.
@@ -325,6 +328,7 @@ impl<'s> MasterBatch<'s> {
             ws: WriteSet::new(),
             contact_rows: Default::default(),
             setup: None,
+            known_salespeople: Default::default(),
             replace: false,
             contacts_changed: false,
         }
@@ -363,8 +367,11 @@ impl<'s> MasterBatch<'s> {
         Ok(self.store.contact(no)?.map(|c| c.kind))
     }
 
-    fn check_salesperson(&self, code: &SalespersonCode) -> Result<(), OpError> {
-        if self.salespeople.contains_key(code) || self.store.has_salesperson(code)? {
+    fn check_salesperson(&mut self, code: &SalespersonCode) -> Result<(), OpError> {
+        if self.salespeople.contains_key(code) || self.known_salespeople.contains(code) {
+            Ok(())
+        } else if self.store.has_salesperson(code)? {
+            self.known_salespeople.insert(code.clone());
             Ok(())
         } else {
             Err(OpError::NotFound {
