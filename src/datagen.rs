@@ -8,7 +8,6 @@
 //! chunks and made durable at the end. The segment's lines are written as staged blocks and
 //! become visible in one transaction, like every bulk change.
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::domain::*;
@@ -16,7 +15,7 @@ use crate::ops::master::{CampaignInput, MasterBatch};
 use crate::ops::segments::{self, InteractionChange, SegmentInput};
 use crate::ops::{Ctx, OpError};
 use crate::progress::{NoProgress, Progress};
-use crate::storage::{codec, Store, TreeId};
+use crate::storage::{Store, WriteSet};
 
 /// What to generate.
 #[derive(Clone, Copy, Debug)]
@@ -188,27 +187,21 @@ pub fn generate(
         }
         b.commit()?;
     }
-    // Contacts: plain inserts in parallel chunks, durable at the end.
+    // Contacts: streamed into contact blocks (merged with any stored contacts), one commit.
     progress.start("contacts", opts.contacts);
-    const CHUNK: u64 = 8192;
-    let chunks: Vec<u64> = (0..opts.contacts.div_ceil(CHUNK)).collect();
-    chunks
-        .par_iter()
-        .try_for_each(|&c| -> Result<(), OpError> {
-            let from = c * CHUNK;
-            let to = (from + CHUNK).min(opts.contacts);
-            for i in from..to {
-                let ct = contact(opts.seed, i);
-                store.put_staged(
-                    TreeId::Contacts,
-                    ct.no.as_bytes(),
-                    &codec::encode("contact", &ct)?,
-                )?;
+    {
+        let w = store.writer();
+        let mut done = 0u64;
+        let contacts = (0..opts.contacts).map(|i| {
+            done += 1;
+            if done.is_multiple_of(8192) {
+                progress.advance(8192);
             }
-            progress.advance(to - from);
-            Ok(())
-        })?;
-    store.make_durable()?;
+            Ok(contact(opts.seed, i))
+        });
+        store.put_contacts_bulk(&w, contacts, WriteSet::new())?;
+        progress.advance(opts.contacts % 8192);
+    }
     progress.finish();
     let mut report = GenReport {
         contacts: opts.contacts,

@@ -131,3 +131,68 @@ fn a_kill_at_the_commit_record_of_a_line_rewrite_leaves_every_line() {
         "the killed run must be completed at the next open"
     );
 }
+
+/// A contacts file of `n` persons of the demo company CT100239, numbers `CK{from..}` in steps
+/// of `step`, names tagged with `tag`: more than an import writes as single records.
+fn bulk_contacts_csv(path: &Path, from: usize, n: usize, step: usize, tag: &str) {
+    let mut s = String::from("No.,Name,Type,Company No.,Salesperson Code,City\n");
+    for k in 0..n {
+        let i = from + k * step;
+        s.push_str(&format!(
+            "CK{i:06},{tag} {i},Person,CT100239,HR,Manchester\n"
+        ));
+    }
+    std::fs::write(path, s).expect("write contacts csv");
+}
+
+#[test]
+fn a_kill_at_the_commit_record_of_a_bulk_contact_import_leaves_before_or_after() {
+    let dir = TempDir::new().unwrap();
+    let base = dir.path().join("base");
+    prepare(&base);
+    // Contacts in blocks (a bulk import) and in the delta (the demo's and a small upsert).
+    let first = dir.path().join("first.csv");
+    bulk_contacts_csv(&first, 0, 5000, 2, "First");
+    common::harness::ok(
+        &base,
+        &["import", first.to_str().unwrap(), "--kind", "contacts"],
+    );
+    let few = dir.path().join("few.csv");
+    bulk_contacts_csv(&few, 1, 3, 2, "Few");
+    common::harness::ok(
+        &base,
+        &[
+            "import",
+            few.to_str().unwrap(),
+            "--kind",
+            "contacts",
+            "--mode",
+            "upsert",
+        ],
+    );
+    let before = dump(&base);
+    // The killed import replaces block and delta contacts and adds new ones.
+    let second = dir.path().join("second.csv");
+    bulk_contacts_csv(&second, 0, 6000, 1, "Second");
+    let path = second.to_str().unwrap();
+    let args = ["import", path, "--kind", "contacts", "--mode", "upsert"];
+    let clean = dir.path().join("clean");
+    fresh_copy(&base, &clean);
+    assert!(interlog(&clean, &args).status().unwrap().success());
+    let after = dump(&clean);
+    assert_ne!(before, after, "the import changes something");
+    let work = dir.path().join("work");
+    fresh_copy(&base, &work);
+    kill_at_commit_record(&work, &args);
+    verify_clean(&work).unwrap_or_else(|e| panic!("{e}"));
+    let got = dump(&work);
+    assert!(
+        got == before || got == after,
+        "a bulk contact import killed at its commit record left a third state"
+    );
+    // The record was written: the next open completed the change.
+    assert!(
+        got == after,
+        "the committed import is completed at the next open"
+    );
+}

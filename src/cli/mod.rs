@@ -246,6 +246,12 @@ pub fn report_recovery(r: &interlog::storage::RecoveryReport) {
             r.staged_entry_blocks, r.staged_line_blocks, r.staged_index_blocks, r.garbage_line_blocks
         );
     }
+    if r.staged_contact_blocks + r.garbage_contact_blocks > 0 {
+        eprintln!(
+            "note: tidied the contact blocks after an interrupted run (staged blocks removed: {}; replaced blocks removed: {})",
+            r.staged_contact_blocks, r.garbage_contact_blocks
+        );
+    }
 }
 
 /// The user id of this run: `--user`, else `$USER`, else `INTERLOG`. Either one is refused

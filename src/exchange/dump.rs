@@ -12,7 +12,8 @@
 //! Both stream. `dump` reads entries block by block. `load` (see [`load`]) writes into a new
 //! store only — the CLI builds it in a temporary directory and renames it to `--store` once it
 //! loaded and verified, so a refused dump leaves nothing — staging records as they are read and
-//! committing the counters last: master data through the typed [`Change`]s, entries and segment
+//! committing the counters last: master data through the typed [`Change`]s (contacts as contact
+//! blocks, published with the counters), entries and segment
 //! lines as blocks from the same block builders the batch writers use, the contact index as
 //! per-entry index items and the postponed marks from the entries' flags.
 //!
@@ -325,7 +326,7 @@ fn typed<T: DeserializeOwned>(line: u64, kind: &str, v: Value) -> Result<T, Dump
 /// stay above the `next_entry` counter, and the counters are set last, by one unit of work.
 /// A damaged or truncated dump is refused with the number of its first bad line.
 pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError> {
-    let _w = store.writer();
+    let w = store.writer();
     let stage = |c: Change| -> Result<(), DumpError> {
         let (tree, key, value) = c.lower().map_err(StorageError::from)?;
         if let Some(v) = value {
@@ -338,6 +339,8 @@ pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError>
         counts.kinds.insert((*k).to_string(), 0);
     }
     let mut ws = WriteSet::new();
+    let mut contacts = store.contact_blocks_writer(&w)?;
+    let mut last_contact: Option<crate::domain::ContactNo> = None;
     let mut entries = EntryBlockBuilder::new();
     let mut lines: BTreeMap<u64, LineBlockBuilder> = BTreeMap::new();
     let mut seen_header = false;
@@ -378,7 +381,14 @@ pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError>
             "setup" => stage(Change::PutSetup(typed(n, &kind, m)?))?,
             "series" => stage(Change::PutSeries(typed(n, &kind, m)?))?,
             "user_setup" => stage(Change::PutUserSetup(typed(n, &kind, m)?))?,
-            "contact" => stage(Change::PutContact(typed(n, &kind, m)?))?,
+            "contact" => {
+                let c: crate::domain::Contact = typed(n, &kind, m)?;
+                if last_contact.as_ref().is_some_and(|p| *p >= c.no) {
+                    return Err(bad(n, "contact numbers must increase"));
+                }
+                contacts.push(&c)?;
+                last_contact = Some(c.no);
+            }
             "salesperson" => stage(Change::PutSalesperson(typed(n, &kind, m)?))?,
             "group" => stage(Change::PutGroup(typed(n, &kind, m)?))?,
             "template" => stage(Change::PutTemplate(typed(n, &kind, m)?))?,
@@ -461,8 +471,10 @@ pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError>
             store.put_staged(TreeId::Lines, &keys::num2(gen, first), &bytes)?;
         }
     }
-    // The commit: the counters, which publish the entries (and are what continues numbering).
-    store.apply(ws)?;
+    let contacts = contacts.finish()?;
+    // The commit: the counters, which publish the entries (and are what continues numbering),
+    // and the contact directory, which publishes the contact blocks.
+    store.commit_contact_blocks(&w, contacts, ws)?;
     Ok(counts)
 }
 

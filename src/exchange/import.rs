@@ -5,7 +5,10 @@
 //! - **All or nothing per file.** Every record of a file goes through one [`MasterBatch`], which
 //!   checks it against the store and against the records before it in the same file (so a file
 //!   may hold a company and its persons). The batch is committed only when every record was
-//!   accepted; a refused file writes nothing, not even a number drawn from a series.
+//!   accepted; a refused file writes nothing, not even a number drawn from a series. A file of
+//!   more than [`BULK_CONTACTS`](crate::storage::contacts::BULK_CONTACTS) contacts is written as
+//!   new contact blocks (staged, then one small commit: `storage::contacts`), so its size does
+//!   not make the commit big.
 //! - **Errors name the place.** Every problem with a record names the file, the line (CSV: the
 //!   physical line where the record starts, the header being line 1; JSON: the line of the
 //!   record's opening `{`) and, where it can be told, the column as it is written in the file.
@@ -873,8 +876,9 @@ enum Raw {
 
 #[derive(Default)]
 struct Cell {
-    /// The column as written in the file, when the file has it.
-    written: Option<String>,
+    /// The column as written in the file, when the file has it (shared by every record of a
+    /// file: a million records do not copy the header a million times).
+    written: Option<std::rc::Rc<str>>,
     /// The value, when given.
     value: Option<Raw>,
 }
@@ -905,8 +909,8 @@ impl Record<'_> {
         let field = field.map(|i| {
             self.cells[i]
                 .written
-                .clone()
-                .unwrap_or_else(|| self.spec.columns[i].name.to_string())
+                .as_deref()
+                .map_or_else(|| self.spec.columns[i].name.to_string(), str::to_string)
         });
         ImportError::Record {
             file: self.file.to_path_buf(),
@@ -1184,6 +1188,7 @@ fn read_csv(
     }
     let header_line = header.position().map_or(1, |p| p.line());
     let placed = place_columns(file, header_line, spec, header.iter(), ignored)?;
+    let names: Vec<std::rc::Rc<str>> = header.iter().map(std::rc::Rc::from).collect();
     let mut record = csv::StringRecord::new();
     let mut count = 0;
     while rdr
@@ -1192,7 +1197,7 @@ fn read_csv(
     {
         let line = record.position().map_or(0, |p| p.line());
         let mut rec = Record::new(spec, file, line);
-        for (slot, (written, value)) in placed.iter().zip(header.iter().zip(record.iter())) {
+        for (slot, (written, value)) in placed.iter().zip(names.iter().zip(record.iter())) {
             if let Some(i) = slot {
                 let value = if restore {
                     restore_formula(value)
@@ -1200,7 +1205,7 @@ fn read_csv(
                     value
                 };
                 rec.cells[*i] = Cell {
-                    written: Some(written.to_string()),
+                    written: Some(written.clone()),
                     value: (!value.is_empty()).then(|| Raw::Text(value.to_string())),
                 };
             }
@@ -1398,7 +1403,7 @@ fn json_record<'a>(
                 nested => Some(Raw::Nested(nested.to_string().chars().take(60).collect())),
             };
             rec.cells[i] = Cell {
-                written: Some(key),
+                written: Some(std::rc::Rc::from(key)),
                 value,
             };
         }

@@ -283,7 +283,7 @@ pub struct Added<T> {
 /// Adds master records checked against the store and each other, then writes them at once.
 pub struct MasterBatch<'s> {
     store: &'s Store,
-    _writer: crate::storage::WriterGuard<'s>,
+    writer: crate::storage::WriterGuard<'s>,
     /// Contacts added so far, with their type (all a later record of the batch asks about).
     contacts: BTreeMap<ContactNo, ContactKind>,
     salespeople: BTreeMap<SalespersonCode, Salesperson>,
@@ -292,6 +292,13 @@ pub struct MasterBatch<'s> {
     campaigns: BTreeMap<CampaignNo, Campaign>,
     draws: SeriesDraws,
     ws: WriteSet,
+    /// The contacts added, compactly (an import may add millions).
+    contact_rows: crate::storage::contacts::ContactBatch,
+    /// Marketing setup, read once.
+    setup: Option<MarketingSetup>,
+    /// Stored salespeople found so far (an import names the same few a million times; none
+    /// is removed while the batch holds the writer guard).
+    known_salespeople: std::collections::HashSet<SalespersonCode>,
     /// Replace stored records with the same key instead of refusing them (import's upsert).
     replace: bool,
     /// A stored contact was replaced: segments must look at contacts again.
@@ -311,7 +318,7 @@ impl<'s> MasterBatch<'s> {
     pub fn new(store: &'s Store) -> Self {
         MasterBatch {
             store,
-            _writer: store.writer(),
+            writer: store.writer(),
             contacts: BTreeMap::new(),
             salespeople: BTreeMap::new(),
             groups: BTreeMap::new(),
@@ -319,6 +326,9 @@ impl<'s> MasterBatch<'s> {
             campaigns: BTreeMap::new(),
             draws: SeriesDraws::default(),
             ws: WriteSet::new(),
+            contact_rows: Default::default(),
+            setup: None,
+            known_salespeople: Default::default(),
             replace: false,
             contacts_changed: false,
         }
@@ -357,8 +367,11 @@ impl<'s> MasterBatch<'s> {
         Ok(self.store.contact(no)?.map(|c| c.kind))
     }
 
-    fn check_salesperson(&self, code: &SalespersonCode) -> Result<(), OpError> {
-        if self.salespeople.contains_key(code) || self.store.has_salesperson(code)? {
+    fn check_salesperson(&mut self, code: &SalespersonCode) -> Result<(), OpError> {
+        if self.salespeople.contains_key(code) || self.known_salespeople.contains(code) {
+            Ok(())
+        } else if self.store.has_salesperson(code)? {
+            self.known_salespeople.insert(code.clone());
             Ok(())
         } else {
             Err(OpError::NotFound {
@@ -386,7 +399,10 @@ impl<'s> MasterBatch<'s> {
         ctx: &Ctx,
         input: ContactInput,
     ) -> Result<Added<Contact>, OpError> {
-        let setup = setup(self.store)?;
+        let setup = match &self.setup {
+            Some(s) => s.clone(),
+            None => self.setup.insert(setup(self.store)?).clone(),
+        };
         let typed = match &input.no {
             Some(n) => Some(ContactNo::new(n)?.to_string()),
             None => None,
@@ -465,7 +481,7 @@ impl<'s> MasterBatch<'s> {
             self.check_salesperson(sp)?;
         }
         self.contacts.insert(c.no.clone(), c.kind);
-        self.ws.change(Change::PutContact(c.clone()));
+        self.contact_rows.push(&c)?;
         Ok(Added { record: c, warning })
     }
 
@@ -562,6 +578,9 @@ impl<'s> MasterBatch<'s> {
 
     /// Writes everything added, atomically and durably.
     pub fn commit(mut self) -> Result<(), OpError> {
+        // What later records of the batch asked about: not needed any more (an import of
+        // millions of contacts frees it before the contacts are written).
+        drop(std::mem::take(&mut self.contacts));
         self.draws.write(&mut self.ws)?;
         if self.contacts_changed {
             let epoch = self
@@ -570,9 +589,10 @@ impl<'s> MasterBatch<'s> {
             self.ws
                 .put_counter(crate::storage::keys::meta::CONTACTS_EPOCH, epoch + 1);
         }
-        if !self.ws.is_empty() {
-            self.store.apply(self.ws)?;
-        }
+        // Many contacts (an import) are merged into new contact blocks written staged, then one
+        // small commit switches to them: the unit of work stays one commit.
+        self.store
+            .apply_with_contacts(&self.writer, self.contact_rows, self.ws)?;
         Ok(())
     }
 }

@@ -227,8 +227,6 @@ records! {
     series / all_series: NoSeries, SeriesCode => Series, "number series";
     /// A user's setup.
     user_setup / all_user_setups: UserSetup, UserId => UserSetup, "user setup";
-    /// A contact.
-    contact / all_contacts: Contact, ContactNo => Contacts, "contact";
     /// A salesperson.
     salesperson / all_salespeople: Salesperson, SalespersonCode => Salespeople, "salesperson";
     /// An interaction group.

@@ -13,6 +13,7 @@
 //! | `setup` | `setup` | marketing setup |
 //! | `series`, `contacts`, `salespeople`, `groups`, `templates`, `campaigns`, `segments`, `saved_criteria` | code | record |
 //! | `entries` | first entry no. | entry block |
+//! | `contact_blocks` | block id | contact block (see `storage::contacts`) |
 //! | `contact_index` | contact `0x00` entry no. | marker |
 //! | `index_runs` | run id | run info (width, base, Bloom filter) |
 //! | `index_run_blocks` | run id, first record | packed (contact, offset) records |
@@ -82,6 +83,12 @@ pub mod meta {
     pub const NEXT_RUN: &[u8] = b"next_run";
     /// Bumped whenever a stored contact changes or disappears (never, so far).
     pub const CONTACTS_EPOCH: &[u8] = b"contacts_epoch";
+    /// The contact block directory (not a counter: a `ContactDirectory`).
+    pub const CONTACT_DIR: &[u8] = b"contact_dir";
+    /// Next contact block id (blocks at or above it are staged, not visible).
+    pub const NEXT_CONTACT_BLOCK: &[u8] = b"next_contact_block";
+    /// First live contact block id (blocks below it were replaced: garbage).
+    pub const CONTACT_BLOCKS_FROM: &[u8] = b"contact_blocks_from";
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod changes;
 pub use changes::{Change, Counter};
 pub mod bloom;
 pub mod codec;
+pub mod contacts;
 pub mod durable;
 pub mod entries;
 pub mod files;
@@ -281,8 +282,10 @@ trees! {
     setup => Setup,
     /// Number series.
     series => Series,
-    /// Contacts.
+    /// Contacts: the delta of single records (see `contacts`).
     contacts => Contacts,
+    /// Contact blocks, by block id (see `contacts`).
+    contact_blocks => ContactBlocks,
     /// Salespeople.
     salespeople => Salespeople,
     /// Interaction groups.
@@ -465,6 +468,10 @@ pub struct RecoveryReport {
     pub staged_index_blocks: u64,
     /// Line blocks of replaced or removed segments, deleted.
     pub garbage_line_blocks: u64,
+    /// Staged contact blocks of an interrupted bulk contact write, deleted.
+    pub staged_contact_blocks: u64,
+    /// Contact blocks replaced by a committed bulk contact write, deleted.
+    pub garbage_contact_blocks: u64,
     /// Unfinished sled snapshot files (`snap.*.generating`) of a process killed while opening
     /// the store, removed.
     pub unfinished_snapshots: u64,
@@ -542,6 +549,10 @@ pub struct Store {
     writer: Mutex<()>,
     sync: Mutex<durable::SyncState>,
     runs: RwLock<Option<Arc<Vec<RunInfo>>>>,
+    /// The contact directory (see `contacts`), cached until a bulk contact write.
+    contact_state: RwLock<Option<Arc<contacts::ContactState>>>,
+    /// A few decoded contact blocks, most recently used first (block ids are never reused).
+    contact_cache: Mutex<Vec<(u64, Arc<Vec<crate::domain::Contact>>)>>,
     recovery: RecoveryReport,
     journal: journal::Journal,
     /// What the guard record says (kept up to date at open and close).
@@ -723,6 +734,8 @@ impl Store {
             writer: Mutex::new(()),
             sync: Mutex::new(sync),
             runs: RwLock::new(None),
+            contact_state: RwLock::new(None),
+            contact_cache: Mutex::new(Vec::new()),
             recovery: RecoveryReport::default(),
             journal,
             known,
@@ -853,6 +866,8 @@ impl Store {
         report.staged_line_blocks = staged.staged_line_blocks;
         report.staged_index_blocks = staged.staged_index_blocks;
         report.garbage_line_blocks = staged.garbage_line_blocks;
+        report.staged_contact_blocks = staged.staged_contact_blocks;
+        report.garbage_contact_blocks = staged.garbage_contact_blocks;
         store.recovery = report;
         if store.known != previous {
             guard::write(path, &store.known)
@@ -1238,6 +1253,7 @@ impl Store {
             }
         }
         r.garbage_line_blocks = self.collect_garbage(writer)?;
+        (r.staged_contact_blocks, r.garbage_contact_blocks) = self.tidy_contacts()?;
         if !r.is_clean() {
             self.make_durable()?;
         }
@@ -1256,6 +1272,20 @@ impl Store {
             self.t.garbage.remove(k)?;
         }
         Ok(n)
+    }
+
+    /// An error met after a change was committed (its clean-up failed): reported as
+    /// [`StorageError::CommittedNotApplied`], and this process writes nothing more (the next open
+    /// completes the clean-up).
+    fn committed_but(&self, e: StorageError) -> StorageError {
+        self.broken.store(true, Ordering::SeqCst);
+        match e {
+            e @ StorageError::CommittedNotApplied { .. } => e,
+            e => StorageError::CommittedNotApplied {
+                path: self.path.clone(),
+                cause: Box::new(e),
+            },
+        }
     }
 
     /// [`Store::collect_garbage`] right after a change that listed the garbage was committed: a

@@ -24,8 +24,6 @@ macro_rules! has {
 }
 
 has! {
-    /// True when the contact exists.
-    has_contact(ContactNo) => Contacts,
     /// True when the salesperson exists.
     has_salesperson(SalespersonCode) => Salespeople,
     /// True when the interaction group exists.
@@ -69,12 +67,6 @@ impl Store {
             out.push(EntryNo(keys::read_num(&k?).unwrap_or(0)));
         }
         Ok(out)
-    }
-
-    /// Every contact in number order, decoded one at a time (memory stays flat for millions of
-    /// contacts); stops after the first error.
-    pub fn contacts(&self) -> impl Iterator<Item = Result<Contact, StorageError>> + '_ {
-        self.recs(TreeId::Contacts, "contact")
     }
 
     /// Visits every contact in number order until `f` returns `false`.
@@ -154,11 +146,6 @@ impl Store {
         out: &mut Vec<EntryNo>,
     ) -> Result<(), StorageError> {
         index::lookup_run(&self.t.entries, &self.t.index_run_blocks, run, contact, out)
-    }
-
-    /// Number of contacts (an estimate is enough: it sizes progress bars).
-    pub fn contact_count(&self) -> usize {
-        self.t.contacts.len()
     }
 
     /// The keys of a run's own blocks (none for an entry-ordered run).

@@ -25,15 +25,18 @@
 //! are the on-disk format (see `storage::codec`).
 //!
 //! Files: `row` is the generic row codec (header, dictionaries, restart table, row cursor,
-//! builder) both block kinds are made of; `entry` holds entry blocks (and the in-place flag
-//! flips of the cancel cascade); `line` holds segment-line blocks.
+//! builder) every block kind is made of; `entry` holds entry blocks (and the in-place flag
+//! flips of the cancel cascade); `line` holds segment-line blocks; `contact` holds contact
+//! blocks (master data stored in bulk, see `storage::contacts`).
 
 use crate::domain::*;
 
+mod contact;
 mod entry;
 mod line;
 mod row;
 
+pub use contact::*;
 pub use entry::*;
 pub use line::*;
 pub use row::{CompanyArg, CompanyRef, SharedArg};
