@@ -1185,9 +1185,13 @@ impl Store {
 
     /// Deletes every key of `tree` at or above `from`; returns how many.
     fn delete_from(&self, tree: &sled::Tree, from: &[u8]) -> Result<u64, StorageError> {
-        self.unsynced_staged();
         let mut n = 0;
         for k in tree.range(from..).keys() {
+            // Marked before the first removal, and only when there is one: a store opened
+            // with nothing to recover commits its first change without flushing first.
+            if n == 0 {
+                self.unsynced_staged();
+            }
             tree.remove(k?)?;
             n += 1;
         }
@@ -1201,9 +1205,13 @@ impl Store {
         from: &[u8],
         to: &[u8],
     ) -> Result<u64, StorageError> {
-        self.unsynced_staged();
         let mut n = 0;
         for k in tree.range(from..=to).keys() {
+            // Marked before the first removal, and only when there is one: a store opened
+            // with nothing to recover commits its first change without flushing first.
+            if n == 0 {
+                self.unsynced_staged();
+            }
             tree.remove(k?)?;
             n += 1;
         }
