@@ -776,6 +776,11 @@ impl Store {
         }
         ws.put_counter(keys::meta::CONTACTS_EPOCH, 0);
         store.apply(ws)?;
+        // Open recognises a store by its layout record in sled, before the journal is applied
+        // again: so the new store is made durable before it is handed out, or a process that
+        // dies right after creating it (`demo` ended by a closed pipe — a flaky test found it)
+        // would leave a directory that is no store although its journal holds the record.
+        store.make_durable()?;
         Ok(store)
     }
 
