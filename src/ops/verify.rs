@@ -66,6 +66,17 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// Records a warning; like problems, at most 1,000 are kept.
+    fn warning(&mut self, area: &'static str, detail: impl Into<String>) {
+        const MAX: usize = 1000;
+        if self.warnings.len() < MAX {
+            self.warnings.push(Problem {
+                area,
+                detail: detail.into(),
+            });
+        }
+    }
+
     fn problem(&mut self, area: &'static str, detail: impl Into<String>) {
         const MAX: usize = 1000;
         if self.problems.len() < MAX {
@@ -176,10 +187,11 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     for (area, detail) in block_problems {
         r.problem(area, detail);
     }
-    let mut contact_nos: Vec<String> = Vec::new();
+    // Read through once for errors here; the number-series check below reads them again as a
+    // stream (a list of 10M contact numbers would be most of verify's memory).
     for c in store.contacts() {
         match c {
-            Ok(c) => contact_nos.push(c.no.to_string()),
+            Ok(_) => {}
             Err(e) if blocks_ok => r.problem("contacts", format!("reading contacts: {e}")),
             Err(_) => {}
         }
@@ -704,10 +716,10 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
             );
             return;
         };
-        let numbers: Vec<String> = numbers.collect();
-        for line in &s.lines {
-            let last = line.last_no_used.as_deref();
-            for no in &numbers {
+        for no in numbers {
+            let no = &no;
+            for line in &s.lines {
+                let last = line.last_no_used.as_deref();
                 let same_shape = no.chars().count() == line.starting_no.chars().count()
                     && no.chars().zip(line.starting_no.chars()).all(|(a, b)| {
                         a.is_ascii_digit() == b.is_ascii_digit() && (a.is_ascii_digit() || a == b)
@@ -736,13 +748,13 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
                         ),
                     );
                 } else if ahead {
-                    r.warnings.push(Problem {
-                        area: "number series",
-                        detail: format!(
+                    r.warning(
+                        "number series",
+                        format!(
                             "{what} {no} exists in the range of series {code}, which has used up to {}: drawing will fail when the series reaches it",
                             last.unwrap_or("(nothing)")
                         ),
-                    });
+                    );
                 }
             }
         }
@@ -751,7 +763,10 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
         &mut r,
         &setup.contact_nos,
         "contact",
-        &mut contact_nos.into_iter(),
+        &mut store
+            .contacts()
+            .filter_map(Result::ok)
+            .map(|c| c.no.to_string()),
     );
     check_series(
         &mut r,
