@@ -1190,17 +1190,7 @@ impl Store {
 
     /// Deletes every key of `tree` at or above `from`; returns how many.
     fn delete_from(&self, tree: &sled::Tree, from: &[u8]) -> Result<u64, StorageError> {
-        let mut n = 0;
-        for k in tree.range(from..).keys() {
-            // Marked before the first removal, and only when there is one: a store opened
-            // with nothing to recover commits its first change without flushing first.
-            if n == 0 {
-                self.unsynced_staged();
-            }
-            tree.remove(k?)?;
-            n += 1;
-        }
-        Ok(n)
+        self.delete_range(tree, from..)
     }
 
     /// Deletes every key of `tree` in `from..=to`; returns how many.
@@ -1210,8 +1200,17 @@ impl Store {
         from: &[u8],
         to: &[u8],
     ) -> Result<u64, StorageError> {
+        self.delete_range(tree, from..=to)
+    }
+
+    /// Deletes every key of `tree` in `range` (staged leftovers); returns how many.
+    fn delete_range<'k>(
+        &self,
+        tree: &sled::Tree,
+        range: impl std::ops::RangeBounds<&'k [u8]>,
+    ) -> Result<u64, StorageError> {
         let mut n = 0;
-        for k in tree.range(from..=to).keys() {
+        for k in tree.range(range).keys() {
             // Marked before the first removal, and only when there is one: a store opened
             // with nothing to recover commits its first change without flushing first.
             if n == 0 {
@@ -1309,16 +1308,8 @@ impl Store {
         &self,
         writer: &WriterGuard<'_>,
     ) -> Result<u64, StorageError> {
-        self.collect_garbage(writer).map_err(|e| {
-            self.broken.store(true, Ordering::SeqCst);
-            match e {
-                e @ StorageError::CommittedNotApplied { .. } => e,
-                e => StorageError::CommittedNotApplied {
-                    path: self.path.clone(),
-                    cause: Box::new(e),
-                },
-            }
-        })
+        self.collect_garbage(writer)
+            .map_err(|e| self.committed_but(e))
     }
 
     /// Committed index runs (cached; the cache is refreshed after every commit that adds or
