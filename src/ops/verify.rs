@@ -187,15 +187,7 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     for (area, detail) in block_problems {
         r.problem(area, detail);
     }
-    // Read through once for errors here; the number-series check below reads them again as a
-    // stream (a list of 10M contact numbers would be most of verify's memory).
-    for c in store.contacts() {
-        match c {
-            Ok(_) => {}
-            Err(e) if blocks_ok => r.problem("contacts", format!("reading contacts: {e}")),
-            Err(_) => {}
-        }
-    }
+    // The merged contacts are read once, as a stream, by the number-series check below.
     check_records::<Salesperson>(store, &mut r, TreeId::Salespeople, "salesperson");
     check_records::<InteractionGroup>(store, &mut r, TreeId::Groups, "interaction group");
     check_records::<InteractionTemplate>(store, &mut r, TreeId::Templates, "interaction template");
@@ -759,15 +751,21 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
             }
         }
     };
-    check_series(
-        &mut r,
-        &setup.contact_nos,
-        "contact",
-        &mut store
-            .contacts()
-            .filter_map(Result::ok)
-            .map(|c| c.no.to_string()),
-    );
+    let mut contact_error = None;
+    let mut contact_nos = store.contacts().map_while(|c| match c {
+        Ok(c) => Some(c.no.to_string()),
+        Err(e) => {
+            contact_error = Some(e);
+            None
+        }
+    });
+    check_series(&mut r, &setup.contact_nos, "contact", &mut contact_nos);
+    // Without a contact series nothing was read yet: read to the end for errors.
+    contact_nos.for_each(drop);
+    match contact_error {
+        Some(e) if blocks_ok => r.problem("contacts", format!("reading contacts: {e}")),
+        _ => {}
+    }
     check_series(
         &mut r,
         &setup.campaign_nos,
