@@ -383,3 +383,116 @@ impl EntrySelection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(
+        logged: Option<u64>,
+        campaign: Option<(&str, u64)>,
+        canceled: bool,
+        postponed: bool,
+    ) -> LogEntry {
+        LogEntry {
+            entry_no: EntryNo(7),
+            contact_no: ContactNo::new("CT1").unwrap(),
+            contact_company_no: None,
+            date: "2025-03-14".parse().unwrap(),
+            time_of_interaction: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            description: "Letter".into(),
+            subject: "Letter".into(),
+            information_flow: InformationFlow::default(),
+            initiated_by: InitiatedBy::default(),
+            cost: Money(100),
+            duration_min: 15,
+            user_id: "TEST".into(),
+            group_code: GroupCode::new("LETTER").unwrap(),
+            template_code: TemplateCode::new("BUS").unwrap(),
+            campaign_no: campaign.map(|(c, _)| CampaignNo::new(c).unwrap()),
+            campaign_entry_no: campaign.map(|(_, n)| CampaignEntryNo(n)),
+            segment_no: None,
+            logged_segment_entry_no: logged.map(LoggedSegmentNo),
+            salesperson_code: SalespersonCode::new("JO").unwrap(),
+            correspondence_type: CorrespondenceType::default(),
+            language_code: None,
+            evaluation: Evaluation::default(),
+            attempt_failed: false,
+            postponed,
+            canceled,
+            comments: Vec::new(),
+        }
+    }
+
+    fn selections() -> Vec<EntrySelection> {
+        let cp = |c: &str| CampaignNo::new(c).unwrap();
+        vec![
+            EntrySelection::all(),
+            EntrySelection::owned_by(
+                EntryOwner::LoggedSegment(LoggedSegmentNo(1)),
+                EntryNo(1),
+                None,
+            ),
+            EntrySelection::owned_by(
+                EntryOwner::CampaignEntry(cp("CP1"), CampaignEntryNo(3)),
+                EntryNo(1),
+                None,
+            ),
+            EntrySelection::of_campaign_entries(
+                HashMap::from([
+                    (CampaignEntryNo(3), cp("CP1")),
+                    (CampaignEntryNo(4), cp("CP2")),
+                ]),
+                EntryNo(1),
+            ),
+            EntrySelection::listed(EntryFilter {
+                canceled: Some(true),
+                ..EntryFilter::default()
+            }),
+        ]
+    }
+
+    /// A backend may decide a whole group of entries by their shared fields (the sled
+    /// backend's in-place flag flips): that decision must be what `matches` says for each.
+    #[test]
+    fn deciding_by_shared_fields_agrees_with_matching_each_entry() {
+        let mut entries = Vec::new();
+        for logged in [None, Some(1), Some(2)] {
+            for campaign in [None, Some(("CP1", 3)), Some(("CP2", 3)), Some(("CP2", 4))] {
+                for (canceled, postponed) in [(false, false), (true, false), (false, true)] {
+                    entries.push(entry(logged, campaign, canceled, postponed));
+                }
+            }
+        }
+        for sel in selections() {
+            for e in &entries {
+                let decided = sel.decides_by(
+                    e.logged_segment_entry_no,
+                    e.campaign_no.as_ref(),
+                    e.campaign_entry_no,
+                );
+                match (&sel.of, decided) {
+                    (EntriesOf::Listed(_), d) => assert_eq!(d, None),
+                    (_, d) => assert_eq!(d, Some(sel.matches(e)), "{sel:?} on {e:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_listing_never_picks_postponed_entries_and_starts_at_its_first_number() {
+        let f = EntryFilter::default();
+        assert!(f.matches(&entry(None, None, false, false)));
+        assert!(!f.matches(&entry(None, None, false, true)));
+        assert!(EntrySelection::all().matches(&entry(None, None, false, true)));
+        let f = EntryFilter {
+            entry_nos: Some("5..9".parse().unwrap()),
+            ..EntryFilter::default()
+        };
+        assert_eq!(EntrySelection::listed(f).from, EntryNo(5));
+        assert_eq!(
+            EntrySelection::listed(EntryFilter::default()).from,
+            EntryNo(1)
+        );
+    }
+}
