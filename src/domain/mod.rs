@@ -5,6 +5,7 @@
 //! correspondence type resolution, filter expressions — live here as plain functions.
 
 pub mod codes;
+pub mod entries;
 pub mod enums;
 pub mod filter;
 pub mod interaction;
@@ -15,6 +16,7 @@ pub mod ranges;
 pub mod segment;
 
 pub use codes::*;
+pub use entries::*;
 pub use enums::*;
 pub use interaction::*;
 pub use master::*;

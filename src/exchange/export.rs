@@ -42,7 +42,6 @@ use crate::ops::interactions::{self, EntryFilter};
 use crate::ops::stats::{self, StatsBy, StatsRow};
 use crate::ops::{logged, master, OpError};
 use crate::progress::Progress;
-use crate::storage::blocks::{EntryRef, FLAG_FAILED};
 use crate::storage::Store;
 
 /// Columns of an interaction log entry export.
@@ -626,82 +625,50 @@ struct EntryRow<'a> {
     user_id: &'a str,
     group_code: &'a GroupCode,
     template_code: &'a TemplateCode,
-    campaign_no: &'a Option<CampaignNo>,
+    campaign_no: Option<&'a CampaignNo>,
     campaign_entry_no: Option<CampaignEntryNo>,
-    segment_no: &'a Option<SegmentNo>,
+    segment_no: Option<&'a SegmentNo>,
     logged_segment_entry_no: Option<LoggedSegmentNo>,
     salesperson_code: &'a SalespersonCode,
     correspondence_type: CorrespondenceType,
-    language_code: &'a Option<LanguageCode>,
+    language_code: Option<&'a LanguageCode>,
     evaluation: Evaluation,
     attempt_failed: bool,
     canceled: bool,
     comments: &'a [Comment],
 }
 
-impl<'a> From<&'a LogEntry> for EntryRow<'a> {
-    fn from(e: &'a LogEntry) -> Self {
-        EntryRow {
-            entry_no: e.entry_no,
-            contact_no: &e.contact_no,
-            contact_company_no: e.contact_company_no.clone(),
-            date: e.date,
-            time_of_interaction: e.time_of_interaction,
-            description: &e.description,
-            subject: &e.subject,
-            information_flow: e.information_flow,
-            initiated_by: e.initiated_by,
-            cost: e.cost,
-            duration_min: e.duration_min,
-            user_id: &e.user_id,
-            group_code: &e.group_code,
-            template_code: &e.template_code,
-            campaign_no: &e.campaign_no,
-            campaign_entry_no: e.campaign_entry_no,
-            segment_no: &e.segment_no,
-            logged_segment_entry_no: e.logged_segment_entry_no,
-            salesperson_code: &e.salesperson_code,
-            correspondence_type: e.correspondence_type,
-            language_code: &e.language_code,
-            evaluation: e.evaluation,
-            attempt_failed: e.attempt_failed,
-            canceled: e.canceled,
-            comments: &e.comments,
-        }
-    }
-}
-
 impl<'a> EntryRow<'a> {
-    /// The row of an entry read in place from its block: what `From<&LogEntry>` gives for
-    /// [`EntryRef::to_entry`], without materializing the entry (a dozen strings per row).
-    fn from_ref(e: &EntryRef<'a>) -> Self {
-        let (s, r) = (e.shared, e.row);
+    /// The row of an entry read through the storage boundary's view — a [`LogEntry`], or a
+    /// row read in place from the store without materializing the entry (a dozen strings
+    /// per row).
+    fn of<E: EntryRead + ?Sized>(e: &'a E) -> Self {
         EntryRow {
-            entry_no: e.entry_no,
-            contact_no: &r.contact_no,
-            contact_company_no: r.company.resolve(&r.contact_no),
-            date: s.date,
-            time_of_interaction: s.time,
-            description: &s.description,
-            subject: &s.subject,
-            information_flow: s.information_flow,
-            initiated_by: s.initiated_by,
-            cost: s.cost,
-            duration_min: s.duration_min,
-            user_id: &s.user_id,
-            group_code: &s.group_code,
-            template_code: &s.template_code,
-            campaign_no: &s.campaign_no,
-            campaign_entry_no: s.campaign_entry_no,
-            segment_no: &s.segment_no,
-            logged_segment_entry_no: s.logged_segment_entry_no,
-            salesperson_code: e.salesperson,
-            correspondence_type: r.correspondence_type,
-            language_code: &s.language_code,
-            evaluation: r.evaluation,
-            attempt_failed: r.flags & FLAG_FAILED != 0,
-            canceled: r.canceled(),
-            comments: &r.comments,
+            entry_no: e.entry_no(),
+            contact_no: e.contact_no(),
+            contact_company_no: e.contact_company_no(),
+            date: e.date(),
+            time_of_interaction: e.time_of_interaction(),
+            description: e.description(),
+            subject: e.subject(),
+            information_flow: e.information_flow(),
+            initiated_by: e.initiated_by(),
+            cost: e.cost(),
+            duration_min: e.duration_min(),
+            user_id: e.user_id(),
+            group_code: e.group_code(),
+            template_code: e.template_code(),
+            campaign_no: e.campaign_no(),
+            campaign_entry_no: e.campaign_entry_no(),
+            segment_no: e.segment_no(),
+            logged_segment_entry_no: e.logged_segment_entry_no(),
+            salesperson_code: e.salesperson_code(),
+            correspondence_type: e.correspondence_type(),
+            language_code: e.language_code(),
+            evaluation: e.evaluation(),
+            attempt_failed: e.attempt_failed(),
+            canceled: e.canceled(),
+            comments: e.comments(),
         }
     }
 }
@@ -722,13 +689,13 @@ impl Row for EntryRow<'_> {
         c.text(self.user_id);
         c.val(self.group_code);
         c.val(self.template_code);
-        c.opt(self.campaign_no);
+        c.opt(&self.campaign_no);
         c.opt_num(self.campaign_entry_no.map(|n| n.0));
-        c.opt(self.segment_no);
+        c.opt(&self.segment_no);
         c.opt_num(self.logged_segment_entry_no.map(|n| n.0));
         c.val(self.salesperson_code);
         c.val(self.correspondence_type);
-        c.opt(self.language_code);
+        c.opt(&self.language_code);
         c.val(self.evaluation);
         c.val(self.attempt_failed);
         c.val(self.canceled);
@@ -1111,7 +1078,7 @@ pub fn export_entries<W: Write>(
     let mut failed = None;
     if filter.contact.is_some() {
         // A contact's history comes from the contact index, entry by entry.
-        interactions::for_each(store, filter, |e| match x.row(&EntryRow::from(&e)) {
+        interactions::for_each(store, filter, |e| match x.row(&EntryRow::of(&e)) {
             Ok(()) => Ok(true),
             Err(err) => {
                 failed = Some(err);
@@ -1121,20 +1088,15 @@ pub fn export_entries<W: Write>(
     } else {
         // Everything else is a scan of the entry blocks (as `interactions::for_each` does),
         // rows written from the decoded block in place: one block in memory at a time.
-        let from = filter.entry_nos.as_ref().map_or(1, |f| f.min().max(1));
-        store
-            .for_each_block(EntryNo(from), None, |_, block| {
-                for r in block.iter() {
-                    if filter.matches(&r) {
-                        if let Err(err) = x.row(&EntryRow::from_ref(&r)) {
-                            failed = Some(err);
-                            return Ok(false);
-                        }
-                    }
+        store.for_each_entry(&EntrySelection::listed(filter.clone()), |r| {
+            match x.row(&EntryRow::of(r)) {
+                Ok(()) => Ok(true),
+                Err(err) => {
+                    failed = Some(err);
+                    Ok::<bool, OpError>(false)
                 }
-                Ok(true)
-            })
-            .map_err(OpError::from)?;
+            }
+        })?;
     }
     if let Some(err) = failed {
         return Err(err);
@@ -1460,7 +1422,7 @@ mod tests {
     #[test]
     fn entry_rows_follow_the_columns_in_both_formats() {
         let e = sample_entry();
-        let r = EntryRow::from(&e);
+        let r = EntryRow::of(&e);
         assert_eq!(json_keys(&r), ENTRY_COLUMNS);
         let cells = cells_of(&r);
         assert_eq!(cells.len(), ENTRY_COLUMNS.len());

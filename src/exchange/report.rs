@@ -2,7 +2,7 @@
 //! external resources) with entries over time by template, totals by salesperson and by
 //! campaign, the logged segments with their outcomes, and the recorded batch jobs.
 //!
-//! The data is read through the library's queries ([`Store::for_each_block`] as the
+//! The data is read through the library's queries ([`Store::for_each_entry`] as the
 //! statistics read it, [`logged::list`], [`job::all_recorded`]); every text that came from a
 //! user is escaped by [`esc`] before it goes into the page.
 
@@ -94,31 +94,29 @@ pub fn collect(store: &Store) -> Result<ReportData, OpError> {
     let mut by_day: BTreeMap<chrono::NaiveDate, BTreeMap<String, u64>> = BTreeMap::new();
     let mut sp: BTreeMap<String, Total> = BTreeMap::new();
     let mut cp: BTreeMap<String, Total> = BTreeMap::new();
-    store.for_each_block(EntryNo(1), None, |_, block| {
-        for e in block.iter() {
-            if e.row.canceled() {
-                r.canceled_left_out += 1;
-                continue;
-            }
-            if e.row.postponed() {
-                r.postponed_left_out += 1;
-                continue;
-            }
-            r.entries += 1;
-            *by_day
-                .entry(e.shared.date)
-                .or_default()
-                .entry(e.shared.template_code.to_string())
-                .or_default() += 1;
-            add(
-                &mut sp,
-                e.salesperson.to_string(),
-                e.shared.cost,
-                e.shared.duration_min,
-            );
-            if let Some(c) = e.shared.campaign_no.as_ref() {
-                add(&mut cp, c.to_string(), e.shared.cost, e.shared.duration_min);
-            }
+    store.for_each_entry(&EntrySelection::all(), |e| {
+        if e.canceled() {
+            r.canceled_left_out += 1;
+            return Ok::<bool, OpError>(true);
+        }
+        if e.postponed() {
+            r.postponed_left_out += 1;
+            return Ok(true);
+        }
+        r.entries += 1;
+        *by_day
+            .entry(e.date())
+            .or_default()
+            .entry(e.template_code().to_string())
+            .or_default() += 1;
+        add(
+            &mut sp,
+            e.salesperson_code().to_string(),
+            e.cost(),
+            e.duration_min(),
+        );
+        if let Some(c) = e.campaign_no() {
+            add(&mut cp, c.to_string(), e.cost(), e.duration_min());
         }
         Ok(true)
     })?;

@@ -20,12 +20,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::logged::{
-    apply_logged_counts, cascade_canceled, delete_entries, CascadeOf, CleanupResult,
-};
+use super::logged::{apply_logged_counts, selected_entry_nos, CleanupResult};
 use super::OpError;
 use crate::domain::*;
-use crate::storage::{Store, TreeId, WriteSet};
+use crate::storage::{Store, WriteSet};
 
 /// A campaign entry with BC's FlowFields: its interactions whose canceled flag equals its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -86,21 +84,17 @@ fn tally(
     to: Option<EntryNo>,
 ) -> Result<Tally, OpError> {
     let mut t: Tally = HashMap::new();
-    store.for_each_block(from, to, |_, block| {
-        for e in block.iter() {
-            let Some(ce) = e.shared.campaign_entry_no else {
-                continue;
-            };
-            if e.row.postponed() || campaigns.get(&ce) != e.shared.campaign_no.as_ref() {
-                continue;
-            }
-            let x = t
-                .entry((ce, e.row.canceled()))
-                .or_insert((0, Money::ZERO, 0));
-            x.0 += 1;
-            x.1 = Money(x.1 .0.saturating_add(e.shared.cost.0));
-            x.2 += e.shared.duration_min as u64;
+    store.for_each_entry(&EntrySelection::all_in(from, to), |e| {
+        let Some(ce) = e.campaign_entry_no() else {
+            return Ok::<bool, OpError>(true);
+        };
+        if e.postponed() || campaigns.get(&ce) != e.campaign_no() {
+            return Ok(true);
         }
+        let x = t.entry((ce, e.canceled())).or_insert((0, Money::ZERO, 0));
+        x.0 += 1;
+        x.1 = Money(x.1 .0.saturating_add(e.cost().0));
+        x.2 += e.duration_min() as u64;
         Ok(true)
     })?;
     Ok(t)
@@ -249,13 +243,14 @@ pub fn set_canceled(
     let mut changed_per_logged: BTreeMap<LoggedSegmentNo, u64> = BTreeMap::new();
     for mut c in ces {
         let (from, to) = span_of(store, &c)?;
-        let done = cascade_canceled(
-            store,
-            &CascadeOf::CampaignEntry(c.campaign_no.clone(), c.entry_no),
-            from,
-            to.unwrap_or(EntryNo(u64::MAX)),
-            target,
+        let done = store.set_canceled_where(
             &mut ws,
+            &EntrySelection::owned_by(
+                EntryOwner::CampaignEntry(c.campaign_no.clone(), c.entry_no),
+                from,
+                to,
+            ),
+            target,
         )?;
         result.entries += done.reached;
         result.entries_changed += done.changed;
@@ -313,25 +308,18 @@ pub fn delete_canceled(
     for c in &gone {
         from = from.min(span_of(store, c)?.0);
     }
-    let mut ws = WriteSet::new();
-    let d = delete_entries(
-        store,
-        &mut ws,
-        from,
-        |e| {
-            e.shared
-                .campaign_entry_no
-                .is_some_and(|ce| campaigns.get(&ce) == e.shared.campaign_no.as_ref())
-        },
-        dry_run,
-    )?;
-    result.entries_deleted = d.entry_nos.len() as u64;
-    result.deleted_entry_nos = d.entry_nos;
+    let selection = EntrySelection::of_campaign_entries(campaigns.clone(), from);
     result.campaign_entries_deleted = gone.len() as u64;
     result.deleted_campaign_entry_nos = gone.iter().map(|c| c.entry_no).collect();
     if dry_run {
+        result.deleted_entry_nos = selected_entry_nos(store, &selection)?;
+        result.entries_deleted = result.deleted_entry_nos.len() as u64;
         return Ok(result);
     }
+    let mut ws = WriteSet::new();
+    let d = store.delete_entries_where(&mut ws, &selection)?;
+    result.entries_deleted = d.entry_nos.len() as u64;
+    result.deleted_entry_nos = d.entry_nos;
     let owners: BTreeSet<LoggedSegmentNo> = gone
         .iter()
         .filter_map(|c| c.logged_segment_entry_no)
@@ -372,7 +360,7 @@ pub struct CampaignStats {
 /// `Canceled = const(false)`, `Postponed = const(false)`).
 pub fn stats(store: &Store) -> Result<Vec<CampaignStats>, OpError> {
     let mut rows: BTreeMap<CampaignNo, CampaignStats> = store
-        .all_recs::<Campaign>(TreeId::Campaigns, "campaign")?
+        .all_campaigns()?
         .into_iter()
         .map(|c| {
             (
@@ -394,19 +382,17 @@ pub fn stats(store: &Store) -> Result<Vec<CampaignStats>, OpError> {
             r.campaign_entries += 1;
         }
     }
-    store.for_each_block(EntryNo(1), None, |_, block| {
-        for e in block.iter() {
-            if e.row.canceled() || e.row.postponed() {
-                continue;
-            }
-            let Some(r) = e.shared.campaign_no.as_ref().and_then(|c| rows.get_mut(c)) else {
-                continue;
-            };
-            r.interactions += 1;
-            r.cost = Money(r.cost.0.saturating_add(e.shared.cost.0));
-            r.duration_min += e.shared.duration_min as u64;
-            r.last_date = r.last_date.max(Some(e.shared.date));
+    store.for_each_entry(&EntrySelection::all(), |e| {
+        if e.canceled() || e.postponed() {
+            return Ok::<bool, OpError>(true);
         }
+        let Some(r) = e.campaign_no().and_then(|c| rows.get_mut(c)) else {
+            return Ok(true);
+        };
+        r.interactions += 1;
+        r.cost = Money(r.cost.0.saturating_add(e.cost().0));
+        r.duration_min += e.duration_min() as u64;
+        r.last_date = r.last_date.max(Some(e.date()));
         Ok(true)
     })?;
     Ok(rows.into_values().collect())

@@ -12,8 +12,10 @@ use serde::Serialize;
 
 use super::{requests, setup, Ctx, OpError};
 use crate::domain::*;
-use crate::storage::blocks::EntryBlock;
-use crate::storage::{Store, TreeId, WriteSet};
+use crate::storage::{EntriesForUpdate, Store, WriteSet};
+
+/// Which entries a listing shows (defined with the other entry selections in `domain`).
+pub use crate::domain::EntryFilter;
 
 /// What the user gives to create (or resume) an interaction. Unset fields take their defaults
 /// (SPEC §2.2).
@@ -73,12 +75,12 @@ impl Titles {
     /// Reads the templates and salespeople.
     pub fn new(store: &Store) -> Result<Titles, OpError> {
         let templates = store
-            .all_recs::<InteractionTemplate>(TreeId::Templates, "interaction template")?
+            .all_templates()?
             .into_iter()
             .map(|t| (t.code, (t.description, t.information_flow)))
             .collect();
         let salespeople = store
-            .all_recs::<Salesperson>(TreeId::Salespeople, "salesperson")?
+            .all_salespeople()?
             .into_iter()
             .map(|s| (s.code, s.name))
             .collect();
@@ -421,8 +423,7 @@ pub fn create_once(
     let mut e = build_entry(store, ctx, req, no, None)?;
     let mut ws = WriteSet::new();
     let campaign_entry = campaign_entry_for(store, &mut e, &mut ws)?;
-    let block = EntryBlock::from_entries(std::slice::from_ref(&e)).expect("one entry");
-    ws.put(TreeId::Entries, no.to_key(), block.encode()?);
+    ws.change(Change::AddEntry(Box::new(e.clone())));
     ws.change(Change::IndexContactEntry(e.contact_no.clone(), no));
     if e.postponed {
         ws.change(Change::MarkPostponed(no));
@@ -456,51 +457,16 @@ pub fn get(store: &Store, no: EntryNo) -> Result<LogEntry, OpError> {
     })
 }
 
-/// Loads the blocks holding `nos`, keyed by block key.
-fn load_blocks(store: &Store, nos: &[EntryNo]) -> Result<BTreeMap<EntryNo, EntryBlock>, OpError> {
-    let mut blocks: BTreeMap<EntryNo, EntryBlock> = BTreeMap::new();
-    for &n in nos {
-        if blocks
-            .range(..=n)
-            .next_back()
-            .is_some_and(|(_, b)| b.get(n).is_some())
-        {
-            continue;
-        }
-        match store.entry_block(n)? {
-            Some((k, b)) if b.get(n).is_some() => {
-                blocks.insert(k, b);
-            }
-            _ => {
-                return Err(OpError::NotFound {
-                    what: "interaction log entry",
-                    key: n.to_string(),
-                })
-            }
-        }
+/// Reads the entries `nos` for update; refuses an unknown number (the first, in order).
+fn load_for_update(store: &Store, nos: &[EntryNo]) -> Result<EntriesForUpdate, OpError> {
+    let entries = store.entries_for_update(nos)?;
+    match entries.missing() {
+        Some(n) => Err(OpError::NotFound {
+            what: "interaction log entry",
+            key: n.to_string(),
+        }),
+        None => Ok(entries),
     }
-    Ok(blocks)
-}
-
-fn block_of(blocks: &mut BTreeMap<EntryNo, EntryBlock>, n: EntryNo) -> &mut EntryBlock {
-    blocks
-        .range_mut(..=n)
-        .next_back()
-        .map(|(_, b)| b)
-        .expect("block loaded by load_blocks")
-}
-
-fn put_blocks(blocks: BTreeMap<EntryNo, EntryBlock>, ws: &mut WriteSet) -> Result<(), OpError> {
-    for (key, block) in blocks {
-        let (vals, del_old) = block.encode_for(key)?;
-        if del_old {
-            ws.del(TreeId::Entries, key.to_key());
-        }
-        for (k, v) in vals {
-            ws.put(TreeId::Entries, k.to_key(), v);
-        }
-    }
-    Ok(())
 }
 
 /// Every postponed entry, by number.
@@ -542,9 +508,9 @@ pub fn resume(
     let mut e = build_entry(store, ctx, &req, no, Some(&old))?;
     let mut ws = WriteSet::new();
     let campaign_entry = campaign_entry_for(store, &mut e, &mut ws)?;
-    let mut blocks = load_blocks(store, &[no])?;
-    block_of(&mut blocks, no).put(&e);
-    put_blocks(blocks, &mut ws)?;
+    let mut entries = load_for_update(store, &[no])?;
+    entries.put(&e);
+    entries.write_to(&mut ws)?;
     ws.change(Change::UnmarkPostponed(no));
     store.apply(ws)?;
     Ok(Created {
@@ -560,22 +526,21 @@ pub fn delete_postponed(store: &Store, nos: &[EntryNo]) -> Result<Vec<EntryNo>, 
     let _w = store.writer();
     let mut seen = std::collections::BTreeSet::new();
     let nos: Vec<EntryNo> = nos.iter().copied().filter(|n| seen.insert(*n)).collect();
-    let mut blocks = load_blocks(store, &nos)?;
+    let mut entries = load_for_update(store, &nos)?;
     let mut ws = WriteSet::new();
     for &n in &nos {
-        let b = block_of(&mut blocks, n);
-        let e = b.get(n).ok_or_else(|| OpError::NotFound {
+        let e = entries.get(n).ok_or_else(|| OpError::NotFound {
             what: "interaction log entry",
             key: n.to_string(),
         })?;
         if !e.postponed {
             return Err(OpError::NotPostponed { entry: n });
         }
-        b.remove(n);
+        entries.remove(n);
         ws.change(Change::UnindexContactEntry(e.contact_no.clone(), n));
         ws.change(Change::UnmarkPostponed(n));
     }
-    put_blocks(blocks, &mut ws)?;
+    entries.write_to(&mut ws)?;
     store.apply(ws)?;
     Ok(nos)
 }
@@ -609,13 +574,10 @@ pub fn set_canceled(
     let Some(&first) = nos.first() else {
         return Err(missing("entry numbers", "give at least one entry number"));
     };
-    let mut blocks = load_blocks(store, nos)?;
+    let mut entries = load_for_update(store, nos)?;
     let target = match to {
         Some(t) => t,
-        None => !block_of(&mut blocks, first)
-            .get(first)
-            .map(|e| e.canceled)
-            .unwrap_or(false),
+        None => !entries.get(first).map(|e| e.canceled).unwrap_or(false),
     };
     let mut ws = WriteSet::new();
     let mut logged: BTreeMap<LoggedSegmentNo, LoggedSegment> = BTreeMap::new();
@@ -624,8 +586,7 @@ pub fn set_canceled(
         if !seen.insert(n) {
             continue;
         }
-        let b = block_of(&mut blocks, n);
-        let mut e = b.get(n).expect("loaded");
+        let mut e = entries.get(n).expect("loaded");
         if e.postponed {
             return Err(OpError::IsPostponed { entry: n });
         }
@@ -663,9 +624,9 @@ pub fn set_canceled(
             }
         }
         e.canceled = target;
-        b.put(&e);
+        entries.put(&e);
     }
-    put_blocks(blocks, &mut ws)?;
+    entries.write_to(&mut ws)?;
     for rec in logged.into_values() {
         ws.change(Change::PutLoggedSegment(rec));
     }
@@ -694,9 +655,8 @@ pub struct EntryEdit {
 /// Edits evaluation, cost, duration, description or comments of an entry.
 pub fn edit(store: &Store, ctx: &Ctx, no: EntryNo, edit: &EntryEdit) -> Result<LogEntry, OpError> {
     let _w = store.writer();
-    let mut blocks = load_blocks(store, &[no])?;
-    let b = block_of(&mut blocks, no);
-    let mut e = b.get(no).expect("loaded");
+    let mut entries = load_for_update(store, &[no])?;
+    let mut e = entries.get(no).expect("loaded");
     if e.postponed {
         return Err(OpError::IsPostponed { entry: no });
     }
@@ -717,109 +677,11 @@ pub fn edit(store: &Store, ctx: &Ctx, no: EntryNo, edit: &EntryEdit) -> Result<L
         e.description = d;
     }
     e.comments.extend(comment_lines(ctx, &edit.comments)?);
-    b.put(&e);
+    entries.put(&e);
     let mut ws = WriteSet::new();
-    put_blocks(blocks, &mut ws)?;
+    entries.write_to(&mut ws)?;
     store.apply(ws)?;
     Ok(e)
-}
-
-/// Which entries a listing shows. Postponed entries are never listed here (see [`postponed`]).
-#[derive(Clone, Debug, Default)]
-pub struct EntryFilter {
-    /// Only entries whose number passes this filter (BC's *Entry No.* filter: `1..100|205`).
-    pub entry_nos: Option<NumberFilter>,
-    /// Only this contact (uses the contact index).
-    pub contact: Option<ContactNo>,
-    /// Only this template.
-    pub template: Option<TemplateCode>,
-    /// Only this salesperson.
-    pub salesperson: Option<SalespersonCode>,
-    /// Only this interaction group.
-    pub group: Option<GroupCode>,
-    /// Only this campaign.
-    pub campaign: Option<CampaignNo>,
-    /// Only entries of this campaign entry.
-    pub campaign_entry: Option<CampaignEntryNo>,
-    /// Only this segment.
-    pub segment: Option<SegmentNo>,
-    /// Only this logged segment.
-    pub logged_segment: Option<LoggedSegmentNo>,
-    /// Only canceled (`Some(true)`) or only not canceled (`Some(false)`).
-    pub canceled: Option<bool>,
-    /// From this date on.
-    pub from_date: Option<NaiveDate>,
-    /// Up to this date.
-    pub to_date: Option<NaiveDate>,
-}
-
-impl EntryFilter {
-    /// Does the (materialized) entry pass?
-    pub fn matches_entry(&self, e: &LogEntry) -> bool {
-        !e.postponed
-            && self
-                .entry_nos
-                .as_ref()
-                .is_none_or(|f| f.contains(e.entry_no.0))
-            && self.contact.as_ref().is_none_or(|c| *c == e.contact_no)
-            && self.template.as_ref().is_none_or(|t| *t == e.template_code)
-            && self.group.as_ref().is_none_or(|g| *g == e.group_code)
-            && self
-                .campaign_entry
-                .is_none_or(|c| Some(c) == e.campaign_entry_no)
-            && self
-                .salesperson
-                .as_ref()
-                .is_none_or(|sp| *sp == e.salesperson_code)
-            && self
-                .campaign
-                .as_ref()
-                .is_none_or(|c| Some(c) == e.campaign_no.as_ref())
-            && self
-                .segment
-                .as_ref()
-                .is_none_or(|c| Some(c) == e.segment_no.as_ref())
-            && self
-                .logged_segment
-                .is_none_or(|l| Some(l) == e.logged_segment_entry_no)
-            && self.canceled.is_none_or(|c| c == e.canceled)
-            && self.from_date.is_none_or(|d| e.date >= d)
-            && self.to_date.is_none_or(|d| e.date <= d)
-    }
-
-    /// Does the entry pass?
-    pub fn matches(&self, e: &crate::storage::blocks::EntryRef<'_>) -> bool {
-        let s = e.shared;
-        !e.row.postponed()
-            && self
-                .entry_nos
-                .as_ref()
-                .is_none_or(|f| f.contains(e.entry_no.0))
-            && self.contact.as_ref().is_none_or(|c| *c == e.row.contact_no)
-            && self.template.as_ref().is_none_or(|t| *t == s.template_code)
-            && self.group.as_ref().is_none_or(|g| *g == s.group_code)
-            && self
-                .campaign_entry
-                .is_none_or(|c| Some(c) == s.campaign_entry_no)
-            && self
-                .salesperson
-                .as_ref()
-                .is_none_or(|sp| sp == e.salesperson)
-            && self
-                .campaign
-                .as_ref()
-                .is_none_or(|c| Some(c) == s.campaign_no.as_ref())
-            && self
-                .segment
-                .as_ref()
-                .is_none_or(|c| Some(c) == s.segment_no.as_ref())
-            && self
-                .logged_segment
-                .is_none_or(|l| Some(l) == s.logged_segment_entry_no)
-            && self.canceled.is_none_or(|c| c == e.row.canceled())
-            && self.from_date.is_none_or(|d| s.date >= d)
-            && self.to_date.is_none_or(|d| s.date <= d)
-    }
 }
 
 /// Visits the matching entries in number order; `f` returns false to stop.
@@ -836,24 +698,7 @@ pub fn for_each(
         }
         return Ok(());
     }
-    let mut err = None;
-    let from = filter.entry_nos.as_ref().map_or(1, |f| f.min().max(1));
-    store.for_each_block(EntryNo(from), None, |_, block| {
-        for r in block.iter() {
-            if filter.matches(&r) {
-                match f(r.to_entry()) {
-                    Ok(true) => {}
-                    Ok(false) => return Ok(false),
-                    Err(e) => {
-                        err = Some(e);
-                        return Ok(false);
-                    }
-                }
-            }
-        }
-        Ok(true)
-    })?;
-    err.map_or(Ok(()), Err)
+    store.for_each_entry(&EntrySelection::listed(filter.clone()), |e| f(e.to_entry()))
 }
 
 /// The matching entries, in number order.

@@ -2,11 +2,12 @@
 //! entries and campaign entries (SPEC §2.4), the two clean-up jobs, and follow-up segments made
 //! later from a logged segment, filtered by outcome (SPEC §2.7 *beyond*).
 //!
-//! Two pieces of machinery here serve every record that owns entries: `cascade_canceled`
-//! (flip the canceled flag of a logged segment's or a campaign entry's entries, in the encoded
-//! blocks where possible) and `delete_entries` (remove entries with their contact index items
-//! and keep logged segment counts right), so that every record owning entries —
-//! logged segments here, campaign entries in `ops::campaign_entries` — runs on the same code.
+//! Every record that owns entries — logged segments here, campaign entries in
+//! `ops::campaign_entries` — changes them through the same changes of the storage boundary:
+//! `Store::set_canceled_where` (the cancel cascade) and `Store::delete_entries_where` (entries
+//! with their contact index items), given an `EntrySelection`; the counts they return keep the
+//! logged segments right ([`apply_logged_counts`]). The rules — what may be canceled, what
+//! the counts become — stay here.
 //!
 //! Reference: BC's table *Logged Segment* (`ToggleCanceledCheckmark`), reports *Delete
 //! Interaction Log Entries* (5190) and *Delete Logged Segments* (5191).
@@ -17,17 +18,12 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
-use super::interactions::EntryFilter;
 use super::master::Added;
 use super::segments::{append_lines, new_header, next_action, SegmentInput};
 use super::{Ctx, OpError};
 use crate::domain::*;
 use crate::progress::Progress;
-use crate::storage::blocks::{
-    set_flag_where, EntryBlock, EntryRef, EntryShared, FlagFlip, FLAG_CANCELED,
-};
-use crate::storage::index::{RunBuilder, RunInfo};
-use crate::storage::{keys, Store, TreeId, WriteSet};
+use crate::storage::{Store, WriteSet};
 
 /// A logged segment with BC's derived counts.
 #[derive(Clone, Debug, Serialize)]
@@ -75,112 +71,6 @@ pub fn show(store: &Store, no: LoggedSegmentNo) -> Result<LoggedSegmentView, OpE
     view(store, l)
 }
 
-/// Whose entries a cancel cascade reaches.
-#[derive(Clone, Debug)]
-pub(crate) enum CascadeOf {
-    /// The entries of a logged segment (BC: `Logged Segment Entry No.`).
-    LoggedSegment(LoggedSegmentNo),
-    /// The entries of a campaign entry (BC: `Campaign No.` and `Campaign Entry No.`).
-    CampaignEntry(CampaignNo, CampaignEntryNo),
-}
-
-impl CascadeOf {
-    fn selects(&self, s: &EntryShared) -> bool {
-        match self {
-            CascadeOf::LoggedSegment(l) => s.logged_segment_entry_no == Some(*l),
-            CascadeOf::CampaignEntry(c, ce) => {
-                s.campaign_entry_no == Some(*ce) && s.campaign_no.as_ref() == Some(c)
-            }
-        }
-    }
-}
-
-/// What a cancel cascade reached and changed.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Cascaded {
-    /// Entries reached (whatever their flag was).
-    pub reached: u64,
-    /// Entries whose canceled flag changed.
-    pub changed: u64,
-    /// Entries whose canceled flag changed, per logged segment they belong to.
-    pub changed_per_logged: BTreeMap<LoggedSegmentNo, u64>,
-}
-
-/// Sets canceled to `target` on every entry in `[from, to)` that `of` reaches, adding the changed
-/// blocks to `ws`. Blocks whose rows all share one logged segment / campaign entry flip their
-/// flags in the encoded bytes; blocks that do not concern `of` are skipped without decoding
-/// their rows; the rest are decoded.
-pub(crate) fn cascade_canceled(
-    store: &Store,
-    of: &CascadeOf,
-    from: EntryNo,
-    to: EntryNo,
-    target: bool,
-    ws: &mut WriteSet,
-) -> Result<Cascaded, OpError> {
-    let mut out = Cascaded::default();
-    let end = to.min(store.entry_horizon()?);
-    if from >= end {
-        return Ok(out);
-    }
-    // The block holding `from` may start before it (the store visits it too).
-    store.for_each_encoded_block(from, end, |first, v| {
-        let k = first.to_key();
-        let mut block_logged = None;
-        let flip = set_flag_where(
-            v,
-            |s| {
-                block_logged = s.logged_segment_entry_no;
-                of.selects(s)
-            },
-            FLAG_CANCELED,
-            target,
-        )?;
-        match flip {
-            FlagFlip::Nothing => {}
-            FlagFlip::All {
-                bytes,
-                rows,
-                changed,
-            } => {
-                out.reached += rows;
-                out.changed += changed;
-                if changed > 0 {
-                    if let Some(l) = block_logged {
-                        *out.changed_per_logged.entry(l).or_default() += changed;
-                    }
-                    ws.put(TreeId::Entries, k, bytes);
-                }
-            }
-            FlagFlip::Mixed => {
-                let mut block = EntryBlock::decode(v)?;
-                let shared = block.shared.clone();
-                let mut changed = false;
-                for (_, row) in block.rows.iter_mut() {
-                    let s = row.shared.as_deref().unwrap_or(&shared);
-                    if !of.selects(s) {
-                        continue;
-                    }
-                    out.reached += 1;
-                    if row.canceled() != target {
-                        out.changed += 1;
-                        if let Some(l) = s.logged_segment_entry_no {
-                            *out.changed_per_logged.entry(l).or_default() += 1;
-                        }
-                        row.set_flag(FLAG_CANCELED, target);
-                        changed = true;
-                    }
-                }
-                if changed {
-                    ws.put(TreeId::Entries, k, block.encode()?);
-                }
-            }
-        }
-        Ok::<bool, OpError>(true)
-    })?;
-    Ok(out)
-}
-
 /// Switches canceled on a logged segment: the logged segment, all of its interaction log
 /// entries and its campaign entries get the new value, in one atomic change (BC: *Logged
 /// Segment* `SetCanceledCheckmark` — campaign entries by *Register No.*, entries by *Logged
@@ -202,15 +92,17 @@ pub fn set_canceled(
     let mut logged = load(store, no)?;
     let target = to.unwrap_or(!logged.canceled);
     let mut ws = WriteSet::new();
-    let reached = cascade_canceled(
-        store,
-        &CascadeOf::LoggedSegment(no),
-        logged.first_entry_no,
-        logged.end_entry_no(),
-        target,
-        &mut ws,
-    )?
-    .reached;
+    let reached = store
+        .set_canceled_where(
+            &mut ws,
+            &EntrySelection::owned_by(
+                EntryOwner::LoggedSegment(no),
+                logged.first_entry_no,
+                Some(logged.end_entry_no()),
+            ),
+            target,
+        )?
+        .reached;
     for ce in &logged.campaign_entries {
         let c: Option<CampaignEntry> = store.campaign_entry(*ce)?;
         if let Some(mut c) = c {
@@ -248,115 +140,6 @@ pub struct CleanupResult {
     pub deleted_logged_segment_nos: Vec<LoggedSegmentNo>,
     /// The campaign entries deleted.
     pub deleted_campaign_entry_nos: Vec<CampaignEntryNo>,
-}
-
-/// The run whose entry range may hold `e`: the run with the highest base at or below `e`, if
-/// `e` lies within its span. A span is `None` when it is no longer known (the logged segment
-/// the run was written for has been deleted); the caller must then ask the run itself.
-fn run_of(spans: &BTreeMap<u64, (u64, Option<u64>)>, e: EntryNo) -> Option<(u64, bool)> {
-    let (base, (id, span)) = spans.range(..=e.0).next_back()?;
-    match span {
-        Some(span) => (e.0 < base + span).then_some((*id, true)),
-        None => Some((*id, false)),
-    }
-}
-
-/// Entries removed by [`delete_entries`].
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Deleted {
-    /// Their numbers, ascending.
-    pub entry_nos: Vec<EntryNo>,
-    /// Per logged segment: how many of its entries went, and how many of those were canceled.
-    pub per_logged: BTreeMap<LoggedSegmentNo, (u64, u64)>,
-}
-
-/// Deletes every visible entry that `select` picks, with its contact index items (per-entry
-/// keys and index runs), adding the writes to `ws`. In a dry run only the numbers are
-/// collected. The caller updates the logged segments' counts from [`Deleted::per_logged`]
-/// (see [`apply_logged_counts`]) in the same write set.
-pub(crate) fn delete_entries(
-    store: &Store,
-    ws: &mut WriteSet,
-    from: EntryNo,
-    mut select: impl FnMut(&EntryRef<'_>) -> bool,
-    dry_run: bool,
-) -> Result<Deleted, OpError> {
-    let runs = store.runs()?;
-    // Run id by base entry, with the span of entry numbers it covers. The span is known from
-    // the logged segment the run was written for; once that record is gone (deleted canceled
-    // logged segment) it is not, and `count` is no substitute: it shrinks as earlier clean-ups
-    // rewrite the run, while the entry numbers it covers stay where they were.
-    let mut spans: BTreeMap<u64, (u64, Option<u64>)> = BTreeMap::new();
-    // Entry-ordered runs need nothing: their index is the entry blocks themselves.
-    for r in runs.iter().filter(|r| r.order.is_none()) {
-        let span = match r.logged_segment {
-            Some(ls) => store
-                .logged_segment(ls)?
-                .map(|l| l.entries_written.max(r.count)),
-            None => None,
-        };
-        spans.insert(r.base.0, (r.run_id, span));
-    }
-    let mut out = Deleted::default();
-    let mut per_run: BTreeMap<u64, HashSet<EntryNo>> = BTreeMap::new();
-    store.for_each_block(from, None, |key, mut block| {
-        let mut removed: Vec<(EntryNo, ContactNo, Option<LoggedSegmentNo>, bool)> = Vec::new();
-        for e in block.iter() {
-            if select(&e) {
-                removed.push((
-                    e.entry_no,
-                    e.row.contact_no.clone(),
-                    e.shared.logged_segment_entry_no,
-                    e.row.canceled(),
-                ));
-            }
-        }
-        if removed.is_empty() {
-            return Ok(true);
-        }
-        out.entry_nos.extend(removed.iter().map(|r| r.0));
-        if dry_run {
-            return Ok(true);
-        }
-        for (n, contact, ls, canceled) in &removed {
-            block.remove(*n);
-            ws.change(Change::UnindexContactEntry(contact.clone(), *n));
-            if let Some((run, certain)) = run_of(&spans, *n) {
-                // Without a known span, only the run's own records tell whether it holds `n`.
-                let holds = certain || {
-                    let info = runs.iter().find(|r| r.run_id == run);
-                    let mut found = Vec::new();
-                    if let Some(info) = info {
-                        store.run_entries_of(info, contact, &mut found)?;
-                    }
-                    found.contains(n)
-                };
-                if holds {
-                    per_run.entry(run).or_default().insert(*n);
-                }
-            }
-            if let Some(ls) = ls {
-                let c = out.per_logged.entry(*ls).or_default();
-                c.0 += 1;
-                c.1 += u64::from(*canceled);
-            }
-        }
-        let (vals, del_old) = block.encode_for(key)?;
-        if del_old {
-            ws.del(TreeId::Entries, key.to_key());
-        }
-        for (k, v) in vals {
-            ws.put(TreeId::Entries, k.to_key(), v);
-        }
-        Ok(true)
-    })?;
-    for (run_id, gone) in per_run {
-        let Some(info) = runs.iter().find(|r| r.run_id == run_id) else {
-            continue;
-        };
-        rewrite_run_without(store, info, &gone, ws)?;
-    }
-    Ok(out)
 }
 
 /// Writes the logged segments that lost entries with their counts lowered; `edit` may change
@@ -403,67 +186,45 @@ pub fn delete_canceled_entries_where(
     dry_run: bool,
 ) -> Result<CleanupResult, OpError> {
     let _w = store.writer();
-    let filter = EntryFilter {
-        canceled: None,
+    // Only canceled entries go.
+    let selection = EntrySelection::listed(EntryFilter {
+        canceled: Some(true),
         ..filter.clone()
-    };
+    });
+    if dry_run {
+        let deleted_entry_nos = selected_entry_nos(store, &selection)?;
+        return Ok(CleanupResult {
+            dry_run,
+            entries_deleted: deleted_entry_nos.len() as u64,
+            deleted_entry_nos,
+            ..CleanupResult::default()
+        });
+    }
     let mut ws = WriteSet::new();
-    let from = filter.entry_nos.as_ref().map_or(1, |f| f.min().max(1));
-    let d = delete_entries(
-        store,
-        &mut ws,
-        EntryNo(from),
-        |e| e.row.canceled() && filter.matches(e),
-        dry_run,
-    )?;
+    let d = store.delete_entries_where(&mut ws, &selection)?;
     let result = CleanupResult {
         dry_run,
         entries_deleted: d.entry_nos.len() as u64,
         deleted_entry_nos: d.entry_nos,
         ..CleanupResult::default()
     };
-    if dry_run {
-        return Ok(result);
-    }
     apply_logged_counts(store, &mut ws, &d.per_logged, &BTreeSet::new(), |_| {})?;
     store.apply(ws)?;
     store.invalidate_runs();
     Ok(result)
 }
 
-/// Rewrites a run without the pairs of `gone` (drops it when nothing is left).
-fn rewrite_run_without(
+/// The numbers of the entries `selection` picks, ascending (what a dry run reports).
+pub(crate) fn selected_entry_nos(
     store: &Store,
-    info: &RunInfo,
-    gone: &HashSet<EntryNo>,
-    ws: &mut WriteSet,
-) -> Result<(), OpError> {
-    let pairs = store.run_records(info)?;
-    for k in store.run_block_keys(info.run_id)? {
-        ws.del(TreeId::IndexRunBlocks, k);
-    }
-    let kept: Vec<&(Vec<u8>, EntryNo)> = pairs.iter().filter(|(_, e)| !gone.contains(e)).collect();
-    if kept.is_empty() {
-        ws.del(TreeId::IndexRuns, keys::num(info.run_id));
-        return Ok(());
-    }
-    let mut b = RunBuilder::new(info.width as usize);
-    for (c, e) in kept {
-        b.push(c, (e.0 - info.base.0) as u32);
-    }
-    let (mut new_info, blocks) = b.finish(info.run_id, info.base, info.logged_segment, None);
-    // Keep the original filter: a superset never hides a contact.
-    new_info.bloom = info.bloom.clone();
-    for (k, v) in blocks {
-        ws.put(TreeId::IndexRunBlocks, k, v);
-    }
-    ws.put_rec(
-        TreeId::IndexRuns,
-        keys::num(info.run_id),
-        "contact index run",
-        &new_info,
-    )?;
-    Ok(())
+    selection: &EntrySelection,
+) -> Result<Vec<EntryNo>, OpError> {
+    let mut out = Vec::new();
+    store.for_each_entry(selection, |e| {
+        out.push(e.entry_no());
+        Ok::<bool, OpError>(true)
+    })?;
+    Ok(out)
 }
 
 /// Which canceled logged segments a clean-up deletes (BC: report *Delete Logged Segments*
@@ -515,28 +276,16 @@ pub fn delete_canceled_logged_segments_where(
             continue;
         }
         let no = l.entry_no;
-        store.for_each_block(l.first_entry_no, Some(l.end_entry_no()), |key, block| {
-            let mut entries = block.entries();
-            let mut changed = false;
-            for e in entries.iter_mut() {
-                if e.logged_segment_entry_no == Some(no) {
-                    e.logged_segment_entry_no = None;
-                    changed = true;
-                    result.entries_detached += 1;
-                }
-            }
-            if changed && !dry_run {
-                let nb = EntryBlock::from_entries(&entries).expect("non-empty block");
-                let (vals, del_old) = nb.encode_for(key)?;
-                if del_old {
-                    ws.del(TreeId::Entries, key.to_key());
-                }
-                for (k, v) in vals {
-                    ws.put(TreeId::Entries, k.to_key(), v);
-                }
-            }
-            Ok(true)
-        })?;
+        let of_l = EntrySelection::owned_by(
+            EntryOwner::LoggedSegment(no),
+            l.first_entry_no,
+            Some(l.end_entry_no()),
+        );
+        result.entries_detached += if dry_run {
+            selected_entry_nos(store, &of_l)?.len() as u64
+        } else {
+            store.clear_logged_segment_where(&mut ws, &of_l)?
+        };
         for ce in &l.campaign_entries {
             if let Some(mut c) = store.campaign_entry(*ce)? {
                 c.logged_segment_entry_no = None;
@@ -607,12 +356,10 @@ impl OutcomeFilter {
         Some(f)
     }
 
-    fn passes(&self, e: &EntryRef<'_>) -> bool {
-        self.evaluation.is_none_or(|v| v == e.row.evaluation)
-            && self
-                .attempt_failed
-                .is_none_or(|f| f == (e.row.flags & crate::storage::blocks::FLAG_FAILED != 0))
-            && self.canceled.is_none_or(|c| c == e.row.canceled())
+    fn passes<E: EntryRead + ?Sized>(&self, e: &E) -> bool {
+        self.evaluation.is_none_or(|v| v == e.evaluation())
+            && self.attempt_failed.is_none_or(|f| f == e.attempt_failed())
+            && self.canceled.is_none_or(|c| c == e.canceled())
     }
 }
 
@@ -633,18 +380,17 @@ pub(crate) fn logged_contacts(
     filter: &OutcomeFilter,
     skip: &mut HashSet<ContactNo>,
 ) -> Result<LoggedContacts, OpError> {
-    let no = l.entry_no;
     let mut order: Vec<ContactNo> = Vec::new();
-    store.for_each_block(l.first_entry_no, Some(l.end_entry_no()), |_, block| {
-        for e in block.iter() {
-            if e.shared.logged_segment_entry_no == Some(no)
-                && filter.passes(&e)
-                && skip.insert(e.row.contact_no.clone())
-            {
-                order.push(e.row.contact_no.clone());
-            }
+    let of_l = EntrySelection::owned_by(
+        EntryOwner::LoggedSegment(l.entry_no),
+        l.first_entry_no,
+        Some(l.end_entry_no()),
+    );
+    store.for_each_entry(&of_l, |e| {
+        if filter.passes(e) && skip.insert(e.contact_no().clone()) {
+            order.push(e.contact_no().clone());
         }
-        Ok(true)
+        Ok::<bool, OpError>(true)
     })?;
     let mut contacts = Vec::with_capacity(order.len());
     for c in &order {

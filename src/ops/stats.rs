@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::OpError;
 use crate::domain::*;
-use crate::storage::blocks::EntryRef;
 use crate::storage::Store;
 
 /// What statistics are grouped by.
@@ -44,37 +43,37 @@ pub struct StatsRow {
     pub last_date: Option<NaiveDate>,
 }
 
-fn key_of(by: StatsBy, e: &EntryRef<'_>) -> Option<String> {
+fn key_of<E: EntryRead + ?Sized>(by: StatsBy, e: &E) -> Option<String> {
     Some(match by {
-        StatsBy::Template => e.shared.template_code.to_string(),
-        StatsBy::Group => e.shared.group_code.to_string(),
-        StatsBy::Contact => e.row.contact_no.to_string(),
-        StatsBy::Salesperson => e.salesperson.to_string(),
-        StatsBy::Campaign => e.shared.campaign_no.as_ref()?.to_string(),
+        StatsBy::Template => e.template_code().to_string(),
+        StatsBy::Group => e.group_code().to_string(),
+        StatsBy::Contact => e.contact_no().to_string(),
+        StatsBy::Salesperson => e.salesperson_code().to_string(),
+        StatsBy::Campaign => e.campaign_no()?.to_string(),
     })
 }
 
 /// Statistics over every visible entry, sorted by key.
 pub fn stats(store: &Store, by: StatsBy) -> Result<Vec<StatsRow>, OpError> {
     let mut acc: BTreeMap<String, StatsRow> = BTreeMap::new();
-    store.for_each_block(EntryNo(1), None, |_, block| {
-        for e in block.iter() {
-            if e.row.canceled() || e.row.postponed() {
-                continue;
-            }
-            let Some(key) = key_of(by, &e) else { continue };
-            let row = acc.entry(key.clone()).or_insert_with(|| StatsRow {
-                key,
-                interactions: 0,
-                cost: MoneySum::ZERO,
-                duration_min: 0,
-                last_date: None,
-            });
-            row.interactions += 1;
-            row.cost.add(e.shared.cost);
-            row.duration_min += e.shared.duration_min as u64;
-            row.last_date = row.last_date.max(Some(e.shared.date));
+    store.for_each_entry(&EntrySelection::all(), |e| {
+        if e.canceled() || e.postponed() {
+            return Ok::<bool, OpError>(true);
         }
+        let Some(key) = key_of(by, e) else {
+            return Ok(true);
+        };
+        let row = acc.entry(key.clone()).or_insert_with(|| StatsRow {
+            key,
+            interactions: 0,
+            cost: MoneySum::ZERO,
+            duration_min: 0,
+            last_date: None,
+        });
+        row.interactions += 1;
+        row.cost.add(e.cost());
+        row.duration_min += e.duration_min() as u64;
+        row.last_date = row.last_date.max(Some(e.date()));
         Ok(true)
     })?;
     Ok(acc.into_values().collect())

@@ -99,6 +99,9 @@ pub enum Change {
     MarkPostponed(EntryNo),
     /// Clears an entry's postponed mark.
     UnmarkPostponed(EntryNo),
+    /// Adds one new interaction log entry (numbered at the entry horizon; the counter moves
+    /// by its own change).
+    AddEntry(Box<LogEntry>),
     /// Lists a generation of segment lines as garbage, deleted once the change is committed.
     DiscardLineGeneration(u64),
 }
@@ -184,6 +187,7 @@ impl Change {
                 Some(codec::marker().to_vec()),
             )),
             Change::UnmarkPostponed(e) => Ok((TreeId::Postponed, e.to_key().to_vec(), None)),
+            Change::AddEntry(e) => super::entry_changes::lower_add_entry(e),
             Change::DiscardLineGeneration(g) => Ok((
                 TreeId::Garbage,
                 keys::num(*g).to_vec(),

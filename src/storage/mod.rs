@@ -24,6 +24,8 @@ pub mod codec;
 pub mod contacts;
 pub mod durable;
 pub mod entries;
+mod entry_changes;
+pub use entry_changes::{CanceledCounts, DeletedEntries, EntriesForUpdate, EntryView};
 pub mod files;
 pub mod guard;
 pub mod index;
