@@ -248,12 +248,12 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
     let refs = Refs {
         templates: crate::ops::segments::templates(store)?,
         salespeople: store
-            .all_recs::<Salesperson>(TreeId::Salespeople, "salesperson")?
+            .all_salespeople()?
             .into_iter()
             .map(|s| (s.code.clone(), s))
             .collect(),
         campaigns: store
-            .all_recs::<Campaign>(TreeId::Campaigns, "campaign")?
+            .all_campaigns()?
             .into_iter()
             .map(|c| (c.no.clone(), c))
             .collect(),

@@ -277,21 +277,11 @@ pub fn dump(store: &Store, out: impl Write) -> Result<DumpCounts, DumpError> {
     for r in store.all_campaign_entries()? {
         w.rec("campaign_entry", &r)?;
     }
-    for kv in store.t.jobs.iter() {
-        let (k, _) = kv.map_err(StorageError::from)?;
-        let id = String::from_utf8_lossy(&k).into_owned();
-        if let Some(record) = store.get_rec::<JobRecord>(TreeId::Jobs, &k, "job progress")? {
-            w.rec("job", &JobRec { id, record })?;
-        }
+    for (id, record) in store.all_job_progress::<JobRecord>()? {
+        w.rec("job", &JobRec { id, record })?;
     }
-    for kv in store.t.requests.iter() {
-        let (k, _) = kv.map_err(StorageError::from)?;
-        let key = String::from_utf8_lossy(&k).into_owned();
-        if let Some(record) =
-            store.get_rec::<RequestRecord>(TreeId::Requests, &k, "idempotency record")?
-        {
-            w.rec("request", &RequestRec { key, record })?;
-        }
+    for (key, record) in store.all_idempotency_records::<RequestRecord>()? {
+        w.rec("request", &RequestRec { key, record })?;
     }
     for (name, c) in COUNTERS {
         w.rec(
@@ -433,15 +423,11 @@ pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError>
             "campaign_entry" => stage(Change::PutCampaignEntry(typed(n, &kind, m)?))?,
             "job" => {
                 let r: JobRec = typed(n, &kind, m)?;
-                let v = crate::storage::codec::encode("job progress", &r.record)
-                    .map_err(StorageError::from)?;
-                store.put_staged(TreeId::Jobs, r.id.as_bytes(), &v)?;
+                stage(Change::job_progress(&r.id, &r.record).map_err(StorageError::from)?)?;
             }
             "request" => {
                 let r: RequestRec = typed(n, &kind, m)?;
-                let v = crate::storage::codec::encode("idempotency record", &r.record)
-                    .map_err(StorageError::from)?;
-                store.put_staged(TreeId::Requests, r.key.as_bytes(), &v)?;
+                stage(Change::idempotency_record(&r.key, &r.record).map_err(StorageError::from)?)?;
             }
             "counter" => {
                 let r: CounterRec = typed(n, &kind, m)?;

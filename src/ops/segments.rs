@@ -201,7 +201,7 @@ pub(crate) fn templates(
     store: &Store,
 ) -> Result<HashMap<TemplateCode, InteractionTemplate>, OpError> {
     Ok(store
-        .all_recs::<InteractionTemplate>(TreeId::Templates, "interaction template")?
+        .all_templates()?
         .into_iter()
         .map(|t| (t.code.clone(), t))
         .collect())
@@ -1175,7 +1175,7 @@ pub fn set_line(
 
 /// Removes a segment with its lines (used after logging; also available to users).
 pub(crate) fn remove_header_writes(h: &SegmentHeader, ws: &mut WriteSet) {
-    ws.del(TreeId::Segments, h.no.as_bytes());
+    ws.change(Change::RemoveSegment(h.no.clone()));
     for g in std::iter::once(h.lines_gen).chain(h.criteria.iter().filter_map(|a| a.deleted_gen)) {
         if g != NO_GEN {
             ws.change(Change::DiscardLineGeneration(g));

@@ -33,7 +33,9 @@ pub mod lines;
 pub mod lock;
 mod queries;
 mod raw;
+mod records;
 pub use raw::RawTree;
+pub use records::EncodedRecord;
 pub mod sled_files;
 
 use std::mem::ManuallyDrop;
