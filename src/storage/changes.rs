@@ -107,6 +107,8 @@ pub enum Change {
     PutIdempotencyRecord(String, super::records::EncodedRecord),
     /// Removes a segment header (its line generations are discarded by their own changes).
     RemoveSegment(SegmentNo),
+    /// Publishes a bulk log's contact index run (see `bulk_log`).
+    PutIndexRun(Box<super::index::RunInfo>),
 }
 
 impl Change {
@@ -205,6 +207,12 @@ impl Change {
                 Ok((TreeId::Requests, k.as_bytes().to_vec(), Some(r.0.clone())))
             }
             Change::RemoveSegment(s) => Ok((TreeId::Segments, s.as_bytes().to_vec(), None)),
+            Change::PutIndexRun(r) => put(
+                TreeId::IndexRuns,
+                &keys::num(r.run_id),
+                "contact index run",
+                r.as_ref(),
+            ),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod blocks;
 mod changes;
 pub use changes::{Change, Counter};
 pub mod bloom;
+pub mod bulk_log;
 pub mod codec;
 pub mod contacts;
 pub mod durable;
