@@ -31,6 +31,7 @@ pub mod index;
 pub mod journal;
 pub mod keys;
 pub mod lines;
+pub mod load_sink;
 pub mod lock;
 mod queries;
 mod raw;
