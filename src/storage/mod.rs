@@ -30,6 +30,7 @@ pub mod guard;
 pub mod index;
 pub mod journal;
 pub mod keys;
+mod line_changes;
 pub mod lines;
 pub mod load_sink;
 pub mod lock;
