@@ -22,6 +22,11 @@
 //!    success is reported. The old line blocks are deleted afterwards (`garbage`; recovery
 //!    finishes that if interrupted).
 //!
+//! This module keeps the business (load, checks, numbers, what each entry and follow-up line
+//! carries — [`LogRules`] — the commit's changes, the outcome) and drives the pipeline; the
+//! block encoding, the staged writes and the index run are the backend's sink
+//! (`storage::bulk_log`). The build gets its input handed to it and never reads the store.
+//!
 //! A failure before the commit rolls the staged data back (`Store::recover`); a crash leaves it
 //! for recovery on the next open. Either way the store looks as if nothing had happened.
 
@@ -39,19 +44,13 @@ use crate::domain::*;
 use crate::ops::segments::{new_header, remove_header_writes, SegmentInput};
 use crate::ops::{Ctx, LineProblem, OpError};
 use crate::progress::Progress;
-use crate::storage::blocks::{
-    EntryBlockBuilder, EntryShared, LineBlock, LineBlockBuilder, LineBlockReader, LineShared,
-    SharedArg, FLAG_FAILED,
+pub use crate::storage::bulk_log::Built;
+use crate::storage::bulk_log::{
+    EntryShared, LineShared, LogRules, LogSink, LogTarget, PlannedLine, StagedRun, UniformChunk,
+    UnitInput,
 };
-use crate::storage::index::RunBuilder;
 use crate::storage::lines::NO_GEN;
-use crate::storage::{keys, Outcome, StorageError, Store, TreeId, WriteSet};
-
-/// The index run of a batch: its info and its (already staged) blocks.
-type StagedRun = (
-    crate::storage::index::RunInfo,
-    Vec<crate::storage::KeyValue>,
-);
+use crate::storage::{Outcome, StorageError, Store, WriteSet};
 
 /// Units built in parallel before the writer takes them.
 const WINDOW: usize = 16;
@@ -155,22 +154,6 @@ impl FollowUpPlan {
     }
 }
 
-/// One unit's output.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Built {
-    /// Entry blocks: (first entry, bytes).
-    pub entry_blocks: Vec<(EntryNo, Vec<u8>)>,
-    /// What an entry-ordered index run keeps of each entry block.
-    pub ordered: Vec<crate::storage::bloom::OrderedBlock>,
-    /// Follow-up line blocks: (first line, bytes).
-    pub line_blocks: Vec<(u64, Vec<u8>)>,
-    /// Lines (entries) built.
-    pub rows: u64,
-    /// Contacts of the unit's first and last entries, and whether its entries are in contact
-    /// order: enough to tell whether the whole batch is (then it is its own index).
-    pub contact_order: Option<(String, String, bool)>,
-}
-
 struct Refs {
     templates: HashMap<TemplateCode, InteractionTemplate>,
     salespeople: HashMap<SalespersonCode, Salesperson>,
@@ -210,18 +193,18 @@ fn check_shared(refs: &Refs, s: &LineShared, problem: &mut dyn FnMut(String)) {
 fn check_line(
     refs: &Refs,
     store: &Store,
-    l: &crate::storage::blocks::LineRef<'_>,
+    l: &PlannedLine<'_>,
     out: &mut Vec<LineProblem>,
 ) -> Result<(), StorageError> {
     let mut problem = |p: String| {
         out.push(LineProblem {
             line_no: l.line_no,
-            contact_no: Some(l.row.contact_no.clone()),
+            contact_no: Some(l.contact_no.clone()),
             problem: p,
         })
     };
-    if refs.check_contacts && !store.has_contact(&l.row.contact_no)? {
-        problem(format!("contact {} does not exist", l.row.contact_no));
+    if refs.check_contacts && !store.has_contact(l.contact_no)? {
+        problem(format!("contact {} does not exist", l.contact_no));
     }
     check_salesperson(refs, l.salesperson, &mut problem);
     check_shared(refs, l.shared, &mut problem);
@@ -248,12 +231,12 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
     let refs = Refs {
         templates: crate::ops::segments::templates(store)?,
         salespeople: store
-            .all_recs::<Salesperson>(TreeId::Salespeople, "salesperson")?
+            .all_salespeople()?
             .into_iter()
             .map(|s| (s.code.clone(), s))
             .collect(),
         campaigns: store
-            .all_recs::<Campaign>(TreeId::Campaigns, "campaign")?
+            .all_campaigns()?
             .into_iter()
             .map(|c| (c.no.clone(), c))
             .collect(),
@@ -265,44 +248,43 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
     let checked: Vec<Result<Checked, StorageError>> = units
         .par_iter()
         .map(|&k| {
-            let v = store
-                .line_block_bytes(header.lines_gen, k)?
-                .ok_or_else(|| {
-                    StorageError::Inconsistent(format!("line block {k} of segment {no} vanished"))
-                })?;
-            let v = v.as_ref();
-            // Fast path: a block whose rows all use its shared part and whose dictionary and
-            // shared part are valid is valid as a whole — no row needs decoding.
-            let sum = LineBlock::summary(v)?;
-            if sum.overrides == 0 && !refs.check_contacts {
+            // Fast path: a chunk whose lines all share their fields and whose salespeople and
+            // shared fields are valid is valid as a whole — no line needs decoding.
+            let uniform = |c: &UniformChunk<'_>| {
                 let mut p = Vec::new();
-                check_shared(&refs, &sum.shared, &mut |m| p.push(m));
-                for sp in &sum.salespeople {
+                check_shared(&refs, c.shared, &mut |m| p.push(m));
+                for sp in c.salespeople {
                     check_salesperson(&refs, sp.as_ref(), &mut |m| p.push(m));
                 }
-                if p.is_empty() {
-                    let camp = sum
-                        .shared
+                p.is_empty().then(|| {
+                    c.shared
                         .campaign_no
                         .iter()
-                        .map(|c| (c.clone(), sum.shared.date))
-                        .collect();
-                    return Ok((sum.rows as u64, Vec::new(), camp));
-                }
-            }
-            let b = LineBlock::decode(v)?;
+                        .map(|no| (no.clone(), c.shared.date))
+                        .collect::<Vec<_>>()
+                })
+            };
             let mut problems = Vec::new();
             let mut camp: Vec<(CampaignNo, NaiveDate)> = Vec::new();
-            for l in b.iter() {
-                check_line(&refs, store, &l, &mut problems)?;
+            let each = |l: &PlannedLine<'_>| -> Result<(), StorageError> {
+                check_line(&refs, store, l, &mut problems)?;
                 if let Some(c) = &l.shared.campaign_no {
                     let key = (c.clone(), l.shared.date);
                     if !camp.contains(&key) {
                         camp.push(key);
                     }
                 }
+                Ok(())
+            };
+            let (rows, fast) = store
+                .check_line_chunk(header.lines_gen, k, refs.check_contacts, uniform, each)?
+                .ok_or_else(|| {
+                    StorageError::Inconsistent(format!("line block {k} of segment {no} vanished"))
+                })?;
+            if let Some(camp) = fast {
+                return Ok((rows, Vec::new(), camp));
             }
-            Ok((b.rows.len() as u64, problems, camp))
+            Ok((rows, problems, camp))
         })
         .collect();
     let mut unit_base = Vec::with_capacity(units.len());
@@ -461,111 +443,76 @@ impl Plan {
         }
     }
 
-    /// Builds unit `i`: pure, reads only the unit's line block.
-    pub fn build_unit(&self, store: &Store, i: usize) -> Result<Built, OpError> {
-        let key = self.units[i];
-        let v = store
-            .line_block_bytes(self.header.lines_gen, key)?
-            .ok_or_else(|| StorageError::Inconsistent(format!("line block {key} vanished")))?;
-        let block = LineBlockReader::open(v.as_ref())?;
-        let base = self.unit_base[i];
-        let mut entries = EntryBlockBuilder::indexed(self.entry_shared(block.shared()));
-        let mut lines = self
-            .follow_up
-            .as_ref()
-            .map(|fu| LineBlockBuilder::with_default(fu.shared.clone()));
-        // Per dictionary entry: the entry's salesperson and the follow-up line's.
-        let salespeople: Vec<(&SalespersonCode, Option<SalespersonCode>)> = block
-            .salespeople()
-            .iter()
-            .map(|sp| {
-                let sp = sp.as_ref().expect("planned lines have a salesperson");
-                (
-                    sp,
-                    self.follow_up.as_ref().and_then(|fu| fu.salesperson(sp)),
-                )
-            })
-            .collect();
-        let mut first_contact: Option<String> = None;
-        let mut last_contact = String::new();
-        let mut sorted = true;
-        block.for_each(|j, _, row| -> Result<(), OpError> {
-            let ordinal = base + j as u64;
-            let entry_no = EntryNo(self.first_entry.0 + ordinal);
-            let own;
-            let shared = match &row.shared {
-                None => SharedArg::Default,
-                Some(s) => {
-                    own = self.entry_shared(s);
-                    SharedArg::Own(&own)
-                }
-            };
-            let (salesperson, follow_up_salesperson) = &salespeople[row.salesperson as usize];
-            entries.push_parts(
-                entry_no,
-                row.contact_no,
-                row.company,
-                salesperson,
-                row.correspondence_type,
-                row.evaluation,
-                row.flags & FLAG_FAILED,
-                shared,
-                &[],
-            )?;
-            if first_contact.is_none() {
-                first_contact = Some(row.contact_no.to_string());
-            } else if row.contact_no < last_contact.as_str() {
-                sorted = false;
-            }
-            last_contact.clear();
-            last_contact.push_str(row.contact_no);
-            if let (Some(lb), Some(fu)) = (lines.as_mut(), self.follow_up.as_ref()) {
-                let corr = resolve_correspondence(
-                    Some(fu.header.interaction.header_correspondence()),
-                    CorrespondenceType::Blank,
-                    false,
-                    row.profile,
-                );
-                lb.push_parts(
-                    (ordinal + 1) * LINE_NO_STEP,
-                    row.contact_no,
-                    row.company,
-                    row.profile,
-                    follow_up_salesperson,
-                    corr,
-                    Evaluation::Blank,
-                    0,
-                    SharedArg::Default,
-                )?;
-            }
-            Ok(())
-        })?;
-        let (entry_blocks, ordered) = entries.finish_indexed()?;
-        Ok(Built {
-            entry_blocks,
-            ordered,
-            line_blocks: match lines {
-                Some(lb) => lb.finish()?,
-                None => Vec::new(),
-            },
-            rows: block.len() as u64,
-            contact_order: first_contact.map(|f| (f, last_contact, sorted)),
-        })
+    /// What the backend writes for this plan.
+    fn target(&self) -> LogTarget {
+        LogTarget {
+            lines_gen: self.header.lines_gen,
+            units: self.units.clone(),
+            unit_base: self.unit_base.clone(),
+            first_entry: self.first_entry,
+            entries: self.n,
+            logged: self.logged,
+            follow_up_gen: self.follow_up.as_ref().map(|f| f.header.lines_gen),
+            run_id: self.run_id,
+        }
+    }
+
+    /// Builds units from their inputs, in parallel or one after the other.
+    fn build(
+        &self,
+        target: &LogTarget,
+        start: usize,
+        inputs: &[UnitInput],
+        parallel: bool,
+    ) -> Result<Vec<Built>, OpError> {
+        let one = |(j, input): (usize, &UnitInput)| {
+            target
+                .build_unit(self, start + j, input)
+                .map_err(OpError::from)
+        };
+        if parallel {
+            inputs.par_iter().enumerate().map(one).collect()
+        } else {
+            inputs.iter().enumerate().map(one).collect()
+        }
+    }
+
+    fn build_all(&self, store: &Store, parallel: bool) -> Result<Vec<Built>, OpError> {
+        let sink = store.log_sink(self.target());
+        let inputs = sink.read_window(0..self.units.len())?;
+        self.build(sink.target(), 0, &inputs, parallel)
     }
 
     /// Builds every unit one after the other (reference for the parallel build).
     pub fn build_sequential(&self, store: &Store) -> Result<Vec<Built>, OpError> {
-        (0..self.units.len())
-            .map(|i| self.build_unit(store, i))
-            .collect()
+        self.build_all(store, false)
     }
 
     /// Builds every unit in parallel, keeping unit order.
     pub fn build_parallel(&self, store: &Store) -> Result<Vec<Built>, OpError> {
-        (0..self.units.len())
-            .into_par_iter()
-            .map(|i| self.build_unit(store, i))
-            .collect()
+        self.build_all(store, true)
+    }
+}
+
+impl LogRules for Plan {
+    fn entry_shared(&self, s: &LineShared) -> EntryShared {
+        Plan::entry_shared(self, s)
+    }
+
+    fn follow_up_shared(&self) -> Option<&LineShared> {
+        self.follow_up.as_ref().map(|f| &f.shared)
+    }
+
+    fn follow_up_salesperson(&self, line: &SalespersonCode) -> Option<SalespersonCode> {
+        self.follow_up.as_ref().and_then(|f| f.salesperson(line))
+    }
+
+    fn follow_up_correspondence(&self, profile: ContactProfile) -> CorrespondenceType {
+        let header = self
+            .follow_up
+            .as_ref()
+            .map(|f| f.header.interaction.header_correspondence());
+        resolve_correspondence(header, CorrespondenceType::Blank, false, profile)
     }
 }
 
@@ -647,52 +594,33 @@ pub fn log_segment(
 
 /// Builds in windows while a writer thread stores the previous window; returns the index run.
 fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<StagedRun, OpError> {
-    let fgen = plan.follow_up.as_ref().map(|f| f.header.lines_gen);
     progress.start("logging", plan.n);
-    let mut in_order = true;
-    let mut last_contact: Option<String> = None;
-    let mut order: Vec<crate::storage::bloom::OrderedBlock> = Vec::new();
+    let sink: LogSink<'_> = store.log_sink(plan.target());
     let result: Result<(), OpError> = std::thread::scope(|scope| {
+        let sink = &sink;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Built>>(1);
         let writer = scope.spawn(move || -> Result<(), StorageError> {
             for window in rx {
-                for b in window {
-                    for (first, bytes) in &b.entry_blocks {
-                        store.put_staged(TreeId::Entries, &first.to_key(), bytes)?;
-                    }
-                    if let Some(g) = fgen {
-                        for (first, bytes) in &b.line_blocks {
-                            store.put_staged(TreeId::Lines, &keys::num2(g, *first), bytes)?;
-                        }
-                    }
-                }
+                sink.write_window(window)?;
             }
             Ok(())
         });
         let mut send_err = None;
         for start in (0..plan.units.len()).step_by(WINDOW) {
             let end = (start + WINDOW).min(plan.units.len());
-            let built: Result<Vec<Built>, OpError> = (start..end)
-                .into_par_iter()
-                .map(|i| plan.build_unit(store, i))
-                .collect();
-            let mut built = match built {
+            let built = sink
+                .read_window(start..end)
+                .map_err(OpError::from)
+                .and_then(|inputs| plan.build(sink.target(), start, &inputs, true));
+            let built = match built {
                 Ok(b) => b,
                 Err(e) => {
                     send_err = Some(e);
                     break;
                 }
             };
-            for b in built.iter_mut() {
+            for b in &built {
                 progress.advance(b.rows);
-                if let Some((first, last, sorted)) = b.contact_order.take() {
-                    in_order &=
-                        sorted && last_contact.as_deref().is_none_or(|l| l <= first.as_str());
-                    last_contact = Some(last);
-                }
-                if in_order {
-                    order.append(&mut b.ordered);
-                }
             }
             if tx.send(built).is_err() {
                 break; // the writer failed; its error is reported below
@@ -711,45 +639,10 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
     });
     progress.finish();
     result?;
-    let (info, blocks) = if in_order {
-        // Lines in contact order (as criteria build them): the entry blocks are the index.
-        let info = crate::storage::index::RunInfo {
-            run_id: plan.run_id,
-            base: plan.first_entry,
-            count: plan.n,
-            width: 0,
-            blocks: 0,
-            logged_segment: Some(plan.logged),
-            bloom: crate::storage::bloom::Bloom::empty(),
-            order: Some(order),
-        };
-        (info, Vec::new())
-    } else {
-        // Not in contact order: read the staged entries back and build a sorted run.
-        let mut run = RunBuilder::default();
-        let end = EntryNo(plan.first_entry.0 + plan.n);
-        store.for_each_encoded_block(plan.first_entry, end, |_, v| {
-            let b = crate::storage::blocks::EntryBlock::decode(v).map_err(StorageError::from)?;
-            for e in b.iter() {
-                run.push(
-                    e.row.contact_no.as_bytes(),
-                    (e.entry_no.0 - plan.first_entry.0) as u32,
-                );
-            }
-            Ok::<bool, OpError>(true)
-        })?;
-        run.finish(plan.run_id, plan.first_entry, Some(plan.logged), None)
-    };
-    for (k, v) in &blocks {
-        store.put_staged(TreeId::IndexRunBlocks, k, v)?;
-    }
-    // Staged data reaches the disk before the commit record can.
-    store.make_durable()?;
-    Ok((info, blocks))
+    Ok(sink.finish()?)
 }
 
 fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), OpError> {
-    let (info, _) = run;
     let mut ws = WriteSet::new();
     let h = &plan.header;
     let logged = LoggedSegment {
@@ -772,12 +665,7 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
     for ce in plan.campaign_entries.values() {
         ws.change(Change::PutCampaignEntry(ce.clone()));
     }
-    ws.put_rec(
-        TreeId::IndexRuns,
-        keys::num(plan.run_id),
-        "contact index run",
-        &info,
-    )?;
+    ws.change(run.change());
     ws.change(Change::SetCounter(
         Counter::NextEntry,
         plan.first_entry.0 + plan.n,

@@ -31,8 +31,8 @@ use serde_json::Value;
 use crate::batch::job::JobRecord;
 use crate::domain::*;
 use crate::ops::requests::RequestRecord;
-use crate::storage::blocks::{EntryBlockBuilder, LineBlockBuilder};
-use crate::storage::{keys, Change, Counter, StorageError, Store, TreeId, WriteSet};
+use crate::storage::load_sink::PushError;
+use crate::storage::{Change, Counter, StorageError, Store, WriteSet};
 
 /// The dump format version this build writes and reads.
 pub const DUMP_VERSION: u64 = 1;
@@ -277,21 +277,11 @@ pub fn dump(store: &Store, out: impl Write) -> Result<DumpCounts, DumpError> {
     for r in store.all_campaign_entries()? {
         w.rec("campaign_entry", &r)?;
     }
-    for kv in store.t.jobs.iter() {
-        let (k, _) = kv.map_err(StorageError::from)?;
-        let id = String::from_utf8_lossy(&k).into_owned();
-        if let Some(record) = store.get_rec::<JobRecord>(TreeId::Jobs, &k, "job progress")? {
-            w.rec("job", &JobRec { id, record })?;
-        }
+    for (id, record) in store.all_job_progress::<JobRecord>()? {
+        w.rec("job", &JobRec { id, record })?;
     }
-    for kv in store.t.requests.iter() {
-        let (k, _) = kv.map_err(StorageError::from)?;
-        let key = String::from_utf8_lossy(&k).into_owned();
-        if let Some(record) =
-            store.get_rec::<RequestRecord>(TreeId::Requests, &k, "idempotency record")?
-        {
-            w.rec("request", &RequestRec { key, record })?;
-        }
+    for (key, record) in store.all_idempotency_records::<RequestRecord>()? {
+        w.rec("request", &RequestRec { key, record })?;
     }
     for (name, c) in COUNTERS {
         w.rec(
@@ -327,22 +317,13 @@ fn typed<T: DeserializeOwned>(line: u64, kind: &str, v: Value) -> Result<T, Dump
 /// A damaged or truncated dump is refused with the number of its first bad line.
 pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError> {
     let w = store.writer();
-    let stage = |c: Change| -> Result<(), DumpError> {
-        let (tree, key, value) = c.lower().map_err(StorageError::from)?;
-        if let Some(v) = value {
-            store.put_staged(tree, &key, &v)?;
-        }
-        Ok(())
-    };
+    let mut sink = store.load_sink(&w)?;
     let mut counts = DumpCounts::default();
     for k in KINDS {
         counts.kinds.insert((*k).to_string(), 0);
     }
     let mut ws = WriteSet::new();
-    let mut contacts = store.contact_blocks_writer(&w)?;
     let mut last_contact: Option<crate::domain::ContactNo> = None;
-    let mut entries = EntryBlockBuilder::new();
-    let mut lines: BTreeMap<u64, LineBlockBuilder> = BTreeMap::new();
     let mut seen_header = false;
     let mut last_entry: Option<EntryNo> = None;
     let mut last_line: BTreeMap<u64, u64> = BTreeMap::new();
@@ -378,23 +359,23 @@ pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError>
             return Err(bad(n, "no \"data\""));
         };
         match kind.as_str() {
-            "setup" => stage(Change::PutSetup(typed(n, &kind, m)?))?,
-            "series" => stage(Change::PutSeries(typed(n, &kind, m)?))?,
-            "user_setup" => stage(Change::PutUserSetup(typed(n, &kind, m)?))?,
+            "setup" => sink.stage(Change::PutSetup(typed(n, &kind, m)?))?,
+            "series" => sink.stage(Change::PutSeries(typed(n, &kind, m)?))?,
+            "user_setup" => sink.stage(Change::PutUserSetup(typed(n, &kind, m)?))?,
             "contact" => {
                 let c: crate::domain::Contact = typed(n, &kind, m)?;
                 if last_contact.as_ref().is_some_and(|p| *p >= c.no) {
                     return Err(bad(n, "contact numbers must increase"));
                 }
-                contacts.push(&c)?;
+                sink.push_contact(&c)?;
                 last_contact = Some(c.no);
             }
-            "salesperson" => stage(Change::PutSalesperson(typed(n, &kind, m)?))?,
-            "group" => stage(Change::PutGroup(typed(n, &kind, m)?))?,
-            "template" => stage(Change::PutTemplate(typed(n, &kind, m)?))?,
-            "campaign" => stage(Change::PutCampaign(typed(n, &kind, m)?))?,
-            "segment" => stage(Change::PutSegment(typed(n, &kind, m)?))?,
-            "saved_criteria" => stage(Change::PutSavedCriteria(typed(n, &kind, m)?))?,
+            "salesperson" => sink.stage(Change::PutSalesperson(typed(n, &kind, m)?))?,
+            "group" => sink.stage(Change::PutGroup(typed(n, &kind, m)?))?,
+            "template" => sink.stage(Change::PutTemplate(typed(n, &kind, m)?))?,
+            "campaign" => sink.stage(Change::PutCampaign(typed(n, &kind, m)?))?,
+            "segment" => sink.stage(Change::PutSegment(typed(n, &kind, m)?))?,
+            "saved_criteria" => sink.stage(Change::PutSavedCriteria(typed(n, &kind, m)?))?,
             "segment_line" => {
                 let r: LineRec = typed(n, &kind, m)?;
                 if r.gen == crate::storage::lines::NO_GEN {
@@ -404,11 +385,7 @@ pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError>
                 if prev.is_some_and(|p| p >= r.line.line_no) {
                     return Err(bad(n, "segment line numbers must increase"));
                 }
-                let b = lines.entry(r.gen).or_default();
-                b.push(&r.line).map_err(|e| bad(n, e.to_string()))?;
-                for (first, bytes) in b.take_done() {
-                    store.put_staged(TreeId::Lines, &keys::num2(r.gen, first), &bytes)?;
-                }
+                sink.push_line(r.gen, &r.line).map_err(|e| pushed(n, e))?;
             }
             "entry" => {
                 let e: LogEntry = typed(n, &kind, m)?;
@@ -416,32 +393,27 @@ pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError>
                     return Err(bad(n, "entry numbers must increase"));
                 }
                 last_entry = Some(e.entry_no);
-                entries.push(&e).map_err(|x| bad(n, x.to_string()))?;
-                for (first, bytes) in entries.take_done() {
-                    store.put_staged(TreeId::Entries, &first.to_key(), &bytes)?;
-                }
-                stage(Change::IndexContactEntry(e.contact_no.clone(), e.entry_no))?;
+                sink.push_entry(&e).map_err(|x| pushed(n, x))?;
+                sink.stage(Change::IndexContactEntry(e.contact_no.clone(), e.entry_no))?;
                 if e.postponed {
-                    stage(Change::MarkPostponed(e.entry_no))?;
+                    sink.stage(Change::MarkPostponed(e.entry_no))?;
                 }
             }
-            "logged_segment" => stage(Change::PutLoggedSegment(typed(n, &kind, m)?))?,
+            "logged_segment" => sink.stage(Change::PutLoggedSegment(typed(n, &kind, m)?))?,
             "logged_segment_link" => {
                 let r: LinkRec = typed(n, &kind, m)?;
-                stage(Change::LinkLoggedSegment(r.segment_no, r.logged_segment_no))?;
+                sink.stage(Change::LinkLoggedSegment(r.segment_no, r.logged_segment_no))?;
             }
-            "campaign_entry" => stage(Change::PutCampaignEntry(typed(n, &kind, m)?))?,
+            "campaign_entry" => sink.stage(Change::PutCampaignEntry(typed(n, &kind, m)?))?,
             "job" => {
                 let r: JobRec = typed(n, &kind, m)?;
-                let v = crate::storage::codec::encode("job progress", &r.record)
-                    .map_err(StorageError::from)?;
-                store.put_staged(TreeId::Jobs, r.id.as_bytes(), &v)?;
+                sink.stage(Change::job_progress(&r.id, &r.record).map_err(StorageError::from)?)?;
             }
             "request" => {
                 let r: RequestRec = typed(n, &kind, m)?;
-                let v = crate::storage::codec::encode("idempotency record", &r.record)
-                    .map_err(StorageError::from)?;
-                store.put_staged(TreeId::Requests, r.key.as_bytes(), &v)?;
+                sink.stage(
+                    Change::idempotency_record(&r.key, &r.record).map_err(StorageError::from)?,
+                )?;
             }
             "counter" => {
                 let r: CounterRec = typed(n, &kind, m)?;
@@ -463,19 +435,18 @@ pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError>
             "the dump ends before its counters — it is truncated",
         ));
     }
-    for (first, bytes) in entries.finish().map_err(StorageError::from)? {
-        store.put_staged(TreeId::Entries, &first.to_key(), &bytes)?;
-    }
-    for (gen, b) in lines {
-        for (first, bytes) in b.finish().map_err(StorageError::from)? {
-            store.put_staged(TreeId::Lines, &keys::num2(gen, first), &bytes)?;
-        }
-    }
-    let contacts = contacts.finish()?;
     // The commit: the counters, which publish the entries (and are what continues numbering),
     // and the contact directory, which publishes the contact blocks.
-    store.commit_contact_blocks(&w, contacts, ws)?;
+    sink.finish(ws)?;
     Ok(counts)
+}
+
+/// A record the sink refused: a bad line of the dump, or a failure of the store.
+fn pushed(line: u64, e: PushError) -> DumpError {
+    match e {
+        PushError::Invalid(e) => bad(line, e.to_string()),
+        PushError::Storage(e) => e.into(),
+    }
 }
 
 impl From<DumpError> for crate::exchange::export::ExportError {

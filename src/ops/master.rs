@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::{number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::*;
-use crate::storage::{Store, TreeId, WriteSet};
+use crate::storage::{Store, WriteSet};
 
 /// Creates a new store with Business Central's default marketing number series
 /// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup. `path`
@@ -583,11 +583,9 @@ impl<'s> MasterBatch<'s> {
         drop(std::mem::take(&mut self.contacts));
         self.draws.write(&mut self.ws)?;
         if self.contacts_changed {
-            let epoch = self
-                .store
-                .counter(crate::storage::keys::meta::CONTACTS_EPOCH)?;
+            let epoch = self.store.get_counter(Counter::ContactsEpoch)?;
             self.ws
-                .put_counter(crate::storage::keys::meta::CONTACTS_EPOCH, epoch + 1);
+                .change(Change::SetCounter(Counter::ContactsEpoch, epoch + 1));
         }
         // Many contacts (an import) are merged into new contact blocks written staged, then one
         // small commit switches to them: the unit of work stays one commit.
@@ -688,7 +686,7 @@ pub fn delete_user_setup(store: &Store, user: &UserId) -> Result<UserSetup, OpEr
     let _w = store.writer();
     let u = get_user_setup(store, user)?;
     let mut ws = WriteSet::new();
-    ws.del(TreeId::UserSetup, user.as_bytes());
+    ws.change(Change::RemoveUserSetup(user.clone()));
     store.apply(ws)?;
     Ok(u)
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::OpError;
 use crate::domain::{check_text, DomainError};
-use crate::storage::{Store, TreeId, WriteSet};
+use crate::storage::{Change, Store, WriteSet};
 
 /// A key given by a script (1 to 100 printable characters).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,8 +85,7 @@ pub fn check(
     command: &str,
     fingerprint: u32,
 ) -> Result<Prior, OpError> {
-    let rec: Option<RequestRecord> =
-        store.get_rec(TreeId::Requests, key.as_str(), "idempotency record")?;
+    let rec: Option<RequestRecord> = store.idempotency_record(key.as_str())?;
     match rec {
         None => Ok(Prior::New),
         Some(r) if r.command == command && r.fingerprint == fingerprint => Ok(Prior::Done(r.result)),
@@ -104,7 +103,7 @@ pub fn check(
 
 /// Records `key` in the write set of the request it belongs to.
 pub fn record(ws: &mut WriteSet, key: &IdempotencyKey, rec: &RequestRecord) -> Result<(), OpError> {
-    ws.put_rec(TreeId::Requests, key.as_str(), "idempotency record", rec)?;
+    ws.change(Change::idempotency_record(key.as_str(), rec)?);
     Ok(())
 }
 

@@ -18,9 +18,9 @@ use super::master::Added;
 use super::{number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::filter::{matches_all, ContactField, FieldFilter};
 use crate::domain::*;
-use crate::storage::blocks::{LineBlock, LineBlockBuilder};
+use crate::storage::blocks::LineBlock;
 use crate::storage::lines::{GenWriter, NO_GEN};
-use crate::storage::{keys, StorageError, Store, TreeId, WriteSet, WriterGuard};
+use crate::storage::{StorageError, Store, WriteSet, WriterGuard};
 
 pub use crate::progress::{NoProgress, Progress};
 
@@ -201,7 +201,7 @@ pub(crate) fn templates(
     store: &Store,
 ) -> Result<HashMap<TemplateCode, InteractionTemplate>, OpError> {
     Ok(store
-        .all_recs::<InteractionTemplate>(TreeId::Templates, "interaction template")?
+        .all_templates()?
         .into_iter()
         .map(|t| (t.code.clone(), t))
         .collect())
@@ -809,8 +809,8 @@ pub fn go_back(
         }
         Some(dgen) => {
             // Merge the current lines with the deleted ones by line number.
-            let mut deleted: Vec<LineBlock> = Vec::new();
-            let mut current: Vec<LineBlock> = Vec::new();
+            let mut deleted = Vec::new();
+            let mut current = Vec::new();
             store.for_each_line_block(dgen, u64::MAX, |_, b| {
                 deleted.push(b);
                 Ok(true)
@@ -920,30 +920,6 @@ pub(crate) fn reuse_logged_locked(
     res
 }
 
-/// Rewrites one block of the segment's current generation inside `ws` (the block is re-cut;
-/// its key may move when its first line was removed).
-fn put_line_block(
-    ws: &mut WriteSet,
-    gen: u64,
-    old_key: Option<u64>,
-    lines: &[SegmentLine],
-) -> Result<(), OpError> {
-    let mut b = LineBlockBuilder::new();
-    for l in lines {
-        b.push(l)?;
-    }
-    let blocks = b.finish()?;
-    if let Some(k) = old_key {
-        if !blocks.iter().any(|(f, _)| *f == k) {
-            ws.del(TreeId::Lines, keys::num2(gen, k));
-        }
-    }
-    for (first, bytes) in blocks {
-        ws.put(TreeId::Lines, keys::num2(gen, first), bytes);
-    }
-    Ok(())
-}
-
 /// Adds one line for a contact at the end of the segment, recorded as a criteria action (go
 /// back removes the line).
 ///
@@ -971,15 +947,14 @@ pub fn add_line(
         let g = store.get_counter(Counter::NextGen)?;
         header.lines_gen = g;
         next_gen = Some(g + 1);
-        put_line_block(&mut ws, g, None, std::slice::from_ref(&line))?;
+        ws.write_line_chunk(g, None, std::slice::from_ref(&line))?;
     } else {
-        match store.line_block_at(header.lines_gen, header.last_line_no)? {
-            Some((key, block)) if block.rows.len() < crate::storage::blocks::MAX_BLOCK_ROWS => {
-                let mut ls = block.lines();
+        match store.last_line_chunk_with_room(header.lines_gen, header.last_line_no)? {
+            Some((key, mut ls)) => {
                 ls.push(line.clone());
-                put_line_block(&mut ws, header.lines_gen, Some(key), &ls)?;
+                ws.write_line_chunk(header.lines_gen, Some(key), &ls)?;
             }
-            _ => put_line_block(&mut ws, header.lines_gen, None, std::slice::from_ref(&line))?,
+            None => ws.write_line_chunk(header.lines_gen, None, std::slice::from_ref(&line))?,
         }
     }
     let mut action = next_action(
@@ -1060,7 +1035,7 @@ pub fn remove_line_with(
     let (key, mut lines, i) = find_line(store, &header, line_no)?;
     let removed = lines.remove(i);
     let mut ws = WriteSet::new();
-    put_line_block(&mut ws, header.lines_gen, Some(key), &lines)?;
+    ws.write_line_chunk(header.lines_gen, Some(key), &lines)?;
     header.line_count -= 1;
     let del_gen = store.get_counter(Counter::NextGen)?;
     let mut action = next_action(
@@ -1082,7 +1057,7 @@ pub fn remove_line_with(
         garbage.retain(|g| *g != del_gen);
         None
     } else {
-        put_line_block(&mut ws, del_gen, None, std::slice::from_ref(&removed))?;
+        ws.write_line_chunk(del_gen, None, std::slice::from_ref(&removed))?;
         Some(del_gen + 1)
     };
     commit_header(store, &writer, ws, &header, &garbage, next_gen)?;
@@ -1168,14 +1143,14 @@ pub fn set_line(
     }
     let out = line.clone();
     let mut ws = WriteSet::new();
-    put_line_block(&mut ws, header.lines_gen, Some(key), &lines)?;
+    ws.write_line_chunk(header.lines_gen, Some(key), &lines)?;
     commit_header(store, &writer, ws, &header, &[], None)?;
     Ok(out)
 }
 
 /// Removes a segment with its lines (used after logging; also available to users).
 pub(crate) fn remove_header_writes(h: &SegmentHeader, ws: &mut WriteSet) {
-    ws.del(TreeId::Segments, h.no.as_bytes());
+    ws.change(Change::RemoveSegment(h.no.clone()));
     for g in std::iter::once(h.lines_gen).chain(h.criteria.iter().filter_map(|a| a.deleted_gen)) {
         if g != NO_GEN {
             ws.change(Change::DiscardLineGeneration(g));

@@ -104,6 +104,14 @@ pub enum Change {
     AddEntry(Box<LogEntry>),
     /// Lists a generation of segment lines as garbage, deleted once the change is committed.
     DiscardLineGeneration(u64),
+    /// Writes a job's progress record ([`Change::job_progress`]).
+    PutJobProgress(String, super::records::EncodedRecord),
+    /// Writes an idempotency record ([`Change::idempotency_record`]).
+    PutIdempotencyRecord(String, super::records::EncodedRecord),
+    /// Removes a segment header (its line generations are discarded by their own changes).
+    RemoveSegment(SegmentNo),
+    /// Publishes a bulk log's contact index run (see `bulk_log`).
+    PutIndexRun(Box<super::index::RunInfo>),
 }
 
 impl Change {
@@ -196,6 +204,19 @@ impl Change {
             Change::RemoveSavedCriteria(c) => {
                 Ok((TreeId::SavedCriteria, c.as_bytes().to_vec(), None))
             }
+            Change::PutJobProgress(id, r) => {
+                Ok((TreeId::Jobs, id.as_bytes().to_vec(), Some(r.0.clone())))
+            }
+            Change::PutIdempotencyRecord(k, r) => {
+                Ok((TreeId::Requests, k.as_bytes().to_vec(), Some(r.0.clone())))
+            }
+            Change::RemoveSegment(s) => Ok((TreeId::Segments, s.as_bytes().to_vec(), None)),
+            Change::PutIndexRun(r) => put(
+                TreeId::IndexRuns,
+                &keys::num(r.run_id),
+                "contact index run",
+                r.as_ref(),
+            ),
         }
     }
 }

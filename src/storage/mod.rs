@@ -20,6 +20,7 @@ pub mod blocks;
 mod changes;
 pub use changes::{Change, Counter};
 pub mod bloom;
+pub mod bulk_log;
 pub mod codec;
 pub mod contacts;
 pub mod durable;
@@ -31,11 +32,16 @@ pub mod guard;
 pub mod index;
 pub mod journal;
 pub mod keys;
+mod line_changes;
 pub mod lines;
+pub mod load_sink;
 pub mod lock;
 mod queries;
 mod raw;
+mod records;
+mod run_cache;
 pub use raw::RawTree;
+pub use records::EncodedRecord;
 pub mod sled_files;
 
 use std::mem::ManuallyDrop;
@@ -50,7 +56,6 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::Transactional;
 
 pub use codec::CodecError;
-use index::RunInfo;
 
 /// Layout version written by `init`; a store with another layout is refused.
 pub const LAYOUT_VERSION: u32 = 1;
@@ -550,7 +555,7 @@ pub struct Store {
     pub(crate) t: ManuallyDrop<Trees>,
     writer: Mutex<()>,
     sync: Mutex<durable::SyncState>,
-    runs: RwLock<Option<Arc<Vec<RunInfo>>>>,
+    runs: RwLock<run_cache::RunCache>,
     /// The contact directory (see `contacts`), cached until a bulk contact write.
     contact_state: RwLock<Option<Arc<contacts::ContactState>>>,
     /// A few decoded contact blocks, most recently used first (block ids are never reused).
@@ -1022,7 +1027,8 @@ impl Store {
         if ws.is_empty() {
             return Ok(());
         }
-        let items = ws.lower()?;
+        let mut items = ws.lower()?;
+        self.version_runs(&mut items)?;
         // Staged data this change may publish must be durable before its record is; and the
         // journal is kept short (it is read whole and applied again at open). A failure here is
         // before this change's commit point.
@@ -1312,28 +1318,6 @@ impl Store {
     ) -> Result<u64, StorageError> {
         self.collect_garbage(writer)
             .map_err(|e| self.committed_but(e))
-    }
-
-    /// Committed index runs (cached; the cache is refreshed after every commit that adds or
-    /// removes runs, see [`Store::invalidate_runs`]).
-    pub fn runs(&self) -> Result<Arc<Vec<RunInfo>>, StorageError> {
-        if let Some(r) = self.runs.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            return Ok(r.clone());
-        }
-        let next_run = self.counter(keys::meta::NEXT_RUN)?;
-        let mut v: Vec<RunInfo> = Vec::new();
-        for kv in self.t.index_runs.range(..keys::num(next_run).as_slice()) {
-            let (_, val) = kv?;
-            v.push(codec::decode("contact index run", &val)?);
-        }
-        let arc = Arc::new(v);
-        *self.runs.write().unwrap_or_else(|p| p.into_inner()) = Some(arc.clone());
-        Ok(arc)
-    }
-
-    /// Drops the cached run list.
-    pub fn invalidate_runs(&self) {
-        *self.runs.write().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Size of the store's files on disk, in bytes.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::*;
 use crate::ops::logged::CleanupResult;
-use crate::storage::{StorageError, Store, TreeId, WriteSet};
+use crate::storage::{Change, StorageError, Store, WriteSet};
 
 use super::*;
 
@@ -99,21 +99,17 @@ impl JobRecord {
 
 /// The recorded progress of a job, if any.
 pub fn recorded(store: &Store, id: &str) -> Result<Option<JobRecord>, StorageError> {
-    store.get_rec(TreeId::Jobs, id.as_bytes(), "job progress")
+    store.job_progress(id)
 }
 
 /// Every recorded job, by id (the store keeps no time of a run, so this is id order).
 pub fn all_recorded(store: &Store) -> Result<Vec<(String, JobRecord)>, StorageError> {
-    Ok(store
-        .all_keyed_recs(TreeId::Jobs, "job progress")?
-        .into_iter()
-        .map(|(k, r)| (String::from_utf8_lossy(&k).into_owned(), r))
-        .collect())
+    store.all_job_progress()
 }
 
 pub(super) fn save(store: &Store, id: &str, rec: &JobRecord) -> Result<(), StorageError> {
     let _w = store.writer();
     let mut ws = WriteSet::new();
-    ws.put_rec(TreeId::Jobs, id.as_bytes(), "job progress", rec)?;
+    ws.change(Change::job_progress(id, rec)?);
     store.apply(ws)
 }
