@@ -15,7 +15,7 @@ use crate::ops::master::{CampaignInput, MasterBatch};
 use crate::ops::segments::{self, InteractionChange, SegmentInput};
 use crate::ops::{Ctx, OpError};
 use crate::progress::{NoProgress, Progress};
-use crate::storage::{Store, WriteSet};
+use crate::storage::{Store, UnitOfWork};
 
 /// What to generate.
 #[derive(Clone, Copy, Debug)]
@@ -199,7 +199,7 @@ pub fn generate(
             }
             Ok(contact(opts.seed, i))
         });
-        store.put_contacts_bulk(&w, contacts, WriteSet::new())?;
+        store.put_contacts_bulk(&w, contacts, UnitOfWork::new())?;
         progress.advance(opts.contacts % 8192);
     }
     progress.finish();

@@ -22,7 +22,7 @@ use interlog::domain::*;
 use interlog::ops::logged;
 use interlog::ops::master;
 use interlog::ops::segments::{self, InteractionChange, NoProgress, SegmentInput};
-use interlog::storage::{Store, TreeId};
+use interlog::storage::{StorageError, Store, TreeId};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -126,17 +126,15 @@ struct Fingerprint {
 fn fingerprint(store: &Store) -> Fingerprint {
     let mut entries = Vec::new();
     store
-        .for_each_block(EntryNo(1), None, |_, b| {
-            for e in b.iter() {
-                entries.push((
-                    e.entry_no.0,
-                    e.row.contact_no.to_string(),
-                    e.shared.segment_no.as_ref().map(|s| s.to_string()),
-                    e.shared.logged_segment_entry_no.map(|l| l.0),
-                    e.row.canceled(),
-                ));
-            }
-            Ok(true)
+        .for_each_entry(&EntrySelection::all(), |e| {
+            entries.push((
+                e.entry_no().0,
+                e.contact_no().to_string(),
+                e.segment_no().map(|s| s.to_string()),
+                e.logged_segment_entry_no().map(|l| l.0),
+                e.canceled(),
+            ));
+            Ok::<_, StorageError>(true)
         })
         .expect("entries");
     let logged = logged::list(store)

@@ -23,7 +23,7 @@ use interlog::ops::logged;
 use interlog::ops::master;
 use interlog::ops::segments::NoProgress;
 use interlog::ops::verify::verify;
-use interlog::storage::{keys, TreeId, WriteSet};
+use interlog::storage::{Change, UnitOfWork};
 use interlog::OpError;
 
 // ---------------------------------------------------------------------------------------------
@@ -595,9 +595,8 @@ fn verify_finds_an_interaction_left_not_canceled_under_a_canceled_campaign_entry
     // Cancel campaign entry 2 behind the cascade's back.
     let mut c = show(&t, 2).entry;
     c.canceled = true;
-    let mut ws = WriteSet::new();
-    ws.put_rec(TreeId::CampaignEntries, keys::num(2), "campaign entry", &c)
-        .unwrap();
+    let mut ws = UnitOfWork::new();
+    ws.change(Change::PutCampaignEntry(c));
     t.store.apply(ws).unwrap();
     let r = verify(&t.store).unwrap();
     let found: Vec<&str> = r.problems.iter().map(|p| p.detail.as_str()).collect();
@@ -617,9 +616,8 @@ fn verify_finds_a_canceled_logged_segment_with_a_campaign_entry_that_is_not() {
     assert_consistent(&t);
     let mut c = show(&t, 1).entry;
     c.canceled = false;
-    let mut ws = WriteSet::new();
-    ws.put_rec(TreeId::CampaignEntries, keys::num(1), "campaign entry", &c)
-        .unwrap();
+    let mut ws = UnitOfWork::new();
+    ws.change(Change::PutCampaignEntry(c));
     t.store.apply(ws).unwrap();
     let r = verify(&t.store).unwrap();
     assert!(

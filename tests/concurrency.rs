@@ -279,7 +279,7 @@ fn recovery_and_garbage_collection_refuse_the_guard_of_another_store() {
 
 #[test]
 fn many_stores_of_one_process_committing_flushing_and_closing_at_once_never_deadlock() {
-    use interlog::storage::{TreeId, WriteSet};
+    use interlog::storage::{Change, UnitOfWork};
     // sled 0.34 shares one lock between every store of a process; a commit that queued on it
     // while another store flushed used to hang all of them. Four threads, each with stores of
     // its own, commit (several trees: a sled transaction), flush and close in a loop; a
@@ -293,10 +293,10 @@ fn many_stores_of_one_process_committing_flushing_and_closing_at_once_never_dead
                     let dir = tempfile::tempdir().expect("dir");
                     let store = Store::create(&dir.path().join("s")).expect("create");
                     for i in 0..100u64 {
-                        let mut ws = WriteSet::new();
+                        let mut ws = UnitOfWork::new();
                         let k = format!("w{w}-r{round}-{i}");
-                        ws.put(TreeId::Jobs, &k, vec![1; 64]);
-                        ws.put(TreeId::Requests, &k, vec![2; 64]);
+                        ws.change(Change::job_progress(&k, &vec![1u8; 64]).expect("encode"));
+                        ws.change(Change::idempotency_record(&k, &vec![2u8; 64]).expect("encode"));
                         store.apply(ws).expect("commit");
                         if i % 4 == 0 {
                             store.make_durable().expect("flush");

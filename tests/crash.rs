@@ -16,7 +16,7 @@ use interlog::batch::{log_segment, LogOptions};
 use interlog::domain::*;
 use interlog::ops::segments::{self, NoProgress};
 use interlog::ops::{logged, master, OpError};
-use interlog::storage::{keys, Store, TreeId};
+use interlog::storage::{keys, Counter, StorageError, Store, TreeId};
 use tempfile::TempDir;
 
 const LINES: u64 = 50_000;
@@ -87,13 +87,13 @@ fn check_all_or_nothing(store: &Store) -> Outcome {
     // Nothing staged survives recovery.
     let staged = store.raw(TreeId::Entries).count_from(horizon.to_key());
     assert_eq!(staged, 0, "staged entry blocks left above the horizon");
-    let next_gen = store.counter(keys::meta::NEXT_GEN).unwrap();
+    let next_gen = store.get_counter(Counter::NextGen).unwrap();
     assert_eq!(
         store.raw(TreeId::Lines).count_from(keys::num(next_gen)),
         0,
         "staged line blocks left"
     );
-    let next_run = store.counter(keys::meta::NEXT_RUN).unwrap();
+    let next_run = store.get_counter(Counter::NextRun).unwrap();
     assert_eq!(
         store
             .raw(TreeId::IndexRunBlocks)
@@ -127,9 +127,9 @@ fn check_all_or_nothing(store: &Store) -> Outcome {
         assert_eq!(horizon, EntryNo(LINES + 1));
         let mut n = 0u64;
         store
-            .for_each_block(EntryNo(1), None, |_, b| {
-                n += b.rows.len() as u64;
-                Ok(true)
+            .for_each_entry(&EntrySelection::all(), |_| {
+                n += 1;
+                Ok::<_, StorageError>(true)
             })
             .unwrap();
         assert_eq!(n, LINES, "every entry of the batch is there");

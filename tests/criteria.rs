@@ -1056,14 +1056,13 @@ fn the_reset_is_offered_only_when_the_segment_has_more_than_one_action() {
     // A segment whose lines came with no action (as stores made before lines added by hand
     // were recorded): the reduce that empties it is its only action, and BC asks only when
     // there are more ("No. of Criteria Actions" > 1).
-    use interlog::storage::{TreeId, WriteSet};
+    use interlog::storage::{Change, UnitOfWork};
     let t = TestStore::demo();
     let no = built_segment(&t);
     let mut h = header(&t, &no);
     h.criteria.clear();
-    let mut ws = WriteSet::new();
-    ws.put_rec(TreeId::Segments, no.as_bytes(), "segment", &h)
-        .unwrap();
+    let mut ws = UnitOfWork::new();
+    ws.change(Change::PutSegment(h));
     t.store.apply(ws).unwrap();
     let change = reduce_with(&t, &no, &[], ALL);
     assert!(!change.criteria_reset);

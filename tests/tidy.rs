@@ -6,7 +6,10 @@
 //! * `bincode` is used in `src/storage/codec.rs` only (the one place that owns the format);
 //! * `sled` is used under `src/storage/` only (the sled backend);
 //! * no `pub` field has a sled type, or a type that holds one, so nothing outside the backend
-//!   can reach sled through a field.
+//!   can reach sled through a field;
+//! * nothing outside `src/storage/` names the sled backend's layout: trees (`TreeId`, the
+//!   store's raw trees), keys, blocks, index runs, the codec or staged writes — operations
+//!   read in domain terms and write typed changes.
 //!
 //! Comments are stripped before the code checks, so documentation may talk about sled.
 
@@ -135,6 +138,57 @@ fn only_the_sled_backend_uses_sled() {
         .map(|(p, _)| p)
         .collect();
     assert!(bad.is_empty(), "sled outside src/storage/: {bad:?}");
+}
+
+/// Names of the sled backend's layout: what only `src/storage/` may use.
+const LAYOUT_NAMES: &[&str] = &[
+    "TreeId",
+    "keys::",
+    "storage::blocks",
+    "storage::index",
+    "storage::codec",
+    "codec::",
+    "EntryBlock",
+    "LineBlock",
+    "RunInfo",
+    "store.t.",
+    ".raw(",
+    "put_staged",
+    "line_block",
+    "for_each_block",
+];
+
+/// The layout names `code` uses (whole words where the name starts with a letter).
+fn layout_names_in(code: &str) -> Vec<&'static str> {
+    LAYOUT_NAMES
+        .iter()
+        .copied()
+        .filter(|n| {
+            code.match_indices(n).any(|(i, _)| {
+                !n.starts_with(|c: char| c.is_alphanumeric())
+                    || !code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn only_the_sled_backend_knows_its_layout() {
+    let mut bad = Vec::new();
+    for (p, t) in src_files() {
+        if p.starts_with("src/storage/") {
+            continue;
+        }
+        let names = layout_names_in(&code(&t));
+        if !names.is_empty() {
+            bad.push(format!("{p} uses {names:?}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "the storage layout named outside src/storage/ (read through domain-level queries and \
+         write typed storage::Changes instead): {bad:#?}"
+    );
 }
 
 /// The body of every `struct NAME { … }` in `code`, by name.
@@ -273,4 +327,16 @@ fn the_checks_catch_what_they_are_for() {
     assert_eq!(pub_fields(&s[0].1), [("a".into(), "sled::Tree".into())]);
     assert_eq!(pub_fields(&s[1].1), [("t".into(), "T".into())]);
     assert!(pub_fields("pub(crate) t: sled::Tree").is_empty());
+    assert_eq!(
+        layout_names_in(&code(
+            "let b = EntryBlock::decode(&v)?; ws.put(TreeId::Meta, k, v);"
+        )),
+        ["TreeId", "EntryBlock"]
+    );
+    assert_eq!(
+        layout_names_in(&code("store.t.entries.iter()")),
+        ["store.t."]
+    );
+    assert!(layout_names_in(&code("// EntryBlock in a comment")).is_empty());
+    assert!(layout_names_in(&code("struct MyTreeIdea; fn uncodec() {}")).is_empty());
 }

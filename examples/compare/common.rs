@@ -23,20 +23,11 @@ pub fn for_each_segment_line(
     mut f: impl FnMut(&SegmentLine) -> Result<()>,
 ) -> Result<()> {
     let mut n = 0u64;
-    let mut err = None;
-    store.for_each_line_block(h.lines_gen, h.last_line_no, |_, b| {
-        for l in b.iter() {
-            if let Err(e) = f(&l.to_line()) {
-                err = Some(e);
-                return Ok(false);
-            }
-            n += 1;
-        }
-        Ok(true)
+    store.for_each_line(h.lines_gen, h.last_line_no, |l| {
+        f(&l)?;
+        n += 1;
+        Ok::<_, anyhow::Error>(true)
     })?;
-    if let Some(e) = err {
-        return Err(e);
-    }
     if n != expected {
         bail!("{what}: {n} segment lines, expected {expected}");
     }

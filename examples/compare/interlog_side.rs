@@ -10,7 +10,7 @@ use interlog::datagen::{generate, GenOptions};
 use interlog::domain::*;
 use interlog::ops::segments::{self, Progress};
 use interlog::ops::{master, setup};
-use interlog::storage::{keys, Store, TreeId};
+use interlog::storage::{Counter, StorageError, Store};
 
 use crate::common::{ctx, ChildReport, Digest, Meta, Stats, SEGMENT};
 
@@ -49,22 +49,20 @@ pub fn meta_of(store: &Store, contacts: u64, seed: u64) -> Result<Meta> {
     let c = ctx();
     let seg = SegmentNo::new(SEGMENT)?;
     let header = segments::get(store, &seg)?;
-    let logged = store.counter(keys::meta::NEXT_LOGGED)?;
-    let first_ce = store.counter(keys::meta::NEXT_CAMPAIGN_ENTRY)?;
+    let logged = store.get_counter(Counter::NextLogged)?;
+    let first_ce = store.get_counter(Counter::NextCampaignEntry)?;
     // One campaign entry per campaign of the lines, dated by its earliest line, numbered in
     // campaign order.
     let mut keys_seen: std::collections::BTreeMap<CampaignNo, chrono::NaiveDate> =
         std::collections::BTreeMap::new();
     let mut lines = 0u64;
-    store.for_each_line_block(header.lines_gen, header.last_line_no, |_, b| {
-        for l in b.iter() {
-            lines += 1;
-            if let Some(cn) = &l.shared.campaign_no {
-                let d = keys_seen.entry(cn.clone()).or_insert(l.shared.date);
-                *d = (*d).min(l.shared.date);
-            }
+    store.for_each_line(header.lines_gen, header.last_line_no, |l| {
+        lines += 1;
+        if let Some(cn) = l.campaign_no {
+            let d = keys_seen.entry(cn).or_insert(l.date);
+            *d = (*d).min(l.date);
         }
-        Ok(true)
+        Ok::<_, StorageError>(true)
     })?;
     let campaign_entries = (first_ce..)
         .zip(keys_seen)
@@ -84,7 +82,7 @@ pub fn meta_of(store: &Store, contacts: u64, seed: u64) -> Result<Meta> {
         .segment_nos
         .ok_or_else(|| anyhow!("generated store has no segment number series"))?;
     let series: NoSeries = store
-        .get_rec(TreeId::Series, series_code.as_bytes(), "number series")?
+        .series(&series_code)?
         .ok_or_else(|| anyhow!("number series {series_code} missing"))?;
     let follow_up_no = series.peek(c.work_date)?.no;
     Ok(Meta {
@@ -150,11 +148,9 @@ pub fn stats(dir: &Path, follow_up_no: &str) -> Result<Stats> {
     let store = Store::open(&dir.join("store"))?;
     let mut s = Stats::default();
     let mut d = Digest::default();
-    store.for_each_block(EntryNo(1), None, |_, block| {
-        for r in block.iter() {
-            s.add_entry(&r.to_entry(), &mut d);
-        }
-        Ok(true)
+    store.for_each_entry(&EntrySelection::all(), |e| {
+        s.add_entry(&e.to_entry(), &mut d);
+        Ok::<_, StorageError>(true)
     })?;
     s.entries_digest = d.value();
     if segments::get(&store, &SegmentNo::new(SEGMENT)?).is_ok() {
@@ -163,11 +159,9 @@ pub fn stats(dir: &Path, follow_up_no: &str) -> Result<Stats> {
     let fu = segments::get(&store, &SegmentNo::new(follow_up_no)?)
         .with_context(|| format!("interlog: follow-up segment {follow_up_no}"))?;
     let mut d = Digest::default();
-    store.for_each_line_block(fu.lines_gen, fu.last_line_no, |_, b| {
-        for l in b.iter() {
-            s.add_line(&l.to_line(), &mut d);
-        }
-        Ok(true)
+    store.for_each_line(fu.lines_gen, fu.last_line_no, |l| {
+        s.add_line(&l, &mut d);
+        Ok::<_, StorageError>(true)
     })?;
     s.follow_up_digest = d.value();
     Ok(s)

@@ -11,7 +11,7 @@ use chrono::{NaiveDate, NaiveTime};
 use interlog::datagen;
 use interlog::domain::*;
 use interlog::ops::segments;
-use interlog::storage::{Store, TreeId};
+use interlog::storage::Store;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{
     params, params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior,
@@ -222,7 +222,7 @@ pub fn fill(db: &Path, store: &Store, meta: &Meta, page_size: u32) -> Result<()>
                 opt_str(&setup.default_language),
             ],
         )?;
-        for s in store.all_recs::<NoSeries>(TreeId::Series, "number series")? {
+        for s in store.all_series()? {
             tx.execute(
                 "INSERT INTO no_series VALUES (?1, ?2, ?3, ?4)",
                 params![s.code.as_str(), s.description, s.default_nos, s.manual_nos],
@@ -245,7 +245,7 @@ pub fn fill(db: &Path, store: &Store, meta: &Meta, page_size: u32) -> Result<()>
                 )?;
             }
         }
-        for s in store.all_recs::<Salesperson>(TreeId::Salespeople, "salesperson")? {
+        for s in store.all_salespeople()? {
             tx.execute(
                 "INSERT INTO salespeople VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
@@ -257,13 +257,13 @@ pub fn fill(db: &Path, store: &Store, meta: &Meta, page_size: u32) -> Result<()>
                 ],
             )?;
         }
-        for g in store.all_recs::<InteractionGroup>(TreeId::Groups, "group")? {
+        for g in store.all_groups()? {
             tx.execute(
                 "INSERT INTO interaction_groups VALUES (?1, ?2)",
                 params![g.code.as_str(), g.description],
             )?;
         }
-        for t in store.all_recs::<InteractionTemplate>(TreeId::Templates, "template")? {
+        for t in store.all_templates()? {
             tx.execute(
                 "INSERT INTO templates VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
@@ -281,7 +281,7 @@ pub fn fill(db: &Path, store: &Store, meta: &Meta, page_size: u32) -> Result<()>
                 ],
             )?;
         }
-        for c in store.all_recs::<Campaign>(TreeId::Campaigns, "campaign")? {
+        for c in store.all_campaigns()? {
             tx.execute(
                 "INSERT INTO campaigns VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![

@@ -50,7 +50,7 @@ use crate::storage::bulk_log::{
     UnitInput,
 };
 use crate::storage::lines::NO_GEN;
-use crate::storage::{Outcome, StorageError, Store, WriteSet};
+use crate::storage::{Outcome, StorageError, Store, UnitOfWork};
 
 /// Units built in parallel before the writer takes them.
 const WINDOW: usize = 16;
@@ -137,7 +137,7 @@ pub struct Plan {
 struct FollowUpPlan {
     header: SegmentHeader,
     shared: LineShared,
-    writes: WriteSet,
+    writes: UnitOfWork,
     warning: Option<String>,
 }
 
@@ -242,7 +242,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
             .collect(),
         check_contacts: header.contacts_epoch != store.get_counter(Counter::ContactsEpoch)?,
     };
-    let units = store.line_block_keys(header.lines_gen, header.last_line_no)?;
+    let units = store.line_chunk_keys(header.lines_gen, header.last_line_no)?;
     // Decode and check every line block in parallel.
     type Checked = (u64, Vec<LineProblem>, Vec<(CampaignNo, NaiveDate)>);
     let checked: Vec<Result<Checked, StorageError>> = units
@@ -336,7 +336,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         );
     }
     let follow_up = if opts.follow_up {
-        let mut writes = WriteSet::new();
+        let mut writes = UnitOfWork::new();
         let input = SegmentInput {
             no: None,
             description: follow_up_description(&header.no),
@@ -643,7 +643,7 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
 }
 
 fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), OpError> {
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let h = &plan.header;
     let logged = LoggedSegment {
         entry_no: plan.logged,

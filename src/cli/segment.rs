@@ -550,14 +550,7 @@ pub fn run(env: &Env, c: SegmentCmd) -> anyhow::Result<()> {
                 &LINE_HEAD,
                 line_row,
             )?;
-            segments::for_each_line_block(&store, &h, |_, b| {
-                for l in b.iter() {
-                    if out.count() >= limit || !out.visit(&l.to_line()) {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            })?;
+            segments::for_each_line(&store, &h, |l| Ok(out.count() < limit && out.visit(&l)))?;
             out.finish()
         }
         SegmentCmd::List => {

@@ -241,6 +241,30 @@ impl SegmentHeader {
     }
 }
 
+/// What a bulk rewrite of a segment's lines (reduce, refine, go back) decides a line by,
+/// read without materializing it: the sled backend implements it on a row of a decoded line
+/// block, a relational backend would on a fetched row, and [`SegmentLine`] implements it too.
+pub trait LineRead {
+    /// Line number.
+    fn line_no(&self) -> u64;
+    /// Contact.
+    fn contact_no(&self) -> &ContactNo;
+    /// The contact's company (the contact itself for a company contact).
+    fn contact_company_no(&self) -> Option<ContactNo>;
+}
+
+impl LineRead for SegmentLine {
+    fn line_no(&self) -> u64 {
+        self.line_no
+    }
+    fn contact_no(&self) -> &ContactNo {
+        &self.contact_no
+    }
+    fn contact_company_no(&self) -> Option<ContactNo> {
+        self.contact_company_no.clone()
+    }
+}
+
 /// A segment line: one contact with its own copy of every interaction field.
 ///
 /// This is the logical record; the store packs lines into blocks (see `storage::blocks`).

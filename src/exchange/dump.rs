@@ -32,7 +32,7 @@ use crate::batch::job::JobRecord;
 use crate::domain::*;
 use crate::ops::requests::RequestRecord;
 use crate::storage::load_sink::PushError;
-use crate::storage::{Change, Counter, StorageError, Store, WriteSet};
+use crate::storage::{Change, Counter, StorageError, Store, UnitOfWork};
 
 /// The dump format version this build writes and reads.
 pub const DUMP_VERSION: u64 = 1;
@@ -228,37 +228,19 @@ pub fn dump(store: &Store, out: impl Write) -> Result<DumpCounts, DumpError> {
             if gen == crate::storage::lines::NO_GEN || !gens.insert(gen) {
                 continue;
             }
-            let mut err = None;
-            store.for_each_line_block(gen, last, |_, b| {
-                for line in b.lines() {
-                    if let Err(e) = w.rec("segment_line", &LineRec { gen, line }) {
-                        err = Some(e);
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
+            store.for_each_line(gen, last, |line| {
+                w.rec("segment_line", &LineRec { gen, line })?;
+                Ok::<_, DumpError>(true)
             })?;
-            if let Some(e) = err {
-                return Err(e);
-            }
         }
     }
     for r in store.all_saved_criteria()? {
         w.rec("saved_criteria", &r)?;
     }
-    let mut err = None;
-    store.for_each_block(EntryNo(0), None, |_, b| {
-        for e in b.entries() {
-            if let Err(x) = w.rec("entry", &e) {
-                err = Some(x);
-                return Ok(false);
-            }
-        }
-        Ok(true)
+    store.for_each_entry(&EntrySelection::all(), |e| {
+        w.rec("entry", &e.to_entry())?;
+        Ok::<_, DumpError>(true)
     })?;
-    if let Some(e) = err {
-        return Err(e);
-    }
     let logged = store.all_logged_segments()?;
     for r in &logged {
         w.rec("logged_segment", r)?;
@@ -322,7 +304,7 @@ pub fn load(store: &Store, input: impl BufRead) -> Result<DumpCounts, DumpError>
     for k in KINDS {
         counts.kinds.insert((*k).to_string(), 0);
     }
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let mut last_contact: Option<crate::domain::ContactNo> = None;
     let mut seen_header = false;
     let mut last_entry: Option<EntryNo> = None;

@@ -23,7 +23,7 @@ use serde::Serialize;
 use super::logged::{apply_logged_counts, selected_entry_nos, CleanupResult};
 use super::OpError;
 use crate::domain::*;
-use crate::storage::{Store, WriteSet};
+use crate::storage::{Store, UnitOfWork};
 
 /// A campaign entry with BC's FlowFields: its interactions whose canceled flag equals its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -233,7 +233,7 @@ pub fn set_canceled(
             }
         }
     }
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let mut result = CampaignCancelResult {
         canceled: target,
         campaign_entries: seen.into_iter().collect(),
@@ -316,7 +316,7 @@ pub fn delete_canceled(
         result.entries_deleted = result.deleted_entry_nos.len() as u64;
         return Ok(result);
     }
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let d = store.delete_entries_where(&mut ws, &selection)?;
     result.entries_deleted = d.entry_nos.len() as u64;
     result.deleted_entry_nos = d.entry_nos;

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{requests, setup, Ctx, OpError};
 use crate::domain::*;
-use crate::storage::{EntriesForUpdate, Store, WriteSet};
+use crate::storage::{EntriesForUpdate, Store, UnitOfWork};
 
 /// Which entries a listing shows (defined with the other entry selections in `domain`).
 pub use crate::domain::EntryFilter;
@@ -337,7 +337,7 @@ pub const SINGLE_INTERACTIONS_CAMPAIGN_ENTRY: &str = "Interactions";
 fn campaign_entry_for(
     store: &Store,
     e: &mut LogEntry,
-    ws: &mut WriteSet,
+    ws: &mut UnitOfWork,
 ) -> Result<Option<CampaignEntry>, OpError> {
     let Some(campaign) = e.campaign_no.clone() else {
         return Ok(None);
@@ -421,7 +421,7 @@ pub fn create_once(
     }
     let no = store.entry_horizon()?;
     let mut e = build_entry(store, ctx, req, no, None)?;
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let campaign_entry = campaign_entry_for(store, &mut e, &mut ws)?;
     ws.change(Change::AddEntry(Box::new(e.clone())));
     ws.change(Change::IndexContactEntry(e.contact_no.clone(), no));
@@ -506,7 +506,7 @@ pub fn resume(
         ..changes.clone()
     };
     let mut e = build_entry(store, ctx, &req, no, Some(&old))?;
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let campaign_entry = campaign_entry_for(store, &mut e, &mut ws)?;
     let mut entries = load_for_update(store, &[no])?;
     entries.put(&e);
@@ -527,7 +527,7 @@ pub fn delete_postponed(store: &Store, nos: &[EntryNo]) -> Result<Vec<EntryNo>, 
     let mut seen = std::collections::BTreeSet::new();
     let nos: Vec<EntryNo> = nos.iter().copied().filter(|n| seen.insert(*n)).collect();
     let mut entries = load_for_update(store, &nos)?;
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     for &n in &nos {
         let e = entries.get(n).ok_or_else(|| OpError::NotFound {
             what: "interaction log entry",
@@ -579,7 +579,7 @@ pub fn set_canceled(
         Some(t) => t,
         None => !entries.get(first).map(|e| e.canceled).unwrap_or(false),
     };
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let mut logged: BTreeMap<LoggedSegmentNo, LoggedSegment> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();
     for &n in nos {
@@ -678,7 +678,7 @@ pub fn edit(store: &Store, ctx: &Ctx, no: EntryNo, edit: &EntryEdit) -> Result<L
     }
     e.comments.extend(comment_lines(ctx, &edit.comments)?);
     entries.put(&e);
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     entries.write_to(&mut ws)?;
     store.apply(ws)?;
     Ok(e)

@@ -23,7 +23,7 @@ use super::segments::{append_lines, new_header, next_action, SegmentInput};
 use super::{Ctx, OpError};
 use crate::domain::*;
 use crate::progress::Progress;
-use crate::storage::{Store, WriteSet};
+use crate::storage::{Store, UnitOfWork};
 
 /// A logged segment with BC's derived counts.
 #[derive(Clone, Debug, Serialize)]
@@ -91,7 +91,7 @@ pub fn set_canceled(
     let _w = store.writer();
     let mut logged = load(store, no)?;
     let target = to.unwrap_or(!logged.canceled);
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let reached = store
         .set_canceled_where(
             &mut ws,
@@ -147,7 +147,7 @@ pub struct CleanupResult {
 /// `also` is passed to it once).
 pub(crate) fn apply_logged_counts(
     store: &Store,
-    ws: &mut WriteSet,
+    ws: &mut UnitOfWork,
     per_logged: &BTreeMap<LoggedSegmentNo, (u64, u64)>,
     also: &BTreeSet<LoggedSegmentNo>,
     mut edit: impl FnMut(&mut LoggedSegment),
@@ -200,7 +200,7 @@ pub fn delete_canceled_entries_where(
             ..CleanupResult::default()
         });
     }
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let d = store.delete_entries_where(&mut ws, &selection)?;
     let result = CleanupResult {
         dry_run,
@@ -266,7 +266,7 @@ pub fn delete_canceled_logged_segments_where(
     dry_run: bool,
 ) -> Result<CleanupResult, OpError> {
     let _w = store.writer();
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let mut result = CleanupResult {
         dry_run,
         ..CleanupResult::default()
@@ -429,7 +429,7 @@ pub fn follow_up(
         .first()
         .and_then(|ce| store.campaign_entry(*ce).ok().flatten())
         .map(|c| c.campaign_no);
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let input = SegmentInput {
         no: None,
         description: follow_up_description(&l.segment_no),

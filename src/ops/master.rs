@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::{number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::*;
-use crate::storage::{Store, WriteSet};
+use crate::storage::{Store, UnitOfWork};
 
 /// Creates a new store with Business Central's default marketing number series
 /// (`CONT` CT000001…, `SEGM` SM00001…, `CAMP` CP0001…) wired into marketing setup. `path`
@@ -25,7 +25,7 @@ pub fn init(path: &Path) -> Result<Store, OpError> {
     crate::storage::files::check_new_store_path(path)
         .map_err(|reason| OpError::Refused { reason })?;
     let store = Store::create(path)?;
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let series = [
         ("CONT", "Contact", "CT000001", "CT100000"),
         ("SEGM", "Segment", "SM00001", "SM99999"),
@@ -93,7 +93,7 @@ pub fn set_setup(store: &Store, change: SetupChange) -> Result<MarketingSetup, O
     if let Some(l) = change.default_language {
         s.default_language = l;
     }
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.change(Change::PutSetup(s.clone()));
     store.apply(ws)?;
     Ok(s)
@@ -114,7 +114,7 @@ pub fn add_series(store: &Store, mut series: NoSeries) -> Result<NoSeries, OpErr
             key: series.code.to_string(),
         });
     }
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.change(Change::PutSeries(series.clone()));
     store.apply(ws)?;
     Ok(series)
@@ -131,7 +131,7 @@ pub fn add_series_line(
     line.normalize(code)?;
     s.lines.push(line);
     s.validate()?;
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.change(Change::PutSeries(s.clone()));
     store.apply(ws)?;
     Ok(s)
@@ -185,7 +185,7 @@ pub fn set_series(
         notes.extend(s.set_manual_nos(on));
     }
     s.validate()?;
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.change(Change::PutSeries(s.clone()));
     store.apply(ws)?;
     Ok(SeriesChanged { series: s, notes })
@@ -212,7 +212,7 @@ pub fn next_series(store: &Store, ctx: &Ctx, code: &SeriesCode) -> Result<Draw, 
     let _w = store.writer();
     let mut s = get_series(store, code)?;
     let d = s.draw(ctx.work_date)?;
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.change(Change::PutSeries(s.clone()));
     store.apply(ws)?;
     Ok(d)
@@ -291,7 +291,7 @@ pub struct MasterBatch<'s> {
     templates: BTreeMap<TemplateCode, InteractionTemplate>,
     campaigns: BTreeMap<CampaignNo, Campaign>,
     draws: SeriesDraws,
-    ws: WriteSet,
+    ws: UnitOfWork,
     /// The contacts added, compactly (an import may add millions).
     contact_rows: crate::storage::contacts::ContactBatch,
     /// Marketing setup, read once.
@@ -325,7 +325,7 @@ impl<'s> MasterBatch<'s> {
             templates: BTreeMap::new(),
             campaigns: BTreeMap::new(),
             draws: SeriesDraws::default(),
-            ws: WriteSet::new(),
+            ws: UnitOfWork::new(),
             contact_rows: Default::default(),
             setup: None,
             known_salespeople: Default::default(),
@@ -663,7 +663,7 @@ pub fn set_user_setup(
         user_id: user.clone(),
         salesperson_code: salesperson,
     };
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.change(Change::PutUserSetup(u.clone()));
     store.apply(ws)?;
     Ok(u)
@@ -685,7 +685,7 @@ pub fn list_user_setups(store: &Store) -> Result<Vec<UserSetup>, OpError> {
 pub fn delete_user_setup(store: &Store, user: &UserId) -> Result<UserSetup, OpError> {
     let _w = store.writer();
     let u = get_user_setup(store, user)?;
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.change(Change::RemoveUserSetup(user.clone()));
     store.apply(ws)?;
     Ok(u)

@@ -18,7 +18,7 @@ pub mod verify;
 use chrono::{Local, NaiveDate, NaiveTime, Timelike};
 
 use crate::domain::*;
-use crate::storage::{Change, StorageError, Store, WriteSet};
+use crate::storage::{Change, StorageError, Store, UnitOfWork};
 
 /// Who does an operation and when.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -310,7 +310,7 @@ impl SeriesDraws {
     }
 
     /// Adds the updated series to `ws`.
-    pub(crate) fn write(&self, ws: &mut WriteSet) -> Result<(), OpError> {
+    pub(crate) fn write(&self, ws: &mut UnitOfWork) -> Result<(), OpError> {
         for s in self.pending.values() {
             ws.change(Change::PutSeries(s.clone()));
         }

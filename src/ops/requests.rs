@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::OpError;
 use crate::domain::{check_text, DomainError};
-use crate::storage::{Change, Store, WriteSet};
+use crate::storage::{Change, Store, UnitOfWork};
 
 /// A key given by a script (1 to 100 printable characters).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +102,11 @@ pub fn check(
 }
 
 /// Records `key` in the write set of the request it belongs to.
-pub fn record(ws: &mut WriteSet, key: &IdempotencyKey, rec: &RequestRecord) -> Result<(), OpError> {
+pub fn record(
+    ws: &mut UnitOfWork,
+    key: &IdempotencyKey,
+    rec: &RequestRecord,
+) -> Result<(), OpError> {
     ws.change(Change::idempotency_record(key.as_str(), rec)?);
     Ok(())
 }

@@ -34,7 +34,7 @@ use super::segments::{
 use super::{Ctx, OpError};
 use crate::domain::filter::FieldFilter;
 use crate::domain::*;
-use crate::storage::{Store, WriteSet};
+use crate::storage::{Store, UnitOfWork};
 
 /// Saved criteria with BC's *No. of Actions*.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -131,7 +131,7 @@ pub fn save(
         user_id: ctx.user.clone(),
         actions,
     };
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.change(Change::PutSavedCriteria(c.clone()));
     store.apply(ws)?;
     Ok(c.into())
@@ -155,7 +155,7 @@ pub fn get(store: &Store, code: &CriteriaCode) -> Result<SavedCriteriaView, OpEr
 pub fn delete(store: &Store, code: &CriteriaCode) -> Result<SavedCriteriaView, OpError> {
     let _w = store.writer();
     let c = load(store, code)?;
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.change(Change::RemoveSavedCriteria(code.clone()));
     store.apply(ws)?;
     Ok(c.into())

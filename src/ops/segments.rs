@@ -18,9 +18,8 @@ use super::master::Added;
 use super::{number_for, setup, Ctx, OpError, SeriesDraws};
 use crate::domain::filter::{matches_all, ContactField, FieldFilter};
 use crate::domain::*;
-use crate::storage::blocks::LineBlock;
 use crate::storage::lines::{GenWriter, NO_GEN};
-use crate::storage::{StorageError, Store, WriteSet, WriterGuard};
+use crate::storage::{Store, UnitOfWork, WriterGuard};
 
 pub use crate::progress::{NoProgress, Progress};
 
@@ -108,13 +107,17 @@ pub fn lines(store: &Store, h: &SegmentHeader) -> Result<Vec<SegmentLine>, OpErr
     Ok(store.lines_of(h.lines_gen, h.last_line_no)?)
 }
 
-/// Visits the lines of a segment block by block, in line order.
-pub fn for_each_line_block(
+/// Lines between two progress updates of a long line rewrite.
+const PROGRESS_STEP: u64 = 8192;
+
+/// Visits the lines of a segment in line order until `f` returns `false`; memory stays
+/// bounded whatever the segment's size.
+pub fn for_each_line(
     store: &Store,
     h: &SegmentHeader,
-    f: impl FnMut(u64, LineBlock) -> Result<bool, StorageError>,
+    f: impl FnMut(SegmentLine) -> Result<bool, OpError>,
 ) -> Result<(), OpError> {
-    Ok(store.for_each_line_block(h.lines_gen, h.last_line_no, f)?)
+    store.for_each_line(h.lines_gen, h.last_line_no, f)
 }
 
 fn check_description(d: &str) -> Result<String, OpError> {
@@ -127,7 +130,7 @@ pub(crate) fn new_header(
     store: &Store,
     ctx: &Ctx,
     input: &SegmentInput,
-    ws: &mut WriteSet,
+    ws: &mut UnitOfWork,
 ) -> Result<(SegmentHeader, Option<String>), OpError> {
     let setup = setup(store)?;
     let typed = match &input.no {
@@ -186,7 +189,7 @@ pub fn create(
     input: &SegmentInput,
 ) -> Result<Added<SegmentHeader>, OpError> {
     let _w = store.writer();
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let (header, warning) = new_header(store, ctx, input, &mut ws)?;
     ws.change(Change::PutSegment(header.clone()));
     store.apply(ws)?;
@@ -220,7 +223,7 @@ fn template_corr(
 fn commit_header(
     store: &Store,
     w: &WriterGuard<'_>,
-    mut ws: WriteSet,
+    mut ws: UnitOfWork,
     header: &SegmentHeader,
     garbage: &[u64],
     next_gen: Option<u64>,
@@ -345,30 +348,34 @@ pub fn set_interaction(
         let gen = store.get_counter(Counter::NextGen)?;
         let mut w = GenWriter::new(store, gen);
         progress.start("updating lines", old.line_count);
-        for_each_line_block(store, &old, |_, block| {
-            for mut line in block.lines() {
-                let lt = template_corr(&templates, line.template_code.as_ref());
-                if propagate_header_change(&old, &mid, &new, new_template.as_ref(), &mut line, lt) {
-                    changed += 1;
-                }
-                w.push(&line)?;
+        let mut since_progress = 0u64;
+        for_each_line(store, &old, |mut line| {
+            let lt = template_corr(&templates, line.template_code.as_ref());
+            if propagate_header_change(&old, &mid, &new, new_template.as_ref(), &mut line, lt) {
+                changed += 1;
             }
-            progress.advance(block.rows.len() as u64);
+            w.push(&line)?;
+            since_progress += 1;
+            if since_progress == PROGRESS_STEP {
+                progress.advance(since_progress);
+                since_progress = 0;
+            }
             Ok(true)
         })?;
+        progress.advance(since_progress);
         progress.finish();
         w.finish()?;
         new.lines_gen = gen;
         commit_header(
             store,
             &writer,
-            WriteSet::new(),
+            UnitOfWork::new(),
             &new,
             &[old.lines_gen],
             Some(gen + 1),
         )?;
     } else if new != old {
-        commit_header(store, &writer, WriteSet::new(), &new, &[], None)?;
+        commit_header(store, &writer, UnitOfWork::new(), &new, &[], None)?;
     }
     Ok(SegmentChange {
         segment: new,
@@ -391,7 +398,7 @@ fn line_contact(store: &Store, no: &ContactNo) -> Result<LineContact, OpError> {
 pub(crate) fn append_lines(
     store: &Store,
     writer: &WriterGuard<'_>,
-    ws: WriteSet,
+    ws: UnitOfWork,
     mut header: SegmentHeader,
     contacts: impl IntoIterator<Item = LineContact>,
     mut action: CriteriaAction,
@@ -452,8 +459,8 @@ pub(crate) fn next_action(
 /// The contacts of a segment's lines.
 fn segment_contacts(store: &Store, h: &SegmentHeader) -> Result<HashSet<ContactNo>, OpError> {
     let mut set = HashSet::with_capacity(h.line_count as usize);
-    for_each_line_block(store, h, |_, b| {
-        set.extend(b.rows.into_iter().map(|(_, r)| r.contact_no));
+    for_each_line(store, h, |l| {
+        set.insert(l.contact_no);
         Ok(true)
     })?;
     Ok(set)
@@ -550,7 +557,7 @@ pub(crate) fn add_contacts_locked(
     let res = append_lines(
         store,
         writer,
-        WriteSet::new(),
+        UnitOfWork::new(),
         header,
         chosen.into_values().filter(|c| !existing.contains(&c.no)),
         action,
@@ -584,7 +591,7 @@ pub fn add_contact_list(
     let res = append_lines(
         store,
         &writer,
-        WriteSet::new(),
+        UnitOfWork::new(),
         header,
         list,
         action,
@@ -659,23 +666,26 @@ pub(crate) fn narrow_locked(
     let mut keep = GenWriter::new(store, keep_gen);
     let mut del = GenWriter::new(store, del_gen);
     progress.start("filtering lines", header.line_count);
-    for_each_line_block(store, &header, |_, block| {
-        for l in block.iter() {
-            let company = l.row.company.resolve(&l.row.contact_no);
-            let m = matches(&l.row.contact_no, company.as_ref());
-            let remove = match kind {
+    let mut since_progress = 0u64;
+    store.split_lines(
+        header.lines_gen,
+        header.last_line_no,
+        &mut keep,
+        Some(&mut del),
+        |l| {
+            since_progress += 1;
+            if since_progress == PROGRESS_STEP {
+                progress.advance(since_progress);
+                since_progress = 0;
+            }
+            let m = matches(l.contact_no(), l.contact_company_no().as_ref());
+            match kind {
                 CriteriaKind::Reduce => m,
                 _ => !m,
-            };
-            if remove {
-                del.push_ref(&l)?;
-            } else {
-                keep.push_ref(&l)?;
             }
-        }
-        progress.advance(block.rows.len() as u64);
-        Ok(true)
-    })?;
+        },
+    )?;
+    progress.advance(since_progress);
     progress.finish();
     let (kept, _) = keep.finish()?;
     let (deleted, _) = del.finish()?;
@@ -700,7 +710,7 @@ pub(crate) fn narrow_locked(
     commit_header(
         store,
         writer,
-        WriteSet::new(),
+        UnitOfWork::new(),
         &header,
         &garbage,
         Some(gen + 2),
@@ -795,49 +805,30 @@ pub fn go_back(
     match action.deleted_gen {
         None => {
             let range = action.inserted;
-            for_each_line_block(store, &header, |_, block| {
-                for l in block.iter() {
-                    if range.is_some_and(|(a, b)| l.line_no >= a && l.line_no <= b) {
-                        changed += 1;
-                    } else {
-                        w.push_ref(&l)?;
-                    }
+            let mut since_progress = 0u64;
+            store.split_lines(header.lines_gen, header.last_line_no, &mut w, None, |l| {
+                since_progress += 1;
+                if since_progress == PROGRESS_STEP {
+                    progress.advance(since_progress);
+                    since_progress = 0;
                 }
-                progress.advance(block.rows.len() as u64);
-                Ok(true)
+                let inserted = range.is_some_and(|(a, b)| l.line_no() >= a && l.line_no() <= b);
+                changed += u64::from(inserted);
+                inserted
             })?;
+            progress.advance(since_progress);
         }
         Some(dgen) => {
             // Merge the current lines with the deleted ones by line number.
-            let mut deleted = Vec::new();
-            let mut current = Vec::new();
-            store.for_each_line_block(dgen, u64::MAX, |_, b| {
-                deleted.push(b);
-                Ok(true)
-            })?;
-            for_each_line_block(store, &header, |_, b| {
-                current.push(b);
-                Ok(true)
-            })?;
-            let mut a = current.iter().flat_map(|b| b.iter()).peekable();
-            let mut d = deleted.iter().flat_map(|b| b.iter()).peekable();
-            loop {
-                let take_deleted = match (a.peek(), d.peek()) {
-                    (None, None) => break,
-                    (Some(_), None) => false,
-                    (None, Some(_)) => true,
-                    (Some(x), Some(y)) => y.line_no < x.line_no,
-                };
-                let l = if take_deleted {
-                    changed += 1;
-                    d.next()
-                } else {
-                    a.next()
-                }
-                .expect("peeked");
-                w.push_ref(&l)?;
-                progress.advance(1);
-            }
+            store.merge_lines(
+                (header.lines_gen, header.last_line_no),
+                (dgen, u64::MAX),
+                &mut w,
+                |restored| {
+                    changed += u64::from(restored);
+                    progress.advance(1);
+                },
+            )?;
         }
     }
     progress.finish();
@@ -853,7 +844,7 @@ pub fn go_back(
     commit_header(
         store,
         &writer,
-        WriteSet::new(),
+        UnitOfWork::new(),
         &header,
         &garbage,
         Some(gen + 1),
@@ -910,7 +901,7 @@ pub(crate) fn reuse_logged_locked(
     let res = append_lines(
         store,
         writer,
-        WriteSet::new(),
+        UnitOfWork::new(),
         header,
         contacts,
         action,
@@ -941,7 +932,7 @@ pub fn add_line(
         &c,
         template_corr(&templates, header.interaction.template_code.as_ref()),
     );
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     let mut next_gen = None;
     if header.lines_gen == NO_GEN {
         let g = store.get_counter(Counter::NextGen)?;
@@ -991,10 +982,9 @@ fn find_line(
     if line_no > h.last_line_no {
         return Err(line_not_found(&h.no, line_no));
     }
-    let Some((key, block)) = store.line_block_at(h.lines_gen, line_no)? else {
+    let Some((key, lines)) = store.line_chunk_at(h.lines_gen, line_no)? else {
         return Err(line_not_found(&h.no, line_no));
     };
-    let lines = block.lines();
     let i = lines
         .iter()
         .position(|l| l.line_no == line_no)
@@ -1034,7 +1024,7 @@ pub fn remove_line_with(
     let mut header = load(store, no)?;
     let (key, mut lines, i) = find_line(store, &header, line_no)?;
     let removed = lines.remove(i);
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.write_line_chunk(header.lines_gen, Some(key), &lines)?;
     header.line_count -= 1;
     let del_gen = store.get_counter(Counter::NextGen)?;
@@ -1142,14 +1132,14 @@ pub fn set_line(
         line.language_code = Some(l.clone());
     }
     let out = line.clone();
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.write_line_chunk(header.lines_gen, Some(key), &lines)?;
     commit_header(store, &writer, ws, &header, &[], None)?;
     Ok(out)
 }
 
 /// Removes a segment with its lines (used after logging; also available to users).
-pub(crate) fn remove_header_writes(h: &SegmentHeader, ws: &mut WriteSet) {
+pub(crate) fn remove_header_writes(h: &SegmentHeader, ws: &mut UnitOfWork) {
     ws.change(Change::RemoveSegment(h.no.clone()));
     for g in std::iter::once(h.lines_gen).chain(h.criteria.iter().filter_map(|a| a.deleted_gen)) {
         if g != NO_GEN {

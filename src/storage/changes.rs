@@ -2,7 +2,7 @@
 //! setup, number series, user setups and master data (contacts, salespeople, interaction
 //! groups, templates, campaigns).
 //!
-//! A unit of work ([`WriteSet`]) holds [`Change`]s — "put this contact", "remove the user
+//! A unit of work ([`UnitOfWork`]) holds [`Change`]s — "put this contact", "remove the user
 //! setup of ALICE" — next to the raw writes of the parts not yet expressed this way. The sled
 //! backend lowers each change to today's key and encoded value when the unit is applied
 //! ([`Store::apply`]), so the bytes on disk are the same as before; a relational backend would
@@ -11,7 +11,7 @@
 //! Reads come in the same terms: `store.contact(&no)`, `store.all_templates()`, … instead of a
 //! tree and a key.
 
-use super::{codec, keys, CodecError, StorageError, Store, TreeId, WriteItem, WriteSet};
+use super::{codec, keys, CodecError, StorageError, Store, TreeId, UnitOfWork, WriteItem};
 use crate::domain::*;
 
 /// The one key of marketing setup.
@@ -221,7 +221,7 @@ impl Change {
     }
 }
 
-impl WriteSet {
+impl UnitOfWork {
     /// Adds a typed change.
     pub fn change(&mut self, c: Change) {
         self.push_change(c);

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use super::blocks::{decode_contact_block, ContactBlockBuilder};
 use super::{
-    bad_value, codec, keys, StorageError, Store, TreeId, UntilErrorExt, WriteSet, WriterGuard,
+    bad_value, codec, keys, StorageError, Store, TreeId, UnitOfWork, UntilErrorExt, WriterGuard,
 };
 use crate::domain::{Contact, ContactNo};
 
@@ -343,7 +343,7 @@ impl Store {
         &self,
         writer: &WriterGuard<'_>,
         staged: StagedContacts,
-        mut ws: WriteSet,
+        mut ws: UnitOfWork,
     ) -> Result<(), StorageError> {
         self.check_writer(writer)?;
         ws.put(
@@ -372,7 +372,7 @@ impl Store {
         &self,
         writer: &WriterGuard<'_>,
         new: impl Iterator<Item = Result<Contact, StorageError>>,
-        ws: WriteSet,
+        ws: UnitOfWork,
     ) -> Result<u64, StorageError> {
         // Two stages on two threads: this one merges (decoding stored blocks and the new
         // contacts), a writer encodes blocks and stages them; chunks of contacts pass between.
@@ -466,7 +466,7 @@ impl Store {
         &self,
         writer: &WriterGuard<'_>,
         batch: ContactBatch,
-        mut ws: WriteSet,
+        mut ws: UnitOfWork,
     ) -> Result<(), StorageError> {
         self.check_writer(writer)?;
         if batch.len() > BULK_CONTACTS {

@@ -15,7 +15,7 @@ impl Store {
     }
 
     /// The block holding `entry_no` (key and decoded block), if the entry is visible.
-    pub fn entry_block(
+    pub(crate) fn entry_block(
         &self,
         entry_no: EntryNo,
     ) -> Result<Option<(EntryNo, EntryBlock)>, StorageError> {
@@ -62,7 +62,7 @@ impl Store {
     }
 
     /// Visits every visible block whose entries may fall in `[from, to)`, in order.
-    pub fn for_each_block(
+    pub(crate) fn for_each_block(
         &self,
         from: EntryNo,
         to: Option<EntryNo>,

@@ -12,7 +12,7 @@
 //!   items and run records);
 //! * clear the logged segment of the entries selected ([`Store::clear_logged_segment_where`]).
 //!
-//! Each change adds its writes to the caller's unit of work ([`WriteSet`]) and returns what the
+//! Each change adds its writes to the caller's unit of work ([`UnitOfWork`]) and returns what the
 //! operation needs to know — the counts per logged segment, the numbers deleted — as an SQL
 //! `UPDATE … RETURNING` would. Business rules (what may be canceled, the counts kept on logged
 //! segments) stay in the operations. The bytes written are those the operations wrote before.
@@ -23,7 +23,7 @@ use chrono::{NaiveDate, NaiveTime};
 
 use super::blocks::{set_flag_where, EntryBlock, EntryRef, FlagFlip, FLAG_CANCELED, FLAG_FAILED};
 use super::index::{RunBuilder, RunInfo};
-use super::{codec, keys, CodecError, StorageError, Store, TreeId, WriteItem, WriteSet};
+use super::{codec, keys, CodecError, StorageError, Store, TreeId, UnitOfWork, WriteItem};
 use crate::domain::*;
 
 /// One entry as the sled backend reads it: a borrowed row of a decoded entry block. Read it
@@ -212,7 +212,7 @@ impl EntriesForUpdate {
     }
 
     /// Adds the writes of the entries read, as they are now, to `ws`.
-    pub fn write_to(self, ws: &mut WriteSet) -> Result<(), CodecError> {
+    pub fn write_to(self, ws: &mut UnitOfWork) -> Result<(), CodecError> {
         for (key, block) in self.blocks {
             let (vals, del_old) = block.encode_for(key)?;
             if del_old {
@@ -300,7 +300,7 @@ impl Store {
     /// decoded.
     pub fn set_canceled_where(
         &self,
-        ws: &mut WriteSet,
+        ws: &mut UnitOfWork,
         sel: &EntrySelection,
         target: bool,
     ) -> Result<CanceledCounts, StorageError> {
@@ -389,7 +389,7 @@ impl Store {
     /// same write set.
     pub fn delete_entries_where(
         &self,
-        ws: &mut WriteSet,
+        ws: &mut UnitOfWork,
         sel: &EntrySelection,
     ) -> Result<DeletedEntries, StorageError> {
         let runs = self.runs()?;
@@ -474,7 +474,7 @@ impl Store {
         &self,
         info: &RunInfo,
         gone: &HashSet<EntryNo>,
-        ws: &mut WriteSet,
+        ws: &mut UnitOfWork,
     ) -> Result<(), StorageError> {
         let pairs = self.run_records(info)?;
         for k in self.run_block_keys(info.run_id)? {
@@ -509,7 +509,7 @@ impl Store {
     /// how many entries changed.
     pub fn clear_logged_segment_where(
         &self,
-        ws: &mut WriteSet,
+        ws: &mut UnitOfWork,
         sel: &EntrySelection,
     ) -> Result<u64, StorageError> {
         let mut n = 0;

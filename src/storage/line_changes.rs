@@ -7,10 +7,10 @@
 //! [`super::lines::GenWriter`] into a staged generation instead; these are the small edits.
 
 use super::blocks::{LineBlockBuilder, MAX_BLOCK_ROWS};
-use super::{keys, StorageError, Store, TreeId, WriteSet};
+use super::{keys, StorageError, Store, TreeId, UnitOfWork};
 use crate::domain::SegmentLine;
 
-impl WriteSet {
+impl UnitOfWork {
     /// Writes `lines` (in line order) as the lines of generation `gen` that chunk `replaces`
     /// held (`None`: new lines). The chunk is re-cut; its key moves when its first line was
     /// removed.

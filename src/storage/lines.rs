@@ -9,14 +9,39 @@
 
 use super::blocks::{LineBlock, LineBlockBuilder};
 use super::{keys, StorageError, Store, TreeId};
-use crate::domain::SegmentLine;
+use crate::domain::{LineRead, SegmentLine};
 
 /// Generation 0 holds no lines (a segment that never had any).
 pub const NO_GEN: u64 = 0;
 
 impl Store {
+    /// Visits the lines of generation `gen` up to line `last_line_no`, in line order, until
+    /// `f` returns `false`.
+    pub fn for_each_line<E: From<StorageError>>(
+        &self,
+        gen: u64,
+        last_line_no: u64,
+        mut f: impl FnMut(SegmentLine) -> Result<bool, E>,
+    ) -> Result<(), E> {
+        let mut err = None;
+        self.for_each_line_block(gen, last_line_no, |_, b| {
+            for l in b.iter() {
+                match f(l.to_line()) {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(false),
+                    Err(x) => {
+                        err = Some(x);
+                        return Ok(false);
+                    }
+                }
+            }
+            Ok(true)
+        })?;
+        err.map_or(Ok(()), Err)
+    }
+
     /// Visits the line blocks of generation `gen` up to line `last_line_no`, in order.
-    pub fn for_each_line_block(
+    pub(crate) fn for_each_line_block(
         &self,
         gen: u64,
         last_line_no: u64,
@@ -37,8 +62,9 @@ impl Store {
         Ok(())
     }
 
-    /// Keys (first line numbers) of the visible blocks of a generation.
-    pub fn line_block_keys(&self, gen: u64, last_line_no: u64) -> Result<Vec<u64>, StorageError> {
+    /// The first line numbers of the stored chunks of a generation: the units a bulk log
+    /// plans and builds in parallel.
+    pub fn line_chunk_keys(&self, gen: u64, last_line_no: u64) -> Result<Vec<u64>, StorageError> {
         if gen == NO_GEN {
             return Ok(Vec::new());
         }
@@ -62,8 +88,82 @@ impl Store {
         Ok(out)
     }
 
+    /// The chunk of generation `gen` that holds (or would hold) line `line_no`: its key (for
+    /// [`super::UnitOfWork::write_line_chunk`]) and its lines.
+    pub fn line_chunk_at(
+        &self,
+        gen: u64,
+        line_no: u64,
+    ) -> Result<Option<(u64, Vec<SegmentLine>)>, StorageError> {
+        Ok(self
+            .line_block_at(gen, line_no)?
+            .map(|(key, block)| (key, block.lines())))
+    }
+
+    /// Copies the lines of generation `gen` (up to `last_line_no`) into new generations
+    /// without materializing them: a line `remove` picks goes to `removed` (or nowhere when
+    /// that is `None`), every other line to `kept`.
+    pub fn split_lines(
+        &self,
+        gen: u64,
+        last_line_no: u64,
+        kept: &mut GenWriter<'_>,
+        mut removed: Option<&mut GenWriter<'_>>,
+        mut remove: impl FnMut(&dyn LineRead) -> bool,
+    ) -> Result<(), StorageError> {
+        self.for_each_line_block(gen, last_line_no, |_, block| {
+            for l in block.iter() {
+                if remove(&l) {
+                    if let Some(w) = removed.as_deref_mut() {
+                        w.push_ref(&l)?;
+                    }
+                } else {
+                    kept.push_ref(&l)?;
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    /// Merges two generations by line number into `w` (a line number in both is taken from
+    /// `a`), calling `on_line(from_b)` for each line written.
+    pub fn merge_lines(
+        &self,
+        a: (u64, u64),
+        b: (u64, u64),
+        w: &mut GenWriter<'_>,
+        mut on_line: impl FnMut(bool),
+    ) -> Result<(), StorageError> {
+        let mut blocks_a = Vec::new();
+        let mut blocks_b = Vec::new();
+        self.for_each_line_block(a.0, a.1, |_, blk| {
+            blocks_a.push(blk);
+            Ok(true)
+        })?;
+        self.for_each_line_block(b.0, b.1, |_, blk| {
+            blocks_b.push(blk);
+            Ok(true)
+        })?;
+        let mut la = blocks_a.iter().flat_map(|blk| blk.iter()).peekable();
+        let mut lb = blocks_b.iter().flat_map(|blk| blk.iter()).peekable();
+        loop {
+            let from_b = match (la.peek(), lb.peek()) {
+                (None, None) => break,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some(x), Some(y)) => y.line_no < x.line_no,
+            };
+            let next = if from_b { lb.next() } else { la.next() };
+            if let Some(l) = next {
+                w.push_ref(&l)?;
+                on_line(from_b);
+            }
+        }
+        Ok(())
+    }
+
     /// The block of generation `gen` that holds (or would hold) line `line_no`.
-    pub fn line_block_at(
+    pub(crate) fn line_block_at(
         &self,
         gen: u64,
         line_no: u64,
@@ -126,7 +226,10 @@ impl<'s> GenWriter<'s> {
     }
 
     /// Adds a line from a decoded block.
-    pub fn push_ref(&mut self, line: &super::blocks::LineRef<'_>) -> Result<(), StorageError> {
+    pub(crate) fn push_ref(
+        &mut self,
+        line: &super::blocks::LineRef<'_>,
+    ) -> Result<(), StorageError> {
         self.builder.push_ref(line)?;
         self.count += 1;
         self.last_line_no = line.line_no;

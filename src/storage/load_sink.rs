@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use super::blocks::{EntryBlockBuilder, LineBlockBuilder};
 use super::contacts::ContactBlocksWriter;
-use super::{keys, Change, CodecError, StorageError, Store, TreeId, WriteSet, WriterGuard};
+use super::{keys, Change, CodecError, StorageError, Store, TreeId, UnitOfWork, WriterGuard};
 use crate::domain::{Contact, LogEntry, SegmentLine};
 
 /// Why a record could not be taken.
@@ -91,7 +91,7 @@ impl LoadSink<'_> {
     }
 
     /// Writes the last blocks and publishes everything with `ws` (the counters) in one commit.
-    pub fn finish(self, ws: WriteSet) -> Result<(), StorageError> {
+    pub fn finish(self, ws: UnitOfWork) -> Result<(), StorageError> {
         for (first, bytes) in self.entries.finish()? {
             self.store
                 .put_staged(TreeId::Entries, &first.to_key(), &bytes)?;

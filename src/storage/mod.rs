@@ -243,7 +243,7 @@ macro_rules! trees {
             $($(#[$doc])* pub(crate) $field: sled::Tree,)+
         }
 
-        /// Names a tree inside a [`WriteSet`].
+        /// Names a tree inside a [`UnitOfWork`].
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum TreeId {
             $($(#[$doc])* $variant,)+
@@ -372,7 +372,7 @@ impl<T, E, I: Iterator<Item = Result<T, E>>> Iterator for UntilError<I> {
 /// A key and its value.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
 
-/// One write of a [`WriteSet`]: a tree, a key and the new value (`None` removes).
+/// One write of a [`UnitOfWork`]: a tree, a key and the new value (`None` removes).
 pub type WriteItem = (TreeId, Vec<u8>, Option<Vec<u8>>);
 
 /// A unit of work: what one change writes, applied in one atomic transaction
@@ -380,7 +380,7 @@ pub type WriteItem = (TreeId, Vec<u8>, Option<Vec<u8>>);
 /// layout not yet expressed that way, raw writes of a tree, a key and a value; both keep their
 /// order.
 #[derive(Default, Debug, Clone)]
-pub struct WriteSet {
+pub struct UnitOfWork {
     ops: Vec<Op>,
 }
 
@@ -390,20 +390,20 @@ enum Op {
     Typed(Box<Change>),
 }
 
-impl WriteSet {
-    /// An empty write set.
+impl UnitOfWork {
+    /// An empty unit of work.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Puts raw bytes.
-    pub fn put(&mut self, tree: TreeId, key: impl AsRef<[u8]>, value: Vec<u8>) {
+    pub(crate) fn put(&mut self, tree: TreeId, key: impl AsRef<[u8]>, value: Vec<u8>) {
         self.ops
             .push(Op::Raw((tree, key.as_ref().to_vec(), Some(value))));
     }
 
     /// Encodes and puts a record.
-    pub fn put_rec<T: Serialize>(
+    pub(crate) fn put_rec<T: Serialize>(
         &mut self,
         tree: TreeId,
         key: impl AsRef<[u8]>,
@@ -414,13 +414,8 @@ impl WriteSet {
         Ok(())
     }
 
-    /// Puts a marker value.
-    pub fn put_marker(&mut self, tree: TreeId, key: impl AsRef<[u8]>) {
-        self.put(tree, key, codec::marker().to_vec());
-    }
-
     /// Sets a counter in `meta`.
-    pub fn put_counter(&mut self, name: &[u8], value: u64) {
+    pub(crate) fn put_counter(&mut self, name: &[u8], value: u64) {
         self.put(
             TreeId::Meta,
             name,
@@ -429,7 +424,7 @@ impl WriteSet {
     }
 
     /// Removes a key.
-    pub fn del(&mut self, tree: TreeId, key: impl AsRef<[u8]>) {
+    pub(crate) fn del(&mut self, tree: TreeId, key: impl AsRef<[u8]>) {
         self.ops.push(Op::Raw((tree, key.as_ref().to_vec(), None)));
     }
 
@@ -438,7 +433,7 @@ impl WriteSet {
     }
 
     /// Adds every write of another set, after this one's.
-    pub fn append(&mut self, other: WriteSet) {
+    pub fn append(&mut self, other: UnitOfWork) {
         self.ops.extend(other.ops);
     }
 
@@ -770,7 +765,7 @@ impl Store {
         let lock = lock_store(path, DEFAULT_WAIT)?;
         let db = Self::open_db(path, DEFAULT_WAIT)?;
         let store = Self::from_db(path, db, lock, sled_files::Known::default())?;
-        let mut ws = WriteSet::new();
+        let mut ws = UnitOfWork::new();
         ws.put_rec(TreeId::Meta, keys::meta::LAYOUT, "layout", &LAYOUT_VERSION)?;
         for name in [
             keys::meta::NEXT_ENTRY,
@@ -950,7 +945,7 @@ impl Store {
     }
 
     /// Reads a counter.
-    pub fn counter(&self, name: &[u8]) -> Result<u64, StorageError> {
+    pub(crate) fn counter(&self, name: &[u8]) -> Result<u64, StorageError> {
         match self.t.meta.get(name)? {
             Some(v) => codec::decode("counter", &v).map_err(|e| bad_value(TreeId::Meta, name, e)),
             None => Err(StorageError::Inconsistent(format!(
@@ -961,7 +956,7 @@ impl Store {
     }
 
     /// Reads and decodes a record.
-    pub fn get_rec<T: DeserializeOwned>(
+    pub(crate) fn get_rec<T: DeserializeOwned>(
         &self,
         tree: TreeId,
         key: impl AsRef<[u8]>,
@@ -977,7 +972,7 @@ impl Store {
     }
 
     /// Decodes every record of a tree with its key, in key order.
-    pub fn all_keyed_recs<T: DeserializeOwned>(
+    pub(crate) fn all_keyed_recs<T: DeserializeOwned>(
         &self,
         tree: TreeId,
         what: &'static str,
@@ -994,7 +989,7 @@ impl Store {
     }
 
     /// Decodes every record of a tree, in key order.
-    pub fn all_recs<T: DeserializeOwned>(
+    pub(crate) fn all_recs<T: DeserializeOwned>(
         &self,
         tree: TreeId,
         what: &'static str,
@@ -1022,7 +1017,7 @@ impl Store {
     /// point nothing is committed; after it, the change is committed and — should sled fail to
     /// take it — completed when the store is next opened
     /// ([`StorageError::CommittedNotApplied`]).
-    pub fn apply(&self, ws: WriteSet) -> Result<(), StorageError> {
+    pub fn apply(&self, ws: UnitOfWork) -> Result<(), StorageError> {
         self.check_not_broken()?;
         if ws.is_empty() {
             return Ok(());
@@ -1141,7 +1136,12 @@ impl Store {
     /// next open must never point at staged data a crash took away (found by the kill test: a
     /// header change that reaches the lines, killed after its commit point, came back with a
     /// segment of 0 lines).
-    pub fn put_staged(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
+    pub(crate) fn put_staged(
+        &self,
+        tree: TreeId,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<(), StorageError> {
         self.check_not_broken()?;
         self.unsynced_staged();
         self.t.get(tree).insert(key, value)?;

@@ -107,7 +107,7 @@ impl Store {
     /// Visits the encoded entry blocks whose entries may fall in `[from, to)` — the block
     /// holding `from` included — as (first entry, bytes), in order, until `f` returns `false`.
     /// For changes made on the encoded bytes (the cancel cascade's flag flips).
-    pub fn for_each_encoded_block<E: From<StorageError>>(
+    pub(crate) fn for_each_encoded_block<E: From<StorageError>>(
         &self,
         from: EntryNo,
         to: EntryNo,
@@ -149,7 +149,7 @@ impl Store {
     }
 
     /// The keys of a run's own blocks (none for an entry-ordered run).
-    pub fn run_block_keys(&self, run_id: u64) -> Result<Vec<Vec<u8>>, StorageError> {
+    pub(crate) fn run_block_keys(&self, run_id: u64) -> Result<Vec<Vec<u8>>, StorageError> {
         let mut out = Vec::new();
         for k in self
             .t
@@ -160,14 +160,5 @@ impl Store {
             out.push(k?.to_vec());
         }
         Ok(out)
-    }
-
-    /// The encoded line block of generation `gen` whose first line is `first`.
-    pub fn line_block_bytes(
-        &self,
-        gen: u64,
-        first: u64,
-    ) -> Result<Option<impl AsRef<[u8]>>, StorageError> {
-        Ok(self.t.lines.get(keys::num2(gen, first))?)
     }
 }

@@ -93,7 +93,7 @@ mod tests {
     use super::*;
     use crate::domain::EntryNo;
     use crate::storage::bloom::Bloom;
-    use crate::storage::{Change, Counter, WriteSet};
+    use crate::storage::{Change, Counter, UnitOfWork};
 
     fn run(id: u64) -> RunInfo {
         RunInfo {
@@ -117,7 +117,7 @@ mod tests {
         let first = store.get_counter(Counter::NextRun).unwrap();
         assert!(store.runs().unwrap().is_empty());
         // A bulk log's commit: a new run and `next_run` moved; no version write.
-        let mut ws = WriteSet::new();
+        let mut ws = UnitOfWork::new();
         ws.change(Change::PutIndexRun(Box::new(run(first))));
         ws.change(Change::SetCounter(Counter::NextRun, first + 1));
         store.apply(ws).unwrap();
@@ -126,7 +126,7 @@ mod tests {
         // A clean-up: a run info rewritten, then removed, `next_run` left alone.
         let mut changed = run(first);
         changed.count = 7;
-        let mut ws = WriteSet::new();
+        let mut ws = UnitOfWork::new();
         ws.put_rec(
             TreeId::IndexRuns,
             keys::num(first),
@@ -137,13 +137,13 @@ mod tests {
         store.apply(ws).unwrap();
         assert_eq!(store.runs_version().unwrap(), 1);
         assert_eq!(store.runs().unwrap()[0].count, 7);
-        let mut ws = WriteSet::new();
+        let mut ws = UnitOfWork::new();
         ws.del(TreeId::IndexRuns, keys::num(first));
         store.apply(ws).unwrap();
         assert!(store.runs().unwrap().is_empty());
         assert_eq!(store.runs_version().unwrap(), 2);
         // A commit that touches no run leaves the version alone.
-        let mut ws = WriteSet::new();
+        let mut ws = UnitOfWork::new();
         ws.change(Change::SetCounter(Counter::NextRun, first + 1));
         store.apply(ws).unwrap();
         assert_eq!(store.runs_version().unwrap(), 2);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::*;
 use crate::ops::logged::CleanupResult;
-use crate::storage::{Change, StorageError, Store, WriteSet};
+use crate::storage::{Change, StorageError, Store, UnitOfWork};
 
 use super::*;
 
@@ -109,7 +109,7 @@ pub fn all_recorded(store: &Store) -> Result<Vec<(String, JobRecord)>, StorageEr
 
 pub(super) fn save(store: &Store, id: &str, rec: &JobRecord) -> Result<(), StorageError> {
     let _w = store.writer();
-    let mut ws = WriteSet::new();
+    let mut ws = UnitOfWork::new();
     ws.change(Change::job_progress(id, rec)?);
     store.apply(ws)
 }

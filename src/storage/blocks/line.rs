@@ -158,6 +158,18 @@ pub struct LineRef<'a> {
     pub salesperson: Option<&'a SalespersonCode>,
 }
 
+impl crate::domain::LineRead for LineRef<'_> {
+    fn line_no(&self) -> u64 {
+        self.line_no
+    }
+    fn contact_no(&self) -> &ContactNo {
+        &self.row.contact_no
+    }
+    fn contact_company_no(&self) -> Option<ContactNo> {
+        self.row.company.resolve(&self.row.contact_no)
+    }
+}
+
 impl LineRef<'_> {
     /// Materializes the line.
     pub fn to_line(&self) -> SegmentLine {
