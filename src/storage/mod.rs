@@ -21,6 +21,7 @@ mod changes;
 pub use changes::{Change, Counter};
 pub mod bloom;
 pub mod bulk_log;
+pub mod check;
 pub mod codec;
 pub mod contacts;
 pub mod durable;
