@@ -413,13 +413,21 @@ impl Plan {
         self.n
     }
 
-    fn entry_shared(&self, s: &LineShared) -> EntryShared {
+    fn entry_shared(&self, s: &LineShared) -> Result<EntryShared, StorageError> {
+        // Checked in the plan: every line has a template and a group.
+        let (Some(group_code), Some(template_code)) = (&s.group_code, &s.template_code) else {
+            return Err(StorageError::Inconsistent(
+                "a segment line without an interaction template or group reached the build; the \
+                 plan refuses those"
+                    .into(),
+            ));
+        };
         let campaign_entry_no = s
             .campaign_no
             .as_ref()
             .and_then(|c| self.campaign_entries.get(c))
             .map(|ce| ce.entry_no);
-        EntryShared {
+        Ok(EntryShared {
             date: s.date,
             time: s.time.unwrap_or(self.time),
             description: s.description.clone(),
@@ -429,18 +437,14 @@ impl Plan {
             cost: s.cost,
             duration_min: s.duration_min,
             user_id: self.user.clone(),
-            // Checked in the plan: every line has a template and a group.
-            group_code: s.group_code.clone().expect("planned lines have a group"),
-            template_code: s
-                .template_code
-                .clone()
-                .expect("planned lines have a template"),
+            group_code: group_code.clone(),
+            template_code: template_code.clone(),
             campaign_no: s.campaign_no.clone(),
             campaign_entry_no,
             segment_no: Some(self.header.no.clone()),
             logged_segment_entry_no: Some(self.logged),
             language_code: s.language_code.clone(),
-        }
+        })
     }
 
     /// What the backend writes for this plan.
@@ -495,7 +499,7 @@ impl Plan {
 }
 
 impl LogRules for Plan {
-    fn entry_shared(&self, s: &LineShared) -> EntryShared {
+    fn entry_shared(&self, s: &LineShared) -> Result<EntryShared, StorageError> {
         Plan::entry_shared(self, s)
     }
 

@@ -341,11 +341,13 @@ impl SeriesLine {
                     })
                 })
                 .collect();
-            let [a, b, c, d]: [Option<String>; 4] = padded.try_into().expect("four numbers");
-            self.starting_no = a.expect("the starting number is always there");
-            self.ending_no = b;
-            self.last_no_used = c;
-            self.warning_no = d;
+            let mut padded = padded.into_iter();
+            let mut next = || padded.next().flatten();
+            // The starting number is always among the four (it is required).
+            self.starting_no = next().unwrap_or_else(|| self.starting_no.clone());
+            self.ending_no = next();
+            self.last_no_used = next();
+            self.warning_no = next();
         }
         self.open = self.calculate_open();
         Ok(())

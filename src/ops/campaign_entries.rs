@@ -198,12 +198,12 @@ pub fn set_canceled(
     to: CancelTo,
 ) -> Result<CampaignCancelResult, OpError> {
     let _w = store.writer();
-    let Some(&first) = nos.first() else {
+    if nos.is_empty() {
         return Err(OpError::Missing {
             what: "campaign entry numbers",
             hint: "give at least one campaign entry number (`interlog campaign-entry list`)".into(),
         });
-    };
+    }
     let mut seen = BTreeSet::new();
     let mut ces = Vec::new();
     for &n in nos {
@@ -213,12 +213,8 @@ pub fn set_canceled(
     }
     let target = match to {
         CancelTo::Set(v) => v,
-        CancelTo::Switch => {
-            !ces.iter()
-                .find(|c| c.entry_no == first)
-                .expect("loaded")
-                .canceled
-        }
+        // `ces[0]` is the first campaign entry given, loaded above.
+        CancelTo::Switch => !ces.first().is_some_and(|c| c.canceled),
     };
     if !target {
         for c in &ces {

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{requests, setup, Ctx, OpError};
 use crate::domain::*;
-use crate::storage::{EntriesForUpdate, Store, UnitOfWork};
+use crate::storage::{EntriesForUpdate, StorageError, Store, UnitOfWork};
 
 /// Which entries a listing shows (defined with the other entry selections in `domain`).
 pub use crate::domain::EntryFilter;
@@ -457,6 +457,14 @@ pub fn get(store: &Store, no: EntryNo) -> Result<LogEntry, OpError> {
     })
 }
 
+/// An entry `load_for_update` vouched for and did not return: the store changed under the
+/// writer guard (a bug, not bad input).
+fn not_read(n: EntryNo) -> OpError {
+    OpError::from(StorageError::Inconsistent(format!(
+        "entry {n} was read for update but is not there"
+    )))
+}
+
 /// Reads the entries `nos` for update; refuses an unknown number (the first, in order).
 fn load_for_update(store: &Store, nos: &[EntryNo]) -> Result<EntriesForUpdate, OpError> {
     let entries = store.entries_for_update(nos)?;
@@ -509,7 +517,7 @@ pub fn resume(
     let mut ws = UnitOfWork::new();
     let campaign_entry = campaign_entry_for(store, &mut e, &mut ws)?;
     let mut entries = load_for_update(store, &[no])?;
-    entries.put(&e);
+    entries.put(&e)?;
     entries.write_to(&mut ws)?;
     ws.change(Change::UnmarkPostponed(no));
     store.apply(ws)?;
@@ -586,7 +594,7 @@ pub fn set_canceled(
         if !seen.insert(n) {
             continue;
         }
-        let mut e = entries.get(n).expect("loaded");
+        let mut e = entries.get(n).ok_or_else(|| not_read(n))?;
         if e.postponed {
             return Err(OpError::IsPostponed { entry: n });
         }
@@ -624,7 +632,7 @@ pub fn set_canceled(
             }
         }
         e.canceled = target;
-        entries.put(&e);
+        entries.put(&e)?;
     }
     entries.write_to(&mut ws)?;
     for rec in logged.into_values() {
@@ -656,7 +664,7 @@ pub struct EntryEdit {
 pub fn edit(store: &Store, ctx: &Ctx, no: EntryNo, edit: &EntryEdit) -> Result<LogEntry, OpError> {
     let _w = store.writer();
     let mut entries = load_for_update(store, &[no])?;
-    let mut e = entries.get(no).expect("loaded");
+    let mut e = entries.get(no).ok_or_else(|| not_read(no))?;
     if e.postponed {
         return Err(OpError::IsPostponed { entry: no });
     }
@@ -677,7 +685,7 @@ pub fn edit(store: &Store, ctx: &Ctx, no: EntryNo, edit: &EntryEdit) -> Result<L
         e.description = d;
     }
     e.comments.extend(comment_lines(ctx, &edit.comments)?);
-    entries.put(&e);
+    entries.put(&e)?;
     let mut ws = UnitOfWork::new();
     entries.write_to(&mut ws)?;
     store.apply(ws)?;

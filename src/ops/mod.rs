@@ -302,11 +302,12 @@ pub(crate) struct SeriesDraws {
 
 impl SeriesDraws {
     fn series(&mut self, store: &Store, code: &SeriesCode) -> Result<&mut NoSeries, OpError> {
-        if !self.pending.contains_key(code) {
-            let s = master::get_series(store, code)?;
-            self.pending.insert(code.clone(), s);
-        }
-        Ok(self.pending.get_mut(code).expect("inserted"))
+        Ok(match self.pending.entry(code.clone()) {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(master::get_series(store, code)?)
+            }
+        })
     }
 
     /// Adds the updated series to `ws`.

@@ -51,7 +51,8 @@ pub struct LogTarget {
 /// What the entries and follow-up lines carry: the business rules the build applies.
 pub trait LogRules: Sync {
     /// The shared fields of the entries made from lines sharing `s`.
-    fn entry_shared(&self, s: &LineShared) -> EntryShared;
+    /// Refused (`Inconsistent`) for lines the plan would not have let through.
+    fn entry_shared(&self, s: &LineShared) -> Result<EntryShared, StorageError>;
     /// The fields every follow-up line shares (`None`: no follow-up segment).
     fn follow_up_shared(&self) -> Option<&LineShared>;
     /// The follow-up line's salesperson, given the logged line's.
@@ -89,7 +90,7 @@ impl LogTarget {
     ) -> Result<Built, StorageError> {
         let block = LineBlockReader::open(input.0.as_ref())?;
         let base = self.unit_base[i];
-        let mut entries = EntryBlockBuilder::indexed(rules.entry_shared(block.shared()));
+        let mut entries = EntryBlockBuilder::indexed(rules.entry_shared(block.shared())?);
         let follow_up = rules.follow_up_shared();
         let mut lines = follow_up.map(|s| LineBlockBuilder::with_default(s.clone()));
         // Per dictionary entry: the entry's salesperson and the follow-up line's.
@@ -97,10 +98,16 @@ impl LogTarget {
             .salespeople()
             .iter()
             .map(|sp| {
-                let sp = sp.as_ref().expect("planned lines have a salesperson");
-                (sp, follow_up.and_then(|_| rules.follow_up_salesperson(sp)))
+                let sp = sp.as_ref().ok_or_else(|| {
+                    StorageError::Inconsistent(
+                        "a segment line without a salesperson reached the build; the plan \
+                         refuses those"
+                            .into(),
+                    )
+                })?;
+                Ok((sp, follow_up.and_then(|_| rules.follow_up_salesperson(sp))))
             })
-            .collect();
+            .collect::<Result<_, StorageError>>()?;
         let mut first_contact: Option<String> = None;
         let mut last_contact = String::new();
         let mut sorted = true;
@@ -111,7 +118,7 @@ impl LogTarget {
             let shared = match &row.shared {
                 None => SharedArg::Default,
                 Some(s) => {
-                    own = rules.entry_shared(s);
+                    own = rules.entry_shared(s)?;
                     SharedArg::Own(&own)
                 }
             };

@@ -199,11 +199,18 @@ impl EntriesForUpdate {
         self.block(n)?.get(n)
     }
 
-    /// Replaces one of the entries read.
-    pub fn put(&mut self, e: &LogEntry) {
+    /// Replaces one of the entries read; an entry that was not read is refused (the caller
+    /// must read every entry it changes with [`Store::entries_for_update`]).
+    pub fn put(&mut self, e: &LogEntry) -> Result<(), StorageError> {
         self.block_mut(e.entry_no)
-            .expect("an entry read for update")
+            .ok_or_else(|| {
+                StorageError::Inconsistent(format!(
+                    "entry {} was changed without being read for update",
+                    e.entry_no
+                ))
+            })?
             .put(e);
+        Ok(())
     }
 
     /// Removes one of the entries read; true when it was there.

@@ -185,8 +185,12 @@ impl TryFrom<RawStep> for Step {
                 attempt_failed: r.attempt_failed,
                 canceled: r.canceled,
             }
+        } else if let Some(cleanup) = r.cleanup {
+            Step::Cleanup(cleanup)
         } else {
-            Step::Cleanup(r.cleanup.expect("one action is present"))
+            return Err(
+                "a step needs one of the fields `log`, `follow_up_from` or `cleanup`".into(),
+            );
         })
     }
 }
