@@ -528,8 +528,13 @@ const DEFAULT_WAIT: Duration = Duration::from_millis(750);
 
 /// The right to change a store: held by every change from its first read to its commit, and
 /// required by recovery and garbage collection (which delete staged data no reader may see
-/// half-deleted). Today an in-process mutex; the one place where a lock shared between
-/// processes would go.
+/// half-deleted).
+///
+/// Exclusive across processes by construction: a [`Store`] value exists only while its
+/// process holds `interlog.lock` (taken before sled sees the files, released when the store
+/// is dropped), so no other process has a store to take a guard from; inside the process the
+/// guard is a mutex, fallible with a wait ([`Store::try_writer`]). A backend shared by many
+/// processes (a server database) provides the same guard as a lock its server arbitrates.
 pub struct WriterGuard<'s> {
     store: &'s Store,
     _lock: MutexGuard<'s, ()>,
