@@ -6,7 +6,7 @@
 //! `ops::campaign_entries` — changes them through the same changes of the storage boundary:
 //! `Store::set_canceled_where` (the cancel cascade) and `Store::delete_entries_where` (entries
 //! with their contact index items), given an `EntrySelection`; the counts they return keep the
-//! logged segments right ([`apply_logged_counts`]). The rules — what may be canceled, what
+//! logged segments right (`apply_logged_counts`). The rules — what may be canceled, what
 //! the counts become — stay here.
 //!
 //! Reference: BC's table *Logged Segment* (`ToggleCanceledCheckmark`), reports *Delete
