@@ -251,23 +251,16 @@ impl Store {
         sel: &EntrySelection,
         mut f: impl FnMut(&EntryView<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
-        let mut err = None;
-        self.for_each_block(sel.from, sel.to, |_, block| {
+        let mut stop = super::CallerStop::default();
+        let visited = self.for_each_block(sel.from, sel.to, |_, block| {
             for e in block.iter() {
-                if sel.matches(&e) {
-                    match f(&e) {
-                        Ok(true) => {}
-                        Ok(false) => return Ok(false),
-                        Err(x) => {
-                            err = Some(x);
-                            return Ok(false);
-                        }
-                    }
+                if sel.matches(&e) && !stop.go_on(f(&e)) {
+                    return Ok(false);
                 }
             }
             Ok(true)
-        })?;
-        err.map_or(Ok(()), Err)
+        });
+        stop.finish(visited)
     }
 
     /// Reads the visible entries `nos` for update (see [`EntriesForUpdate::missing`] for a

@@ -23,21 +23,16 @@ impl Store {
         last_line_no: u64,
         mut f: impl FnMut(SegmentLine) -> Result<bool, E>,
     ) -> Result<(), E> {
-        let mut err = None;
-        self.for_each_line_block(gen, last_line_no, |_, b| {
+        let mut stop = super::CallerStop::default();
+        let visited = self.for_each_line_block(gen, last_line_no, |_, b| {
             for l in b.iter() {
-                match f(l.to_line()) {
-                    Ok(true) => {}
-                    Ok(false) => return Ok(false),
-                    Err(x) => {
-                        err = Some(x);
-                        return Ok(false);
-                    }
+                if !stop.go_on(f(l.to_line())) {
+                    return Ok(false);
                 }
             }
             Ok(true)
-        })?;
-        err.map_or(Ok(()), Err)
+        });
+        stop.finish(visited)
     }
 
     /// Visits the line blocks of generation `gen` up to line `last_line_no`, in order.

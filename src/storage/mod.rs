@@ -460,6 +460,36 @@ impl UnitOfWork {
     }
 }
 
+/// The stop of a visit whose callback answers in the caller's error type: `go_on` takes each
+/// answer (`Ok(false)` or an error stops the visit), `finish` returns the callback's error
+/// first, else the store's.
+struct CallerStop<E>(Option<E>);
+
+impl<E> Default for CallerStop<E> {
+    fn default() -> Self {
+        CallerStop(None)
+    }
+}
+
+impl<E: From<StorageError>> CallerStop<E> {
+    fn go_on(&mut self, answer: Result<bool, E>) -> bool {
+        match answer {
+            Ok(more) => more,
+            Err(e) => {
+                self.0 = Some(e);
+                false
+            }
+        }
+    }
+
+    fn finish(self, visited: Result<(), StorageError>) -> Result<(), E> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(visited?),
+        }
+    }
+}
+
 /// What recovery found and did when the store was opened.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct RecoveryReport {
