@@ -590,7 +590,6 @@ pub fn log_segment(
     }
     timings.commit_ms = ms(t2);
     let t3 = Instant::now();
-    store.invalidate_runs();
     store.collect_garbage_after_commit(&w)?;
     timings.cleanup_ms = ms(t3);
     Ok(outcome(&plan, timings, false))

@@ -327,7 +327,6 @@ pub fn delete_canceled(
         ws.change(Change::RemoveCampaignEntry(c.entry_no));
     }
     store.apply(ws)?;
-    store.invalidate_runs();
     Ok(result)
 }
 

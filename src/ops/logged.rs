@@ -210,7 +210,6 @@ pub fn delete_canceled_entries_where(
     };
     apply_logged_counts(store, &mut ws, &d.per_logged, &BTreeSet::new(), |_| {})?;
     store.apply(ws)?;
-    store.invalidate_runs();
     Ok(result)
 }
 

@@ -80,12 +80,6 @@ impl Store {
         *self.runs.write().unwrap_or_else(|p| p.into_inner()) = Some((version, arc.clone()));
         Ok(arc)
     }
-
-    /// Drops the cached run list (no longer needed for correctness: [`Store::runs`] checks the
-    /// stored version; kept so callers can free the memory).
-    pub fn invalidate_runs(&self) {
-        *self.runs.write().unwrap_or_else(|p| p.into_inner()) = None;
-    }
 }
 
 #[cfg(test)]
