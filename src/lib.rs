@@ -34,6 +34,8 @@ pub mod domain;
 pub mod exchange;
 pub mod exit;
 pub mod ops;
+#[cfg(feature = "pg")]
+pub mod pg;
 pub mod progress;
 pub mod storage;
 

@@ -201,6 +201,8 @@ pub fn money(s: &str) -> Money {
 
 pub mod bin;
 pub mod harness;
+#[cfg(feature = "pg")]
+pub mod pg;
 
 /// The numbers of a JSON array of records, read from `field` (`entry_no` …).
 pub fn json_numbers(v: &serde_json::Value, field: &str) -> Vec<u64> {
