@@ -2,6 +2,8 @@
 //! sharded by company.
 //!
 //! - [`schema`]: the relational schema as versioned migrations (catalog and shard).
+//! - [`copy`]: COPY BINARY of entries and segment lines (encoded in parallel), and reading
+//!   their rows back as domain records.
 //! - [`local`]: starting loopback PostgreSQL servers for tests, benches and trying it out.
 //! - [`money`]: [`Money`](crate::domain::Money) as `numeric(17,2)`, exactly, in text and binary
 //!   (COPY BINARY) form.
@@ -9,6 +11,7 @@
 //! Connections use the synchronous `postgres` client (it fits rayon: workers build, one
 //! connection writes). Every statement is parameterised; nothing is built from input by string.
 
+pub mod copy;
 pub mod local;
 pub mod money;
 pub mod schema;
@@ -51,6 +54,18 @@ pub enum PgError {
         found: i32,
         /// Newest version this build knows.
         known: i32,
+    },
+    /// A stored value is not a valid domain value (a row changed by hand, or a bug).
+    #[error("{table}.{column} holds {value:?}, which interlog cannot read: {reason}")]
+    BadValue {
+        /// Table.
+        table: &'static str,
+        /// Column.
+        column: &'static str,
+        /// The value as text (`?` when it could not be read at all).
+        value: String,
+        /// Why it was refused.
+        reason: String,
     },
     /// Starting or stopping local servers failed.
     #[error("local PostgreSQL: {0}")]

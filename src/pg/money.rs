@@ -45,7 +45,7 @@ impl<'a> FromSql<'a> for Money {
 }
 
 /// Cents as numeric's (weight, base-10000 digits): no leading or trailing zero digits.
-fn numeric_digits(cents: u64) -> (i16, Vec<i16>) {
+pub(crate) fn numeric_digits(cents: u64) -> (i16, Vec<i16>) {
     let int = cents / 100;
     let frac = (cents % 100) as i16 * 100; // .xy → the first base-10000 fraction digit xy00
     let mut int_digits = Vec::new();
