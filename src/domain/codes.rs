@@ -191,6 +191,11 @@ code_type!(
     CriteriaCode, "criteria code", 10
 );
 code_type!(
+    /// Company code on the PostgreSQL backend (`--company`): the key a catalog maps to a shard,
+    /// at most 30 characters like BC's company name, upper-cased like every code.
+    CompanyCode, "company code", 30
+);
+code_type!(
     /// User id written on entries, logged segments and campaign entries (BC's `User ID`,
     /// `Code[50]`): at most 50 characters, upper-cased, no control, invisible, bidi or combining
     /// characters. Built from `--user` or `$USER`; an invalid one is refused, never cut or

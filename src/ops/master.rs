@@ -26,14 +26,32 @@ pub fn init(path: &Path) -> Result<Store, OpError> {
         .map_err(|reason| OpError::Refused { reason })?;
     let store = Store::create(path)?;
     let mut ws = UnitOfWork::new();
+    let (series, setup) = initial_setup()?;
+    for s in series {
+        ws.change(Change::PutSeries(s));
+    }
+    ws.change(Change::PutSetup(setup));
+    store.apply(ws)?;
+    Ok(store)
+}
+
+/// What a new store (or a new company on the PostgreSQL backend) starts with: BC's marketing
+/// number series CONT, SEGM and CAMP, wired into marketing setup (default correspondence type
+/// e-mail).
+pub fn initial_setup() -> Result<(Vec<NoSeries>, MarketingSetup), OpError> {
     let series = [
         ("CONT", "Contact", "CT000001", "CT100000"),
         ("SEGM", "Segment", "SM00001", "SM99999"),
         ("CAMP", "Campaign", "CP0001", "CP9999"),
     ];
+    let mut out = Vec::with_capacity(series.len());
     for (code, desc, start, end) in series {
-        let s = NoSeries::simple(SeriesCode::new(code)?, desc, start, Some(end));
-        ws.change(Change::PutSeries(s.clone()));
+        out.push(NoSeries::simple(
+            SeriesCode::new(code)?,
+            desc,
+            start,
+            Some(end),
+        ));
     }
     let setup = MarketingSetup {
         contact_nos: Some(SeriesCode::new("CONT")?),
@@ -43,9 +61,7 @@ pub fn init(path: &Path) -> Result<Store, OpError> {
         default_correspondence_type: CorrespondenceType::Email,
         default_language: None,
     };
-    ws.change(Change::PutSetup(setup.clone()));
-    store.apply(ws)?;
-    Ok(store)
+    Ok((out, setup))
 }
 
 /// A change to marketing setup: `None` leaves a field alone, `Some(None)` clears it.

@@ -1,6 +1,8 @@
 //! The PostgreSQL backend (cargo feature `pg`): interlog on a catalog database and shards,
 //! sharded by company.
 //!
+//! - [`catalog`]: the catalog database — shards, companies and where each lives, moving a
+//!   company between shards.
 //! - [`schema`]: the relational schema as versioned migrations (catalog and shard).
 //! - [`copy`]: COPY BINARY of entries and segment lines (encoded in parallel), and reading
 //!   their rows back as domain records.
@@ -11,6 +13,7 @@
 //! Connections use the synchronous `postgres` client (it fits rayon: workers build, one
 //! connection writes). Every statement is parameterised; nothing is built from input by string.
 
+pub mod catalog;
 pub mod copy;
 pub mod local;
 pub mod money;
@@ -70,6 +73,132 @@ pub enum PgError {
     /// Starting or stopping local servers failed.
     #[error("local PostgreSQL: {0}")]
     Local(String),
+    /// The database was never initialised as an interlog catalog.
+    #[error(
+        "{url} is not an interlog catalog yet — run `interlog --store {url} init --shard URL …` \
+         first"
+    )]
+    NotInitialised {
+        /// The URL (without a password).
+        url: String,
+    },
+    /// The database was migrated by an older interlog: `init` brings it up to date.
+    #[error(
+        "the database {url} has schema version {found}, this interlog needs {known} — run \
+         `interlog --store CATALOG init` to migrate the catalog and its shards"
+    )]
+    TooOld {
+        /// The URL (without a password).
+        url: String,
+        /// Version found.
+        found: i32,
+        /// Version this build needs.
+        known: i32,
+    },
+    /// A catalog given where a shard was expected, or the other way round.
+    #[error("{url} is an interlog {found} database, not a {expected} — give another database")]
+    WrongKind {
+        /// The URL (without a password).
+        url: String,
+        /// What the database is (`catalog` or `shard`).
+        found: &'static str,
+        /// What was asked for.
+        expected: &'static str,
+    },
+    /// Two URLs name the same database (a shard registered twice, or the catalog as a shard).
+    #[error(
+        "{url} is the same database as {other} — each shard must be a database of its own, \
+         apart from the catalog"
+    )]
+    SameDatabase {
+        /// The URL given (without a password).
+        url: String,
+        /// The URL it duplicates (without a password).
+        other: String,
+    },
+    /// The catalog has no shard to place a company on.
+    #[error("the catalog has no shard — add one with `interlog init --shard URL`")]
+    NoShards,
+    /// No shard has this id.
+    #[error("there is no shard {id} — the shards are: {known}")]
+    NoShard {
+        /// The id asked for.
+        id: i32,
+        /// The shards there are (id = URL), or "none".
+        known: String,
+    },
+    /// No company has this code.
+    #[error("there is no company {code} — the companies are: {known} (add one with `interlog company add CODE`)")]
+    NoCompany {
+        /// The code asked for.
+        code: String,
+        /// The companies there are, or "none".
+        known: String,
+    },
+    /// A command that works on one company was not told which.
+    #[error("this command works on one company: pass --company CODE (or set INTERLOG_COMPANY) — the companies are: {known}")]
+    CompanyNeeded {
+        /// The companies there are, or "none".
+        known: String,
+    },
+    /// `company add` with a code that exists.
+    #[error("company {code} already exists (on shard {shard_id})")]
+    CompanyExists {
+        /// The code.
+        code: String,
+        /// Its shard.
+        shard_id: i32,
+    },
+    /// The company is being moved between shards: nothing may run on it meanwhile.
+    #[error(
+        "company {code} is being moved from shard {from} to shard {to} — wait for the move to \
+         finish; if it was interrupted, `interlog company move {code} --to-shard {to}` finishes it \
+         and `--to-shard {from}` undoes it"
+    )]
+    Moving {
+        /// The company.
+        code: String,
+        /// The shard holding its data.
+        from: i32,
+        /// The shard it is being moved to.
+        to: i32,
+    },
+    /// Another process is moving the company right now.
+    #[error("another interlog process is moving company {code} right now — wait for it to finish")]
+    MoveRunning {
+        /// The company.
+        code: String,
+    },
+    /// The copy of a move does not match its source: nothing was switched.
+    #[error(
+        "moving company {code}: table {table} has {target} on the target and {source_rows} on \
+         the source — nothing was switched, the company stays on its shard; run the move again"
+    )]
+    MoveMismatch {
+        /// The company.
+        code: String,
+        /// The table that differs.
+        table: String,
+        /// Rows and digest on the source.
+        source_rows: String,
+        /// Rows and digest on the target.
+        target: String,
+    },
+    /// Streaming rows between two servers failed.
+    #[error("{what}: {source}")]
+    Stream {
+        /// The work that failed.
+        what: String,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The databases do not look the way interlog left them.
+    #[error("{0}")]
+    Inconsistent(String),
+    /// An invalid code or name.
+    #[error(transparent)]
+    Invalid(#[from] crate::domain::DomainError),
 }
 
 impl PgError {

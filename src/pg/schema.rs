@@ -34,10 +34,11 @@ pub const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS interlog_schema (
 )";
 
 /// Migrations of the catalog database.
-pub const CATALOG: &[Migration] = &[Migration {
-    version: 1,
-    name: "shards, companies, job queue",
-    sql: r#"
+pub const CATALOG: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "shards, companies, job queue",
+        sql: r#"
 CREATE TABLE shard (
     shard_id   integer PRIMARY KEY,
     url        text NOT NULL UNIQUE,
@@ -65,7 +66,26 @@ CREATE TABLE job_queue (
     UNIQUE (job_name, company_id, step_no)
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "company ids never reused, the state of a move",
+        sql: r#"
+-- Company ids come from a sequence, never max()+1: an id handed to an add that crashed before
+-- its catalog row (its shard rows are invisible, and adopted by a re-run) is never given to
+-- another company.
+CREATE SEQUENCE company_id_seq AS integer;
+SELECT setval('company_id_seq', coalesce((SELECT max(company_id) FROM company), 0) + 1, false);
+-- A move in progress: state 'moving' and the shard it goes to (the company is refused meanwhile;
+-- shard_id still holds its data). After the switch, leftover_on names the shard still holding the
+-- old copy until it is deleted (the company is served from shard_id meanwhile).
+ALTER TABLE company
+    ADD COLUMN moving_to integer REFERENCES shard(shard_id),
+    ADD COLUMN leftover_on integer REFERENCES shard(shard_id),
+    ADD CONSTRAINT company_moving_has_a_target CHECK ((state = 'moving') = (moving_to IS NOT NULL));
+"#,
+    },
+];
 
 /// Migrations of a shard database.
 pub const SHARD: &[Migration] = &[Migration {
