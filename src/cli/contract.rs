@@ -114,8 +114,14 @@ pub const COVERAGE: &str = r#"
 # Global options that `cli::run` handles once for every command.
 *                                | --store --work-date --user | cli_options::global_options_name_the_store_the_work_date_and_the_user
 *                                | --wait | waiting::a_waiter_that_runs_out_of_time_names_the_holder
+*                                | --company | pg_companies::companies_are_spread_over_the_shards_with_the_setup_of_a_new_store
 
 init                             | - --json | cli_options::init_reports_the_store_and_its_setup_as_json
+init                             | --shard | pg_companies::init_registers_shards_migrates_them_and_is_safe_to_run_again
+company add                      | - --json --name --shard | pg_companies::companies_are_spread_over_the_shards_with_the_setup_of_a_new_store
+company list                     | - --json | pg_companies::companies_are_spread_over_the_shards_with_the_setup_of_a_new_store
+company place                    | - --json <code> | pg_companies::companies_are_spread_over_the_shards_with_the_setup_of_a_new_store
+company move                     | - --json --to-shard <code> | pg_companies::a_move_keeps_every_row_and_never_touches_another_companys
 setup show                       | - --json | cli_options::setup_set_changes_and_clears_every_setting
 setup set                        | - --json --contact-nos --segment-nos --campaign-nos --default-salesperson --default-correspondence-type --default-language | cli_options::setup_set_changes_and_clears_every_setting
 series add                       | - --json --description --starting-no --ending-no --warning-no --increment-by --starting-date --manual-nos --no-default-nos | cli_options::series_add_and_add_line_take_every_option

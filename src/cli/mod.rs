@@ -4,6 +4,7 @@ mod backup;
 mod batch;
 mod campaign_entry;
 mod cleanup;
+mod company;
 #[cfg(test)]
 mod contract;
 mod demo;
@@ -14,6 +15,7 @@ mod interaction;
 mod master;
 pub mod output;
 pub mod panics;
+mod pg;
 mod report;
 mod saved_criteria;
 mod segment;
@@ -37,6 +39,8 @@ use interlog::storage::{Outcome, StorageError, Store};
 #[command(name = "interlog", version, about, long_about = None, after_help = EXIT_CODES, args_override_self = true)]
 pub struct Cli {
     /// Store directory.
+    /// Or a PostgreSQL catalog, `postgres://…` / `postgresql://…` (built with `--features pg`):
+    /// there `init --shard URL` and `company …` run so far.
     #[arg(
         long,
         global = true,
@@ -45,6 +49,9 @@ pub struct Cli {
         help_heading = GLOBAL
     )]
     pub store: PathBuf,
+    /// PostgreSQL store only: the company to work on (see `company list`).
+    #[arg(long, global = true, env = "INTERLOG_COMPANY", value_name = "CODE", help_heading = GLOBAL)]
+    pub company: Option<String>,
     /// Print machine-readable JSON (errors too, on stderr).
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
@@ -98,8 +105,15 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// Commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create a new store with BC's default marketing number series.
-    Init,
+    /// Create a new store with BC's default marketing number series; on PostgreSQL, set up
+    /// the catalog and its shards (a company gets the series from `company add`).
+    #[command(after_help = "Examples:
+  interlog --store crm.db init
+  interlog --store postgres://crm@db0/catalog init --shard postgres://crm@db1/crm --shard postgres://crm@db2/crm")]
+    Init(company::InitArgs),
+    /// Companies on a PostgreSQL store: add, list, place (which shard), move between shards.
+    #[command(subcommand)]
+    Company(company::CompanyCmd),
     /// Marketing setup.
     #[command(subcommand)]
     Setup(master::SetupCmd),
@@ -286,6 +300,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(d) = cli.work_date {
         ctx = ctx.with_work_date(d);
     }
+    let needs_store = !matches!(
+        cli.command,
+        Command::Filters(_) | Command::Completions(_) | Command::Man(_)
+    );
+    if needs_store && pg::is_pg_url(&cli.store) {
+        return pg::run(cli, ctx);
+    }
+    if let Command::Init(a) = &cli.command {
+        if !a.shard.is_empty() {
+            return Err(pg::refuse(
+                "--shard registers a shard of a PostgreSQL store: give --store postgres://… (the catalog); a store directory has no shards",
+            ));
+        }
+    }
     let env = Env {
         store_path: cli.store,
         wait: cli.wait.unwrap_or(DEFAULT_WAIT),
@@ -293,7 +321,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         out: output::Out { json: cli.json },
     };
     match cli.command {
-        Command::Init => master::init(&env),
+        Command::Init(_) => master::init(&env),
+        Command::Company(_) => Err(pg::refuse(
+            "`interlog company` works on a PostgreSQL store: give --store postgres://… (the catalog)",
+        )),
         Command::Setup(c) => master::setup(&env, c),
         Command::UserSetup(c) => master::user_setup(&env, c),
         Command::Series(c) => master::series(&env, c),
