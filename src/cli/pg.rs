@@ -22,6 +22,7 @@ pub fn is_pg_url(store: &Path) -> bool {
 }
 
 /// What runs on the PostgreSQL backend so far, for refusals.
+#[cfg(feature = "pg")]
 pub const PG_COMMANDS: &str =
     "init --shard URL, company add, company list, company place, company move";
 
@@ -39,6 +40,30 @@ pub fn run(_cli: Cli, _ctx: interlog::ops::Ctx) -> anyhow::Result<ExitCode> {
 /// Refuses an option that only means something on one backend.
 pub fn refuse(what: &str) -> anyhow::Error {
     ExitWith(interlog::exit::USAGE, what.to_string()).into()
+}
+
+#[cfg(all(test, not(feature = "pg")))]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn a_build_without_the_backend_says_how_to_build_one() {
+        let cli = Cli::try_parse_from([
+            "interlog",
+            "--store",
+            "postgresql://me@127.0.0.1/catalog",
+            "company",
+            "list",
+        ])
+        .expect("parses in every build");
+        assert!(is_pg_url(&cli.store));
+        let ctx = interlog::ops::Ctx::now(interlog::domain::UserId::new("T").expect("user"));
+        let err = run(cli, ctx).expect_err("refused");
+        assert!(err.to_string().contains("built without the PostgreSQL backend — rebuild with `cargo build --release --features pg`"));
+        assert_eq!(crate::cli::exit_code(&err), interlog::exit::USAGE);
+    }
 }
 
 #[cfg(feature = "pg")]
