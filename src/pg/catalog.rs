@@ -49,7 +49,7 @@ use crate::domain::{check_text, CompanyCode, NoSeries};
 
 /// Key of the session advisory lock a move holds on the catalog (with the company id).
 const MOVE_LOCK: i32 = 7_429_002;
-/// Longest company name (BC's Company Display Name is Text[250]).
+/// Longest company name (BC's Company Display Name is `Text[250]`).
 pub const MAX_NAME_LEN: usize = 250;
 
 fn redacted<S: Serializer>(url: &str, s: S) -> Result<S::Ok, S::Error> {
