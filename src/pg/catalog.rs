@@ -803,9 +803,19 @@ impl Catalog {
                 .finish()
                 .map_err(PgError::sql(format!("finishing the copy of {t}")))?;
         }
-        for t in &tables {
-            let (rows, sum) = digest(&mut stx, t, c.company_id)?;
-            let there = digest(&mut ttx, t, c.company_id)?;
+        // Both servers compute their digests at the same time.
+        let (here, there) = std::thread::scope(|s| {
+            let theirs = s.spawn(|| digests(&mut ttx, &tables, c.company_id));
+            let ours = digests(&mut stx, &tables, c.company_id);
+            let theirs = theirs.join().unwrap_or_else(|_| {
+                Err(PgError::Inconsistent(
+                    "the digest of the target failed unexpectedly".into(),
+                ))
+            });
+            (ours, theirs)
+        });
+        let (here, there) = (here?, there?);
+        for ((t, (rows, sum)), there) in tables.iter().zip(here).zip(there) {
             if there != (rows, sum.clone()) {
                 return Err(PgError::MoveMismatch {
                     code: c.code.clone(),
@@ -976,6 +986,18 @@ fn digest(
         )
         .map_err(PgError::sql(format!("counting {table}")))?;
     Ok((row.get(0), row.get(1)))
+}
+
+/// [`digest`] of each table in turn.
+fn digests(
+    client: &mut impl GenericClient,
+    tables: &[String],
+    company_id: i32,
+) -> Result<Vec<(i64, String)>, PgError> {
+    tables
+        .iter()
+        .map(|t| digest(client, t, company_id))
+        .collect()
 }
 
 /// Deletes every row of a company on one shard, children first, in one transaction.
