@@ -419,6 +419,18 @@ fn a_company_being_moved_is_refused_and_running_the_move_again_finishes_it() {
     let err = p.fails(&["company", "move", "CRONUS", "--to-shard", "3"], 1);
     assert!(err.contains("--to-shard 2` finishes it"), "{err}");
 
+    // Another process moving it holds the move lock: this one does not run beside it.
+    let mut holder = p.sql();
+    holder
+        .execute("SELECT pg_advisory_lock(7429002, $1)", &[&a])
+        .unwrap();
+    let err = p.fails(&["company", "move", "CRONUS", "--to-shard", "2"], 1);
+    assert!(
+        err.contains("another interlog process is moving company CRONUS"),
+        "{err}"
+    );
+    drop(holder);
+
     let r = p.json(&["company", "move", "CRONUS", "--to-shard", "2"]);
     assert_eq!(r["resumed"], true);
     assert_eq!(r["rows"].as_i64().unwrap(), total(&before));
@@ -529,4 +541,73 @@ fn refusals_name_the_missing_company_the_uninitialised_catalog_and_what_runs_on_
     let err = sled.fails(&["init", "--shard", "postgres://127.0.0.1/x"], 2);
     assert!(err.contains("a store directory has no shards"), "{err}");
     assert!(!store.exists());
+}
+
+#[test]
+fn a_move_killed_at_any_instant_is_finished_by_running_it_again() {
+    let (p, s1, s2) = Pg::with_two_shards();
+    p.ok(&["company", "add", "CRONUS", "--shard", "1"]);
+    p.ok(&["company", "add", "FABRIKAM", "--shard", "1"]);
+    let a = p.company_id("CRONUS");
+    let b = p.company_id("FABRIKAM");
+    seed(&s1, a, "CA", 6000);
+    seed(&s1, b, "FB", 100);
+    let before = rows_of(&s1, a);
+    let b_before = rows_of(&s1, b);
+    let shards = [(1, &s1), (2, &s2)];
+    let mut at = 1;
+    for delay_ms in [30, 200, 500] {
+        let to = 3 - at;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_interlog"))
+            .args([
+                "--store",
+                &p.catalog,
+                "company",
+                "move",
+                "CRONUS",
+                "--to-shard",
+            ])
+            .arg(to.to_string())
+            .env_remove("INTERLOG_COMPANY")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL, wherever it is (or it already finished)
+        let _ = child.wait();
+        let left = p.json(&["company", "place", "CRONUS"]);
+        eprintln!(
+            "killed at {delay_ms} ms: state {}, shard {}, leftover {}",
+            left["state"], left["shard_id"], left["leftover_on"]
+        );
+        // Running it again finishes it, once the servers have noticed the dead client.
+        let mut tries = 0;
+        loop {
+            let out = p.run(&["company", "move", "CRONUS", "--to-shard", &to.to_string()]);
+            if out.status.success() {
+                break;
+            }
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            tries += 1;
+            assert!(
+                err.contains("is moving company CRONUS right now") && tries < 50,
+                "after a kill at {delay_ms} ms: {err}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let c = p.json(&["company", "place", "CRONUS"]);
+        assert_eq!(c["shard_id"], to, "kill at {delay_ms} ms");
+        assert_eq!(c["state"], "active");
+        assert_eq!(c["leftover_on"], Value::Null);
+        for (id, url) in shards {
+            if id == to {
+                assert_eq!(rows_of(url, a), before, "kill at {delay_ms} ms");
+            } else {
+                assert_eq!(total(&rows_of(url, a)), 0, "kill at {delay_ms} ms");
+            }
+        }
+        assert_eq!(rows_of(&s1, b), b_before, "the other company is untouched");
+        at = to;
+    }
 }
