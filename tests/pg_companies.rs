@@ -192,6 +192,8 @@ fn init_registers_shards_migrates_them_and_is_safe_to_run_again() {
         .all(|s| s["added"] == false && s["migrations"] == serde_json::json!([])));
     let text = p.ok(&["init", "--shard", &s1]);
     assert!(text.contains("schema up to date"), "{text}");
+    let twice = p.json(&["init", "--shard", &s2, "--shard", &s2]);
+    assert_eq!(twice["shards"].as_array().unwrap().len(), 2);
 
     // The same database under another spelling, or the catalog itself, is not a new shard.
     let respelled = s1.replacen("postgres://", "postgresql://", 1);
@@ -521,6 +523,22 @@ fn refusals_name_the_missing_company_the_uninitialised_catalog_and_what_runs_on_
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["code"], "FABRIKAM", "INTERLOG_COMPANY names the company");
+
+    // A catalog migrated by a newer interlog is left alone.
+    p.sql()
+        .execute(
+            "INSERT INTO interlog_schema (version, name) VALUES (99, 'from the future')",
+            &[],
+        )
+        .unwrap();
+    let err = p.fails(&["company", "list"], 3);
+    assert!(
+        err.contains("has schema version 99, this interlog knows up to 2 — upgrade interlog"),
+        "{err}"
+    );
+    p.sql()
+        .execute("DELETE FROM interlog_schema WHERE version = 99", &[])
+        .unwrap();
 
     let err = p.fails(&["segment", "list"], 2);
     assert!(

@@ -238,12 +238,35 @@ fn identity(client: &mut Client) -> Result<String, PgError> {
     Ok(format!("{}/{db}", server.unwrap_or(addr)))
 }
 
-/// Connects to a shard and brings its schema up to date.
+/// Connects to a shard and brings its schema up to date (`init` only).
 fn open_shard(url: &str) -> Result<(Client, Vec<i32>), PgError> {
     let mut c = connect(url)?;
     expect_kind(&mut c, url, "shard")?;
     let applied = migrate_schema(&mut c, url, SHARD)?;
     Ok((c, applied))
+}
+
+/// Connects to a registered shard, refusing one of another schema version than this build's
+/// (older: `init` migrates it; newer: upgrade interlog).
+fn shard_client(url: &str) -> Result<Client, PgError> {
+    let mut client = connect(url)?;
+    let found = schema_version(&mut client)?;
+    let known = SHARD.iter().map(|m| m.version).max().unwrap_or(0);
+    if found > known {
+        return Err(PgError::TooNew {
+            url: redact(url),
+            found,
+            known,
+        });
+    }
+    if found < known {
+        return Err(PgError::TooOld {
+            url: redact(url),
+            found,
+            known,
+        });
+    }
+    Ok(client)
 }
 
 fn known_list<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
@@ -325,7 +348,7 @@ impl Catalog {
             });
         }
         for new in shards {
-            if registered.iter().any(|s| &s.url == new) {
+            if report.shards.iter().any(|s| &s.url == new) {
                 continue;
             }
             let mut c = connect(new)?;
@@ -504,7 +527,7 @@ impl Catalog {
         // Shard rows of this code no catalog row points at: left by an add that crashed.
         let mut adopted = None;
         for s in &shards {
-            let (mut c, _) = open_shard(&s.url)?;
+            let mut c = shard_client(&s.url)?;
             let orphans: Vec<i32> = c
                 .query(
                     "SELECT company_id FROM company WHERE code = $1",
@@ -531,7 +554,7 @@ impl Catalog {
             }
         }
         let target_url = self.shard(target)?.url;
-        let (mut shard_client, _) = open_shard(&target_url)?;
+        let mut shard = shard_client(&target_url)?;
         let company_id = match adopted {
             Some(id) => id,
             None => {
@@ -540,7 +563,7 @@ impl Catalog {
                     .query_one("SELECT nextval('company_id_seq')::integer", &[])
                     .map_err(PgError::sql("drawing a company id"))?
                     .get(0);
-                let mut tx = shard_client
+                let mut tx = shard
                     .transaction()
                     .map_err(PgError::sql("starting to add a company"))?;
                 write_new_company(&mut tx, id, &code)?;
@@ -559,7 +582,7 @@ impl Catalog {
             Ok(_) => {
                 // Another process added the same code meanwhile: ours is not needed.
                 if adopted.is_none() {
-                    delete_company_rows(&mut shard_client, company_id)?;
+                    delete_company_rows(&mut shard, company_id)?;
                 }
                 let c = self.company(code.as_str())?;
                 Err(PgError::CompanyExists {
@@ -593,23 +616,7 @@ impl Catalog {
                 to,
             });
         }
-        let mut client = connect(&company.shard_url)?;
-        let found = schema_version(&mut client)?;
-        let known = SHARD.iter().map(|m| m.version).max().unwrap_or(0);
-        if found > known {
-            return Err(PgError::TooNew {
-                url: redact(&company.shard_url),
-                found,
-                known,
-            });
-        }
-        if found < known {
-            return Err(PgError::TooOld {
-                url: redact(&company.shard_url),
-                found,
-                known,
-            });
-        }
+        let mut client = shard_client(&company.shard_url)?;
         let here = client
             .query_opt(
                 "SELECT 1 FROM company WHERE company_id = $1",
@@ -667,7 +674,7 @@ impl Catalog {
         };
         if let Some(old) = c.leftover_on.filter(|&s| s != c.shard_id) {
             let url = self.shard(old)?.url;
-            let (mut client, _) = open_shard(&url)?;
+            let mut client = shard_client(&url)?;
             delete_company_rows(&mut client, c.company_id)?;
             self.client
                 .execute(
@@ -702,7 +709,7 @@ impl Catalog {
             (CompanyState::Moving, Some(to)) if target.shard_id == c.shard_id => {
                 // Undo: the data never left the source; drop the copy on the target.
                 let url = self.shard(to)?.url;
-                let (mut client, _) = open_shard(&url)?;
+                let mut client = shard_client(&url)?;
                 delete_company_rows(&mut client, c.company_id)?;
                 self.client
                     .execute(
@@ -735,8 +742,8 @@ impl Catalog {
         target: &Shard,
         report: &mut MoveReport,
     ) -> Result<(), PgError> {
-        let (mut src, _) = open_shard(&source.url)?;
-        let (mut dst, _) = open_shard(&target.url)?;
+        let mut src = shard_client(&source.url)?;
+        let mut dst = shard_client(&target.url)?;
         if identity(&mut src)? == identity(&mut dst)? {
             return Err(PgError::SameDatabase {
                 url: redact(&target.url),
