@@ -303,7 +303,7 @@ fn companies_are_spread_over_the_shards_with_the_setup_of_a_new_store() {
 
 #[test]
 fn a_crashed_add_is_invisible_and_completed_by_running_it_again() {
-    let (p, s1, _s2) = Pg::with_two_shards();
+    let (p, s1, s2) = Pg::with_two_shards();
     // The shard rows of an add whose catalog row never came (a crash in between).
     let mut cat = p.sql();
     let id: i32 = cat
@@ -323,6 +323,41 @@ fn a_crashed_add_is_invisible_and_completed_by_running_it_again() {
     // A new company never gets the id of an unfinished add.
     let d = p.json(&["company", "add", "OTHER"]);
     assert_ne!(d["company_id"], id);
+
+    // Two adds of one code at once: one adds it, the other is told it exists, and the shards
+    // hold one company of that code.
+    let racers: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_interlog"))
+                .args(["--store", &p.catalog, "company", "add", "RACE"])
+                .env_remove("INTERLOG_COMPANY")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<Output> = racers
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let won = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(won, 1, "{outs:?}");
+    let lost = outs.iter().find(|o| !o.status.success()).unwrap();
+    assert!(
+        String::from_utf8_lossy(&lost.stderr).contains("company RACE already exists"),
+        "{lost:?}"
+    );
+    let race_rows: i64 = [&s1, &s2]
+        .iter()
+        .map(|u| {
+            db(u)
+                .query_one("SELECT count(*) FROM company WHERE code = 'RACE'", &[])
+                .unwrap()
+                .get::<_, i64>(0)
+        })
+        .sum();
+    assert_eq!(race_rows, 1);
 }
 
 #[test]

@@ -49,6 +49,8 @@ use crate::domain::{check_text, CompanyCode, NoSeries};
 
 /// Key of the session advisory lock a move holds on the catalog (with the company id).
 const MOVE_LOCK: i32 = 7_429_002;
+/// Key of the session advisory lock an add holds on the catalog (with a hash of the code).
+const ADD_LOCK: i32 = 7_429_003;
 /// Longest company name (BC's Company Display Name is `Text[250]`).
 pub const MAX_NAME_LEN: usize = 250;
 
@@ -509,6 +511,28 @@ impl Catalog {
     ) -> Result<Company, PgError> {
         let code = CompanyCode::new(code)?;
         let name = check_text("company name", name, MAX_NAME_LEN)?;
+        // Adds of one code run one at a time, so one never takes another's rows in flight for
+        // those of a crashed add. The server drops the lock with a dead session.
+        self.client
+            .execute(
+                "SELECT pg_advisory_lock($1, hashtext($2))",
+                &[&ADD_LOCK, &code.as_str()],
+            )
+            .map_err(PgError::sql("locking the company code"))?;
+        let result = self.add_locked(&code, &name, shard);
+        let _ = self.client.execute(
+            "SELECT pg_advisory_unlock($1, hashtext($2))",
+            &[&ADD_LOCK, &code.as_str()],
+        );
+        result
+    }
+
+    fn add_locked(
+        &mut self,
+        code: &CompanyCode,
+        name: &str,
+        shard: Option<i32>,
+    ) -> Result<Company, PgError> {
         match self.company(code.as_str()) {
             Ok(c) => {
                 return Err(PgError::CompanyExists {
@@ -566,7 +590,7 @@ impl Catalog {
                 let mut tx = shard
                     .transaction()
                     .map_err(PgError::sql("starting to add a company"))?;
-                write_new_company(&mut tx, id, &code)?;
+                write_new_company(&mut tx, id, code)?;
                 tx.commit()
                     .map_err(PgError::sql("committing the company's shard rows"))?;
                 id
