@@ -1156,9 +1156,10 @@ fn every_json_output_speaks_one_vocabulary() {
     run(c, l, &b, &["cleanup", "canceled-entries"], false);
     run(c, l, &b, &["saved-criteria", "delete", "MANNEW"], false);
 
+    // `company …` runs on a PostgreSQL store only (tests/pg_companies.rs checks its JSON).
     let missing: Vec<&String> = leaves
         .iter()
-        .filter(|p| !c.exercised.contains(*p))
+        .filter(|p| !c.exercised.contains(*p) && !p.starts_with("company "))
         .collect();
     assert!(
         missing.is_empty(),

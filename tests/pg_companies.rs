@@ -247,8 +247,9 @@ fn companies_are_spread_over_the_shards_with_the_setup_of_a_new_store() {
 
     let place = p.json(&["company", "place"]);
     assert_eq!(place["next_shard"], 1, "2 and 2: the lowest id");
+    assert_eq!(place["shards"][1]["companies"], 2);
     assert_eq!(
-        place["shards"][1]["companies"],
+        place["shards"][1]["company_codes"],
         serde_json::json!(["ADATUM", "FABRIKAM"])
     );
     let one = p.json(&["company", "place", "--company", "litware"]);

@@ -182,7 +182,8 @@ mod with_pg {
                             serde_json::json!({
                                 "shard_id": s.shard_id,
                                 "url": redact(&s.url),
-                                "companies": all.iter().filter(|c| c.shard_id == s.shard_id)
+                                "companies": s.companies,
+                                "company_codes": all.iter().filter(|c| c.shard_id == s.shard_id)
                                     .map(|c| c.code.clone()).collect::<Vec<_>>(),
                             })
                         })
