@@ -94,12 +94,11 @@ pub enum PgError {
         /// A table with rows of the company.
         table: &'static str,
     },
-    /// An unfinished transfer into the company came from another store (or the store changed
-    /// since).
+    /// A transfer into the company came from another store (or the store changed since).
     #[error(
-        "company {company_id} holds an unfinished transfer from a store at {found}, this store \
-         is at {store} — finish it with the same, unchanged store, or drop the company's rows \
-         and start again"
+        "company {company_id} holds a transfer from a store at {found}, this store is at \
+         {store} — resume an unfinished one with the same, unchanged store; to start again, \
+         delete the company's rows and its transfer_progress rows"
     )]
     OtherTransfer {
         /// The company.

@@ -2,8 +2,8 @@
 //! one record (every statement parameterised), each `read_*` reads the company's records back
 //! as domain values, in the embedded store's order (codes in byte order, `COLLATE "C"`).
 //!
-//! Contacts go in batches ([`put_contacts`], one `INSERT … SELECT FROM unnest(…)` per batch);
-//! entries and segment lines use COPY BINARY ([`super::copy`]). What the embedded store keeps
+//! Contacts go in batches ([`put_contacts`], COPY BINARY); entries and segment lines use COPY
+//! BINARY too ([`super::copy`]). What the embedded store keeps
 //! only for its layout is not stored: a segment's line generations (`lines_gen`, a criteria
 //! action's `deleted_gen`: a line a reduce / refine removed is a row with `removed_by_action`),
 //! `contacts_epoch` and a logged segment's `index_run`. Records read back carry them as
@@ -239,41 +239,64 @@ pub fn put_user_setup<C: GenericClient>(
     Ok(())
 }
 
-/// Writes contacts in one statement.
+/// Columns of `contact` a transfer copies, in [`put_contacts`]' order.
+const CONTACT_COPY_COLUMNS: &str = "company_id, no, name, kind, company_no, salesperson_code, \
+    language_code, email, correspondence_type, exclude_from_segment, privacy_blocked, city, \
+    post_code, country_code, phone";
+
+/// Binary COPY fields of one contact row.
+fn contact_fields(buf: &mut Vec<u8>, company: i32, c: &Contact) {
+    fn text(buf: &mut Vec<u8>, s: &str) {
+        buf.extend_from_slice(&(s.len() as i32).to_be_bytes());
+        buf.extend_from_slice(s.as_bytes());
+    }
+    fn opt(buf: &mut Vec<u8>, s: Option<&str>) {
+        match s {
+            Some(s) => text(buf, s),
+            None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
+    }
+    fn flag(buf: &mut Vec<u8>, b: bool) {
+        buf.extend_from_slice(&1i32.to_be_bytes());
+        buf.push(b as u8);
+    }
+    buf.extend_from_slice(&15i16.to_be_bytes());
+    buf.extend_from_slice(&4i32.to_be_bytes());
+    buf.extend_from_slice(&company.to_be_bytes());
+    text(buf, c.no.as_str());
+    text(buf, &c.name);
+    text(buf, c.kind.as_str());
+    opt(buf, s(&c.company_no));
+    opt(buf, s(&c.salesperson_code));
+    opt(buf, s(&c.language_code));
+    text(buf, &c.email);
+    text(buf, c.correspondence_type.as_str());
+    flag(buf, c.exclude_from_segment);
+    flag(buf, c.privacy_blocked);
+    text(buf, &c.city);
+    text(buf, &c.post_code);
+    opt(buf, s(&c.country_code));
+    text(buf, &c.phone);
+}
+
+/// Writes contacts with one COPY BINARY.
 pub fn put_contacts<C: GenericClient>(
     c: &mut C,
     company: i32,
     rs: &[Contact],
 ) -> Result<u64, PgError> {
-    let col = |f: fn(&Contact) -> &str| rs.iter().map(f).collect::<Vec<&str>>();
-    let opt = |f: fn(&Contact) -> Option<&str>| rs.iter().map(f).collect::<Vec<Option<&str>>>();
-    let flag = |f: fn(&Contact) -> bool| rs.iter().map(f).collect::<Vec<bool>>();
-    c.execute(
-        "INSERT INTO contact (company_id, no, name, kind, company_no, salesperson_code,
-             language_code, email, correspondence_type, exclude_from_segment, privacy_blocked,
-             city, post_code, country_code, phone)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-             $7::text[], $8::text[], $9::text[], $10::bool[], $11::bool[], $12::text[],
-             $13::text[], $14::text[], $15::text[])",
-        &[
-            &company,
-            &col(|c| c.no.as_str()),
-            &col(|c| &c.name),
-            &col(|c| c.kind.as_str()),
-            &opt(|c| s(&c.company_no)),
-            &opt(|c| s(&c.salesperson_code)),
-            &opt(|c| s(&c.language_code)),
-            &col(|c| &c.email),
-            &col(|c| c.correspondence_type.as_str()),
-            &flag(|c| c.exclude_from_segment),
-            &flag(|c| c.privacy_blocked),
-            &col(|c| &c.city),
-            &col(|c| &c.post_code),
-            &opt(|c| s(&c.country_code)),
-            &col(|c| &c.phone),
-        ],
-    )
-    .map_err(wrap("writing contacts"))
+    use std::io::Write;
+    let mut buf = Vec::with_capacity(rs.len() * 128 + 32);
+    buf.extend_from_slice(super::copy::COPY_HEADER);
+    for r in rs {
+        contact_fields(&mut buf, company, r);
+    }
+    buf.extend_from_slice(super::copy::COPY_TRAILER);
+    let sql = format!("COPY contact ({CONTACT_COPY_COLUMNS}) FROM STDIN (FORMAT binary)");
+    let mut w = c.copy_in(sql.as_str()).map_err(wrap("COPY into contact"))?;
+    w.write_all(&buf)
+        .map_err(|e| PgError::Local(format!("COPY into contact: {e}")))?;
+    w.finish().map_err(wrap("COPY into contact"))
 }
 
 /// Writes a salesperson.

@@ -8,8 +8,8 @@
 //! keys, the counters last, onto the shard's `company` row). Each kind goes in batches of at
 //! most [`TransferOptions::batch_rows`] records, one transaction per batch, which also moves
 //! the kind's row in `transfer_progress` (the last contact / segment line / entry copied).
-//! Contacts go as `INSERT … SELECT FROM unnest(…)`, entries and segment lines as COPY BINARY
-//! ([`super::copy`]); memory holds one batch. Running it again after a crash resumes after the
+//! Contacts, entries and segment lines go as COPY BINARY ([`super::copy`], contacts by
+//! [`rows::put_contacts`]); memory holds one batch. Running it again after a crash resumes after the
 //! last committed batch; a transfer refuses a company holding other data, a different store
 //! (its counters name it), and a second concurrent transfer (a session advisory lock).
 //!
