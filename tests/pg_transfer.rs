@@ -540,3 +540,99 @@ impl interlog::progress::Progress for Phases {
         }
     }
 }
+
+/// Sleeps after each committed batch, so a test can kill the process mid-transfer.
+struct Slow;
+
+impl interlog::progress::Progress for Slow {
+    fn advance(&self, _n: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The child process of `a_killed_transfer_resumes_to_equal_digests` (run by it, not alone).
+#[test]
+#[ignore]
+fn transfer_in_a_child_process() {
+    let (Ok(path), Ok(url)) = (
+        std::env::var("INTERLOG_CHILD_STORE"),
+        std::env::var("INTERLOG_CHILD_SHARD"),
+    ) else {
+        panic!("run by a_killed_transfer_resumes_to_equal_digests");
+    };
+    let store = Store::open(std::path::Path::new(&path)).unwrap();
+    let mut c = pg::connect(&url).unwrap();
+    let opts = TransferOptions {
+        batch_rows: 1,
+        fail_after_batches: None,
+    };
+    sled_to_pg_with(&store, &mut c, 7, &opts, &Slow).unwrap();
+}
+
+#[test]
+fn a_killed_transfer_resumes_to_equal_digests() {
+    let b = full_store();
+    let url = fresh_db(2, "killed");
+    let mut c = pg::connect(&url).unwrap();
+    pg::migrate_schema(&mut c, &url, schema::SHARD).unwrap();
+    c.execute(
+        "INSERT INTO company (company_id, code) VALUES (7, 'C7')",
+        &[],
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "transfer_in_a_child_process"])
+        .env("INTERLOG_CHILD_STORE", b.path())
+        .env("INTERLOG_CHILD_SHARD", &url)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // SIGKILL once some batches committed.
+    let t = std::time::Instant::now();
+    loop {
+        let rows: i64 = c
+            .query_one(
+                "SELECT coalesce(sum(rows), 0)::bigint FROM transfer_progress WHERE company_id = 7",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if rows >= 25 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child ended before it was killed"
+        );
+        assert!(t.elapsed().as_secs() < 120, "the child made no progress");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done: i64 = c
+        .query_one(
+            "SELECT count(*) FROM transfer_progress WHERE company_id = 7 AND done",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(done < 17, "the transfer had finished before the kill");
+
+    let store = Store::open(b.path()).unwrap();
+    // The server notices the dead connection (and drops its lock) within moments.
+    let mut tries = 0;
+    let report = loop {
+        match sled_to_pg(&store, &mut c, 7, &NoProgress) {
+            Err(PgError::Busy { .. }) if tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            r => break r.unwrap(),
+        }
+    };
+    assert!(report.resumed);
+    assert_eq!(
+        digests_of_company(&mut c, 7).unwrap(),
+        digests_of_store(&store).unwrap()
+    );
+}
