@@ -9,6 +9,9 @@
 //! - [`local`]: starting loopback PostgreSQL servers for tests, benches and trying it out.
 //! - [`money`]: [`Money`](crate::domain::Money) as `numeric(17,2)`, exactly, in text and binary
 //!   (COPY BINARY) form.
+//! - [`rows`]: every other record kind as rows, both ways.
+//! - [`transfer`]: an embedded store into a company on a shard (resumable), the way back as a
+//!   dump, and per-kind digests that show both sides hold the same records.
 //!
 //! Connections use the synchronous `postgres` client (it fits rayon: workers build, one
 //! connection writes). Every statement is parameterised; nothing is built from input by string.
@@ -17,7 +20,9 @@ pub mod catalog;
 pub mod copy;
 pub mod local;
 pub mod money;
+pub mod rows;
 pub mod schema;
+pub mod transfer;
 
 use postgres::{Client, NoTls};
 use thiserror::Error;
@@ -199,6 +204,63 @@ pub enum PgError {
     /// An invalid code or name.
     #[error(transparent)]
     Invalid(#[from] crate::domain::DomainError),
+    /// The shard has no `company` row for the company.
+    #[error(
+        "company {company_id} is not on this shard — add the company (its `company` row) first"
+    )]
+    NotOnShard {
+        /// The company.
+        company_id: i32,
+    },
+    /// A transfer into a company that already holds data it did not put there.
+    #[error(
+        "company {company_id} already holds data ({table} has rows) and no unfinished transfer \
+         of this store — move a store into a new, empty company"
+    )]
+    CompanyHasData {
+        /// The company.
+        company_id: i32,
+        /// A table with rows of the company.
+        table: &'static str,
+    },
+    /// A transfer into the company came from another store (or the store changed since).
+    #[error(
+        "company {company_id} holds a transfer from a store at {found}, this store is at \
+         {store} — resume an unfinished one with the same, unchanged store; to start again, \
+         delete the company's rows and its transfer_progress rows"
+    )]
+    OtherTransfer {
+        /// The company.
+        company_id: i32,
+        /// The state the unfinished transfer recorded.
+        found: String,
+        /// This store's state.
+        store: String,
+    },
+    /// Another process is transferring into the company right now.
+    #[error("another transfer into company {company_id} is running — wait for it to finish")]
+    Busy {
+        /// The company.
+        company_id: i32,
+    },
+    /// Reading the embedded store failed.
+    #[error("reading the embedded store: {0}")]
+    Store(#[from] crate::storage::StorageError),
+    /// Writing a dump or encoding a record failed.
+    #[error("writing the dump: {0}")]
+    Io(#[from] std::io::Error),
+    /// A record could not be encoded as JSON.
+    #[error("cannot encode a {kind} record as JSON: {source}")]
+    Encode {
+        /// Record kind.
+        kind: &'static str,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The failure a test asked for (see `TransferOptions::fail_after_batches`).
+    #[error("injected failure after {0} committed batches (a test hook)")]
+    Injected(u64),
 }
 
 impl PgError {

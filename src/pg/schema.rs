@@ -88,10 +88,11 @@ ALTER TABLE company
 ];
 
 /// Migrations of a shard database.
-pub const SHARD: &[Migration] = &[Migration {
-    version: 1,
-    name: "one table per Relationship Management record kind",
-    sql: r#"
+pub const SHARD: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "one table per Relationship Management record kind",
+        sql: r#"
 -- One row per company placed on this shard. Its row lock serialises the company's writes
 -- (SELECT … FOR UPDATE), and it carries the company's entry counters.
 CREATE TABLE company (
@@ -420,4 +421,34 @@ CREATE TABLE idempotency_key (
     PRIMARY KEY (company_id, key)
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "moving a store in: logged segments' campaign entries, transfer progress",
+        sql: r#"
+-- The campaign entries a logging run made (the embedded store keeps the list on the logged
+-- segment; a clean-up may delete a campaign entry, so the list is not derivable).
+ALTER TABLE logged_segment ADD COLUMN campaign_entry_nos bigint[] NOT NULL DEFAULT '{}';
+
+-- Where `interlog migrate` (an embedded store into a company) got to, per record kind: each
+-- batch commits its rows together with this row, so running the transfer again resumes after
+-- the last committed batch. `source` names the store's state (its counters); a different
+-- store is refused.
+CREATE TABLE transfer_progress (
+    company_id  integer NOT NULL REFERENCES company(company_id),
+    kind        text NOT NULL,
+    source      text NOT NULL,
+    done        boolean NOT NULL DEFAULT false,
+    -- The last record copied: contact no / segment no (after_key), entry no / line no
+    -- (after_no), and for segment lines the part of the segment (0 = its lines, n = the lines
+    -- its n-th criteria action removed).
+    after_key   text,
+    after_no    bigint,
+    after_part  integer,
+    rows        bigint NOT NULL DEFAULT 0,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (company_id, kind)
+);
+"#,
+    },
+];
