@@ -172,7 +172,24 @@ pub(crate) fn check_salesperson(
 
 /// The problems of a line's interaction fields (template, group, campaign), if any.
 pub(crate) fn check_shared(refs: &Refs, s: &LineShared, problem: &mut dyn FnMut(String)) {
-    match &s.template_code {
+    check_interaction(
+        refs,
+        s.template_code.as_ref(),
+        s.group_code.as_ref(),
+        s.campaign_no.as_ref(),
+        problem,
+    );
+}
+
+/// The problems of a line's template, group and campaign, if any (any backend's lines).
+pub(crate) fn check_interaction(
+    refs: &Refs,
+    template: Option<&TemplateCode>,
+    group: Option<&GroupCode>,
+    campaign: Option<&CampaignNo>,
+    problem: &mut dyn FnMut(String),
+) {
+    match template {
         None => problem(
             "no interaction template — set one with `segment set-interaction SEG --template CODE`"
                 .into(),
@@ -180,12 +197,12 @@ pub(crate) fn check_shared(refs: &Refs, s: &LineShared, problem: &mut dyn FnMut(
         Some(t) if !refs.templates.contains(t) => {
             problem(format!("interaction template {t} does not exist"))
         }
-        Some(_) if s.group_code.is_none() => {
+        Some(_) if group.is_none() => {
             problem("no interaction group — re-set the line's template".into())
         }
         Some(_) => {}
     }
-    if let Some(c) = &s.campaign_no {
+    if let Some(c) = campaign {
         if !refs.campaigns.contains(c) {
             problem(format!("campaign {c} does not exist"));
         }
@@ -324,7 +341,8 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         let (mut fh, warning) = new_header(store, ctx, &follow_up_input(&header), &mut writes)
             .map_err(follow_up_series_missing)?;
         fh.lines_gen = store.get_counter(Counter::NextGen)?;
-        let shared = complete_follow_up(&mut fh, n, logged);
+        complete_follow_up(&mut fh, n, logged);
+        let shared = follow_up_shared(&fh);
         Some(FollowUpPlan {
             header: fh,
             shared,
@@ -400,12 +418,8 @@ pub(crate) fn follow_up_series_missing(e: OpError) -> OpError {
 }
 
 /// Completes a new follow-up header for `n` lines reused from logged segment `logged` (line
-/// count, last line, its one criteria action); returns the fields every follow-up line shares.
-pub(crate) fn complete_follow_up(
-    fh: &mut SegmentHeader,
-    n: u64,
-    logged: LoggedSegmentNo,
-) -> LineShared {
+/// count, last line, its one criteria action).
+pub(crate) fn complete_follow_up(fh: &mut SegmentHeader, n: u64, logged: LoggedSegmentNo) {
     fh.line_count = n;
     fh.last_line_no = n * LINE_NO_STEP;
     fh.criteria.push(CriteriaAction {
@@ -419,6 +433,11 @@ pub(crate) fn complete_follow_up(
         deleted_gen: None,
         deleted_count: 0,
     });
+}
+
+/// The fields every follow-up line shares: the follow-up header's description, date and
+/// campaign; no interaction yet.
+fn follow_up_shared(fh: &SegmentHeader) -> LineShared {
     LineShared {
         template_code: None,
         group_code: None,

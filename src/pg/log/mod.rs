@@ -37,14 +37,13 @@ use rayon::prelude::*;
 use super::copy::{copy_in, line_from_row, CopyRows, ENTRY_COLUMNS, LINE_COLUMNS};
 use super::PgError;
 use crate::batch::log_segment::{
-    campaign_entries, check_salesperson, check_shared, complete_follow_up,
+    campaign_entries, check_interaction, check_salesperson, complete_follow_up,
     follow_up_correspondence, follow_up_input, follow_up_salesperson, follow_up_series_missing,
     LogOptions, LogOutcome, Refs, Timings,
 };
 use crate::domain::*;
 use crate::ops::{Ctx, LineProblem, OpError};
 use crate::progress::Progress;
-use crate::storage::bulk_log::LineShared;
 
 /// Lines fetched from the portal and built per window.
 pub const WINDOW: usize = 65_536;
@@ -75,7 +74,6 @@ pub enum PgLogError {
 /// The follow-up segment of a plan.
 struct FollowUp {
     header: SegmentHeader,
-    shared: LineShared,
     series: (NoSeries, Vec<i32>),
     warning: Option<String>,
 }
@@ -160,26 +158,35 @@ where
     .transpose()
 }
 
-/// The interaction fields the checks look at (the rest are not checked).
-fn checked_shared(
-    template_code: Option<TemplateCode>,
-    group_code: Option<GroupCode>,
-    campaign_no: Option<CampaignNo>,
-    date: NaiveDate,
-) -> LineShared {
-    LineShared {
-        template_code,
-        group_code,
-        description: String::new(),
-        subject: String::new(),
-        cost: Money::ZERO,
-        duration_min: 0,
-        date,
-        time: None,
-        language_code: None,
-        campaign_no,
-        information_flow: InformationFlow::Blank,
-        initiated_by: InitiatedBy::Blank,
+/// What the checks look at of a line (or of a group of lines sharing it).
+struct Checked {
+    template: Option<TemplateCode>,
+    group: Option<GroupCode>,
+    campaign: Option<CampaignNo>,
+    salesperson: Option<SalespersonCode>,
+}
+
+impl Checked {
+    /// Columns `at`, `at + 1`, `at + 2`, `at + 3`: template, group, campaign, salesperson.
+    fn read(row: &Row, at: usize) -> Result<Checked, PgError> {
+        Ok(Checked {
+            template: opt_code(row, at, "template_code")?,
+            group: opt_code(row, at + 1, "group_code")?,
+            campaign: opt_code(row, at + 2, "campaign_no")?,
+            salesperson: opt_code(row, at + 3, "salesperson_code")?,
+        })
+    }
+
+    /// The embedded store's checks, in its order: salesperson, then template, group, campaign.
+    fn check(&self, refs: &Refs, problem: &mut dyn FnMut(String)) {
+        check_salesperson(refs, self.salesperson.as_ref(), problem);
+        check_interaction(
+            refs,
+            self.template.as_ref(),
+            self.group.as_ref(),
+            self.campaign.as_ref(),
+            problem,
+        );
     }
 }
 
@@ -197,7 +204,7 @@ fn line_problems(
 ) -> Result<Vec<LineProblem>, PgLogError> {
     let sql = format!(
         "SELECT l.line_no, l.contact_no, l.template_code, l.group_code, l.campaign_no, \
-             l.salesperson_code, l.date, {CONTACT_MISSING} \
+             l.salesperson_code, {CONTACT_MISSING} \
          FROM segment_line l WHERE {LINES_OF_SEGMENT} ORDER BY l.line_no"
     );
     let rows = tx
@@ -207,14 +214,8 @@ fn line_problems(
     for r in &rows {
         let line_no: i64 = col(r, 0, "segment_line", "line_no")?;
         let contact: Option<ContactNo> = opt_code(r, 1, "contact_no")?;
-        let shared = checked_shared(
-            opt_code(r, 2, "template_code")?,
-            opt_code(r, 3, "group_code")?,
-            opt_code(r, 4, "campaign_no")?,
-            col(r, 6, "segment_line", "date")?,
-        );
-        let salesperson: Option<SalespersonCode> = opt_code(r, 5, "salesperson_code")?;
-        let missing: bool = col(r, 7, "segment_line", "contact")?;
+        let checked = Checked::read(r, 2)?;
+        let missing: bool = col(r, 6, "segment_line", "contact")?;
         let mut problem = |p: String| {
             out.push(LineProblem {
                 line_no: line_no as u64,
@@ -227,8 +228,7 @@ fn line_problems(
                 problem(format!("contact {c} does not exist"));
             }
         }
-        check_salesperson(refs, salesperson.as_ref(), &mut problem);
-        check_shared(refs, &shared, &mut problem);
+        checked.check(refs, &mut problem);
     }
     Ok(out)
 }
@@ -305,22 +305,15 @@ fn plan(
     let mut bad = false;
     let mut camp_dates: BTreeMap<CampaignNo, NaiveDate> = BTreeMap::new();
     for g in &groups {
+        let checked = Checked::read(g, 0)?;
         let date: NaiveDate = col(g, 4, "segment_line", "date")?;
-        let shared = checked_shared(
-            opt_code(g, 0, "template_code")?,
-            opt_code(g, 1, "group_code")?,
-            opt_code(g, 2, "campaign_no")?,
-            date,
-        );
-        let salesperson: Option<SalespersonCode> = opt_code(g, 3, "salesperson_code")?;
         let count: i64 = col(g, 5, "segment_line", "count")?;
         let missing: i64 = col(g, 6, "segment_line", "contact")?;
         n += to_u64(count, "count")?;
         let mut problems = missing > 0;
-        check_salesperson(&refs, salesperson.as_ref(), &mut |_| problems = true);
-        check_shared(&refs, &shared, &mut |_| problems = true);
+        checked.check(&refs, &mut |_| problems = true);
         bad |= problems;
-        if let Some(c) = shared.campaign_no {
+        if let Some(c) = checked.campaign {
             let d = camp_dates.entry(c).or_insert(date);
             *d = (*d).min(date);
         }
@@ -449,10 +442,9 @@ fn follow_up(
         contacts_epoch: 0,
         criteria: Vec::new(),
     };
-    let shared = complete_follow_up(&mut fh, n, logged);
+    complete_follow_up(&mut fh, n, logged);
     Ok(FollowUp {
         header: fh,
-        shared,
         series: (series, line_nos),
         warning: draw.warning,
     })
@@ -506,33 +498,35 @@ impl Plan {
         })
     }
 
-    /// The follow-up line logged line `l` (at `ordinal`) becomes.
+    /// The follow-up line logged line `l` (at `ordinal`) becomes: the follow-up header's
+    /// description, date and campaign, no interaction yet, the contact's profile and company,
+    /// salesperson and correspondence type by the follow-up rules.
     fn follow_up_line(f: &FollowUp, ordinal: u64, l: SegmentLine) -> SegmentLine {
-        let s = &f.shared;
+        let h = &f.header;
         SegmentLine {
             line_no: (ordinal + 1) * LINE_NO_STEP,
             salesperson_code: l
                 .salesperson_code
                 .as_ref()
-                .map(|sp| follow_up_salesperson(&f.header, sp)),
-            correspondence_type: follow_up_correspondence(&f.header, l.contact_profile),
+                .map(|sp| follow_up_salesperson(h, sp)),
+            correspondence_type: follow_up_correspondence(h, l.contact_profile),
             contact_no: l.contact_no,
             contact_company_no: l.contact_company_no,
             contact_profile: l.contact_profile,
-            template_code: s.template_code.clone(),
-            group_code: s.group_code.clone(),
-            description: s.description.clone(),
+            template_code: None,
+            group_code: None,
+            description: h.description.clone(),
             description_typed: false,
-            subject: s.subject.clone(),
-            cost: s.cost,
-            duration_min: s.duration_min,
-            date: s.date,
-            time: s.time,
-            language_code: s.language_code.clone(),
-            campaign_no: s.campaign_no.clone(),
+            subject: String::new(),
+            cost: Money::ZERO,
+            duration_min: 0,
+            date: h.date,
+            time: None,
+            language_code: None,
+            campaign_no: h.campaign_no.clone(),
             evaluation: Evaluation::Blank,
-            information_flow: s.information_flow,
-            initiated_by: s.initiated_by,
+            information_flow: InformationFlow::Blank,
+            initiated_by: InitiatedBy::Blank,
             attempt_failed: false,
         }
     }
