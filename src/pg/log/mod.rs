@@ -1,5 +1,5 @@
 //! Logging a segment on a PostgreSQL shard (SPEC §2.7): the rules, refusals and outcome of the
-//! embedded store's [`crate::batch::log_segment`], as one transaction of the company's shard.
+//! embedded store's [`crate::batch::log_segment()`], as one transaction of the company's shard.
 //!
 //! 1. **Lock**: `SELECT … FROM company … FOR UPDATE` — the company's row lock serialises its
 //!    writers (two workers logging the same segment: the second waits, then finds the segment
