@@ -33,7 +33,7 @@
 use crate::ops::found;
 use crate::storage::Change;
 use crate::storage::Counter;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -144,47 +144,66 @@ struct FollowUpPlan {
 impl FollowUpPlan {
     /// A follow-up line's salesperson: the follow-up header's, else the logged line's.
     fn salesperson(&self, line: &SalespersonCode) -> Option<SalespersonCode> {
-        // The follow-up header's salesperson, else the logged line's.
-        Some(
-            self.header
-                .salesperson_code
-                .clone()
-                .unwrap_or_else(|| line.clone()),
-        )
+        Some(follow_up_salesperson(&self.header, line))
     }
 }
 
-struct Refs {
-    templates: HashMap<TemplateCode, InteractionTemplate>,
-    salespeople: HashMap<SalespersonCode, Salesperson>,
-    campaigns: HashMap<CampaignNo, Campaign>,
-    check_contacts: bool,
+/// What a segment's lines may refer to: the records every line is checked against (shared
+/// with the PostgreSQL backend, `pg::log`, so both refuse the same lines with the same words).
+pub(crate) struct Refs {
+    pub(crate) templates: HashSet<TemplateCode>,
+    pub(crate) salespeople: HashSet<SalespersonCode>,
+    pub(crate) campaigns: HashSet<CampaignNo>,
+    pub(crate) check_contacts: bool,
 }
 
-fn check_salesperson(refs: &Refs, sp: Option<&SalespersonCode>, problem: &mut dyn FnMut(String)) {
+/// A line's salesperson problem, if any.
+pub(crate) fn check_salesperson(
+    refs: &Refs,
+    sp: Option<&SalespersonCode>,
+    problem: &mut dyn FnMut(String),
+) {
     match sp {
         None => problem("no salesperson — set one on the segment (`segment set-interaction --salesperson`) or the line".into()),
-        Some(sp) if !refs.salespeople.contains_key(sp) => problem(format!("salesperson {sp} does not exist")),
+        Some(sp) if !refs.salespeople.contains(sp) => problem(format!("salesperson {sp} does not exist")),
         Some(_) => {}
     }
 }
 
-fn check_shared(refs: &Refs, s: &LineShared, problem: &mut dyn FnMut(String)) {
-    match &s.template_code {
+/// The problems of a line's interaction fields (template, group, campaign), if any.
+pub(crate) fn check_shared(refs: &Refs, s: &LineShared, problem: &mut dyn FnMut(String)) {
+    check_interaction(
+        refs,
+        s.template_code.as_ref(),
+        s.group_code.as_ref(),
+        s.campaign_no.as_ref(),
+        problem,
+    );
+}
+
+/// The problems of a line's template, group and campaign, if any (any backend's lines).
+pub(crate) fn check_interaction(
+    refs: &Refs,
+    template: Option<&TemplateCode>,
+    group: Option<&GroupCode>,
+    campaign: Option<&CampaignNo>,
+    problem: &mut dyn FnMut(String),
+) {
+    match template {
         None => problem(
             "no interaction template — set one with `segment set-interaction SEG --template CODE`"
                 .into(),
         ),
-        Some(t) if !refs.templates.contains_key(t) => {
+        Some(t) if !refs.templates.contains(t) => {
             problem(format!("interaction template {t} does not exist"))
         }
-        Some(_) if s.group_code.is_none() => {
+        Some(_) if group.is_none() => {
             problem("no interaction group — re-set the line's template".into())
         }
         Some(_) => {}
     }
-    if let Some(c) = &s.campaign_no {
-        if !refs.campaigns.contains_key(c) {
+    if let Some(c) = campaign {
+        if !refs.campaigns.contains(c) {
             problem(format!("campaign {c} does not exist"));
         }
     }
@@ -229,17 +248,15 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         });
     }
     let refs = Refs {
-        templates: crate::ops::segments::templates(store)?,
+        templates: crate::ops::segments::templates(store)?
+            .into_keys()
+            .collect(),
         salespeople: store
             .all_salespeople()?
             .into_iter()
-            .map(|s| (s.code.clone(), s))
+            .map(|s| s.code)
             .collect(),
-        campaigns: store
-            .all_campaigns()?
-            .into_iter()
-            .map(|c| (c.no.clone(), c))
-            .collect(),
+        campaigns: store.all_campaigns()?.into_iter().map(|c| c.no).collect(),
         check_contacts: header.contacts_epoch != store.get_counter(Counter::ContactsEpoch)?,
     };
     let units = store.line_chunk_keys(header.lines_gen, header.last_line_no)?;
@@ -318,66 +335,14 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
     let first_entry = store.entry_horizon()?;
     let logged = LoggedSegmentNo(store.get_counter(Counter::NextLogged)?);
     let first_ce = store.get_counter(Counter::NextCampaignEntry)?;
-    let mut campaign_entries = BTreeMap::new();
-    for (ce_no, (campaign, date)) in (first_ce..).zip(camp_dates) {
-        campaign_entries.insert(
-            campaign.clone(),
-            CampaignEntry {
-                entry_no: CampaignEntryNo(ce_no),
-                campaign_no: campaign,
-                description: header.description.clone(),
-                date,
-                user_id: ctx.user.to_string(),
-                segment_no: Some(header.no.clone()),
-                salesperson_code: header.salesperson_code.clone(),
-                logged_segment_entry_no: Some(logged),
-                canceled: false,
-            },
-        );
-    }
+    let campaign_entries = campaign_entries(&header, ctx, first_ce, camp_dates, logged);
     let follow_up = if opts.follow_up {
         let mut writes = UnitOfWork::new();
-        let input = SegmentInput {
-            no: None,
-            description: follow_up_description(&header.no),
-            salesperson: header.salesperson_code.clone(),
-            campaign: header.campaign_no.clone(),
-        };
-        let (mut fh, warning) = new_header(store, ctx, &input, &mut writes).map_err(|e| match e {
-            OpError::Missing { .. } => OpError::Missing {
-                what: "segment number series for the follow-up segment",
-                hint: "set one with `interlog setup set --segment-nos CODE` (a series that gives numbers automatically)".into(),
-            },
-            other => other,
-        })?;
+        let (mut fh, warning) = new_header(store, ctx, &follow_up_input(&header), &mut writes)
+            .map_err(follow_up_series_missing)?;
         fh.lines_gen = store.get_counter(Counter::NextGen)?;
-        fh.line_count = n;
-        fh.last_line_no = n * LINE_NO_STEP;
-        fh.criteria.push(CriteriaAction {
-            no: 1,
-            kind: CriteriaKind::ReuseLogged,
-            filters: Vec::new(),
-            options: CriteriaOptions::default(),
-            logged_segment: Some(logged),
-            inserted: Some((LINE_NO_STEP, n * LINE_NO_STEP)),
-            inserted_count: n,
-            deleted_gen: None,
-            deleted_count: 0,
-        });
-        let shared = LineShared {
-            template_code: None,
-            group_code: None,
-            description: fh.description.clone(),
-            subject: String::new(),
-            cost: Money::ZERO,
-            duration_min: 0,
-            date: fh.date,
-            time: None,
-            language_code: None,
-            campaign_no: fh.campaign_no.clone(),
-            information_flow: InformationFlow::Blank,
-            initiated_by: InitiatedBy::Blank,
-        };
+        complete_follow_up(&mut fh, n, logged);
+        let shared = follow_up_shared(&fh);
         Some(FollowUpPlan {
             header: fh,
             shared,
@@ -400,6 +365,111 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
         time: ctx.time,
         user: ctx.user.to_string(),
     })
+}
+
+/// The campaign entries of a logged segment: one per campaign of its lines, numbered from
+/// `first` in campaign order, dated with the campaign's earliest line date.
+pub(crate) fn campaign_entries(
+    header: &SegmentHeader,
+    ctx: &Ctx,
+    first: u64,
+    camp_dates: BTreeMap<CampaignNo, NaiveDate>,
+    logged: LoggedSegmentNo,
+) -> BTreeMap<CampaignNo, CampaignEntry> {
+    let mut out = BTreeMap::new();
+    for (ce_no, (campaign, date)) in (first..).zip(camp_dates) {
+        out.insert(
+            campaign.clone(),
+            CampaignEntry {
+                entry_no: CampaignEntryNo(ce_no),
+                campaign_no: campaign,
+                description: header.description.clone(),
+                date,
+                user_id: ctx.user.to_string(),
+                segment_no: Some(header.no.clone()),
+                salesperson_code: header.salesperson_code.clone(),
+                logged_segment_entry_no: Some(logged),
+                canceled: false,
+            },
+        );
+    }
+    out
+}
+
+/// What the follow-up segment of `header` is created from (number drawn from the series).
+pub(crate) fn follow_up_input(header: &SegmentHeader) -> SegmentInput {
+    SegmentInput {
+        no: None,
+        description: follow_up_description(&header.no),
+        salesperson: header.salesperson_code.clone(),
+        campaign: header.campaign_no.clone(),
+    }
+}
+
+/// A missing number for the follow-up segment, said as what to set up.
+pub(crate) fn follow_up_series_missing(e: OpError) -> OpError {
+    match e {
+        OpError::Missing { .. } => OpError::Missing {
+            what: "segment number series for the follow-up segment",
+            hint: "set one with `interlog setup set --segment-nos CODE` (a series that gives numbers automatically)".into(),
+        },
+        other => other,
+    }
+}
+
+/// Completes a new follow-up header for `n` lines reused from logged segment `logged` (line
+/// count, last line, its one criteria action).
+pub(crate) fn complete_follow_up(fh: &mut SegmentHeader, n: u64, logged: LoggedSegmentNo) {
+    fh.line_count = n;
+    fh.last_line_no = n * LINE_NO_STEP;
+    fh.criteria.push(CriteriaAction {
+        no: 1,
+        kind: CriteriaKind::ReuseLogged,
+        filters: Vec::new(),
+        options: CriteriaOptions::default(),
+        logged_segment: Some(logged),
+        inserted: Some((LINE_NO_STEP, n * LINE_NO_STEP)),
+        inserted_count: n,
+        deleted_gen: None,
+        deleted_count: 0,
+    });
+}
+
+/// The fields every follow-up line shares: the follow-up header's description, date and
+/// campaign; no interaction yet.
+fn follow_up_shared(fh: &SegmentHeader) -> LineShared {
+    LineShared {
+        template_code: None,
+        group_code: None,
+        description: fh.description.clone(),
+        subject: String::new(),
+        cost: Money::ZERO,
+        duration_min: 0,
+        date: fh.date,
+        time: None,
+        language_code: None,
+        campaign_no: fh.campaign_no.clone(),
+        information_flow: InformationFlow::Blank,
+        initiated_by: InitiatedBy::Blank,
+    }
+}
+
+/// A follow-up line's salesperson: the follow-up header's, else the logged line's.
+pub(crate) fn follow_up_salesperson(fh: &SegmentHeader, line: &SalespersonCode) -> SalespersonCode {
+    fh.salesperson_code.clone().unwrap_or_else(|| line.clone())
+}
+
+/// A follow-up line's correspondence type for a contact (the follow-up header's rule).
+pub(crate) fn follow_up_correspondence(
+    fh: &SegmentHeader,
+    profile: ContactProfile,
+) -> CorrespondenceType {
+    resolve_correspondence(
+        Some(fh.interaction.header_correspondence()),
+        CorrespondenceType::Blank,
+        false,
+        profile,
+    )
 }
 
 impl Plan {
@@ -512,11 +582,10 @@ impl LogRules for Plan {
     }
 
     fn follow_up_correspondence(&self, profile: ContactProfile) -> CorrespondenceType {
-        let header = self
-            .follow_up
-            .as_ref()
-            .map(|f| f.header.interaction.header_correspondence());
-        resolve_correspondence(header, CorrespondenceType::Blank, false, profile)
+        match &self.follow_up {
+            Some(f) => follow_up_correspondence(&f.header, profile),
+            None => resolve_correspondence(None, CorrespondenceType::Blank, false, profile),
+        }
     }
 }
 

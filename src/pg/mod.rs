@@ -6,6 +6,9 @@
 //! - [`schema`]: the relational schema as versioned migrations (catalog and shard).
 //! - [`copy`]: COPY BINARY of entries and segment lines (encoded in parallel), and reading
 //!   their rows back as domain records.
+//! - [`log`]: logging a segment on a shard — the embedded store's rules in one transaction,
+//!   entries and follow-up lines built with rayon and streamed with COPY BINARY.
+//! - [`entries`]: a contact's interaction log entries and a logged segment's, read back.
 //! - [`local`]: starting loopback PostgreSQL servers for tests, benches and trying it out.
 //! - [`money`]: [`Money`](crate::domain::Money) as `numeric(17,2)`, exactly, in text and binary
 //!   (COPY BINARY) form.
@@ -18,7 +21,9 @@
 
 pub mod catalog;
 pub mod copy;
+pub mod entries;
 pub mod local;
+pub mod log;
 pub mod money;
 pub mod rows;
 pub mod schema;
