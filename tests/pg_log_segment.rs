@@ -144,7 +144,7 @@ fn mirror_master(c: &mut Client, company: i32, t: &TestStore) {
 
 /// The embedded store's segment `no` (header, criteria, lines) on the shard.
 fn mirror_segment(c: &mut Client, company: i32, t: &TestStore, no: &SegmentNo) {
-    pglog::insert_segment_header(c, company, &header(t, no)).unwrap();
+    interlog::pg::rows::put_segment(c, company, &header(t, no)).unwrap();
     let mut rows = CopyRows::default();
     for l in lines(t, no) {
         rows.line(company, no, &l, None);
@@ -486,7 +486,7 @@ fn a_logged_segment_is_refused_again_as_on_the_embedded_store() {
         no: no.clone(),
         ..h.clone()
     };
-    pglog::insert_segment_header(&mut c, CO, &again).unwrap();
+    interlog::pg::rows::put_segment(&mut c, CO, &again).unwrap();
     let before = digest(&mut c, CO);
     match pg_log(&mut c, CO, &t, &no, false) {
         Err(PgLogError::Refused(OpError::AlreadyLogged { segment, logged })) => {

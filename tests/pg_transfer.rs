@@ -448,7 +448,10 @@ fn a_company_with_other_data_another_store_or_no_row_is_refused() {
     let mut c = shard(1, "refuse", &[1, 2]);
 
     let err = sled_to_pg(&sa, &mut c, 9, &NoProgress).unwrap_err();
-    assert!(matches!(err, PgError::NotOnShard { company_id: 9 }), "{err}");
+    assert!(
+        matches!(err, PgError::NotOnShard { company_id: 9 }),
+        "{err}"
+    );
 
     c.execute(
         "INSERT INTO salesperson (company_id, code, name) VALUES (2, 'XX', 'by hand')",

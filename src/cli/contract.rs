@@ -232,6 +232,7 @@ backup                           | - --json | backup::backup_and_restore_make_an
 restore                          | - --json | backup::backup_and_restore_make_an_equal_store
 dump                             | - --json --out | dump_load::dump_load_dump_is_identical_and_the_loaded_store_verifies
 load                             | - --json | dump_load::dump_load_dump_is_identical_and_the_loaded_store_verifies
+migrate                          | - --json --from --to | pg_migrate_and_log::a_store_moves_in_logs_on_postgres_and_comes_back_equal
 filters                          | - --json | help_and_shell::help_filters_explains_the_syntax_and_fields
 completions                      | - --json | help_and_shell::completions_and_man_page
 man                              | - --json | help_and_shell::completions_and_man_page

@@ -112,8 +112,13 @@ fn build(
     Ok(c)
 }
 
-pub fn load(env: &Env, a: LoadArgs) -> anyhow::Result<()> {
-    let to = &env.store_path;
+/// Loads a dump file (or stdin) into a new store at `to`: built in a temporary directory beside
+/// it, verified, then renamed — a refused dump leaves nothing at `to`.
+pub fn load_new_store(
+    to: &std::path::Path,
+    file: &std::path::Path,
+    from_stdin: bool,
+) -> anyhow::Result<DumpCounts> {
     if std::fs::symlink_metadata(to).is_ok() {
         anyhow::bail!(
             "{} already exists — load writes a new store only; give --store a path that does not exist",
@@ -129,8 +134,7 @@ pub fn load(env: &Env, a: LoadArgs) -> anyhow::Result<()> {
         .tempdir_in(&parent)
         .with_context(|| format!("cannot create a directory in {}", parent.display()))?;
     let work = tmp.path().join("store");
-    let from_stdin = a.file.as_os_str() == "-";
-    let built = build(&a.file, from_stdin, &work);
+    let built = build(file, from_stdin, &work);
     let c = match built {
         Ok(c) => c,
         Err(e) => {
@@ -146,6 +150,13 @@ pub fn load(env: &Env, a: LoadArgs) -> anyhow::Result<()> {
     if let Ok(d) = std::fs::File::open(&parent) {
         let _ = d.sync_all();
     }
+    Ok(c)
+}
+
+pub fn load(env: &Env, a: LoadArgs) -> anyhow::Result<()> {
+    let to = &env.store_path;
+    let from_stdin = a.file.as_os_str() == "-";
+    let c = load_new_store(to, &a.file, from_stdin)?;
     if env.out.json {
         env.out.json(&Report {
             store: to,

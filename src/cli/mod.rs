@@ -13,12 +13,13 @@ mod examples;
 mod export;
 mod interaction;
 mod master;
+mod migrate;
 pub mod output;
 pub mod panics;
 mod pg;
 mod report;
 mod saved_criteria;
-mod segment;
+pub(crate) mod segment;
 mod shell;
 mod verify;
 
@@ -192,6 +193,12 @@ pub enum Command {
     /// Load a file made by `interlog dump` into --store (a new store), all or nothing, verified.
     #[command(after_help = "Example:\n  interlog --store new.db load crm.jsonl")]
     Load(dump::LoadArgs),
+    /// Move an embedded store into a company on PostgreSQL (resumable; counts and digests
+    /// compared on both sides), or a company back into a new embedded store.
+    #[command(after_help = "Examples:
+  interlog migrate --from crm.db --to postgres://crm@db0/catalog --company CRONUS
+  interlog migrate --from postgres://crm@db0/catalog --company CRONUS --to crm-copy.db")]
+    Migrate(migrate::MigrateArgs),
     /// Filter syntax and fields (`interlog help filters`).
     #[command(long_about = shell::FILTERS_HELP)]
     Filters(shell::FiltersArgs),
@@ -302,8 +309,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let needs_store = !matches!(
         cli.command,
-        Command::Filters(_) | Command::Completions(_) | Command::Man(_)
+        Command::Filters(_) | Command::Completions(_) | Command::Man(_) | Command::Migrate(_)
     );
+    // migrate names its own store and catalog (--from / --to) and needs the company.
+    let company = cli.company.clone();
     if needs_store && pg::is_pg_url(&cli.store) {
         return pg::run(cli, ctx);
     }
@@ -350,6 +359,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restore(a) => backup::restore(&env, a),
         Command::Dump(a) => dump::dump(&env, a),
         Command::Load(a) => dump::load(&env, a),
+        Command::Migrate(a) => migrate::run(a, company, output::Out { json: env.out.json }),
         Command::Filters(_) => shell::filters(&env),
         Command::Completions(a) => shell::completions(&env, a),
         Command::Man(a) => shell::man(&env, a),

@@ -23,8 +23,8 @@ pub fn is_pg_url(store: &Path) -> bool {
 
 /// What runs on the PostgreSQL backend so far, for refusals.
 #[cfg(feature = "pg")]
-pub const PG_COMMANDS: &str =
-    "init --shard URL, company add, company list, company place, company move";
+pub const PG_COMMANDS: &str = "init --shard URL, company add, company list, company place, \
+    company move, segment log, migrate";
 
 /// The refusal of a build without the backend.
 #[cfg(not(feature = "pg"))]
@@ -80,7 +80,6 @@ mod with_pg {
     /// Everything a command on the PostgreSQL backend needs. `ctx` and
     /// [`PgEnv::company_shard`] are for the commands that work on one company's data (wired in
     /// next: logging a segment, moving a store in); `init` and `company` do not need them.
-    #[allow(dead_code)]
     pub struct PgEnv {
         /// The catalog's URL (`--store`).
         pub url: String,
@@ -98,7 +97,6 @@ mod with_pg {
             Catalog::open(&self.url).map_err(fail)
         }
 
-        #[allow(dead_code)]
         /// The shard of the company `--company` names: refused when none is named (listing
         /// the companies), unknown or being moved.
         pub fn company_shard(&self) -> anyhow::Result<CompanyShard> {
@@ -144,6 +142,11 @@ mod with_pg {
         match cli.command {
             Command::Init(a) => super::super::company::init(&env, a)?,
             Command::Company(c) => super::super::company::run(&env, c)?,
+            Command::Segment(crate::cli::segment::SegmentCmd::Log {
+                segment,
+                follow_up,
+                dry_run,
+            }) => log_segment(&env, &segment, follow_up, dry_run)?,
             other => {
                 let name = command_name(&other);
                 return Err(refuse(&format!(
@@ -153,6 +156,33 @@ mod with_pg {
             }
         }
         Ok(ExitCode::SUCCESS)
+    }
+
+    /// `segment log` on the company's shard: the same checks, refusals and output as on a
+    /// store directory.
+    fn log_segment(
+        env: &PgEnv,
+        segment: &interlog::domain::SegmentNo,
+        follow_up: bool,
+        dry_run: bool,
+    ) -> anyhow::Result<()> {
+        use interlog::pg::log::PgLogError;
+        let mut shard = env.company_shard()?;
+        let res = interlog::pg::log::log_segment(
+            &mut shard.client,
+            shard.company.company_id,
+            &env.ctx,
+            segment,
+            interlog::batch::LogOptions { follow_up, dry_run },
+            &crate::cli::output::Bar::new(),
+        );
+        let res = match res {
+            Ok(o) => Ok(o),
+            Err(PgLogError::Refused(e)) => Err(e),
+            Err(PgLogError::Pg(e)) => return Err(fail(e)),
+            Err(e @ PgLogError::Inconsistent { .. }) => return Err(e.into()),
+        };
+        crate::cli::segment::print_log(&env.out, res, dry_run)
     }
 
     /// The command's name as typed (`LoggedSegment(…)` → `logged-segment`).

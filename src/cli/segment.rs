@@ -629,49 +629,59 @@ pub fn run(env: &Env, c: SegmentCmd) -> anyhow::Result<()> {
                 LogOptions { follow_up, dry_run },
                 &bar,
             );
-            let o = match res {
-                Ok(o) => o,
-                Err(OpError::LinesInvalid { segment, problems }) if env.out.json => {
-                    env.out.json(&serde_json::json!({"segment_no": segment, "dry_run": dry_run, "problems": problems}))?;
-                    return Err(OpError::LinesInvalid { segment, problems }.into());
-                }
-                Err(e) => return Err(e.into()),
-            };
-            for w in &o.warnings {
-                eprintln!("warning: {w}");
-            }
-            if env.out.json {
-                env.out.json(&o)
-            } else if o.dry_run {
-                env.out.line(format!(
-                    "segment {} can be logged: {} entries ({}..{}), logged segment {}{} — nothing written (dry run)",
-                    o.segment_no,
-                    o.entries,
-                    o.first_entry_no,
-                    o.last_entry_no,
-                    o.logged_segment_entry_no,
-                    o.follow_up_segment_no.as_ref().map(|f| format!(", follow-up segment {f}")).unwrap_or_default()
-                ))
-            } else {
-                env.out.fields(&[
-                    ("logged segment", o.logged_segment_entry_no.to_string()),
-                    ("entries", o.entries.to_string()),
-                    (
-                        "entry range",
-                        format!("{}..{}", o.first_entry_no, o.last_entry_no),
-                    ),
-                    (
-                        "campaign entries",
-                        o.campaign_entries
-                            .iter()
-                            .map(|c| c.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
-                    ("follow-up segment", opt(&o.follow_up_segment_no)),
-                ])
-            }
+            print_log(&env.out, res, dry_run)
         }
+    }
+}
+
+/// Prints the result of logging a segment (either backend): the outcome, or under `--json`
+/// the invalid lines before the error.
+pub fn print_log(
+    out: &crate::cli::output::Out,
+    res: Result<interlog::batch::LogOutcome, OpError>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let o = match res {
+        Ok(o) => o,
+        Err(OpError::LinesInvalid { segment, problems }) if out.json => {
+            out.json(&serde_json::json!({"segment_no": segment, "dry_run": dry_run, "problems": problems}))?;
+            return Err(OpError::LinesInvalid { segment, problems }.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for w in &o.warnings {
+        eprintln!("warning: {w}");
+    }
+    if out.json {
+        out.json(&o)
+    } else if o.dry_run {
+        out.line(format!(
+            "segment {} can be logged: {} entries ({}..{}), logged segment {}{} — nothing written (dry run)",
+            o.segment_no,
+            o.entries,
+            o.first_entry_no,
+            o.last_entry_no,
+            o.logged_segment_entry_no,
+            o.follow_up_segment_no.as_ref().map(|f| format!(", follow-up segment {f}")).unwrap_or_default()
+        ))
+    } else {
+        out.fields(&[
+            ("logged segment", o.logged_segment_entry_no.to_string()),
+            ("entries", o.entries.to_string()),
+            (
+                "entry range",
+                format!("{}..{}", o.first_entry_no, o.last_entry_no),
+            ),
+            (
+                "campaign entries",
+                o.campaign_entries
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            ("follow-up segment", opt(&o.follow_up_segment_no)),
+        ])
     }
 }
 

@@ -25,7 +25,7 @@ pub mod generate;
 mod records;
 
 pub(crate) use records::col;
-pub use records::{campaign_entries_of, insert_segment_header, logged_segment, segment_header};
+pub use records::{campaign_entries_of, logged_segment, segment_header};
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -689,7 +689,7 @@ pub fn log_segment(
     let t1 = Instant::now();
     if let Some(f) = &plan.follow_up {
         // Before its lines: they reference it.
-        records::insert_segment_header(&mut tx, company_id, &f.header)?;
+        crate::pg::rows::put_segment(&mut tx, company_id, &f.header)?;
     }
     progress.start("logging", plan.n);
     let streamed = stream(&mut tx, company_id, &plan, progress);
@@ -734,9 +734,9 @@ fn finish(
         index_run: None,
         follow_up_segment: plan.follow_up.as_ref().map(|f| f.header.no.clone()),
     };
-    records::insert_logged_segment(tx, company_id, &logged)?;
+    crate::pg::rows::put_logged_segment(tx, company_id, &logged)?;
     for ce in plan.campaign_entries.values() {
-        records::insert_campaign_entry(tx, company_id, ce)?;
+        crate::pg::rows::put_campaign_entry(tx, company_id, ce)?;
     }
     if let Some(f) = &plan.follow_up {
         records::save_series_lines(tx, company_id, &f.series.0, &f.series.1)?;

@@ -255,71 +255,6 @@ pub fn segment_header<C: GenericClient>(
     Ok(Some(h))
 }
 
-/// Inserts a new segment header with its criteria actions (its lines are written apart).
-pub fn insert_segment_header<C: GenericClient>(
-    c: &mut C,
-    company_id: i32,
-    h: &SegmentHeader,
-) -> Result<(), PgError> {
-    let what = format!("creating segment {}", h.no);
-    let i = &h.interaction;
-    let sql = format!(
-        "INSERT INTO segment_header (company_id, {HEADER_COLUMNS}) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-    );
-    c.execute(
-        sql.as_str(),
-        &[
-            &company_id,
-            &h.no.as_str(),
-            &h.description,
-            &h.date,
-            &h.salesperson_code.as_ref().map(|s| s.as_str()),
-            &h.campaign_no.as_ref().map(|s| s.as_str()),
-            &i.template_code.as_ref().map(|s| s.as_str()),
-            &i.group_code.as_ref().map(|s| s.as_str()),
-            &i.unit_cost,
-            &(i.unit_duration_min as i32),
-            &i.subject_default,
-            &i.language_code_default.as_ref().map(|s| s.as_str()),
-            &i.correspondence_type_default.as_str(),
-            &i.ignore_contact_correspondence_type,
-            &i.information_flow.as_str(),
-            &i.initiated_by.as_str(),
-            &(h.last_line_no as i64),
-        ],
-    )
-    .map_err(PgError::sql(what.clone()))?;
-    for a in &h.criteria {
-        c.execute(
-            "INSERT INTO segment_criteria (company_id, segment_no, action_no, kind, filters, \
-                 allow_existing, expand_companies, related_companies, ignore_exclusion, \
-                 entire_companies, logged_segment, inserted_from, inserted_to, inserted_count, \
-                 deleted_count) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            &[
-                &company_id,
-                &h.no.as_str(),
-                &(a.no as i32),
-                &a.kind.name(),
-                &a.filters,
-                &a.options.allow_existing,
-                &a.options.expand_companies,
-                &a.options.related_companies,
-                &a.options.ignore_exclusion,
-                &a.options.entire_companies,
-                &a.logged_segment.map(|l| l.0 as i64),
-                &a.inserted.map(|(f, _)| f as i64),
-                &a.inserted.map(|(_, t)| t as i64),
-                &(a.inserted_count as i64),
-                &(a.deleted_count as i64),
-            ],
-        )
-        .map_err(PgError::sql(what.clone()))?;
-    }
-    Ok(())
-}
-
 /// Marketing setup's segment series (`None` when no setup row or no series is set).
 pub(crate) fn segment_series<C: GenericClient>(
     c: &mut C,
@@ -497,36 +432,6 @@ pub fn campaign_entries_of<C: GenericClient>(
     .collect()
 }
 
-/// Inserts a campaign entry.
-pub(crate) fn insert_campaign_entry<C: GenericClient>(
-    c: &mut C,
-    company_id: i32,
-    ce: &CampaignEntry,
-) -> Result<(), PgError> {
-    c.execute(
-        "INSERT INTO campaign_entry (company_id, entry_no, campaign_no, description, date, \
-             user_id, segment_no, salesperson_code, logged_segment_entry_no, canceled) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &[
-            &company_id,
-            &(ce.entry_no.0 as i64),
-            &ce.campaign_no.as_str(),
-            &ce.description,
-            &ce.date,
-            &ce.user_id,
-            &ce.segment_no.as_ref().map(|s| s.as_str()),
-            &ce.salesperson_code.as_ref().map(|s| s.as_str()),
-            &ce.logged_segment_entry_no.map(|l| l.0 as i64),
-            &ce.canceled,
-        ],
-    )
-    .map_err(PgError::sql(format!(
-        "creating campaign entry {}",
-        ce.entry_no
-    )))?;
-    Ok(())
-}
-
 /// A logged segment of company `company_id`, with the campaign entries it made. A shard keeps
 /// no contact index runs: `index_run` is `None`.
 pub fn logged_segment<C: GenericClient>(
@@ -565,37 +470,4 @@ pub fn logged_segment<C: GenericClient>(
         index_run: None,
         follow_up_segment: opt_parsed(&r, 10, T, "follow_up_segment")?,
     }))
-}
-
-/// Inserts a logged segment row (its campaign entries are rows of their own).
-pub(crate) fn insert_logged_segment<C: GenericClient>(
-    c: &mut C,
-    company_id: i32,
-    l: &LoggedSegment,
-) -> Result<(), PgError> {
-    c.execute(
-        "INSERT INTO logged_segment (company_id, entry_no, segment_no, description, \
-             creation_date, user_id, canceled, first_entry_no, entries_written, entries, \
-             canceled_entries, follow_up_segment) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        &[
-            &company_id,
-            &(l.entry_no.0 as i64),
-            &l.segment_no.as_str(),
-            &l.description,
-            &l.creation_date,
-            &l.user_id,
-            &l.canceled,
-            &(l.first_entry_no.0 as i64),
-            &(l.entries_written as i64),
-            &(l.entries as i64),
-            &(l.canceled_entries as i64),
-            &l.follow_up_segment.as_ref().map(|s| s.as_str()),
-        ],
-    )
-    .map_err(PgError::sql(format!(
-        "creating logged segment {}",
-        l.entry_no
-    )))?;
-    Ok(())
 }

@@ -371,6 +371,48 @@ impl Transfer<'_> {
         })
     }
 
+    /// A company as `company add` leaves it holds only the marketing setup and number series
+    /// every new store starts with, none of them used yet: the transfer brings the store's own
+    /// instead, so those rows go (in one transaction). A company with anything else, or a
+    /// series already drawn from, is left alone — and then refused as holding data.
+    fn clear_initial_setup(&mut self) -> Result<(), PgError> {
+        let c = self.state.company;
+        let mut tx = self
+            .shard
+            .transaction()
+            .map_err(PgError::sql("starting the clean-up of the initial setup"))?;
+        for table in DATA_TABLES {
+            if matches!(*table, "marketing_setup" | "no_series") {
+                continue;
+            }
+            let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE company_id = $1)");
+            let has: bool = tx
+                .query_one(sql.as_str(), &[&c])
+                .map_err(PgError::sql(format!("looking into {table}")))?
+                .get(0);
+            if has {
+                return Ok(());
+            }
+        }
+        let used: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM no_series_line
+                                 WHERE company_id = $1 AND last_no_used IS NOT NULL)",
+                &[&c],
+            )
+            .map_err(PgError::sql("looking into no_series_line"))?
+            .get(0);
+        if used {
+            return Ok(());
+        }
+        tx.execute("DELETE FROM marketing_setup WHERE company_id = $1", &[&c])
+            .map_err(PgError::sql("removing the initial marketing setup"))?;
+        tx.execute("DELETE FROM no_series WHERE company_id = $1", &[&c])
+            .map_err(PgError::sql("removing the initial number series"))?;
+        tx.commit()
+            .map_err(PgError::sql("committing the clean-up of the initial setup"))
+    }
+
     /// Checks the company and reads (or creates) the progress rows; true when resuming.
     fn start(&mut self, source: &str) -> Result<bool, PgError> {
         let c = self.state.company;
@@ -391,6 +433,7 @@ impl Transfer<'_> {
             )
             .map_err(PgError::sql("reading the transfer's progress"))?;
         if found.is_empty() {
+            self.clear_initial_setup()?;
             for table in DATA_TABLES {
                 let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE company_id = $1)");
                 let has: bool = self
