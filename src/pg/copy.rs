@@ -12,6 +12,7 @@ use chrono::{NaiveDate, NaiveTime, Timelike};
 use postgres::{GenericClient, Row};
 
 use super::money::numeric_digits;
+use super::value::{bad, code, get, opt_code};
 use super::PgError;
 use crate::domain::*;
 
@@ -229,59 +230,6 @@ pub fn copy_in<C: GenericClient>(
     }
     w.write_all(COPY_TRAILER).map_err(io)?;
     w.finish().map_err(PgError::sql(what))
-}
-
-/// A column value that does not make a valid domain value.
-fn bad(table: &'static str, column: &'static str, value: &str, reason: impl ToString) -> PgError {
-    PgError::BadValue {
-        table,
-        column,
-        value: value.to_string(),
-        reason: reason.to_string(),
-    }
-}
-
-fn get<'a, T: postgres::types::FromSql<'a>>(
-    row: &'a Row,
-    table: &'static str,
-    column: &'static str,
-) -> Result<T, PgError> {
-    row.try_get(column).map_err(|e| bad(table, column, "?", e))
-}
-
-fn parse<T: std::str::FromStr>(
-    table: &'static str,
-    column: &'static str,
-    s: &str,
-) -> Result<T, PgError>
-where
-    T::Err: std::fmt::Display,
-{
-    s.parse().map_err(|e| bad(table, column, s, e))
-}
-
-fn code<T: std::str::FromStr>(
-    row: &Row,
-    table: &'static str,
-    column: &'static str,
-) -> Result<T, PgError>
-where
-    T::Err: std::fmt::Display,
-{
-    let s: String = get(row, table, column)?;
-    parse(table, column, &s)
-}
-
-fn opt_code<T: std::str::FromStr>(
-    row: &Row,
-    table: &'static str,
-    column: &'static str,
-) -> Result<Option<T>, PgError>
-where
-    T::Err: std::fmt::Display,
-{
-    let s: Option<String> = get(row, table, column)?;
-    s.map(|s| parse(table, column, &s)).transpose()
 }
 
 fn number(row: &Row, table: &'static str, column: &'static str) -> Result<u64, PgError> {

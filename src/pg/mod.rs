@@ -28,6 +28,7 @@ pub mod money;
 pub mod rows;
 pub mod schema;
 pub mod transfer;
+mod value;
 
 use postgres::{Client, NoTls};
 use thiserror::Error;

@@ -12,67 +12,11 @@
 use chrono::NaiveDate;
 use postgres::{GenericClient, Row};
 
+use super::value::{bad, code, get, opt_code, unsigned};
 use super::PgError;
 use crate::batch::job::JobRecord;
 use crate::domain::*;
 use crate::ops::requests::RequestRecord;
-
-/// A column value that does not make a valid domain value.
-fn bad(table: &'static str, column: &'static str, value: &str, reason: impl ToString) -> PgError {
-    PgError::BadValue {
-        table,
-        column,
-        value: value.to_string(),
-        reason: reason.to_string(),
-    }
-}
-
-fn get<'a, T: postgres::types::FromSql<'a>>(
-    row: &'a Row,
-    table: &'static str,
-    column: &'static str,
-) -> Result<T, PgError> {
-    row.try_get(column).map_err(|e| bad(table, column, "?", e))
-}
-
-fn parse<T: std::str::FromStr>(
-    table: &'static str,
-    column: &'static str,
-    s: &str,
-) -> Result<T, PgError>
-where
-    T::Err: std::fmt::Display,
-{
-    s.parse().map_err(|e| bad(table, column, s, e))
-}
-
-fn code<T: std::str::FromStr>(
-    row: &Row,
-    table: &'static str,
-    column: &'static str,
-) -> Result<T, PgError>
-where
-    T::Err: std::fmt::Display,
-{
-    let s: String = get(row, table, column)?;
-    parse(table, column, &s)
-}
-
-fn opt_code<T: std::str::FromStr>(
-    row: &Row,
-    table: &'static str,
-    column: &'static str,
-) -> Result<Option<T>, PgError>
-where
-    T::Err: std::fmt::Display,
-{
-    let s: Option<String> = get(row, table, column)?;
-    s.map(|s| parse(table, column, &s)).transpose()
-}
-
-fn unsigned(table: &'static str, column: &'static str, v: i64) -> Result<u64, PgError> {
-    u64::try_from(v).map_err(|e| bad(table, column, &v.to_string(), e))
-}
 
 fn number(row: &Row, table: &'static str, column: &'static str) -> Result<u64, PgError> {
     unsigned(table, column, get(row, table, column)?)
