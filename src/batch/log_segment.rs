@@ -113,6 +113,37 @@ pub struct LogOutcome {
     pub timings: Timings,
 }
 
+impl LogOutcome {
+    /// The outcome of logging `n` entries from `first_entry` (either backend's plan).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn of_plan<'a>(
+        segment_no: &SegmentNo,
+        logged: LoggedSegmentNo,
+        first_entry: EntryNo,
+        n: u64,
+        campaign_entries: impl Iterator<Item = &'a CampaignEntry>,
+        follow_up: Option<(&SegmentNo, Option<&String>)>,
+        timings: Timings,
+        dry_run: bool,
+    ) -> LogOutcome {
+        LogOutcome {
+            segment_no: segment_no.clone(),
+            dry_run,
+            logged_segment_entry_no: logged,
+            entries: n,
+            first_entry_no: first_entry,
+            last_entry_no: EntryNo(first_entry.0 + n - 1),
+            campaign_entries: campaign_entries.map(|c| c.entry_no).collect(),
+            follow_up_segment_no: follow_up.map(|(no, _)| no.clone()),
+            warnings: follow_up
+                .and_then(|(_, w)| w.cloned())
+                .into_iter()
+                .collect(),
+            timings,
+        }
+    }
+}
+
 /// Everything the build needs, fixed before any parallel work.
 pub struct Plan {
     header: SegmentHeader,
@@ -619,21 +650,19 @@ pub fn log_segment(
         plan_ms: ms(t0),
         ..Timings::default()
     };
-    let outcome = |plan: &Plan, timings: Timings, dry_run: bool| LogOutcome {
-        segment_no: plan.header.no.clone(),
-        dry_run,
-        logged_segment_entry_no: plan.logged,
-        entries: plan.n,
-        first_entry_no: plan.first_entry,
-        last_entry_no: EntryNo(plan.first_entry.0 + plan.n - 1),
-        campaign_entries: plan.campaign_entries.values().map(|c| c.entry_no).collect(),
-        follow_up_segment_no: plan.follow_up.as_ref().map(|f| f.header.no.clone()),
-        warnings: plan
-            .follow_up
-            .iter()
-            .filter_map(|f| f.warning.clone())
-            .collect(),
-        timings,
+    let outcome = |plan: &Plan, timings: Timings, dry_run: bool| {
+        LogOutcome::of_plan(
+            &plan.header.no,
+            plan.logged,
+            plan.first_entry,
+            plan.n,
+            plan.campaign_entries.values(),
+            plan.follow_up
+                .as_ref()
+                .map(|f| (&f.header.no, f.warning.as_ref())),
+            timings,
+            dry_run,
+        )
     };
     if opts.dry_run {
         return Ok(outcome(&plan, timings, true));

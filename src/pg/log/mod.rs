@@ -665,21 +665,19 @@ pub fn log_segment(
         plan_ms: ms(t0),
         ..Timings::default()
     };
-    let outcome = |plan: &Plan, timings: Timings, dry_run: bool| LogOutcome {
-        segment_no: plan.header.no.clone(),
-        dry_run,
-        logged_segment_entry_no: plan.logged,
-        entries: plan.n,
-        first_entry_no: plan.first_entry,
-        last_entry_no: EntryNo(plan.first_entry.0 + plan.n - 1),
-        campaign_entries: plan.campaign_entries.values().map(|c| c.entry_no).collect(),
-        follow_up_segment_no: plan.follow_up.as_ref().map(|f| f.header.no.clone()),
-        warnings: plan
-            .follow_up
-            .iter()
-            .filter_map(|f| f.warning.clone())
-            .collect(),
-        timings,
+    let outcome = |plan: &Plan, timings: Timings, dry_run: bool| {
+        LogOutcome::of_plan(
+            &plan.header.no,
+            plan.logged,
+            plan.first_entry,
+            plan.n,
+            plan.campaign_entries.values(),
+            plan.follow_up
+                .as_ref()
+                .map(|f| (&f.header.no, f.warning.as_ref())),
+            timings,
+            dry_run,
+        )
     };
     if opts.dry_run {
         tx.rollback()
