@@ -106,6 +106,34 @@ fn a_store_moves_in_logs_on_postgres_and_comes_back_equal() {
     );
     assert_eq!(again["batches"], 0);
 
+    // A dry run on PostgreSQL plans exactly what the embedded twin's dry run plans.
+    let dry_pg = json(
+        Some(&catalog),
+        &[
+            "--json",
+            "--company",
+            "CRONUS",
+            "segment",
+            "log",
+            seg.as_str(),
+            "--follow-up",
+            "--dry-run",
+        ],
+    );
+    let dry_sled = json(
+        Some(twin_s),
+        &[
+            "--json",
+            "segment",
+            "log",
+            seg.as_str(),
+            "--follow-up",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(outcome(dry_pg.clone()), outcome(dry_sled));
+    assert_eq!(dry_pg["dry_run"], true);
+
     // Logging the segment on PostgreSQL and on the embedded twin: the same outcome.
     let on_pg = json(
         Some(&catalog),
