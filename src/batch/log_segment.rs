@@ -743,24 +743,49 @@ fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<S
     Ok(sink.finish()?)
 }
 
-fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), OpError> {
-    let mut ws = UnitOfWork::new();
-    let h = &plan.header;
-    let logged = LoggedSegment {
-        entry_no: plan.logged,
-        segment_no: h.no.clone(),
-        description: h.description.clone(),
+/// The logged segment a log records (either backend's plan); `index_run` is the embedded
+/// store's contact index run, `None` on a backend without runs.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn logged_segment_of<'a>(
+    header: &SegmentHeader,
+    logged: LoggedSegmentNo,
+    ctx: &Ctx,
+    first_entry: EntryNo,
+    n: u64,
+    campaign_entries: impl Iterator<Item = &'a CampaignEntry>,
+    follow_up: Option<&SegmentNo>,
+    index_run: Option<u64>,
+) -> LoggedSegment {
+    LoggedSegment {
+        entry_no: logged,
+        segment_no: header.no.clone(),
+        description: header.description.clone(),
         creation_date: ctx.today,
         user_id: ctx.user.to_string(),
         canceled: false,
-        first_entry_no: plan.first_entry,
-        entries_written: plan.n,
-        entries: plan.n,
+        first_entry_no: first_entry,
+        entries_written: n,
+        entries: n,
         canceled_entries: 0,
-        campaign_entries: plan.campaign_entries.values().map(|c| c.entry_no).collect(),
-        index_run: Some(plan.run_id),
-        follow_up_segment: plan.follow_up.as_ref().map(|f| f.header.no.clone()),
-    };
+        campaign_entries: campaign_entries.map(|c| c.entry_no).collect(),
+        index_run,
+        follow_up_segment: follow_up.cloned(),
+    }
+}
+
+fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), OpError> {
+    let mut ws = UnitOfWork::new();
+    let h = &plan.header;
+    let logged = logged_segment_of(
+        h,
+        plan.logged,
+        ctx,
+        plan.first_entry,
+        plan.n,
+        plan.campaign_entries.values(),
+        plan.follow_up.as_ref().map(|f| &f.header.no),
+        Some(plan.run_id),
+    );
     ws.change(Change::PutLoggedSegment(logged.clone()));
     ws.change(Change::LinkLoggedSegment(h.no.clone(), plan.logged));
     for ce in plan.campaign_entries.values() {

@@ -717,21 +717,16 @@ fn finish(
     plan: &Plan,
 ) -> Result<(), PgLogError> {
     let h = &plan.header;
-    let logged = LoggedSegment {
-        entry_no: plan.logged,
-        segment_no: h.no.clone(),
-        description: h.description.clone(),
-        creation_date: ctx.today,
-        user_id: ctx.user.to_string(),
-        canceled: false,
-        first_entry_no: plan.first_entry,
-        entries_written: plan.n,
-        entries: plan.n,
-        canceled_entries: 0,
-        campaign_entries: plan.campaign_entries.values().map(|c| c.entry_no).collect(),
-        index_run: None,
-        follow_up_segment: plan.follow_up.as_ref().map(|f| f.header.no.clone()),
-    };
+    let logged = crate::batch::log_segment::logged_segment_of(
+        h,
+        plan.logged,
+        ctx,
+        plan.first_entry,
+        plan.n,
+        plan.campaign_entries.values(),
+        plan.follow_up.as_ref().map(|f| &f.header.no),
+        None,
+    );
     crate::pg::rows::put_logged_segment(tx, company_id, &logged)?;
     for ce in plan.campaign_entries.values() {
         crate::pg::rows::put_campaign_entry(tx, company_id, ce)?;
