@@ -392,8 +392,8 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
         }
     };
     let mut contact_error = None;
-    let mut contact_nos = store.contacts().map_while(|c| match c {
-        Ok(c) => Some(c.no.to_string()),
+    let mut contact_nos = store.contact_nos().map_while(|c| match c {
+        Ok(no) => Some(no.to_string()),
         Err(e) => {
             contact_error = Some(e);
             None

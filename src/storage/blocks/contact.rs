@@ -116,12 +116,73 @@ impl ContactBlockBuilder {
 
 /// Decodes a whole contact block, checking that its numbers increase.
 pub fn decode_contact_block(bytes: &[u8]) -> Result<Vec<Contact>, CodecError> {
-    let p: Parsed<'_, ContactRest, Option<SalespersonCode>> = parse(CONTACT_BLOCK, bytes)?;
+    walk_contact_block(
+        bytes,
+        |p, cur, raw, no| {
+            let h = raw.head[0];
+            let salesperson = p
+                .header
+                .dict
+                .get(raw.salesperson as usize)
+                .ok_or_else(|| corrupt(CONTACT_BLOCK, "salesperson index out of range"))?
+                .clone();
+            let company = company_ref(CONTACT_BLOCK, raw.company, cur)?.resolve(&no);
+            let rest: ContactRest = match raw.shared {
+                Some(s) => codec::decode_part(CONTACT_BLOCK, s)?,
+                None => p.header.shared.clone(),
+            };
+            Ok(Contact {
+                no,
+                name: rest.name,
+                kind: enum_at(CONTACT_BLOCK, ContactKind::ALL, h & 1)?,
+                company_no: company,
+                salesperson_code: salesperson,
+                language_code: rest.language_code,
+                email: rest.email,
+                correspondence_type: enum_at(
+                    CONTACT_BLOCK,
+                    CorrespondenceType::ALL,
+                    (h >> 1) & 0b11,
+                )?,
+                exclude_from_segment: h & 0b1000 != 0,
+                privacy_blocked: h & 0b1_0000 != 0,
+                city: rest.city,
+                post_code: rest.post_code,
+                country_code: rest.country_code,
+                phone: rest.phone,
+            })
+        },
+        |c| &c.no,
+    )
+}
+
+/// The contact numbers of a block, in order, without decoding the rest of each row (for
+/// readers that need only the numbers; the block's structure is checked as by
+/// [`decode_contact_block`], the rows' other fields are not).
+pub fn decode_contact_block_nos(bytes: &[u8]) -> Result<Vec<ContactNo>, CodecError> {
+    walk_contact_block(bytes, |_, _, _, no| Ok(no), |n| n)
+}
+
+type ContactParsed<'b> = Parsed<'b, ContactRest, Option<SalespersonCode>>;
+
+/// Walks a contact block's rows with the structural checks every reader needs (dense keys,
+/// restart table, head bits, increasing numbers, no comments) and makes one item per row.
+fn walk_contact_block<'b, T>(
+    bytes: &'b [u8],
+    mut item: impl FnMut(
+        &ContactParsed<'b>,
+        &RowCursor<'b>,
+        &RawRow<'b>,
+        ContactNo,
+    ) -> Result<T, CodecError>,
+    no_of: impl Fn(&T) -> &ContactNo,
+) -> Result<Vec<T>, CodecError> {
+    let p: ContactParsed<'b> = parse(CONTACT_BLOCK, bytes)?;
     let n = p.header.rows as usize;
     if !matches!(p.header.keys, RowKeys::Dense) {
         return Err(corrupt(CONTACT_BLOCK, "row keys are not dense"));
     }
-    let mut out: Vec<Contact> = Vec::with_capacity(n);
+    let mut out: Vec<T> = Vec::with_capacity(n);
     let mut cur = RowCursor::new(CONTACT_BLOCK, p.body, n, 1);
     while let Some(raw) = cur.next()? {
         let i = cur.row - 1;
@@ -131,47 +192,20 @@ pub fn decode_contact_block(bytes: &[u8]) -> Result<Vec<Contact>, CodecError> {
                 "restart table does not match the rows",
             ));
         }
-        let h = raw.head[0];
-        if h & !0b1_1111 != 0 {
+        if raw.head[0] & !0b1_1111 != 0 {
             return Err(corrupt(CONTACT_BLOCK, "unknown bits in a contact row"));
         }
-        let salesperson = p
-            .header
-            .dict
-            .get(raw.salesperson as usize)
-            .ok_or_else(|| corrupt(CONTACT_BLOCK, "salesperson index out of range"))?
-            .clone();
         let no = contact_no(CONTACT_BLOCK, cur.contact()?)?;
-        if out.last().is_some_and(|l| l.no >= no) {
+        if out.last().is_some_and(|l| *no_of(l) >= no) {
             return Err(corrupt(
                 CONTACT_BLOCK,
                 "contact numbers do not increase in the block",
             ));
         }
-        let company = company_ref(CONTACT_BLOCK, raw.company, &cur)?.resolve(&no);
         if raw.comments.is_some() {
             return Err(corrupt(CONTACT_BLOCK, "a contact row with comments"));
         }
-        let rest: ContactRest = match raw.shared {
-            Some(s) => codec::decode_part(CONTACT_BLOCK, s)?,
-            None => p.header.shared.clone(),
-        };
-        out.push(Contact {
-            no,
-            name: rest.name,
-            kind: enum_at(CONTACT_BLOCK, ContactKind::ALL, h & 1)?,
-            company_no: company,
-            salesperson_code: salesperson,
-            language_code: rest.language_code,
-            email: rest.email,
-            correspondence_type: enum_at(CONTACT_BLOCK, CorrespondenceType::ALL, (h >> 1) & 0b11)?,
-            exclude_from_segment: h & 0b1000 != 0,
-            privacy_blocked: h & 0b1_0000 != 0,
-            city: rest.city,
-            post_code: rest.post_code,
-            country_code: rest.country_code,
-            phone: rest.phone,
-        });
+        out.push(item(&p, &cur, &raw, no)?);
     }
     cur.check_end()?;
     Ok(out)
@@ -225,6 +259,9 @@ mod tests {
             assert!(bl.len() < MAX_BLOCK_BYTES + 4096);
             let d = decode_contact_block(bl).unwrap();
             assert!(d.len() <= MAX_BLOCK_ROWS);
+            // The numbers-only reading gives the same numbers.
+            let nos = decode_contact_block_nos(bl).unwrap();
+            assert_eq!(nos, d.iter().map(|c| c.no.clone()).collect::<Vec<_>>());
             back.extend(d);
         }
         assert_eq!(back, all);
@@ -240,5 +277,7 @@ mod tests {
         let i = bl.len() / 2;
         bl[i] ^= 0x10;
         assert!(decode_contact_block(&bl).is_err());
+        // The checksum covers the block: the numbers-only reading refuses it too.
+        assert!(decode_contact_block_nos(&bl).is_err());
     }
 }
