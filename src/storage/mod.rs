@@ -610,11 +610,16 @@ pub struct Store {
     _lock: lock::StoreLock,
 }
 
+/// sled's page cache, `INTERLOG_CACHE_MB` (default 64 MiB, at least 1). Since sled keeps to it
+/// (vendor/sled/README.interlog.md) it bounds what a scan holds: `verify` of 10M entries peaks
+/// at 166 MiB with 64, 334 MiB with 256; a 10M-line log and the nightly mix run as fast with 64
+/// as with 256 (BENCHMARKS.md, "sled's cache").
 fn cache_bytes() -> u64 {
     std::env::var("INTERLOG_CACHE_MB")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(256)
+        .unwrap_or(64)
+        .max(1)
         * 1024
         * 1024
 }
