@@ -351,3 +351,44 @@ fn verify_reads_every_contact_block_against_the_directory() {
     let out = b.run(&["contact", "list"]);
     assert!(!out.status.success(), "a listing refuses a damaged store");
 }
+
+/// verify's number-series check sees every contact once: those in blocks, and a delta record
+/// instead of the block row it overrides.
+#[test]
+fn verify_checks_the_contact_series_against_block_and_delta_contacts_alike() {
+    let b = Bin::init();
+    let big = b.dir().join("contacts.csv");
+    contacts_csv(&big, 0, BIG, 1, "Bulk");
+    b.ok(&["import", big.to_str().unwrap()]);
+    assert!(layout(&b).0 > 0, "the import went to blocks");
+    // One block contact edited on its own: a delta record over its block row.
+    let one = b.dir().join("one.csv");
+    contacts_csv(&one, 1234, 1, 1, "Edited");
+    b.ok(&["import", one.to_str().unwrap(), "--kind", "contacts", "--mode", "upsert"]);
+    assert_eq!(name_of(&b, "CB0001234"), "Edited 1234");
+    // A series whose next number is a block contact's, one whose next is the edited contact's.
+    for (code, start) in [("BLK", "CB0002000"), ("DLT", "CB0001234")] {
+        b.ok(&["series", "add", code, "--starting-no", start]);
+        b.ok(&["setup", "set", "--contact-nos", code]);
+        // verify exits 1 on a problem; its report is still on stdout.
+        let out = b.run(&["--json", "verify"]);
+        assert_eq!(out.status.code(), Some(1));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let problems = v["problems"].as_array().unwrap();
+        let about: Vec<&Value> = problems
+            .iter()
+            .filter(|p| p["detail"].as_str().unwrap().contains(start))
+            .collect();
+        assert_eq!(about.len(), 1, "reported once: {v}");
+        assert!(
+            about[0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("is the next number series {code} will hand out")),
+            "{v}"
+        );
+        // Numbers past the next one are warnings, each contact once.
+        let warned = v["warnings"].as_array().unwrap().len();
+        assert!((1..=1000).contains(&warned), "{warned} warnings");
+    }
+}

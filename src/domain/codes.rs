@@ -98,11 +98,11 @@ macro_rules! code_type {
             }
         }
 
-        impl TryFrom<String> for $name {
-            type Error = DomainError;
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                // Fast path for values that are already canonical (everything read from disk):
-                // printable ASCII without lower-case letters or spaces at either end.
+        impl $name {
+            /// True when `s` is already a valid code as it is (what [`Self::new`] would
+            /// return unchanged): everything read from disk.
+            fn is_canonical(s: &str) -> bool {
+                // Fast path: printable ASCII without lower-case letters or spaces at either end.
                 let b = s.as_bytes();
                 if !b.is_empty()
                     && b.len() <= $max
@@ -110,13 +110,29 @@ macro_rules! code_type {
                     && b[b.len() - 1] != b' '
                     && b.iter().all(|&c| (0x20..0x7f).contains(&c) && !c.is_ascii_lowercase())
                 {
-                    return Ok($name(s));
+                    return true;
                 }
-                if !s.is_empty()
+                !s.is_empty()
                     && s.chars().count() <= $max
                     && s.trim() == s
                     && !s.chars().any(|c| c.is_lowercase() || refused_in_code(c))
-                {
+            }
+
+            /// Checks a stored code as reading it would, without building it (the same
+            /// refusal as `TryFrom<String>`).
+            pub fn check_stored(s: &str) -> Result<(), DomainError> {
+                if Self::is_canonical(s) {
+                    Ok(())
+                } else {
+                    Self::new(s).map(drop)
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = DomainError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                if Self::is_canonical(&s) {
                     return Ok($name(s));
                 }
                 Self::new(&s)

@@ -124,6 +124,18 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
         campaign_entries,
         saved_criteria: saved,
     } = records;
+    let setup = setup.unwrap_or_default();
+    let series: HashMap<SeriesCode, NoSeries> =
+        series.into_iter().map(|s| (s.code.clone(), s)).collect();
+
+    // Contacts: one walk; the backend checks their storage, every number goes through the
+    // contact number series' check.
+    let contact_series = SeriesCheck::new(&mut r, &series, &setup.contact_nos, "contact");
+    store.check_contacts(&mut r, |r, no| {
+        if let Some(c) = &contact_series {
+            c.check(r, no);
+        }
+    });
 
     // Entries: one walk; the backend checks their layout and the contact index, the visitor
     // what the entries say about campaign entries and logged segments.
@@ -332,96 +344,93 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
     }
     store.check_line_blocks(&layout, &segments, &mut r);
 
-    // Number series against the numbers in use.
-    let setup = setup.unwrap_or_default();
-    let series: HashMap<SeriesCode, NoSeries> =
-        series.into_iter().map(|s| (s.code.clone(), s)).collect();
-    let check_series = |r: &mut VerifyReport,
-                        code: &Option<SeriesCode>,
-                        what: &'static str,
-                        numbers: &mut dyn Iterator<Item = String>| {
-        let Some(code) = code else { return };
+    // Number series against the numbers in use (the contacts' were checked in their walk).
+    if let Some(c) = SeriesCheck::new(&mut r, &series, &setup.campaign_nos, "campaign") {
+        for campaign in &campaigns {
+            c.check(&mut r, campaign.no.as_str());
+        }
+    }
+    if let Some(c) = SeriesCheck::new(&mut r, &series, &setup.segment_nos, "segment") {
+        let numbers = segments.iter().map(|h| h.no.as_str());
+        for no in numbers.chain(logged.iter().map(|l| l.segment_no.as_str())) {
+            c.check(&mut r, no);
+        }
+    }
+    Ok(r)
+}
+
+/// The check of one number series against numbers in use: no record may hold the number the
+/// series hands out next (a problem), nor one it will reach later (a warning).
+struct SeriesCheck<'a> {
+    code: &'a SeriesCode,
+    series: &'a NoSeries,
+    what: &'static str,
+}
+
+impl<'a> SeriesCheck<'a> {
+    /// The check of the series the setup names for `what`, if it names one; a series that
+    /// does not exist is reported.
+    fn new(
+        r: &mut VerifyReport,
+        series: &'a HashMap<SeriesCode, NoSeries>,
+        code: &'a Option<SeriesCode>,
+        what: &'static str,
+    ) -> Option<Self> {
+        let code = code.as_ref()?;
         let Some(s) = series.get(code) else {
             r.problem(
                 "setup",
                 format!("marketing setup names number series {code}, which does not exist"),
             );
-            return;
+            return None;
         };
-        for no in numbers {
-            let no = &no;
-            for line in &s.lines {
-                let last = line.last_no_used.as_deref();
-                let same_shape = no.chars().count() == line.starting_no.chars().count()
-                    && no.chars().zip(line.starting_no.chars()).all(|(a, b)| {
-                        a.is_ascii_digit() == b.is_ascii_digit() && (a.is_ascii_digit() || a == b)
-                    });
-                let in_range = compare_nos(no, &line.starting_no).is_ge()
-                    && line
-                        .ending_no
-                        .as_deref()
-                        .is_none_or(|e| compare_nos(no, e).is_le());
-                if !(same_shape && in_range && line.is_open()) {
-                    continue;
-                }
-                let ahead = match last {
-                    None => true,
-                    Some(l) => compare_nos(no, l).is_gt(),
-                };
-                let next = match last {
-                    None => Some(line.starting_no.clone()),
-                    Some(l) => increment_no(l, line.increment_by).ok(),
-                };
-                if next.as_deref() == Some(no.as_str()) {
-                    r.problem(
-                        "number series",
-                        format!(
-                            "{what} {no} exists and is the next number series {code} will hand out — drawing it will fail; raise the series' last no. used"
-                        ),
-                    );
-                } else if ahead {
-                    r.warning(
-                        "number series",
-                        format!(
-                            "{what} {no} exists in the range of series {code}, which has used up to {}: drawing will fail when the series reaches it",
-                            last.unwrap_or("(nothing)")
-                        ),
-                    );
-                }
+        Some(SeriesCheck {
+            code,
+            series: s,
+            what,
+        })
+    }
+
+    fn check(&self, r: &mut VerifyReport, no: &str) {
+        let (code, what) = (self.code, self.what);
+        for line in &self.series.lines {
+            let last = line.last_no_used.as_deref();
+            let same_shape = no.chars().count() == line.starting_no.chars().count()
+                && no.chars().zip(line.starting_no.chars()).all(|(a, b)| {
+                    a.is_ascii_digit() == b.is_ascii_digit() && (a.is_ascii_digit() || a == b)
+                });
+            let in_range = compare_nos(no, &line.starting_no).is_ge()
+                && line
+                    .ending_no
+                    .as_deref()
+                    .is_none_or(|e| compare_nos(no, e).is_le());
+            if !(same_shape && in_range && line.is_open()) {
+                continue;
+            }
+            let ahead = match last {
+                None => true,
+                Some(l) => compare_nos(no, l).is_gt(),
+            };
+            let next = match last {
+                None => Some(line.starting_no.clone()),
+                Some(l) => increment_no(l, line.increment_by).ok(),
+            };
+            if next.as_deref() == Some(no) {
+                r.problem(
+                    "number series",
+                    format!(
+                        "{what} {no} exists and is the next number series {code} will hand out — drawing it will fail; raise the series' last no. used"
+                    ),
+                );
+            } else if ahead {
+                r.warning(
+                    "number series",
+                    format!(
+                        "{what} {no} exists in the range of series {code}, which has used up to {}: drawing will fail when the series reaches it",
+                        last.unwrap_or("(nothing)")
+                    ),
+                );
             }
         }
-    };
-    let mut contact_error = None;
-    let mut contact_nos = store.contact_nos().map_while(|c| match c {
-        Ok(no) => Some(no.to_string()),
-        Err(e) => {
-            contact_error = Some(e);
-            None
-        }
-    });
-    check_series(&mut r, &setup.contact_nos, "contact", &mut contact_nos);
-    // Without a contact series nothing was read yet: read to the end for errors.
-    contact_nos.for_each(drop);
-    match contact_error {
-        Some(e) if layout.contacts_storage_ok() => {
-            r.problem("contacts", format!("reading contacts: {e}"))
-        }
-        _ => {}
     }
-    check_series(
-        &mut r,
-        &setup.campaign_nos,
-        "campaign",
-        &mut campaigns.iter().map(|c| c.no.to_string()),
-    );
-    check_series(
-        &mut r,
-        &setup.segment_nos,
-        "segment",
-        &mut segments
-            .iter()
-            .map(|h| h.no.to_string())
-            .chain(logged.iter().map(|l| l.segment_no.to_string())),
-    );
-    Ok(r)
 }

@@ -76,19 +76,10 @@ pub struct LayoutCheck {
     next_entry: u64,
     next_gen: u64,
     next_run: u64,
-    contact_blocks_ok: bool,
     runs: Vec<RunInfo>,
     postponed: Vec<Vec<u8>>,
     by_segment: Vec<(Vec<u8>, LoggedSegmentNo)>,
     live_gens: HashSet<u64>,
-}
-
-impl LayoutCheck {
-    /// True when the contacts' own storage showed no problem, so an error reading the
-    /// contacts is a new finding rather than the same one again.
-    pub fn contacts_storage_ok(&self) -> bool {
-        self.contact_blocks_ok
-    }
 }
 
 /// What [`Store::check_entries`] counted.
@@ -174,9 +165,8 @@ impl Store {
         keys_out
     }
 
-    /// Step 1: every record, marker and meta value decodes; the contact blocks agree with
-    /// their directory; one marketing setup; no garbage left. Returns what the later steps
-    /// need and the records decoded.
+    /// Step 1: every record (contacts are step 2), marker and meta value decodes; one marketing
+    /// setup; no garbage left. Returns what the later steps need and the records decoded.
     pub fn check_records(
         &self,
         r: &mut dyn CheckSink,
@@ -185,15 +175,6 @@ impl Store {
         let next_gen = self.counter(keys::meta::NEXT_GEN)?;
         let next_run = self.counter(keys::meta::NEXT_RUN)?;
 
-        // Contacts: the delta's records decode; every block decodes and matches its directory
-        // entry, ranges sorted and disjoint.
-        drop(self.check_tree::<Contact>(r, TreeId::Contacts, "contact"));
-        let (block_problems, blocks) = self.check_contact_blocks();
-        r.values_read(blocks);
-        let contact_blocks_ok = block_problems.is_empty();
-        for (area, detail) in block_problems {
-            r.problem(area, detail);
-        }
         self.check_tree::<Salesperson>(r, TreeId::Salespeople, "salesperson");
         self.check_tree::<InteractionGroup>(r, TreeId::Groups, "interaction group");
         self.check_tree::<InteractionTemplate>(r, TreeId::Templates, "interaction template");
@@ -241,7 +222,6 @@ impl Store {
             next_entry,
             next_gen,
             next_run,
-            contact_blocks_ok,
             runs: runs.into_iter().map(|(_, i)| i).collect(),
             postponed,
             by_segment,
@@ -265,7 +245,28 @@ impl Store {
         Ok((check, records))
     }
 
-    /// Step 2: one walk of the entries. Every entry block decodes under its first entry
+    /// Step 2: the contacts. The delta's records decode; every block is checked as decoding
+    /// it would and matches its directory entry, ranges sorted and disjoint. Every contact
+    /// number (a delta record's instead of the block row it overrides) goes to `visit`, for
+    /// the business checks; the contacts are never built (verify reads millions).
+    pub fn check_contacts<S: CheckSink>(&self, r: &mut S, mut visit: impl FnMut(&mut S, &str)) {
+        let delta = self.check_tree::<Contact>(r, TreeId::Contacts, "contact");
+        let overridden: HashSet<&[u8]> = delta.iter().map(|(k, _)| k.as_slice()).collect();
+        let (block_problems, blocks) = self.check_contact_blocks(&mut |no: &str| {
+            if !overridden.contains(no.as_bytes()) {
+                visit(r, no);
+            }
+        });
+        r.values_read(blocks);
+        for (area, detail) in block_problems {
+            r.problem(area, detail);
+        }
+        for (_, c) in &delta {
+            visit(r, c.no.as_str());
+        }
+    }
+
+    /// Step 3: one walk of the entries. Every entry block decodes under its first entry
     /// number and lies below `next_entry`; `visit` sees every entry of the blocks that do, in
     /// number order (with the sink, for its own findings). Then the entry counter, the
     /// postponed markers and the contact index (per-entry items and runs) are checked against
@@ -536,7 +537,7 @@ impl Store {
         }
     }
 
-    /// Step 3: every "segment S was logged as L" link names a logged segment of segment S.
+    /// Step 4: every "segment S was logged as L" link names a logged segment of segment S.
     pub fn check_segment_links(
         &self,
         lc: &LayoutCheck,
@@ -559,7 +560,7 @@ impl Store {
         }
     }
 
-    /// Step 4, for each segment: its line generation is committed, its line blocks decode.
+    /// Step 5, for each segment: its line generation is committed, its line blocks decode.
     /// Returns the number of lines it holds.
     pub fn check_segment_lines(
         &self,
@@ -591,7 +592,7 @@ impl Store {
         n
     }
 
-    /// Step 5, after every segment went through step 4: every line block decodes and belongs
+    /// Step 6, after every segment went through step 5: every line block decodes and belongs
     /// to a segment's generation, within its lines.
     pub fn check_line_blocks(
         &self,

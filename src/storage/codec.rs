@@ -19,6 +19,7 @@
 //! stored struct — is a format change: bump [`FORMAT_VERSION`] and keep a decoder for the old one.
 
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde::Serialize;
 
 /// Version byte written before every stored value.
@@ -252,6 +253,27 @@ pub fn encode_part<T: Serialize>(
 /// Decodes a part written by [`encode_part`]; the whole slice must be used.
 pub fn decode_part<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, CodecError> {
     decode_body(what, bytes)
+}
+
+/// Decodes a part written by [`encode_part`] into a value borrowing from `bytes` (text as
+/// `&str`): checks a part as [`decode_part`] reads it, without allocating its strings.
+pub fn decode_part_borrowed<'a, T: Deserialize<'a>>(
+    what: &'static str,
+    bytes: &'a [u8],
+) -> Result<T, CodecError> {
+    let (value, used) = bincode::serde::borrow_decode_from_slice(bytes, config()).map_err(|e| {
+        CodecError::Corrupt {
+            what,
+            detail: e.to_string(),
+        }
+    })?;
+    if used != bytes.len() {
+        return Err(CodecError::Corrupt {
+            what,
+            detail: format!("{} trailing bytes", bytes.len() - used),
+        });
+    }
+    Ok(value)
 }
 
 /// A framed value: `[version][header length u32 LE][header][body][crc]`. Blocks use it: a

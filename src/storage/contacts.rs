@@ -36,8 +36,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::blocks::{decode_contact_block, decode_contact_block_nos, ContactBlockBuilder};
-use super::codec::CodecError;
+use super::blocks::{check_contact_block, decode_contact_block, ContactBlockBuilder};
 use super::{
     bad_value, codec, keys, StorageError, Store, TreeId, UnitOfWork, UntilErrorExt, WriterGuard,
 };
@@ -199,30 +198,43 @@ impl Store {
     }
 
     fn read_contact_block(&self, b: &DirBlock) -> Result<Vec<Contact>, StorageError> {
-        self.read_contact_rows(b)
-    }
-
-    /// A block's rows as `T` (whole contacts or only their numbers), checked against the
-    /// directory.
-    fn read_contact_rows<T: ContactRow>(&self, b: &DirBlock) -> Result<Vec<T>, StorageError> {
-        let key = keys::num(b.key);
-        let Some(v) = self.t.contact_blocks.get(key)? else {
-            return Err(StorageError::Inconsistent(format!(
-                "contact block {} (contacts {}..{}) is listed in the directory but missing",
-                b.key, b.first, b.last
-            )));
-        };
-        let rows = T::decode_block(&v).map_err(|e| bad_value(TreeId::ContactBlocks, &key, e))?;
+        let (key, v) = self.contact_block_value(b)?;
+        let rows =
+            decode_contact_block(&v).map_err(|e| bad_value(TreeId::ContactBlocks, &key, e))?;
         if rows.len() != b.count as usize
-            || rows.first().map(T::no) != Some(&b.first)
-            || rows.last().map(T::no) != Some(&b.last)
+            || rows.first().map(|c| &c.no) != Some(&b.first)
+            || rows.last().map(|c| &c.no) != Some(&b.last)
         {
-            return Err(StorageError::Inconsistent(format!(
-                "contact block {} does not hold what the directory says (contacts {}..{}, {} rows)",
-                b.key, b.first, b.last, b.count
-            )));
+            return Err(not_as_listed(b));
         }
         Ok(rows)
+    }
+
+    /// Checks a block as [`Self::read_contact_block`] would refuse it, without building its
+    /// contacts; each row's number goes to `on_row`.
+    fn check_contact_block(
+        &self,
+        b: &DirBlock,
+        on_row: &mut dyn FnMut(&str),
+    ) -> Result<(), StorageError> {
+        let (key, v) = self.contact_block_value(b)?;
+        let s = check_contact_block(&v, on_row)
+            .map_err(|e| bad_value(TreeId::ContactBlocks, &key, e))?;
+        if s.rows != b.count as usize || s.first != b.first.as_str() || s.last != b.last.as_str() {
+            return Err(not_as_listed(b));
+        }
+        Ok(())
+    }
+
+    fn contact_block_value(&self, b: &DirBlock) -> Result<([u8; 8], sled::IVec), StorageError> {
+        let key = keys::num(b.key);
+        match self.t.contact_blocks.get(key)? {
+            Some(v) => Ok((key, v)),
+            None => Err(StorageError::Inconsistent(format!(
+                "contact block {} (contacts {}..{}) is listed in the directory but missing",
+                b.key, b.first, b.last
+            ))),
+        }
     }
 
     /// A decoded block, from the cache when it is there.
@@ -282,43 +294,17 @@ impl Store {
     /// Every contact in number order, decoded one block at a time (memory stays flat for
     /// millions of contacts); stops after the first error.
     pub fn contacts(&self) -> ContactIter<'_> {
-        self.contact_rows(|k, v| {
-            codec::decode("contact", &v).map_err(|e| bad_value(TreeId::Contacts, &k, e))
-        })
-    }
-
-    /// Every contact number in order, without decoding the rest of each contact (a reader
-    /// that needs only the numbers, e.g. `verify`'s number-series check); stops after the
-    /// first error.
-    pub fn contact_nos(&self) -> ContactIter<'_, ContactNo> {
-        self.contact_rows(|k, _| {
-            std::str::from_utf8(&k)
-                .ok()
-                .and_then(|s| ContactNo::new(s).ok())
-                .ok_or_else(|| {
-                    StorageError::Inconsistent(format!(
-                        "contact record under key {:?} is not under a contact number",
-                        String::from_utf8_lossy(&k)
-                    ))
-                })
-        })
-    }
-
-    fn contact_rows<T: ContactRow>(
-        &self,
-        delta_row: impl Fn(sled::IVec, sled::IVec) -> Result<T, StorageError> + 'static,
-    ) -> ContactIter<'_, T> {
         let (state, err) = match self.contact_state() {
             Ok(s) => (s, None),
             Err(e) => (Arc::new(ContactState::default()), Some(e)),
         };
-        let delta: Box<dyn Iterator<Item = Result<T, StorageError>> + '_> = Box::new(
+        let delta: Box<dyn Iterator<Item = Result<Contact, StorageError>> + '_> = Box::new(
             self.t
                 .contacts
                 .iter()
-                .map(move |kv| {
+                .map(|kv| {
                     let (k, v) = kv?;
-                    delta_row(k, v)
+                    codec::decode("contact", &v).map_err(|e| bad_value(TreeId::Contacts, &k, e))
                 })
                 .until_error(),
         );
@@ -531,10 +517,13 @@ impl Store {
     }
 
     /// What `verify` finds wrong with the contact blocks and their directory: (area, detail).
-    /// Every listed block is read and decoded; ranges must be sorted and disjoint, counts must
-    /// match, and no block may lie outside the directory. Returns the problems and the number
-    /// of blocks read.
-    pub fn check_contact_blocks(&self) -> (Vec<(&'static str, String)>, u64) {
+    /// Every listed block is read and checked as decoding it would; ranges must be sorted and
+    /// disjoint, counts must match, and no block may lie outside the directory. Each checked
+    /// row's number goes to `on_row`. Returns the problems and the number of blocks read.
+    pub fn check_contact_blocks(
+        &self,
+        on_row: &mut dyn FnMut(&str),
+    ) -> (Vec<(&'static str, String)>, u64) {
         let mut p: Vec<(&'static str, String)> = Vec::new();
         let st = match self.contact_state() {
             Ok(s) => s,
@@ -584,7 +573,7 @@ impl Store {
             }
             listed.insert(b.key);
             read += 1;
-            if let Err(e) = self.read_contact_block(b) {
+            if let Err(e) = self.check_contact_block(b, on_row) {
                 let area = match e {
                     StorageError::BadValue { .. } => "codec",
                     _ => "contacts",
@@ -678,53 +667,34 @@ impl ContactBlocksWriter<'_> {
     }
 }
 
-/// What [`ContactIter`] yields: a whole contact or only its number.
-pub trait ContactRow: Sized {
-    /// The contact's number.
-    fn no(&self) -> &ContactNo;
-    /// Decodes a contact block into rows.
-    fn decode_block(bytes: &[u8]) -> Result<Vec<Self>, CodecError>;
-}
-
-impl ContactRow for Contact {
-    fn no(&self) -> &ContactNo {
-        &self.no
-    }
-    fn decode_block(bytes: &[u8]) -> Result<Vec<Self>, CodecError> {
-        decode_contact_block(bytes)
-    }
-}
-
-impl ContactRow for ContactNo {
-    fn no(&self) -> &ContactNo {
-        self
-    }
-    fn decode_block(bytes: &[u8]) -> Result<Vec<Self>, CodecError> {
-        decode_contact_block_nos(bytes)
-    }
+fn not_as_listed(b: &DirBlock) -> StorageError {
+    StorageError::Inconsistent(format!(
+        "contact block {} does not hold what the directory says (contacts {}..{}, {} rows)",
+        b.key, b.first, b.last, b.count
+    ))
 }
 
 /// The contacts of the blocks and the delta, merged in number order (a delta record wins).
-pub struct ContactIter<'s, T = Contact> {
+pub struct ContactIter<'s> {
     store: &'s Store,
     state: Arc<ContactState>,
     next_block: usize,
-    block: std::vec::IntoIter<T>,
-    b_head: Option<T>,
-    delta: Box<dyn Iterator<Item = Result<T, StorageError>> + 's>,
-    d_head: Option<T>,
+    block: std::vec::IntoIter<Contact>,
+    b_head: Option<Contact>,
+    delta: Box<dyn Iterator<Item = Result<Contact, StorageError>> + 's>,
+    d_head: Option<Contact>,
     err: Option<StorageError>,
     done: bool,
 }
 
-impl<T: ContactRow> ContactIter<'_, T> {
+impl ContactIter<'_> {
     fn fill(&mut self) -> Result<(), StorageError> {
         while self.b_head.is_none() {
             if let Some(c) = self.block.next() {
                 self.b_head = Some(c);
             } else if let Some(b) = self.state.dir.blocks.get(self.next_block) {
                 self.next_block += 1;
-                self.block = self.store.read_contact_rows(b)?.into_iter();
+                self.block = self.store.read_contact_block(b)?.into_iter();
             } else {
                 break;
             }
@@ -736,8 +706,8 @@ impl<T: ContactRow> ContactIter<'_, T> {
     }
 }
 
-impl<T: ContactRow> Iterator for ContactIter<'_, T> {
-    type Item = Result<T, StorageError>;
+impl Iterator for ContactIter<'_> {
+    type Item = Result<Contact, StorageError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
@@ -755,7 +725,7 @@ impl<T: ContactRow> Iterator for ContactIter<'_, T> {
             (None, None) => None,
             (Some(_), None) => self.b_head.take(),
             (None, Some(_)) => self.d_head.take(),
-            (Some(b), Some(d)) => match b.no().cmp(d.no()) {
+            (Some(b), Some(d)) => match b.no.cmp(&d.no) {
                 std::cmp::Ordering::Less => self.b_head.take(),
                 std::cmp::Ordering::Greater => self.d_head.take(),
                 std::cmp::Ordering::Equal => {

@@ -116,73 +116,135 @@ impl ContactBlockBuilder {
 
 /// Decodes a whole contact block, checking that its numbers increase.
 pub fn decode_contact_block(bytes: &[u8]) -> Result<Vec<Contact>, CodecError> {
-    walk_contact_block(
-        bytes,
-        |p, cur, raw, no| {
-            let h = raw.head[0];
-            let salesperson = p
-                .header
-                .dict
-                .get(raw.salesperson as usize)
-                .ok_or_else(|| corrupt(CONTACT_BLOCK, "salesperson index out of range"))?
-                .clone();
-            let company = company_ref(CONTACT_BLOCK, raw.company, cur)?.resolve(&no);
-            let rest: ContactRest = match raw.shared {
-                Some(s) => codec::decode_part(CONTACT_BLOCK, s)?,
-                None => p.header.shared.clone(),
-            };
-            Ok(Contact {
-                no,
-                name: rest.name,
-                kind: enum_at(CONTACT_BLOCK, ContactKind::ALL, h & 1)?,
-                company_no: company,
-                salesperson_code: salesperson,
-                language_code: rest.language_code,
-                email: rest.email,
-                correspondence_type: enum_at(
-                    CONTACT_BLOCK,
-                    CorrespondenceType::ALL,
-                    (h >> 1) & 0b11,
-                )?,
-                exclude_from_segment: h & 0b1000 != 0,
-                privacy_blocked: h & 0b1_0000 != 0,
-                city: rest.city,
-                post_code: rest.post_code,
-                country_code: rest.country_code,
-                phone: rest.phone,
-            })
-        },
-        |c| &c.no,
-    )
+    let mut out = Vec::new();
+    walk_contact_block(bytes, |p, cur, raw, no| {
+        let h = raw.head[0];
+        let no = contact_no(CONTACT_BLOCK, no)?;
+        let salesperson = p
+            .header
+            .dict
+            .get(raw.salesperson as usize)
+            .ok_or_else(|| corrupt(CONTACT_BLOCK, "salesperson index out of range"))?
+            .clone();
+        let company = company_ref(CONTACT_BLOCK, raw.company, cur)?.resolve(&no);
+        let rest: ContactRest = match raw.shared {
+            Some(s) => codec::decode_part(CONTACT_BLOCK, s)?,
+            None => p.header.shared.clone(),
+        };
+        out.push(Contact {
+            no,
+            name: rest.name,
+            kind: enum_at(CONTACT_BLOCK, ContactKind::ALL, h & 1)?,
+            company_no: company,
+            salesperson_code: salesperson,
+            language_code: rest.language_code,
+            email: rest.email,
+            correspondence_type: enum_at(CONTACT_BLOCK, CorrespondenceType::ALL, (h >> 1) & 0b11)?,
+            exclude_from_segment: h & 0b1000 != 0,
+            privacy_blocked: h & 0b1_0000 != 0,
+            city: rest.city,
+            post_code: rest.post_code,
+            country_code: rest.country_code,
+            phone: rest.phone,
+        });
+        Ok(())
+    })?;
+    Ok(out)
 }
 
-/// The contact numbers of a block, in order, without decoding the rest of each row (for
-/// readers that need only the numbers; the block's structure is checked as by
-/// [`decode_contact_block`], the rows' other fields are not).
-pub fn decode_contact_block_nos(bytes: &[u8]) -> Result<Vec<ContactNo>, CodecError> {
-    walk_contact_block(bytes, |_, _, _, no| Ok(no), |n| n)
+/// What [`check_contact_block`] found in a sound block.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ContactBlockSummary {
+    /// Rows (contacts).
+    pub rows: usize,
+    /// First contact number.
+    pub first: String,
+    /// Last contact number.
+    pub last: String,
+}
+
+/// A contact row's own part as stored, borrowing its texts from the block: the layout of
+/// [`ContactRest`] field for field (a test holds them together).
+#[derive(Deserialize)]
+struct ContactRestRef<'a> {
+    #[serde(borrow)]
+    _name: &'a str,
+    #[serde(borrow)]
+    language_code: Option<&'a str>,
+    #[serde(borrow)]
+    _email: &'a str,
+    #[serde(borrow)]
+    _city: &'a str,
+    #[serde(borrow)]
+    _post_code: &'a str,
+    #[serde(borrow)]
+    country_code: Option<&'a str>,
+    #[serde(borrow)]
+    _phone: &'a str,
+}
+
+/// Checks a row's own part as [`decode_contact_block`] reads it, without building it.
+fn check_rest(bytes: &[u8]) -> Result<(), CodecError> {
+    let r: ContactRestRef<'_> = codec::decode_part_borrowed(CONTACT_BLOCK, bytes)?;
+    let bad = |e: crate::domain::DomainError| corrupt(CONTACT_BLOCK, &e.to_string());
+    if let Some(c) = r.language_code {
+        LanguageCode::check_stored(c).map_err(bad)?;
+    }
+    if let Some(c) = r.country_code {
+        CountryCode::check_stored(c).map_err(bad)?;
+    }
+    Ok(())
+}
+
+/// Checks a whole contact block as [`decode_contact_block`] would refuse it, without building
+/// its contacts (verify reads millions): every row's number, company, salesperson, type and
+/// own part. Each row's number goes to `on_row` once the row is checked.
+pub fn check_contact_block(
+    bytes: &[u8],
+    on_row: &mut dyn FnMut(&str),
+) -> Result<ContactBlockSummary, CodecError> {
+    let mut rows = 0;
+    let mut first = String::new();
+    let bad = |e: crate::domain::DomainError| corrupt(CONTACT_BLOCK, &e.to_string());
+    let last = walk_contact_block(bytes, |p, cur, raw, no| {
+        ContactNo::check_stored(no).map_err(bad)?;
+        if rows == 0 {
+            first = no.to_string();
+        }
+        rows += 1;
+        let h = raw.head[0];
+        if p.header.dict.get(raw.salesperson as usize).is_none() {
+            return Err(corrupt(CONTACT_BLOCK, "salesperson index out of range"));
+        }
+        if raw.company == RawCompany::Other {
+            ContactNo::check_stored(cur.company()?).map_err(bad)?;
+        }
+        if let Some(s) = raw.shared {
+            check_rest(s)?;
+        }
+        enum_at(CONTACT_BLOCK, ContactKind::ALL, h & 1)?;
+        enum_at(CONTACT_BLOCK, CorrespondenceType::ALL, (h >> 1) & 0b11)?;
+        on_row(no);
+        Ok(())
+    })?;
+    Ok(ContactBlockSummary { rows, first, last })
 }
 
 type ContactParsed<'b> = Parsed<'b, ContactRest, Option<SalespersonCode>>;
 
 /// Walks a contact block's rows with the structural checks every reader needs (dense keys,
-/// restart table, head bits, increasing numbers, no comments) and makes one item per row.
-fn walk_contact_block<'b, T>(
+/// restart table, head bits, increasing numbers, no comments), handing each row and its
+/// number (as stored, not yet checked as a code) to `row`. Returns the last number.
+fn walk_contact_block<'b>(
     bytes: &'b [u8],
-    mut item: impl FnMut(
-        &ContactParsed<'b>,
-        &RowCursor<'b>,
-        &RawRow<'b>,
-        ContactNo,
-    ) -> Result<T, CodecError>,
-    no_of: impl Fn(&T) -> &ContactNo,
-) -> Result<Vec<T>, CodecError> {
+    mut row: impl FnMut(&ContactParsed<'b>, &RowCursor<'b>, &RawRow<'b>, &str) -> Result<(), CodecError>,
+) -> Result<String, CodecError> {
     let p: ContactParsed<'b> = parse(CONTACT_BLOCK, bytes)?;
     let n = p.header.rows as usize;
     if !matches!(p.header.keys, RowKeys::Dense) {
         return Err(corrupt(CONTACT_BLOCK, "row keys are not dense"));
     }
-    let mut out: Vec<T> = Vec::with_capacity(n);
+    let mut prev = String::new();
     let mut cur = RowCursor::new(CONTACT_BLOCK, p.body, n, 1);
     while let Some(raw) = cur.next()? {
         let i = cur.row - 1;
@@ -195,8 +257,8 @@ fn walk_contact_block<'b, T>(
         if raw.head[0] & !0b1_1111 != 0 {
             return Err(corrupt(CONTACT_BLOCK, "unknown bits in a contact row"));
         }
-        let no = contact_no(CONTACT_BLOCK, cur.contact()?)?;
-        if out.last().is_some_and(|l| *no_of(l) >= no) {
+        let no = cur.contact()?;
+        if i > 0 && prev.as_str() >= no {
             return Err(corrupt(
                 CONTACT_BLOCK,
                 "contact numbers do not increase in the block",
@@ -205,10 +267,12 @@ fn walk_contact_block<'b, T>(
         if raw.comments.is_some() {
             return Err(corrupt(CONTACT_BLOCK, "a contact row with comments"));
         }
-        out.push(item(&p, &cur, &raw, no)?);
+        row(&p, &cur, &raw, no)?;
+        prev.clear();
+        prev.push_str(no);
     }
     cur.check_end()?;
-    Ok(out)
+    Ok(prev)
 }
 
 #[cfg(test)]
@@ -259,9 +323,18 @@ mod tests {
             assert!(bl.len() < MAX_BLOCK_BYTES + 4096);
             let d = decode_contact_block(bl).unwrap();
             assert!(d.len() <= MAX_BLOCK_ROWS);
-            // The numbers-only reading gives the same numbers.
-            let nos = decode_contact_block_nos(bl).unwrap();
-            assert_eq!(nos, d.iter().map(|c| c.no.clone()).collect::<Vec<_>>());
+            // The check gives the same numbers and summary.
+            let mut seen = Vec::new();
+            let summary = check_contact_block(bl, &mut |no| seen.push(no.to_string())).unwrap();
+            assert_eq!(seen, d.iter().map(|c| c.no.to_string()).collect::<Vec<_>>());
+            assert_eq!(
+                summary,
+                ContactBlockSummary {
+                    rows: d.len(),
+                    first: d[0].no.to_string(),
+                    last: d[d.len() - 1].no.to_string(),
+                }
+            );
             back.extend(d);
         }
         assert_eq!(back, all);
@@ -277,7 +350,53 @@ mod tests {
         let i = bl.len() / 2;
         bl[i] ^= 0x10;
         assert!(decode_contact_block(&bl).is_err());
-        // The checksum covers the block: the numbers-only reading refuses it too.
-        assert!(decode_contact_block_nos(&bl).is_err());
+        // The checksum covers the block: the check refuses it too.
+        assert!(check_contact_block(&bl, &mut |_| {}).is_err());
+    }
+
+    /// The borrowed check reads a row's own part exactly as the decode does: same layout, same
+    /// refusals of a code that is not one.
+    #[test]
+    fn a_rows_own_part_is_checked_as_it_is_decoded() {
+        #[derive(Serialize)]
+        struct AnyRest<'a> {
+            name: &'a str,
+            language_code: Option<&'a str>,
+            email: &'a str,
+            city: &'a str,
+            post_code: &'a str,
+            country_code: Option<&'a str>,
+            phone: &'a str,
+        }
+        let rest = |language: Option<&'static str>, country: Option<&'static str>| AnyRest {
+            name: "Name",
+            language_code: language,
+            email: "a@b.c",
+            city: "Town",
+            post_code: "1234",
+            country_code: country,
+            phone: "+1 555",
+        };
+        for (language, country, ok) in [
+            (None, None, true),
+            (Some("ENU"), Some("US"), true),
+            (Some("enu"), None, true), // upper-cased when read, as typed input is
+            (Some(""), None, false),
+            (None, Some("A\u{7}B"), false),
+            (None, Some("MUCH-TOO-LONG-FOR-A-COUNTRY"), false),
+        ] {
+            let mut bytes = Vec::new();
+            codec::encode_part(CONTACT_BLOCK, &rest(language, country), &mut bytes).unwrap();
+            let decoded = codec::decode_part::<ContactRest>(CONTACT_BLOCK, &bytes);
+            let checked = check_rest(&bytes);
+            assert_eq!(decoded.is_ok(), ok, "{language:?} {country:?}: {decoded:?}");
+            assert_eq!(checked.is_ok(), ok, "{language:?} {country:?}: {checked:?}");
+        }
+        // Trailing bytes are refused by both.
+        let mut bytes = Vec::new();
+        codec::encode_part(CONTACT_BLOCK, &rest(None, None), &mut bytes).unwrap();
+        bytes.push(0);
+        assert!(codec::decode_part::<ContactRest>(CONTACT_BLOCK, &bytes).is_err());
+        assert!(check_rest(&bytes).is_err());
     }
 }
