@@ -9,6 +9,8 @@ use interlog::domain::*;
 use interlog::ops::interactions::{self, InteractionRequest};
 use interlog::ops::segments::{self, NoProgress, SegmentInput};
 use interlog::ops::verify::{verify, VerifyReport};
+use interlog::storage::bloom::Bloom;
+use interlog::storage::index::RunInfo;
 use interlog::storage::{codec, keys, Store, TreeId};
 
 /// A demo store with single interactions and a logged segment (with follow-up).
@@ -146,6 +148,57 @@ fn a_truncated_entry_block_is_found() {
         .unwrap();
     let r = problems(&t.store);
     assert_found(&r, "codec", "entry block");
+}
+
+/// The logged segment's entries are in contact order, so its index run is the entry blocks
+/// themselves with a Bloom filter per block; verify checks those pairs in its entry walk.
+fn ordered_run(store: &Store) -> (Vec<u8>, RunInfo) {
+    let runs = store.raw(TreeId::IndexRuns).all().unwrap();
+    let (k, v) = runs
+        .into_iter()
+        .find(|(_, v)| {
+            let info: RunInfo = codec::decode("run", v).unwrap();
+            info.order.is_some()
+        })
+        .expect("the logged segment's run is in contact order");
+    (k, codec::decode("run", &v).unwrap())
+}
+
+#[test]
+fn an_ordered_index_run_whose_filters_miss_its_contacts_is_found() {
+    let t = consistent();
+    let (k, mut info) = ordered_run(&t.store);
+    for b in info.order.as_mut().unwrap() {
+        b.bloom = Bloom::with_capacity(1); // holds nothing
+    }
+    t.store
+        .raw(TreeId::IndexRuns)
+        .insert(k, codec::encode("run", &info).unwrap())
+        .unwrap();
+    let r = problems(&t.store);
+    assert_found(
+        &r,
+        "contact index",
+        &format!("run {}: Bloom filter misses contact", info.run_id),
+    );
+}
+
+#[test]
+fn an_ordered_index_run_that_lost_its_order_is_found() {
+    let t = consistent();
+    // Without its order the run claims blocks of its own, which it does not have.
+    let (k, mut info) = ordered_run(&t.store);
+    info.order = None;
+    t.store
+        .raw(TreeId::IndexRuns)
+        .insert(k, codec::encode("run", &info).unwrap())
+        .unwrap();
+    let r = problems(&t.store);
+    assert_found(
+        &r,
+        "contact index",
+        &format!("run {} says {} records but holds 0", info.run_id, info.count),
+    );
 }
 
 #[test]

@@ -118,6 +118,43 @@ impl PairSum {
     }
 }
 
+fn bloom_misses(info: &RunInfo, contact: &[u8]) -> String {
+    format!(
+        "run {}: Bloom filter misses contact {}",
+        info.run_id,
+        String::from_utf8_lossy(contact)
+    )
+}
+
+/// An index run whose entries are in contact order, checked pair by pair as the entry walk
+/// meets its entries: the contacts do not go back, and each is in the Bloom filter of the
+/// block that held it when the run was written.
+struct OrderedRunCheck<'a> {
+    info: &'a RunInfo,
+    /// First entry number past the run.
+    end: u64,
+    seen: u64,
+    in_order: bool,
+    prev: Vec<u8>,
+}
+
+impl OrderedRunCheck<'_> {
+    fn pair<S: CheckSink + ?Sized>(&mut self, contact: &[u8], entry: u64, r: &mut S) {
+        self.seen += 1;
+        if self.seen > 1 && self.prev.as_slice() > contact {
+            self.in_order = false;
+        }
+        self.prev.clear();
+        self.prev.extend_from_slice(contact);
+        let order = self.info.order.as_deref().unwrap_or_default();
+        // The block whose entry range held this entry.
+        let i = order.partition_point(|b| b.key <= entry).saturating_sub(1);
+        if !order.get(i).is_some_and(|b| b.bloom.may_contain(contact)) {
+            r.problem("contact index", bloom_misses(self.info, contact));
+        }
+    }
+}
+
 impl Store {
     fn check_tree<T: serde::de::DeserializeOwned>(
         &self,
@@ -278,9 +315,27 @@ impl Store {
         mut visit: impl FnMut(&mut S, &EntryView<'_>),
     ) -> Result<EntriesChecked, StorageError> {
         let next_entry = lc.next_entry;
+        let next_run = lc.next_run;
         let mut from_entries = PairSum::default();
+        let mut from_index = PairSum::default();
         let mut postponed_seen: HashSet<u64> = HashSet::new();
         let mut max_entry = 0u64;
+        // Runs whose index is the entry blocks themselves (entries in contact order) are
+        // checked in this walk: reading those blocks again cost as much as the walk.
+        let mut ordered: Vec<OrderedRunCheck<'_>> = lc
+            .runs
+            .iter()
+            .filter(|i| i.order.is_some() && i.run_id < next_run)
+            .map(|info| OrderedRunCheck {
+                info,
+                end: info.base.0.saturating_add(info.count),
+                seen: 0,
+                in_order: true,
+                prev: Vec::new(),
+            })
+            .collect();
+        ordered.sort_by_key(|o| o.info.base.0);
+        let mut first_open = 0;
         for kv in self.t.entries.iter().until_error() {
             let (k, v) = match kv {
                 Ok(kv) => kv,
@@ -319,7 +374,22 @@ impl Store {
             for e in block.iter() {
                 let n = e.entry_no.0;
                 max_entry = max_entry.max(n);
-                from_entries.add(e.row.contact_no.as_bytes(), n);
+                let contact = e.row.contact_no.as_bytes();
+                from_entries.add(contact, n);
+                // Entries come in increasing number order: runs ending at or below this one
+                // are done.
+                while ordered.get(first_open).is_some_and(|o| o.end <= n) {
+                    first_open += 1;
+                }
+                for o in ordered[first_open..].iter_mut() {
+                    if o.info.base.0 > n {
+                        break;
+                    }
+                    if n < o.end {
+                        from_index.add(contact, n);
+                        o.pair(contact, n, r);
+                    }
+                }
                 visit(r, &e);
                 if e.row.postponed() {
                     postponed_seen.insert(n);
@@ -351,7 +421,6 @@ impl Store {
         // Contact index: per-entry keys and runs against the entries.
         // Per-entry items (one per entry written on its own: millions on a busy store) are
         // streamed, not collected.
-        let mut from_index = PairSum::default();
         for kv in self.t.get(TreeId::ContactIndex).iter().until_error() {
             let (k, v) = match kv {
                 Ok(kv) => kv,
@@ -377,7 +446,17 @@ impl Store {
             let entry = keys::read_num(&k[sep + 1..]).unwrap_or(0);
             from_index.add(&k[..sep], entry);
         }
-        let next_run = lc.next_run;
+        for o in &ordered {
+            if !o.in_order {
+                r.problem(
+                    "contact index",
+                    format!(
+                        "run {} says its entries are in contact order but they are not",
+                        o.info.run_id
+                    ),
+                );
+            }
+        }
         for info in &lc.runs {
             if info.run_id >= next_run {
                 r.problem(
@@ -389,61 +468,29 @@ impl Store {
                 );
                 continue;
             }
+            if info.order.is_some() {
+                continue; // checked in the walk above
+            }
             // Streamed, one block at a time: a run holds up to one pair per logged line (10M
             // in one segment), so collecting them cost ~0.5 GiB at 10M.
             let mut count = 0u64;
-            let mut in_order = true;
-            let mut prev: Vec<u8> = Vec::new();
             let scanned =
                 for_each_in_run(&self.t.entries, &self.t.index_run_blocks, info, |c, e| {
                     count += 1;
                     from_index.add(c, e.0);
-                    let in_filter = match &info.order {
-                        None => info.bloom.may_contain(c),
-                        Some(order) => {
-                            if count > 1 && prev.as_slice() > c {
-                                in_order = false;
-                            }
-                            prev.clear();
-                            prev.extend_from_slice(c);
-                            // The block whose entry range holds this entry.
-                            let i = order.partition_point(|b| b.key <= e.0).saturating_sub(1);
-                            order.get(i).is_some_and(|b| b.bloom.may_contain(c))
-                        }
-                    };
-                    if !in_filter {
-                        r.problem(
-                            "contact index",
-                            format!(
-                                "run {}: Bloom filter misses contact {}",
-                                info.run_id,
-                                String::from_utf8_lossy(c)
-                            ),
-                        );
+                    if !info.bloom.may_contain(c) {
+                        r.problem("contact index", bloom_misses(info, c));
                     }
                 });
             match scanned {
-                Ok(()) => {
-                    if info.order.is_some() {
-                        if !in_order {
-                            r.problem(
-                                "contact index",
-                                format!(
-                                    "run {} says its entries are in contact order but they are not",
-                                    info.run_id
-                                ),
-                            );
-                        }
-                    } else if count != info.count {
-                        r.problem(
-                            "contact index",
-                            format!(
-                                "run {} says {} records but holds {}",
-                                info.run_id, info.count, count
-                            ),
-                        );
-                    }
-                }
+                Ok(()) if count != info.count => r.problem(
+                    "contact index",
+                    format!(
+                        "run {} says {} records but holds {}",
+                        info.run_id, info.count, count
+                    ),
+                ),
+                Ok(()) => {}
                 Err(e) => r.problem("codec", format!("index run {}: {e}", info.run_id)),
             }
         }
