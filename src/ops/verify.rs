@@ -88,6 +88,25 @@ impl VerifyReport {
         }
     }
 
+    /// Adds what another part of the check found after what this one found (problems and
+    /// warnings up to the same limits, as if that part had reported here after this one).
+    fn absorb(&mut self, other: VerifyReport) {
+        self.values += other.values;
+        self.entries += other.entries;
+        self.index_items += other.index_items;
+        self.logged_segments += other.logged_segments;
+        self.campaign_entries += other.campaign_entries;
+        self.saved_criteria += other.saved_criteria;
+        self.segments += other.segments;
+        self.segment_lines += other.segment_lines;
+        for p in other.problems {
+            self.problem(p.area, p.detail);
+        }
+        for w in other.warnings {
+            self.warning(w.area, w.detail);
+        }
+    }
+
     /// True when no problem was found.
     pub fn is_ok(&self) -> bool {
         self.problems.is_empty()
@@ -129,13 +148,18 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
         series.into_iter().map(|s| (s.code.clone(), s)).collect();
 
     // Contacts: one walk; the backend checks their storage, every number goes through the
-    // contact number series' check.
+    // contact number series' check. It runs beside the walk of the entries (the two largest
+    // parts, independent); its report comes first, as if it had run first.
     let contact_series = SeriesCheck::new(&mut r, &series, &setup.contact_nos, "contact");
-    store.check_contacts(&mut r, |r, no| {
-        if let Some(c) = &contact_series {
-            c.check(r, no);
-        }
-    });
+    let check_contacts = || {
+        let mut rc = VerifyReport::default();
+        store.check_contacts(&mut rc, |rc, no| {
+            if let Some(c) = &contact_series {
+                c.check(rc, no);
+            }
+        });
+        rc
+    };
 
     // Entries: one walk; the backend checks their layout and the contact index, the visitor
     // what the entries say about campaign entries and logged segments.
@@ -145,7 +169,9 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
         .collect();
     let mut per_logged: BTreeMap<LoggedSegmentNo, (u64, u64)> = BTreeMap::new();
     let mut ce_refs: HashSet<CampaignEntryNo> = HashSet::new();
-    let checked = store.check_entries(&layout, &mut r, |r, e| {
+    let mut re = VerifyReport::default();
+    let mut check_entries = |re: &mut VerifyReport| {
+        store.check_entries(&layout, re, |r, e| {
         r.entries += 1;
         let n = e.entry_no().0;
         if let Some(ls) = e.logged_segment_entry_no() {
@@ -175,8 +201,12 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
                 }
             }
         }
-    })?;
-    r.index_items = checked.index_items;
+    })
+    };
+    let (rc, checked) = rayon::join(check_contacts, || check_entries(&mut re));
+    r.absorb(rc);
+    r.absorb(re);
+    r.index_items = checked?.index_items;
 
     // Logged segments.
     r.logged_segments = logged.len() as u64;
