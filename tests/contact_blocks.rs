@@ -364,7 +364,14 @@ fn verify_checks_the_contact_series_against_block_and_delta_contacts_alike() {
     // One block contact edited on its own: a delta record over its block row.
     let one = b.dir().join("one.csv");
     contacts_csv(&one, 1234, 1, 1, "Edited");
-    b.ok(&["import", one.to_str().unwrap(), "--kind", "contacts", "--mode", "upsert"]);
+    b.ok(&[
+        "import",
+        one.to_str().unwrap(),
+        "--kind",
+        "contacts",
+        "--mode",
+        "upsert",
+    ]);
     assert_eq!(name_of(&b, "CB0001234"), "Edited 1234");
     // A series whose next number is a block contact's, one whose next is the edited contact's.
     for (code, start) in [("BLK", "CB0002000"), ("DLT", "CB0001234")] {

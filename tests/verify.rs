@@ -164,6 +164,13 @@ fn ordered_run(store: &Store) -> (Vec<u8>, RunInfo) {
     (k, codec::decode("run", &v).unwrap())
 }
 
+fn put_run(store: &Store, key: Vec<u8>, info: &RunInfo) {
+    store
+        .raw(TreeId::IndexRuns)
+        .insert(key, codec::encode("run", info).unwrap())
+        .unwrap();
+}
+
 #[test]
 fn an_ordered_index_run_whose_filters_miss_its_contacts_is_found() {
     let t = consistent();
@@ -171,10 +178,7 @@ fn an_ordered_index_run_whose_filters_miss_its_contacts_is_found() {
     for b in info.order.as_mut().unwrap() {
         b.bloom = Bloom::with_capacity(1); // holds nothing
     }
-    t.store
-        .raw(TreeId::IndexRuns)
-        .insert(k, codec::encode("run", &info).unwrap())
-        .unwrap();
+    put_run(&t.store, k, &info);
     let r = problems(&t.store);
     assert_found(
         &r,
@@ -189,15 +193,15 @@ fn an_ordered_index_run_that_lost_its_order_is_found() {
     // Without its order the run claims blocks of its own, which it does not have.
     let (k, mut info) = ordered_run(&t.store);
     info.order = None;
-    t.store
-        .raw(TreeId::IndexRuns)
-        .insert(k, codec::encode("run", &info).unwrap())
-        .unwrap();
+    put_run(&t.store, k, &info);
     let r = problems(&t.store);
     assert_found(
         &r,
         "contact index",
-        &format!("run {} says {} records but holds 0", info.run_id, info.count),
+        &format!(
+            "run {} says {} records but holds 0",
+            info.run_id, info.count
+        ),
     );
 }
 

@@ -157,15 +157,28 @@ fn check_version<'a>(what: &'static str, bytes: &'a [u8]) -> Result<&'a [u8], Co
 }
 
 fn decode_body<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Result<T, CodecError> {
-    let (value, used) =
-        bincode::serde::decode_from_slice(body, config()).map_err(|e| CodecError::Corrupt {
-            what,
-            detail: e.to_string(),
-        })?;
-    if used != body.len() {
+    whole(
+        what,
+        body.len(),
+        bincode::serde::decode_from_slice(body, config()),
+    )
+}
+
+/// A value decoded from all `len` bytes it was given: an error, or bytes left over, make the
+/// value corrupt.
+fn whole<T>(
+    what: &'static str,
+    len: usize,
+    decoded: Result<(T, usize), bincode::error::DecodeError>,
+) -> Result<T, CodecError> {
+    let (value, used) = decoded.map_err(|e| CodecError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })?;
+    if used != len {
         return Err(CodecError::Corrupt {
             what,
-            detail: format!("{} trailing bytes", body.len() - used),
+            detail: format!("{} trailing bytes", len - used),
         });
     }
     Ok(value)
@@ -261,19 +274,11 @@ pub fn decode_part_borrowed<'a, T: Deserialize<'a>>(
     what: &'static str,
     bytes: &'a [u8],
 ) -> Result<T, CodecError> {
-    let (value, used) = bincode::serde::borrow_decode_from_slice(bytes, config()).map_err(|e| {
-        CodecError::Corrupt {
-            what,
-            detail: e.to_string(),
-        }
-    })?;
-    if used != bytes.len() {
-        return Err(CodecError::Corrupt {
-            what,
-            detail: format!("{} trailing bytes", bytes.len() - used),
-        });
-    }
-    Ok(value)
+    whole(
+        what,
+        bytes.len(),
+        bincode::serde::borrow_decode_from_slice(bytes, config()),
+    )
 }
 
 /// A framed value: `[version][header length u32 LE][header][body][crc]`. Blocks use it: a
