@@ -133,15 +133,14 @@ struct OrderedRunCheck<'a> {
     info: &'a RunInfo,
     /// First entry number past the run.
     end: u64,
-    seen: u64,
     in_order: bool,
+    /// The contact of the pair before (none yet when empty: contact numbers are never empty).
     prev: Vec<u8>,
 }
 
 impl OrderedRunCheck<'_> {
     fn pair<S: CheckSink + ?Sized>(&mut self, contact: &[u8], entry: u64, r: &mut S) {
-        self.seen += 1;
-        if self.seen > 1 && self.prev.as_slice() > contact {
+        if !self.prev.is_empty() && self.prev.as_slice() > contact {
             self.in_order = false;
         }
         self.prev.clear();
@@ -329,7 +328,6 @@ impl Store {
             .map(|info| OrderedRunCheck {
                 info,
                 end: info.base.0.saturating_add(info.count),
-                seen: 0,
                 in_order: true,
                 prev: Vec::new(),
             })
