@@ -169,41 +169,42 @@ pub fn verify(store: &Store) -> Result<VerifyReport, OpError> {
         .collect();
     let mut per_logged: BTreeMap<LoggedSegmentNo, (u64, u64)> = BTreeMap::new();
     let mut ce_refs: HashSet<CampaignEntryNo> = HashSet::new();
-    let mut re = VerifyReport::default();
-    let mut check_entries = |re: &mut VerifyReport| {
-        store.check_entries(&layout, re, |r, e| {
-        r.entries += 1;
-        let n = e.entry_no().0;
-        if let Some(ls) = e.logged_segment_entry_no() {
-            let c = per_logged.entry(ls).or_default();
-            c.0 += 1;
-            if e.canceled() {
-                c.1 += 1;
-            }
-        }
-        if let Some(ce) = e.campaign_entry_no() {
-            ce_refs.insert(ce);
-            if let Some(&(campaign, ce_canceled)) = ce_info.get(&ce) {
-                if e.campaign_no() != Some(campaign) {
-                    r.problem(
-                        "campaign entries",
-                        format!(
-                            "entry {n} refers to campaign entry {ce} of campaign {campaign} but is for campaign {}",
-                            e.campaign_no().map_or("(none)", |c| c.as_str())
-                        ),
-                    );
-                }
-                if ce_canceled && !e.canceled() {
-                    r.problem(
-                        "campaign entries",
-                        format!("entry {n} is not canceled but its campaign entry {ce} is"),
-                    );
+    let check_entries = || {
+        let mut re = VerifyReport::default();
+        let checked = store.check_entries(&layout, &mut re, |r, e| {
+            r.entries += 1;
+            let n = e.entry_no().0;
+            if let Some(ls) = e.logged_segment_entry_no() {
+                let c = per_logged.entry(ls).or_default();
+                c.0 += 1;
+                if e.canceled() {
+                    c.1 += 1;
                 }
             }
-        }
-    })
+            if let Some(ce) = e.campaign_entry_no() {
+                ce_refs.insert(ce);
+                if let Some(&(campaign, ce_canceled)) = ce_info.get(&ce) {
+                    if e.campaign_no() != Some(campaign) {
+                        r.problem(
+                            "campaign entries",
+                            format!(
+                                "entry {n} refers to campaign entry {ce} of campaign {campaign} but is for campaign {}",
+                                e.campaign_no().map_or("(none)", |c| c.as_str())
+                            ),
+                        );
+                    }
+                    if ce_canceled && !e.canceled() {
+                        r.problem(
+                            "campaign entries",
+                            format!("entry {n} is not canceled but its campaign entry {ce} is"),
+                        );
+                    }
+                }
+            }
+        });
+        (re, checked)
     };
-    let (rc, checked) = rayon::join(check_contacts, || check_entries(&mut re));
+    let (rc, (re, checked)) = rayon::join(check_contacts, check_entries);
     r.absorb(rc);
     r.absorb(re);
     r.index_items = checked?.index_items;
