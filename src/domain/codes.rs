@@ -77,6 +77,10 @@ macro_rules! code_type {
 
             /// Builds the code, upper-casing it; refuses empty, overlong or control characters.
             pub fn new(value: &str) -> Result<Self, DomainError> {
+                if Self::is_canonical(value) {
+                    // What `check_code` would return unchanged (a file's codes mostly are).
+                    return Ok($name(value.to_string()));
+                }
                 check_code($kind, $max, value).map($name)
             }
 
@@ -297,6 +301,17 @@ pub fn breaks_text(c: char) -> bool {
 /// Checks a free text field: at most `max` characters (a longer text is refused, never cut)
 /// and no character that [`breaks_text`].
 pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
+    check_text_only(field, value, max)?;
+    Ok(value.to_string())
+}
+
+/// [`check_text`] without the copy: for a text that is already where it is kept.
+pub fn check_text_only(field: &'static str, value: &str, max: usize) -> Result<(), DomainError> {
+    // Fast path: printable ASCII (most texts) has one character per byte and none that breaks.
+    let b = value.as_bytes();
+    if b.len() <= max && b.iter().all(|&c| (0x20..0x7f).contains(&c)) {
+        return Ok(());
+    }
     let len = value.chars().count();
     if len > max {
         return Err(DomainError::TextTooLong { field, max, len });
@@ -308,12 +323,59 @@ pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<String
             ch: c,
         });
     }
-    Ok(value.to_string())
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Texts at the edges of the fast paths: length at and past the limit, spaces at either
+    /// end and inside, lower case, tabs, DEL, non-ASCII, an empty text.
+    const EDGES: &[&str] = &[
+        "",
+        " ",
+        "A",
+        "ABCDEFGHIJKLMNOPQRST",
+        "ABCDEFGHIJKLMNOPQRSTU",
+        " A",
+        "A ",
+        "A B",
+        "a",
+        "Ab",
+        "A\tB",
+        "A\u{7f}",
+        "ÄB",
+        "äb",
+        "ß",
+        "A\u{200B}",
+        "~!@#$%^&*()_+",
+        "A\u{1}",
+    ];
+
+    #[test]
+    fn a_code_taken_as_it_is_is_what_the_full_check_gives() {
+        for s in EDGES {
+            let fast = ContactNo::new(s).map(|c| c.0);
+            let full = check_code(ContactNo::KIND, ContactNo::MAX_LEN, s);
+            assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_text_checked_in_place_is_refused_as_the_copying_check_refuses_it() {
+        for s in EDGES {
+            for max in [0, 1, 20, 21] {
+                let slow = s.chars().count() <= max && !s.chars().any(breaks_text);
+                assert_eq!(
+                    check_text_only("t", s, max).is_ok(),
+                    slow,
+                    "{s:?} max {max}"
+                );
+                assert_eq!(check_text("t", s, max).ok().as_deref(), slow.then_some(*s));
+            }
+        }
+    }
 
     #[test]
     fn codes_are_upper_cased_and_length_checked() {

@@ -114,7 +114,7 @@ impl Contact {
     /// Checks lengths and the company rule that needs no other record (a company is its own
     /// company). Whether a person's company exists is checked by the operation that stores it.
     pub fn validate(&mut self) -> Result<(), DomainError> {
-        self.name = check_text("name", &self.name, NAME_LEN)?;
+        check_text_only("name", &self.name, NAME_LEN)?;
         if self.name.trim().is_empty() {
             return Err(DomainError::Invalid {
                 field: "name",
@@ -122,7 +122,8 @@ impl Contact {
                 reason: "a contact needs a name".into(),
             });
         }
-        self.email = check_text("e-mail", self.email.trim(), EMAIL_LEN)?;
+        trim_in_place(&mut self.email);
+        check_text_only("e-mail", &self.email, EMAIL_LEN)?;
         if !self.email.is_empty() && !looks_like_email(&self.email) {
             return Err(DomainError::Invalid {
                 field: "e-mail",
@@ -130,9 +131,9 @@ impl Contact {
                 reason: "not an e-mail address (expected name@domain)".into(),
             });
         }
-        self.city = check_text("city", &self.city, CITY_LEN)?;
-        self.post_code = check_text("post code", &self.post_code, POST_CODE_LEN)?;
-        self.phone = check_text("phone", &self.phone, PHONE_LEN)?;
+        check_text_only("city", &self.city, CITY_LEN)?;
+        check_text_only("post code", &self.post_code, POST_CODE_LEN)?;
+        check_text_only("phone", &self.phone, PHONE_LEN)?;
         match self.kind {
             ContactKind::Company => {
                 if let Some(c) = &self.company_no {
@@ -284,5 +285,12 @@ impl Campaign {
             }
         }
         Ok(())
+    }
+}
+
+/// Removes leading and trailing whitespace without a new allocation when there is none.
+fn trim_in_place(s: &mut String) {
+    if s.trim().len() != s.len() {
+        *s = s.trim().to_string();
     }
 }
