@@ -13,17 +13,18 @@ pub(super) fn read_csv(
     ignored: &mut Vec<String>,
     each: &mut dyn FnMut(Record<'_>) -> Result<(), ImportError>,
 ) -> Result<usize, ImportError> {
+    // Cells are trimmed here, as they are used: the csv crate's own trimming copies every
+    // record twice.
     let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
         .delimiter(delimiter)
         .from_reader(bytes);
-    let header = rdr.headers().map_err(|e| csv_error(file, e))?.clone();
+    let mut header = rdr.headers().map_err(|e| csv_error(file, e))?.clone();
+    header.trim();
     if header.iter().all(str::is_empty) {
         return Ok(0); // an empty (or blank) file
     }
     let header_line = header.position().map_or(1, |p| p.line());
     let placed = place_columns(file, header_line, spec, header.iter(), ignored)?;
-    let names: Vec<std::rc::Rc<str>> = header.iter().map(std::rc::Rc::from).collect();
     let mut record = csv::StringRecord::new();
     let mut count = 0;
     while rdr
@@ -32,16 +33,17 @@ pub(super) fn read_csv(
     {
         let line = record.position().map_or(0, |p| p.line());
         let mut rec = Record::new(spec, file, line);
-        for (slot, (written, value)) in placed.iter().zip(names.iter().zip(record.iter())) {
+        for (slot, (written, value)) in placed.iter().zip(header.iter().zip(record.iter())) {
             if let Some(i) = slot {
+                let value = value.trim();
                 let value = if restore {
                     restore_formula(value)
                 } else {
                     value
                 };
                 rec.cells[*i] = Cell {
-                    written: Some(written.clone()),
-                    value: (!value.is_empty()).then(|| Raw::Text(value.to_string())),
+                    written: Some(written.into()),
+                    value: (!value.is_empty()).then(|| Raw::Text(value.into())),
                 };
             }
         }

@@ -157,14 +157,14 @@ pub(super) fn json_record<'a>(
                 Value::Null => None,
                 Value::String(s) => {
                     let t = s.trim();
-                    (!t.is_empty()).then(|| Raw::Text(t.to_string()))
+                    (!t.is_empty()).then(|| Raw::Text(t.to_string().into()))
                 }
                 Value::Number(n) => Some(Raw::Number(n)),
                 Value::Bool(b) => Some(Raw::Bool(b)),
                 nested => Some(Raw::Nested(nested.to_string().chars().take(60).collect())),
             };
             rec.cells[i] = Cell {
-                written: Some(std::rc::Rc::from(key)),
+                written: Some(key.into()),
                 value,
             };
         }

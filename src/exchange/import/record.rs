@@ -1,6 +1,7 @@
 //! One record as read from a file (CSV row or JSON object), its cells placed on the kind's
 //! columns, and turned into the operation's input with every problem named by line and column.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
@@ -10,8 +11,9 @@ use chrono::NaiveDate;
 use super::*;
 
 /// A value as read from the file; empty texts and JSON nulls are never stored (not given).
-pub(super) enum Raw {
-    Text(String),
+pub(super) enum Raw<'v> {
+    /// Borrowed from the reader's buffer where it can be (a CSV cell): read, not copied.
+    Text(Cow<'v, str>),
     Number(serde_json::Number),
     Bool(bool),
     /// A JSON array or object, kept as its JSON text for the message.
@@ -19,12 +21,12 @@ pub(super) enum Raw {
 }
 
 #[derive(Default)]
-pub(super) struct Cell {
-    /// The column as written in the file, when the file has it (shared by every record of a
-    /// file: a million records do not copy the header a million times).
-    pub(super) written: Option<std::rc::Rc<str>>,
+pub(super) struct Cell<'v> {
+    /// The column as written in the file, when the file has it (a CSV record borrows its
+    /// header: a million records do not copy the header a million times).
+    pub(super) written: Option<Cow<'v, str>>,
     /// The value, when given.
-    pub(super) value: Option<Raw>,
+    pub(super) value: Option<Raw<'v>>,
 }
 
 /// One record of a file, its values placed by field.
@@ -32,7 +34,7 @@ pub(super) struct Record<'a> {
     pub(super) spec: &'static KindSpec,
     pub(super) file: &'a Path,
     pub(super) line: u64,
-    pub(super) cells: Vec<Cell>,
+    pub(super) cells: Vec<Cell<'a>>,
 }
 
 impl Record<'_> {
@@ -45,7 +47,7 @@ impl Record<'_> {
         }
     }
 
-    pub(super) fn cell(&self, name: &str) -> &Cell {
+    pub(super) fn cell(&self, name: &str) -> &Cell<'_> {
         &self.cells[self.spec.index(name)]
     }
 
@@ -83,7 +85,7 @@ impl Record<'_> {
 
     /// The value as text: texts as they are, numbers as written; yes/no and nested values are
     /// refused.
-    pub(super) fn raw_text(&self, name: &'static str) -> Result<Option<String>, ImportError> {
+    pub(super) fn raw_text(&self, name: &'static str) -> Result<Option<Cow<'_, str>>, ImportError> {
         let bad = |value: String, reason: &str| {
             self.invalid(
                 name,
@@ -96,8 +98,8 @@ impl Record<'_> {
         };
         match &self.cell(name).value {
             None => Ok(None),
-            Some(Raw::Text(s)) => Ok(Some(s.clone())),
-            Some(Raw::Number(n)) => Ok(Some(n.to_string())),
+            Some(Raw::Text(s)) => Ok(Some(Cow::Borrowed(s))),
+            Some(Raw::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
             Some(Raw::Bool(b)) => Err(bad(
                 b.to_string(),
                 "is a yes/no value where text is expected",
@@ -110,7 +112,10 @@ impl Record<'_> {
     }
 
     pub(super) fn text(&self, name: &'static str) -> Result<String, ImportError> {
-        Ok(self.raw_text(name)?.unwrap_or_default())
+        Ok(self
+            .raw_text(name)?
+            .map(Cow::into_owned)
+            .unwrap_or_default())
     }
 
     /// An optional value parsed into its type (codes, options).
@@ -162,7 +167,7 @@ impl Record<'_> {
                     name,
                     DomainError::Invalid {
                         field: name,
-                        value: s.clone(),
+                        value: s.to_string(),
                         reason: "is not a whole number of minutes (0 or more)".into(),
                     },
                 )
