@@ -301,7 +301,10 @@ pub struct MasterBatch<'s> {
     store: &'s Store,
     writer: crate::storage::WriterGuard<'s>,
     /// Contacts added so far, with their type (all a later record of the batch asks about).
-    contacts: BTreeMap<ContactNo, ContactKind>,
+    contacts: rustc_hash::FxHashMap<ContactNo, ContactKind>,
+    /// Whether the store held contacts when the batch began (read once: an import into an
+    /// empty store then asks the store nothing per row; the writer guard keeps it true).
+    store_has_contacts: Option<bool>,
     salespeople: BTreeMap<SalespersonCode, Salesperson>,
     groups: BTreeMap<GroupCode, InteractionGroup>,
     templates: BTreeMap<TemplateCode, InteractionTemplate>,
@@ -311,7 +314,7 @@ pub struct MasterBatch<'s> {
     /// The contacts added, compactly (an import may add millions).
     contact_rows: crate::storage::contacts::ContactBatch,
     /// Marketing setup, read once.
-    setup: Option<MarketingSetup>,
+    setup: Option<std::rc::Rc<MarketingSetup>>,
     /// Stored salespeople found so far (an import names the same few a million times; none
     /// is removed while the batch holds the writer guard).
     known_salespeople: std::collections::HashSet<SalespersonCode>,
@@ -335,7 +338,8 @@ impl<'s> MasterBatch<'s> {
         MasterBatch {
             store,
             writer: store.writer(),
-            contacts: BTreeMap::new(),
+            contacts: Default::default(),
+            store_has_contacts: None,
             salespeople: BTreeMap::new(),
             groups: BTreeMap::new(),
             templates: BTreeMap::new(),
@@ -376,9 +380,18 @@ impl<'s> MasterBatch<'s> {
     }
 
     /// The type of contact `no`, when it exists (added by this batch or stored).
-    fn contact_kind(&self, no: &ContactNo) -> Result<Option<ContactKind>, OpError> {
+    fn contact_kind(&mut self, no: &ContactNo) -> Result<Option<ContactKind>, OpError> {
         if let Some(k) = self.contacts.get(no) {
             return Ok(Some(*k));
+        }
+        let stored = match self.store_has_contacts {
+            Some(s) => s,
+            None => *self
+                .store_has_contacts
+                .insert(!self.store.holds_no_contacts()?),
+        };
+        if !stored {
+            return Ok(None);
         }
         Ok(self.store.contact(no)?.map(|c| c.kind))
     }
@@ -417,21 +430,25 @@ impl<'s> MasterBatch<'s> {
     ) -> Result<Added<Contact>, OpError> {
         let setup = match &self.setup {
             Some(s) => s.clone(),
-            None => self.setup.insert(setup(self.store)?).clone(),
+            None => self
+                .setup
+                .insert(std::rc::Rc::new(setup(self.store)?))
+                .clone(),
         };
-        let typed = match &input.no {
-            Some(n) => Some(ContactNo::new(n)?.to_string()),
-            None => None,
-        };
-        let (no, warning) = number_for(
+        let typed = input.no.as_deref().map(ContactNo::new).transpose()?;
+        let (drawn, warning) = number_for(
             self.store,
             ctx,
             setup.contact_nos.as_ref(),
             "contact_nos",
-            typed.as_deref(),
+            typed.as_ref().map(ContactNo::as_str),
             &mut self.draws,
         )?;
-        let no = ContactNo::new(&no)?;
+        // A typed number comes back as typed: it is checked once, not three times.
+        let no = match typed {
+            Some(no) => no,
+            None => ContactNo::new(&drawn)?,
+        };
         let existing = self.contact_kind(&no)?;
         self.check_new(existing.is_some(), "contact", no.as_str())?;
         if let Some(old) = existing {

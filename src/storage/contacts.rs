@@ -273,6 +273,11 @@ impl Store {
             .map(|j| rows[j].clone()))
     }
 
+    /// True when the store holds no contact at all (neither in blocks nor as single records).
+    pub fn holds_no_contacts(&self) -> Result<bool, StorageError> {
+        Ok(self.contact_state()?.dir.blocks.is_empty() && self.t.contacts.is_empty())
+    }
+
     /// True when the contact exists.
     pub fn has_contact(&self, no: &ContactNo) -> Result<bool, StorageError> {
         if self.t.contacts.contains_key(no.as_bytes())? {
