@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::blocks::{check_contact_block, decode_contact_block, ContactBlockBuilder};
+use super::blocks::{check_contact_block, decode_contact_block, ContactBlockBuilder, ContactView};
 use super::{
     bad_value, codec, keys, StorageError, Store, TreeId, UnitOfWork, UntilErrorExt, WriterGuard,
 };
@@ -114,7 +114,7 @@ impl ContactBatch {
         let no = c.no.as_bytes();
         codec::put_varint(&mut self.bytes, no.len() as u64);
         self.bytes.extend_from_slice(no);
-        codec::encode_part("contact", c, &mut self.bytes)?;
+        codec::encode_part("contact", &ContactView::of(c), &mut self.bytes)?;
         self.at.push((start, self.bytes.len()));
         Ok(())
     }
@@ -136,25 +136,67 @@ impl ContactBatch {
         (&self.bytes[p..p + n], &self.bytes[p + n..end])
     }
 
-    fn decode(&self, at: (usize, usize)) -> Result<Contact, StorageError> {
-        Ok(codec::decode_part("contact", self.parts(at).1)?)
+    fn view(&self, at: (usize, usize)) -> Result<ContactView<'_>, StorageError> {
+        Ok(codec::decode_part_borrowed("contact", self.parts(at).1)?)
     }
 
     /// The contacts in the order given.
     pub fn iter(&self) -> impl Iterator<Item = Result<Contact, StorageError>> + '_ {
-        self.at.iter().map(|&at| self.decode(at))
+        self.at.iter().map(|&at| {
+            self.view(at)?
+                .to_contact()
+                .map_err(|e| StorageError::Inconsistent(format!("a batched contact: {e}")))
+        })
     }
 
-    /// The contacts in number order, the last given of each number only.
-    pub fn into_sorted(mut self) -> impl Iterator<Item = Result<Contact, StorageError>> {
+    /// The contacts in number order, the last given of each number only, read in place.
+    pub fn sorted(&mut self) -> impl Iterator<Item = Result<ContactView<'_>, StorageError>> {
         let mut at = std::mem::take(&mut self.at);
         // Reversed, then a stable sort: of one number's contacts the last given comes first,
         // and is the one kept.
         at.reverse();
         at.sort_by(|a, b| self.parts(*a).0.cmp(self.parts(*b).0));
         at.dedup_by(|later, first| self.parts(*later).0 == self.parts(*first).0);
-        at.into_iter().map(move |a| self.decode(a))
+        let batch = &*self;
+        at.into_iter().map(move |at| batch.view(at))
     }
+}
+
+/// A contact given to [`Store::put_contacts_bulk`]: its number, and its fields as a block row
+/// takes them.
+pub trait NewContact: Send {
+    /// The contact number's bytes.
+    fn number(&self) -> &[u8];
+    /// The contact's fields.
+    fn view(&self) -> Result<ContactView<'_>, StorageError>;
+}
+
+impl NewContact for Contact {
+    fn number(&self) -> &[u8] {
+        self.no.as_bytes()
+    }
+    fn view(&self) -> Result<ContactView<'_>, StorageError> {
+        Ok(ContactView::of(self))
+    }
+}
+
+/// A contact read where it is (a [`ContactBatch`]'s bytes): a bulk write of a million
+/// contacts builds none of them.
+impl NewContact for ContactView<'_> {
+    fn number(&self) -> &[u8] {
+        self.no.as_bytes()
+    }
+    fn view(&self) -> Result<ContactView<'_>, StorageError> {
+        Ok(*self)
+    }
+}
+
+/// What the merge of a bulk write hands the block encoder.
+// `T` is a contact too (a `Contact` or a view of one): clippy sizes it as nothing.
+#[allow(clippy::large_enum_variant)]
+enum Feed<T> {
+    Stored(Contact),
+    New(T),
 }
 
 impl Store {
@@ -356,7 +398,7 @@ impl Store {
             dir: Vec::new(),
             cur_first: None,
             cur_count: 0,
-            last: None,
+            last: String::new(),
         })
     }
 
@@ -391,30 +433,33 @@ impl Store {
     /// Merges `new` (contacts in strictly increasing number order; a new contact replaces a
     /// stored one with the same number) with every stored contact into new blocks, and commits
     /// them with `ws` (see the module docs). Returns how many contacts the store then holds.
-    pub fn put_contacts_bulk(
+    pub fn put_contacts_bulk<T: NewContact>(
         &self,
         writer: &WriterGuard<'_>,
-        new: impl Iterator<Item = Result<Contact, StorageError>>,
+        new: impl Iterator<Item = Result<T, StorageError>>,
         ws: UnitOfWork,
     ) -> Result<u64, StorageError> {
-        // Two stages on two threads: this one merges (decoding stored blocks and the new
-        // contacts), a writer encodes blocks and stages them; chunks of contacts pass between.
+        // Two stages on two threads: this one merges (decoding stored blocks, comparing
+        // numbers), a writer encodes blocks and stages them; chunks of contacts pass between.
         const CHUNK: usize = 2048;
         let out = self.contact_blocks_writer(writer)?;
         let staged = std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Contact>>(2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Feed<T>>>(2);
             let encoder = scope.spawn(move || -> Result<StagedContacts, StorageError> {
                 let mut out = out;
                 for chunk in rx {
                     for c in &chunk {
-                        out.push(c)?;
+                        match c {
+                            Feed::Stored(c) => out.push(&ContactView::of(c))?,
+                            Feed::New(c) => out.push(&c.view()?)?,
+                        }
                     }
                 }
                 out.finish()
             });
-            let mut chunk: Vec<Contact> = Vec::with_capacity(CHUNK);
+            let mut chunk: Vec<Feed<T>> = Vec::with_capacity(CHUNK);
             // False once the encoder stopped (it failed: its error is reported).
-            let mut feed = |c: Contact| -> bool {
+            let mut feed = |c: Feed<T>| -> bool {
                 chunk.push(c);
                 chunk.len() < CHUNK
                     || tx
@@ -431,25 +476,25 @@ impl Store {
                         (None, None) => break,
                         (Some(c), None) => {
                             o = old.next().transpose()?;
-                            feed(c)
+                            feed(Feed::Stored(c))
                         }
-                        (Some(c), Some(n)) if c.no < n.no => {
+                        (Some(c), Some(n)) if c.no.as_bytes() < n.number() => {
                             o = old.next().transpose()?;
                             n_head = Some(n);
-                            feed(c)
+                            feed(Feed::Stored(c))
                         }
                         (Some(c), Some(n)) => {
-                            o = if c.no == n.no {
+                            o = if c.no.as_bytes() == n.number() {
                                 old.next().transpose()?
                             } else {
                                 Some(c)
                             };
                             n_head = new.next().transpose()?;
-                            feed(n)
+                            feed(Feed::New(n))
                         }
                         (None, Some(n)) => {
                             n_head = new.next().transpose()?;
-                            feed(n)
+                            feed(Feed::New(n))
                         }
                     };
                     if !go {
@@ -493,7 +538,8 @@ impl Store {
     ) -> Result<(), StorageError> {
         self.check_writer(writer)?;
         if batch.len() > BULK_CONTACTS {
-            self.put_contacts_bulk(writer, batch.into_sorted(), ws)?;
+            let mut batch = batch;
+            self.put_contacts_bulk(writer, batch.sorted(), ws)?;
             return Ok(());
         }
         for c in batch.iter() {
@@ -614,38 +660,40 @@ pub struct ContactBlocksWriter<'s> {
     dir: Vec<DirBlock>,
     cur_first: Option<ContactNo>,
     cur_count: u32,
-    last: Option<ContactNo>,
+    /// The last number pushed (empty before the first: no number is empty); kept as text so
+    /// that a row does not allocate.
+    last: String,
 }
 
 impl ContactBlocksWriter<'_> {
     /// Adds a contact (numbers must increase strictly).
-    pub fn push(&mut self, c: &Contact) -> Result<(), StorageError> {
-        if let Some(l) = &self.last {
-            if c.no <= *l {
-                return Err(StorageError::Inconsistent(format!(
-                    "contacts reached the bulk write out of order: {} after {l}",
-                    c.no
-                )));
-            }
+    pub fn push(&mut self, c: &ContactView<'_>) -> Result<(), StorageError> {
+        if !self.last.is_empty() && c.no <= self.last.as_str() {
+            return Err(StorageError::Inconsistent(format!(
+                "contacts reached the bulk write out of order: {} after {}",
+                c.no, self.last
+            )));
         }
         self.builder.push(c)?;
         for bytes in self.builder.take_done() {
             self.write_block(bytes)?;
         }
         if self.cur_first.is_none() {
-            self.cur_first = Some(c.no.clone());
+            self.cur_first = Some(number(c.no)?);
         }
         self.cur_count += 1;
-        self.last = Some(c.no.clone());
+        self.last.clear();
+        self.last.push_str(c.no);
         Ok(())
     }
 
     fn write_block(&mut self, bytes: Vec<u8>) -> Result<(), StorageError> {
-        let (Some(first), Some(last)) = (self.cur_first.take(), self.last.clone()) else {
+        let (Some(first), false) = (self.cur_first.take(), self.last.is_empty()) else {
             return Err(StorageError::Inconsistent(
                 "a contact block was cut with no contacts".into(),
             ));
         };
+        let last = number(&self.last)?;
         self.store
             .put_staged(TreeId::ContactBlocks, &keys::num(self.next), &bytes)?;
         self.dir.push(DirBlock {
@@ -670,6 +718,12 @@ impl ContactBlocksWriter<'_> {
             next: self.next,
         })
     }
+}
+
+/// A contact number given to the bulk write as text.
+fn number(no: &str) -> Result<ContactNo, StorageError> {
+    ContactNo::try_from(no.to_string())
+        .map_err(|e| StorageError::Inconsistent(format!("a contact for the bulk write: {e}")))
 }
 
 fn not_as_listed(b: &DirBlock) -> StorageError {

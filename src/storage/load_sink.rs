@@ -66,7 +66,7 @@ impl LoadSink<'_> {
 
     /// Adds a contact (numbers must increase).
     pub fn push_contact(&mut self, c: &Contact) -> Result<(), StorageError> {
-        self.contacts.push(c)
+        self.contacts.push(&super::blocks::ContactView::of(c))
     }
 
     /// Adds a line of generation `gen` (line numbers must increase within a generation).

@@ -35,23 +35,120 @@ pub struct ContactRest {
     pub phone: String,
 }
 
-impl ContactRest {
-    fn of(c: &Contact) -> Self {
-        ContactRest {
-            name: c.name.clone(),
-            language_code: c.language_code.clone(),
-            email: c.email.clone(),
-            city: c.city.clone(),
-            post_code: c.post_code.clone(),
-            country_code: c.country_code.clone(),
-            phone: c.phone.clone(),
+/// A contact's fields as a block row takes them, borrowed from wherever they are (a
+/// [`Contact`], or a batch's encoded bytes): a row is built without copying a text.
+/// Its encoding is not stored on disk (a batch keeps contacts in it until they are written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView<'a> {
+    /// Contact number.
+    pub no: &'a str,
+    /// Company or person.
+    pub kind: ContactKind,
+    /// Company number.
+    #[serde(borrow)]
+    pub company_no: Option<&'a str>,
+    /// Salesperson.
+    #[serde(borrow)]
+    pub salesperson_code: Option<&'a str>,
+    /// Correspondence type.
+    pub correspondence_type: CorrespondenceType,
+    /// Excluded from segments.
+    pub exclude_from_segment: bool,
+    /// Privacy blocked.
+    pub privacy_blocked: bool,
+    /// The texts and codes a row keeps as its own part.
+    #[serde(borrow)]
+    pub rest: ContactRestRef<'a>,
+}
+
+impl<'a> ContactView<'a> {
+    /// The view of a contact.
+    pub fn of(c: &'a Contact) -> Self {
+        ContactView {
+            no: c.no.as_str(),
+            kind: c.kind,
+            company_no: c.company_no.as_ref().map(ContactNo::as_str),
+            salesperson_code: c.salesperson_code.as_ref().map(SalespersonCode::as_str),
+            correspondence_type: c.correspondence_type,
+            exclude_from_segment: c.exclude_from_segment,
+            privacy_blocked: c.privacy_blocked,
+            rest: ContactRestRef {
+                name: &c.name,
+                language_code: c.language_code.as_ref().map(LanguageCode::as_str),
+                email: &c.email,
+                city: &c.city,
+                post_code: &c.post_code,
+                country_code: c.country_code.as_ref().map(CountryCode::as_str),
+                phone: &c.phone,
+            },
         }
+    }
+}
+
+impl ContactView<'_> {
+    /// The contact, built (its codes checked as reading them from disk checks them).
+    pub fn to_contact(&self) -> Result<Contact, crate::domain::DomainError> {
+        fn code<T: TryFrom<String, Error = crate::domain::DomainError>>(
+            s: Option<&str>,
+        ) -> Result<Option<T>, crate::domain::DomainError> {
+            s.map(|s| T::try_from(s.to_string())).transpose()
+        }
+        let r = &self.rest;
+        Ok(Contact {
+            no: ContactNo::try_from(self.no.to_string())?,
+            name: r.name.to_string(),
+            kind: self.kind,
+            company_no: code(self.company_no)?,
+            salesperson_code: code(self.salesperson_code)?,
+            language_code: code(r.language_code)?,
+            email: r.email.to_string(),
+            correspondence_type: self.correspondence_type,
+            exclude_from_segment: self.exclude_from_segment,
+            privacy_blocked: self.privacy_blocked,
+            city: r.city.to_string(),
+            post_code: r.post_code.to_string(),
+            country_code: code(r.country_code)?,
+            phone: r.phone.to_string(),
+        })
+    }
+}
+
+impl SharedPart<ContactRest> for ContactRestRef<'_> {
+    fn is(&self, s: &ContactRest) -> bool {
+        self.name == s.name
+            && self.language_code == s.language_code.as_ref().map(LanguageCode::as_str)
+            && self.email == s.email
+            && self.city == s.city
+            && self.post_code == s.post_code
+            && self.country_code == s.country_code.as_ref().map(CountryCode::as_str)
+            && self.phone == s.phone
+    }
+
+    fn to_part(&self) -> Result<ContactRest, CodecError> {
+        let bad = |e: crate::domain::DomainError| corrupt(CONTACT_BLOCK, &e.to_string());
+        Ok(ContactRest {
+            name: self.name.to_string(),
+            language_code: self
+                .language_code
+                .map(|c| LanguageCode::try_from(c.to_string()))
+                .transpose()
+                .map_err(bad)?,
+            email: self.email.to_string(),
+            city: self.city.to_string(),
+            post_code: self.post_code.to_string(),
+            country_code: self
+                .country_code
+                .map(|c| CountryCode::try_from(c.to_string()))
+                .transpose()
+                .map_err(bad)?,
+            phone: self.phone.to_string(),
+        })
     }
 }
 
 /// Head byte: type (bit 0), correspondence type (bits 1–2), excluded from segments (bit 3),
 /// privacy blocked (bit 4).
-fn contact_head(c: &Contact) -> [u8; 1] {
+fn contact_head(c: &ContactView<'_>) -> [u8; 1] {
     [enum_index(ContactKind::ALL, c.kind)
         | enum_index(CorrespondenceType::ALL, c.correspondence_type) << 1
         | (c.exclude_from_segment as u8) << 3
@@ -62,7 +159,12 @@ fn contact_head(c: &Contact) -> [u8; 1] {
 pub struct ContactBlockBuilder {
     b: BlockBuilder<ContactRest, Option<SalespersonCode>>,
     n: u64,
+    /// Every salesperson met, as the dictionary keeps it (a row names one by text).
+    salespeople: rustc_hash::FxHashMap<Box<str>, Option<SalespersonCode>>,
 }
+
+/// The dictionary's value of a contact without a salesperson.
+static NO_SALESPERSON: Option<SalespersonCode> = None;
 
 impl Default for ContactBlockBuilder {
     fn default() -> Self {
@@ -76,28 +178,37 @@ impl ContactBlockBuilder {
         ContactBlockBuilder {
             b: BlockBuilder::new(CONTACT_BLOCK, None, true),
             n: 0,
+            salespeople: Default::default(),
         }
     }
 
     /// Adds a contact (numbers must increase; the caller checks).
-    pub fn push(&mut self, c: &Contact) -> Result<(), CodecError> {
-        let rest = ContactRest::of(c);
-        let arg = SharedArg::Own(&rest);
-        let (key, id, r) = self.b.place(self.n, arg, &c.salesperson_code)?;
+    pub fn push(&mut self, c: &ContactView<'_>) -> Result<(), CodecError> {
+        let salesperson = match c.salesperson_code {
+            None => &NO_SALESPERSON,
+            Some(code) => {
+                if !self.salespeople.contains_key(code) {
+                    let stored = SalespersonCode::try_from(code.to_string())
+                        .map_err(|e| corrupt(CONTACT_BLOCK, &e.to_string()))?;
+                    self.salespeople.insert(code.into(), Some(stored));
+                }
+                &self.salespeople[code]
+            }
+        };
+        let arg = SharedArg::Own(&c.rest);
+        let (key, id, r) = self.b.place(self.n, arg, salesperson)?;
         self.n += 1;
         let own = match r {
             RowShared::Block => None,
-            _ => Some(&rest),
+            _ => Some(&c.rest),
         };
-        self.b.write(
-            key,
-            &contact_head(c),
-            id,
-            CompanyRef::new(&c.no, c.company_no.as_ref()).arg(),
-            c.no.as_str(),
-            own,
-            &[],
-        )
+        let company = match c.company_no {
+            None => CompanyArg::None,
+            Some(co) if co == c.no => CompanyArg::Same,
+            Some(co) => CompanyArg::Other(co),
+        };
+        self.b
+            .write(key, &contact_head(c), id, company, c.no, own, &[])
     }
 
     /// Finished blocks so far (the open block stays open), in order.
@@ -163,24 +274,31 @@ pub struct ContactBlockSummary {
     pub last: String,
 }
 
-/// A contact row's own part as stored, borrowing its texts from the block: the layout of
-/// [`ContactRest`] field for field (a test holds them together).
-#[derive(Deserialize)]
-struct ContactRestRef<'a> {
+/// A contact row's own part, its texts borrowed: the layout of [`ContactRest`] field for
+/// field (a test holds them together), read from a block or given to one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRestRef<'a> {
+    /// Name.
     #[serde(borrow)]
-    _name: &'a str,
+    pub name: &'a str,
+    /// Language.
     #[serde(borrow)]
-    language_code: Option<&'a str>,
+    pub language_code: Option<&'a str>,
+    /// E-mail address.
     #[serde(borrow)]
-    _email: &'a str,
+    pub email: &'a str,
+    /// City.
     #[serde(borrow)]
-    _city: &'a str,
+    pub city: &'a str,
+    /// Post code.
     #[serde(borrow)]
-    _post_code: &'a str,
+    pub post_code: &'a str,
+    /// Country/region.
     #[serde(borrow)]
-    country_code: Option<&'a str>,
+    pub country_code: Option<&'a str>,
+    /// Phone number.
     #[serde(borrow)]
-    _phone: &'a str,
+    pub phone: &'a str,
 }
 
 /// Checks a row's own part as [`decode_contact_block`] reads it, without building it.
@@ -313,7 +431,7 @@ mod tests {
         let mut b = ContactBlockBuilder::new();
         let mut blocks = Vec::new();
         for c in &all {
-            b.push(c).unwrap();
+            b.push(&ContactView::of(c)).unwrap();
             blocks.extend(b.take_done());
         }
         blocks.extend(b.finish().unwrap());
@@ -340,11 +458,27 @@ mod tests {
         assert_eq!(back, all);
     }
 
+    /// Rows are written from the borrowed part: it must encode to the bytes of the owned one,
+    /// which is what decoding reads.
+    #[test]
+    fn a_rows_borrowed_part_encodes_as_its_owned_part() {
+        for c in (1..=30).map(contact) {
+            let view = ContactView::of(&c);
+            let owned: ContactRest = view.rest.to_part().unwrap();
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            codec::encode_part(CONTACT_BLOCK, &owned, &mut a).unwrap();
+            codec::encode_part(CONTACT_BLOCK, &view.rest, &mut b).unwrap();
+            assert_eq!(a, b);
+            assert!(view.rest.is(&owned));
+            assert_eq!(view.to_contact().unwrap(), c);
+        }
+    }
+
     #[test]
     fn a_damaged_contact_block_is_refused() {
         let mut b = ContactBlockBuilder::new();
         for c in (1..=50).map(contact) {
-            b.push(&c).unwrap();
+            b.push(&ContactView::of(&c)).unwrap();
         }
         let mut bl = b.finish().unwrap().remove(0);
         let i = bl.len() / 2;
@@ -358,17 +492,7 @@ mod tests {
     /// refusals of a code that is not one.
     #[test]
     fn a_rows_own_part_is_checked_as_it_is_decoded() {
-        #[derive(Serialize)]
-        struct AnyRest<'a> {
-            name: &'a str,
-            language_code: Option<&'a str>,
-            email: &'a str,
-            city: &'a str,
-            post_code: &'a str,
-            country_code: Option<&'a str>,
-            phone: &'a str,
-        }
-        let rest = |language: Option<&'static str>, country: Option<&'static str>| AnyRest {
+        let rest = |language: Option<&'static str>, country: Option<&'static str>| ContactRestRef {
             name: "Name",
             language_code: language,
             email: "a@b.c",

@@ -131,6 +131,24 @@ impl<S> Clone for SharedArg<'_, S> {
 }
 impl<S> Copy for SharedArg<'_, S> {}
 
+/// A row's own shared part as a caller gives it: the part itself, or a borrowed form of it
+/// that encodes to the same bytes (a contact's texts, borrowed from where they already are).
+pub(super) trait SharedPart<S>: Serialize {
+    /// True when this is `s`.
+    fn is(&self, s: &S) -> bool;
+    /// The part, owned (kept as the shared part of the block it starts).
+    fn to_part(&self) -> Result<S, CodecError>;
+}
+
+impl<S: Clone + PartialEq + Serialize> SharedPart<S> for S {
+    fn is(&self, s: &S) -> bool {
+        self == s
+    }
+    fn to_part(&self) -> Result<S, CodecError> {
+        Ok(self.clone())
+    }
+}
+
 /// The keys (offsets from the first number) of a block's rows.
 #[derive(Serialize, Deserialize)]
 pub(super) enum RowKeys {
@@ -481,6 +499,8 @@ pub(super) struct BlockBuilder<S, D: Eq + std::hash::Hash + Clone> {
     pub(super) restarts: Vec<u32>,
     pub(super) body: Vec<u8>,
     pub(super) row: Vec<u8>,
+    /// A row's part being encoded (kept: a row does not allocate).
+    pub(super) part: Vec<u8>,
     pub(super) prev_contact: Vec<u8>,
     pub(super) prev_company: Vec<u8>,
     pub(super) has_prev_company: bool,
@@ -510,6 +530,7 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
             restarts: Vec::new(),
             body: Vec::with_capacity(MAX_BLOCK_BYTES + 4096),
             row: Vec::with_capacity(64),
+            part: Vec::with_capacity(64),
             prev_contact: Vec::with_capacity(24),
             prev_company: Vec::with_capacity(24),
             has_prev_company: false,
@@ -522,10 +543,10 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
 
     /// Places a row numbered `number`: returns its key, its dictionary id and which shared part
     /// it stores.
-    pub(super) fn place(
+    pub(super) fn place<Q: SharedPart<S>>(
         &mut self,
         number: u64,
-        shared: SharedArg<'_, S>,
+        shared: SharedArg<'_, Q>,
         dict_value: &D,
     ) -> Result<(u32, u32, RowShared), CodecError> {
         let full = self.limited
@@ -544,7 +565,7 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                     SharedArg::Default => {
                         (self.default.clone().expect("builder has a default"), true)
                     }
-                    SharedArg::Own(s) => (s.clone(), false),
+                    SharedArg::Own(s) => (s.to_part()?, false),
                 };
                 self.shared = Some(s);
                 self.block_is_default = is_default;
@@ -562,7 +583,7 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                     RowShared::Default
                 }
             }
-            SharedArg::Own(s) if s == block_shared => RowShared::Block,
+            SharedArg::Own(s) if s.is(block_shared) => RowShared::Block,
             SharedArg::Own(_) => RowShared::Caller,
         };
         if own != RowShared::Block {
@@ -573,14 +594,14 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
 
     /// Encodes a placed row.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn write(
+    pub(super) fn write<Q: Serialize>(
         &mut self,
         key: u32,
         head: &[u8],
         salesperson: u32,
         company: CompanyArg<'_>,
         contact: &str,
-        shared: Option<&S>,
+        shared: Option<&Q>,
         comments: &[Comment],
     ) -> Result<(), CodecError> {
         let i = self.keys.len();
@@ -653,17 +674,18 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                 EXTRA_COMMENTS
             };
         r.push(extras);
-        let mut part = Vec::new();
+        let part = &mut self.part;
+        part.clear();
         if let Some(s) = shared {
-            codec::encode_part(self.what, s, &mut part)?;
+            codec::encode_part(self.what, s, part)?;
             put_varint(r, part.len() as u64);
-            r.extend_from_slice(&part);
+            r.extend_from_slice(part);
         }
         if !comments.is_empty() {
             part.clear();
-            codec::encode_part(self.what, &comments, &mut part)?;
+            codec::encode_part(self.what, &comments, part)?;
             put_varint(r, part.len() as u64);
-            r.extend_from_slice(&part);
+            r.extend_from_slice(part);
         }
         put_varint(&mut self.body, self.row.len() as u64);
         self.body.extend_from_slice(&self.row);
