@@ -450,33 +450,20 @@ fn import_read(
         stream => stream,
     };
     let spec = kind.spec();
-    let mut batch = if opts.mode == ImportMode::Upsert {
+    let batch = if opts.mode == ImportMode::Upsert {
         MasterBatch::replacing(store)
     } else {
         MasterBatch::new(store)
     };
-    let mut skipped = 0;
-    let mut refused = Vec::new();
-    let mut count_refused = 0;
-    // Every record is checked: refusals are collected (the batch is left as it was by a
-    // refused record), so one run lists every problem of the file.
-    let mut add = |rec: Record<'_>| match rec.add_to(&mut batch, ctx) {
-        Ok(()) => Ok(()),
-        Err(ImportError::Record { cause, .. })
-            if opts.mode == ImportMode::SkipExisting
-                && matches!(*cause, OpError::AlreadyExists { .. }) =>
-        {
-            skipped += 1;
-            Ok(())
-        }
-        Err(e @ ImportError::Record { .. }) => {
-            count_refused += 1;
-            if refused.len() < MAX_LISTED {
-                refused.push(e);
-            }
-            Ok(())
-        }
-        Err(other) => Err(other),
+    let mut adder = Adder {
+        file: path,
+        spec,
+        batch,
+        ctx,
+        mode: opts.mode,
+        skipped: 0,
+        refused: Vec::new(),
+        count_refused: 0,
     };
     let mut ignored_columns = Vec::new();
     let bytes: &[u8] = match &source {
@@ -492,8 +479,16 @@ fn import_read(
         })
     };
     let records = match format {
-        Format::Json => read_json(path, text()?, spec, &mut ignored_columns, &mut add)?,
-        Format::Jsonl => read_jsonl(path, text()?, spec, &mut ignored_columns, &mut add)?,
+        Format::Json | Format::Jsonl => {
+            let read = if format == Format::Json {
+                read_json
+            } else {
+                read_jsonl
+            };
+            read(path, text()?, spec, &mut ignored_columns, &mut |rec| {
+                adder.take(rec.line, rec.input(), &|i| rec.written(i))
+            })?
+        }
         Format::Csv | Format::Tsv => {
             let delimiter = match format {
                 Format::Tsv => b'\t',
@@ -510,10 +505,17 @@ fn import_read(
                 delimiter,
                 !opts.raw,
                 &mut ignored_columns,
-                &mut add,
+                &mut |rec| adder.take(rec.line, rec.input(), &|i| rec.written(i)),
             )?
         }
     };
+    let Adder {
+        batch,
+        skipped,
+        mut refused,
+        count_refused,
+        ..
+    } = adder;
     if records == 0 {
         return Err(ImportError::Empty { file });
     }
@@ -542,6 +544,54 @@ fn import_read(
         ignored_columns,
         dry_run: opts.dry_run,
     })
+}
+
+/// Takes a file's records, in file order, into the batch: refusals are collected (the batch
+/// is left as it was by a refused record), so one run lists every problem of the file.
+struct Adder<'a, 's> {
+    file: &'a Path,
+    spec: &'static KindSpec,
+    batch: MasterBatch<'s>,
+    ctx: &'a Ctx,
+    mode: ImportMode,
+    skipped: usize,
+    refused: Vec<ImportError>,
+    count_refused: usize,
+}
+
+impl Adder<'_, '_> {
+    /// Takes the record at `line`, read into `input` (or refused while read); `written` names
+    /// a field's column as the file wrote it. Errs only when the import must stop.
+    fn take(
+        &mut self,
+        line: u64,
+        input: Result<Input, ImportError>,
+        written: Written<'_>,
+    ) -> Result<(), ImportError> {
+        let added = input.and_then(|input| {
+            input
+                .add_to(&mut self.batch, self.ctx)
+                .map_err(|e| refusal(self.file, line, self.spec, written, e))
+        });
+        match added {
+            Ok(()) => Ok(()),
+            Err(ImportError::Record { cause, .. })
+                if self.mode == ImportMode::SkipExisting
+                    && matches!(*cause, OpError::AlreadyExists { .. }) =>
+            {
+                self.skipped += 1;
+                Ok(())
+            }
+            Err(e @ ImportError::Record { .. }) => {
+                self.count_refused += 1;
+                if self.refused.len() < MAX_LISTED {
+                    self.refused.push(e);
+                }
+                Ok(())
+            }
+            Err(other) => Err(other),
+        }
+    }
 }
 
 /// 1-based line number of the position right after `before`.

@@ -51,36 +51,25 @@ impl Record<'_> {
         &self.cells[self.spec.index(name)]
     }
 
+    /// The column of field `i` as the file wrote it, if the file has it.
+    pub(super) fn written(&self, i: usize) -> Option<&str> {
+        self.cells[i].written.as_deref()
+    }
+
     pub(super) fn failed_at(&self, field: Option<usize>, cause: OpError) -> ImportError {
-        let field = field.map(|i| {
-            self.cells[i]
-                .written
-                .as_deref()
-                .map_or_else(|| self.spec.columns[i].name.to_string(), str::to_string)
-        });
-        ImportError::Record {
-            file: self.file.to_path_buf(),
-            line: self.line,
-            message: describe(&cause, field.is_some()),
+        failed_at(
+            self.file,
+            self.line,
+            self.spec,
+            &|i| self.written(i),
             field,
-            cause: Box::new(cause),
-        }
+            cause,
+        )
     }
 
     /// A value of field `name` is invalid.
     pub(super) fn invalid(&self, name: &str, e: DomainError) -> ImportError {
         self.failed_at(Some(self.spec.index(name)), OpError::Domain(e))
-    }
-
-    /// The operation refused the record (or the store failed).
-    pub(super) fn refused(&self, e: OpError) -> ImportError {
-        if let OpError::Storage(_) = e {
-            return ImportError::Store {
-                file: self.file.to_path_buf(),
-                source: Box::new(e),
-            };
-        }
-        self.failed_at(self.spec.field_of(&e), e)
     }
 
     /// The value as text: texts as they are, numbers as written; yes/no and nested values are
@@ -181,48 +170,39 @@ impl Record<'_> {
             .transpose()
     }
 
-    /// Builds the record's input and adds it to the batch.
-    pub(super) fn add_to(&self, batch: &mut MasterBatch<'_>, ctx: &Ctx) -> Result<(), ImportError> {
-        match self.spec.kind {
-            ImportKind::Contacts => {
-                let input = ContactInput {
-                    no: self.parse::<ContactNo>("no")?.map(|n| n.to_string()),
-                    name: self.text("name")?,
-                    kind: self.option("kind")?,
-                    company_no: self.parse("company_no")?,
-                    email: self.text("email")?,
-                    salesperson_code: self.parse("salesperson_code")?,
-                    language_code: self.parse("language_code")?,
-                    correspondence_type: Some(self.option("correspondence_type")?),
-                    privacy_blocked: self.flag("privacy_blocked")?,
-                    exclude_from_segment: self.flag("exclude_from_segment")?,
-                    city: self.text("city")?,
-                    post_code: self.text("post_code")?,
-                    country_code: self.parse("country_code")?,
-                    phone: self.text("phone")?,
-                    // A file holds records as they are (an export from BC went through
-                    // OnInsert already): a blank cell stays blank.
-                    skip_defaults: true,
-                };
-                batch.add_contact(ctx, input).map_err(|e| self.refused(e))?;
-            }
-            ImportKind::Salespeople => {
-                let s = Salesperson {
-                    code: self.required("code")?,
-                    name: self.text("name")?,
-                    email: self.text("email")?,
-                    blocked: self.flag("blocked")?,
-                    privacy_blocked: self.flag("privacy_blocked")?,
-                };
-                batch.add_salesperson(s).map_err(|e| self.refused(e))?;
-            }
-            ImportKind::Groups => {
-                let g = InteractionGroup {
-                    code: self.required("code")?,
-                    description: self.text("description")?,
-                };
-                batch.add_group(g).map_err(|e| self.refused(e))?;
-            }
+    /// The record's input: every value parsed and checked as far as the record alone tells.
+    pub(super) fn input(&self) -> Result<Input, ImportError> {
+        Ok(match self.spec.kind {
+            ImportKind::Contacts => Input::Contact(ContactInput {
+                no: self.parse::<ContactNo>("no")?.map(|n| n.to_string()),
+                name: self.text("name")?,
+                kind: self.option("kind")?,
+                company_no: self.parse("company_no")?,
+                email: self.text("email")?,
+                salesperson_code: self.parse("salesperson_code")?,
+                language_code: self.parse("language_code")?,
+                correspondence_type: Some(self.option("correspondence_type")?),
+                privacy_blocked: self.flag("privacy_blocked")?,
+                exclude_from_segment: self.flag("exclude_from_segment")?,
+                city: self.text("city")?,
+                post_code: self.text("post_code")?,
+                country_code: self.parse("country_code")?,
+                phone: self.text("phone")?,
+                // A file holds records as they are (an export from BC went through
+                // OnInsert already): a blank cell stays blank.
+                skip_defaults: true,
+            }),
+            ImportKind::Salespeople => Input::Salesperson(Salesperson {
+                code: self.required("code")?,
+                name: self.text("name")?,
+                email: self.text("email")?,
+                blocked: self.flag("blocked")?,
+                privacy_blocked: self.flag("privacy_blocked")?,
+            }),
+            ImportKind::Groups => Input::Group(InteractionGroup {
+                code: self.required("code")?,
+                description: self.text("description")?,
+            }),
             ImportKind::Templates => {
                 let ctd = "correspondence_type_default";
                 let correspondence_type_default = match self.parse(ctd)? {
@@ -231,7 +211,7 @@ impl Record<'_> {
                     None if self.cell(ctd).written.is_some() => CorrespondenceType::Blank,
                     None => CorrespondenceType::Email,
                 };
-                let t = InteractionTemplate {
+                Input::Template(InteractionTemplate {
                     code: self.required("code")?,
                     group_code: self.required("group_code")?,
                     description: self.text("description")?,
@@ -244,24 +224,80 @@ impl Record<'_> {
                         .flag("ignore_contact_correspondence_type")?,
                     language_code_default: self.parse("language_code_default")?,
                     campaign_no: self.parse("campaign_no")?,
-                };
-                batch.add_template(t).map_err(|e| self.refused(e))?;
+                })
             }
-            ImportKind::Campaigns => {
-                let input = CampaignInput {
-                    no: self.parse::<CampaignNo>("no")?.map(|n| n.to_string()),
-                    description: self.text("description")?,
-                    starting_date: self.date("starting_date")?,
-                    ending_date: self.date("ending_date")?,
-                    salesperson_code: self.parse("salesperson_code")?,
-                };
-                batch
-                    .add_campaign(ctx, input)
-                    .map_err(|e| self.refused(e))?;
-            }
-        }
-        Ok(())
+            ImportKind::Campaigns => Input::Campaign(CampaignInput {
+                no: self.parse::<CampaignNo>("no")?.map(|n| n.to_string()),
+                description: self.text("description")?,
+                starting_date: self.date("starting_date")?,
+                ending_date: self.date("ending_date")?,
+                salesperson_code: self.parse("salesperson_code")?,
+            }),
+        })
     }
+}
+
+/// How a refusal names a field: its column as the file wrote it, if the file has it.
+pub(super) type Written<'w> = &'w dyn Fn(usize) -> Option<&'w str>;
+
+/// A record's input, ready for the batch.
+pub(super) enum Input {
+    Contact(ContactInput),
+    Salesperson(Salesperson),
+    Group(InteractionGroup),
+    Template(InteractionTemplate),
+    Campaign(CampaignInput),
+}
+
+impl Input {
+    /// Adds the record to the batch, which checks it against the store and the file's
+    /// records before it.
+    pub(super) fn add_to(self, batch: &mut MasterBatch<'_>, ctx: &Ctx) -> Result<(), OpError> {
+        match self {
+            Input::Contact(c) => batch.add_contact(ctx, c).map(drop),
+            Input::Salesperson(s) => batch.add_salesperson(s).map(drop),
+            Input::Group(g) => batch.add_group(g).map(drop),
+            Input::Template(t) => batch.add_template(t).map(drop),
+            Input::Campaign(c) => batch.add_campaign(ctx, c).map(drop),
+        }
+    }
+}
+
+/// The error of a record at `line` refused for `cause`, naming field `field` by its column as
+/// the file wrote it (`written`), else by interlog's name.
+pub(super) fn failed_at(
+    file: &Path,
+    line: u64,
+    spec: &KindSpec,
+    written: Written<'_>,
+    field: Option<usize>,
+    cause: OpError,
+) -> ImportError {
+    let field = field.map(|i| written(i).unwrap_or(spec.columns[i].name).to_string());
+    ImportError::Record {
+        file: file.to_path_buf(),
+        line,
+        message: describe(&cause, field.is_some()),
+        field,
+        cause: Box::new(cause),
+    }
+}
+
+/// The error of a record the batch refused (or of the store, which failed).
+pub(super) fn refusal(
+    file: &Path,
+    line: u64,
+    spec: &KindSpec,
+    written: Written<'_>,
+    cause: OpError,
+) -> ImportError {
+    if let OpError::Storage(_) = cause {
+        return ImportError::Store {
+            file: file.to_path_buf(),
+            source: Box::new(cause),
+        };
+    }
+    failed_at(file, line, spec, written, spec.field_of(&cause), cause)
 }
 
 /// Places the columns (CSV header) or keys (JSON record) of a file: each column's field, or
