@@ -93,6 +93,11 @@ macro_rules! code_type {
             pub fn as_bytes(&self) -> &[u8] {
                 self.0.as_bytes()
             }
+
+            /// The code as text, without a copy.
+            pub fn into_string(self) -> String {
+                self.0
+            }
         }
 
         impl FromStr for $name {

@@ -46,6 +46,10 @@ macro_rules! option_enum {
         impl FromStr for $name {
             type Err = DomainError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
+                // As written by interlog itself (its exports): no normalising needed.
+                $(
+                    if s == $text $(|| s == $alias)* { return Ok($name::$variant); }
+                )+
                 let norm = s.trim().to_lowercase().replace([' ', '_'], "-");
                 $(
                     if norm == $text $(|| norm == $alias)* { return Ok($name::$variant); }

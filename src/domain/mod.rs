@@ -178,6 +178,12 @@ pub fn parse_date(field: &'static str, value: &str) -> Result<chrono::NaiveDate,
 
 /// Parses a boolean the way BC and spreadsheets write them.
 pub fn parse_bool(field: &'static str, value: &str) -> Result<bool, DomainError> {
+    // As written by interlog itself (its exports): no normalising needed.
+    match value {
+        "true" => return Ok(true),
+        "false" => return Ok(false),
+        _ => {}
+    }
     match value.trim().to_lowercase().as_str() {
         "true" | "yes" | "1" | "y" | "x" => Ok(true),
         "false" | "no" | "0" | "n" | "" => Ok(false),

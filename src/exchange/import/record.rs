@@ -174,7 +174,7 @@ impl Record<'_> {
     pub(super) fn input(&self) -> Result<Input, ImportError> {
         Ok(match self.spec.kind {
             ImportKind::Contacts => Input::Contact(ContactInput {
-                no: self.parse::<ContactNo>("no")?.map(|n| n.to_string()),
+                no: self.parse("no")?.map(ContactNo::into_string),
                 name: self.text("name")?,
                 kind: self.option("kind")?,
                 company_no: self.parse("company_no")?,
@@ -227,7 +227,7 @@ impl Record<'_> {
                 })
             }
             ImportKind::Campaigns => Input::Campaign(CampaignInput {
-                no: self.parse::<CampaignNo>("no")?.map(|n| n.to_string()),
+                no: self.parse("no")?.map(CampaignNo::into_string),
                 description: self.text("description")?,
                 starting_date: self.date("starting_date")?,
                 ending_date: self.date("ending_date")?,
