@@ -237,9 +237,12 @@ impl KindSpec {
     }
 
     pub(super) fn index(&self, name: &str) -> usize {
+        // Asked per field per record with the same literals as the table's: found by address
+        // first, by text only if the compiler did not merge the two.
         self.columns
             .iter()
-            .position(|c| c.name == name)
+            .position(|c| std::ptr::eq(c.name, name))
+            .or_else(|| self.columns.iter().position(|c| c.name == name))
             .unwrap_or_else(|| panic!("column {name} is not in the table of {}", self.kind))
     }
 
