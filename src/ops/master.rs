@@ -296,12 +296,51 @@ pub struct Added<T> {
     pub warning: Option<String>,
 }
 
+/// The contacts a batch added, with their type. A number of up to 16 bytes (nearly every
+/// number) is kept packed in an integer: an import of a million contacts allocates nothing
+/// per contact here.
+#[derive(Default)]
+struct AddedContacts {
+    short: rustc_hash::FxHashMap<u128, ContactKind>,
+    long: rustc_hash::FxHashMap<ContactNo, ContactKind>,
+}
+
+impl AddedContacts {
+    /// The number's bytes, zero-padded (a code holds no NUL, so no two numbers pack alike).
+    fn packed(no: &ContactNo) -> Option<u128> {
+        let b = no.as_bytes();
+        (b.len() <= 16).then(|| {
+            let mut a = [0u8; 16];
+            a[..b.len()].copy_from_slice(b);
+            u128::from_le_bytes(a)
+        })
+    }
+
+    fn get(&self, no: &ContactNo) -> Option<&ContactKind> {
+        match Self::packed(no) {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(no),
+        }
+    }
+
+    fn insert(&mut self, no: &ContactNo, kind: ContactKind) {
+        match Self::packed(no) {
+            Some(k) => self.short.insert(k, kind),
+            None => self.long.insert(no.clone(), kind),
+        };
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+}
+
 /// Adds master records checked against the store and each other, then writes them at once.
 pub struct MasterBatch<'s> {
     store: &'s Store,
     writer: crate::storage::WriterGuard<'s>,
     /// Contacts added so far, with their type (all a later record of the batch asks about).
-    contacts: rustc_hash::FxHashMap<ContactNo, ContactKind>,
+    contacts: AddedContacts,
     /// Whether the store held contacts when the batch began (read once: an import into an
     /// empty store then asks the store nothing per row; the writer guard keeps it true).
     store_has_contacts: Option<bool>,
@@ -514,7 +553,7 @@ impl<'s> MasterBatch<'s> {
         if let Some(sp) = &c.salesperson_code {
             self.check_salesperson(sp)?;
         }
-        self.contacts.insert(c.no.clone(), c.kind);
+        self.contacts.insert(&c.no, c.kind);
         self.contact_rows.push(&c)?;
         Ok(Added { record: c, warning })
     }
@@ -792,4 +831,40 @@ pub fn list_campaign_entries(store: &Store) -> Result<Vec<CampaignEntry>, OpErro
 /// The contacts epoch (bumped whenever a stored contact changes or disappears).
 pub fn contacts_epoch(store: &Store) -> Result<u64, OpError> {
     Ok(store.get_counter(Counter::ContactsEpoch)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_contacts_find_every_number_short_or_long_and_no_other() {
+        let nos = [
+            "A",
+            "AB",
+            "ABCDEFGHIJKLMNO",      // 15 bytes
+            "ABCDEFGHIJKLMNOP",     // 16: the longest packed
+            "ABCDEFGHIJKLMNOPQ",    // 17: kept as text
+            "ÄÖÜÄÖÜÄÖ",             // 16 bytes, 8 characters
+            "ÄÖÜÄÖÜÄÖÜ",            // 18 bytes
+            "ABCDEFGHIJKLMNOPQRST", // 20
+        ];
+        let mut added = AddedContacts::default();
+        for (i, no) in nos.iter().enumerate() {
+            let kind = ContactKind::ALL[i % 2];
+            added.insert(&ContactNo::new(no).unwrap(), kind);
+        }
+        assert_eq!(added.len(), nos.len());
+        for (i, no) in nos.iter().enumerate() {
+            let got = added.get(&ContactNo::new(no).unwrap()).copied();
+            assert_eq!(got, Some(ContactKind::ALL[i % 2]), "{no}");
+        }
+        for missing in ["ABC", "ABCDEFGHIJKLMN", "ABCDEFGHIJKLMNOPQR", "ÄÖÜ", "A B"] {
+            assert_eq!(
+                added.get(&ContactNo::new(missing).unwrap()),
+                None,
+                "{missing}"
+            );
+        }
+    }
 }
