@@ -432,7 +432,7 @@ impl<'s> MasterBatch<'s> {
         if !stored {
             return Ok(None);
         }
-        Ok(self.store.contact(no)?.map(|c| c.kind))
+        Ok(self.store.contact_kind(no)?)
     }
 
     fn check_salesperson(&mut self, code: &SalespersonCode) -> Result<(), OpError> {

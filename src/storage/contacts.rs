@@ -40,7 +40,7 @@ use super::blocks::{check_contact_block, decode_contact_block, ContactBlockBuild
 use super::{
     bad_value, codec, keys, StorageError, Store, TreeId, UnitOfWork, UntilErrorExt, WriterGuard,
 };
-use crate::domain::{Contact, ContactNo};
+use crate::domain::{Contact, ContactKind, ContactNo};
 
 /// An import or load of more contacts than this goes through the bulk write.
 pub const BULK_CONTACTS: usize = 4096;
@@ -299,8 +299,22 @@ impl Store {
 
     /// A contact.
     pub fn contact(&self, no: &ContactNo) -> Result<Option<Contact>, StorageError> {
-        if let Some(c) = self.get_rec(TreeId::Contacts, no.as_bytes(), "contact")? {
-            return Ok(Some(c));
+        self.with_contact(no, Contact::clone)
+    }
+
+    /// The type of contact `no`, when it exists (without copying the contact).
+    pub fn contact_kind(&self, no: &ContactNo) -> Result<Option<ContactKind>, StorageError> {
+        self.with_contact(no, |c| c.kind)
+    }
+
+    /// `f` of contact `no`, when it exists: the delta first, then its block.
+    fn with_contact<T>(
+        &self,
+        no: &ContactNo,
+        f: impl FnOnce(&Contact) -> T,
+    ) -> Result<Option<T>, StorageError> {
+        if let Some(c) = self.get_rec::<Contact>(TreeId::Contacts, no.as_bytes(), "contact")? {
+            return Ok(Some(f(&c)));
         }
         let st = self.contact_state()?;
         let blocks = &st.dir.blocks;
@@ -312,7 +326,7 @@ impl Store {
         Ok(rows
             .binary_search_by(|c| c.no.cmp(no))
             .ok()
-            .map(|j| rows[j].clone()))
+            .map(|j| f(&rows[j])))
     }
 
     /// True when the store holds no contact at all (neither in blocks nor as single records).
