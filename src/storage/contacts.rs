@@ -547,12 +547,11 @@ impl Store {
     pub fn apply_with_contacts(
         &self,
         writer: &WriterGuard<'_>,
-        batch: ContactBatch,
+        mut batch: ContactBatch,
         mut ws: UnitOfWork,
     ) -> Result<(), StorageError> {
         self.check_writer(writer)?;
         if batch.len() > BULK_CONTACTS {
-            let mut batch = batch;
             self.put_contacts_bulk(writer, batch.sorted(), ws)?;
             return Ok(());
         }
