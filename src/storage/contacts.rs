@@ -168,15 +168,15 @@ pub trait NewContact: Send {
     /// The contact number's bytes.
     fn number(&self) -> &[u8];
     /// The contact's fields.
-    fn view(&self) -> Result<ContactView<'_>, StorageError>;
+    fn view(&self) -> ContactView<'_>;
 }
 
 impl NewContact for Contact {
     fn number(&self) -> &[u8] {
         self.no.as_bytes()
     }
-    fn view(&self) -> Result<ContactView<'_>, StorageError> {
-        Ok(ContactView::of(self))
+    fn view(&self) -> ContactView<'_> {
+        ContactView::of(self)
     }
 }
 
@@ -186,8 +186,8 @@ impl NewContact for ContactView<'_> {
     fn number(&self) -> &[u8] {
         self.no.as_bytes()
     }
-    fn view(&self) -> Result<ContactView<'_>, StorageError> {
-        Ok(*self)
+    fn view(&self) -> ContactView<'_> {
+        *self
     }
 }
 
@@ -465,7 +465,7 @@ impl Store {
                     for c in &chunk {
                         match c {
                             Feed::Stored(c) => out.push(&ContactView::of(c))?,
-                            Feed::New(c) => out.push(&c.view()?)?,
+                            Feed::New(c) => out.push(&c.view())?,
                         }
                     }
                 }
