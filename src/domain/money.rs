@@ -45,9 +45,19 @@ impl Money {
     }
 }
 
+/// Writes `cents` as `12.50`; a `String` is built only when a width or precision asks for
+/// padding (an export writes an amount per row of millions).
+fn write_cents(cents: u128, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    if f.width().is_none() && f.precision().is_none() {
+        write!(f, "{}.{:02}", cents / 100, cents % 100)
+    } else {
+        f.pad(&format!("{}.{:02}", cents / 100, cents % 100))
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&format!("{}.{:02}", self.0 / 100, self.0 % 100))
+        write_cents(u128::from(self.0), f)
     }
 }
 
@@ -134,7 +144,7 @@ impl From<Money> for MoneySum {
 
 impl fmt::Display for MoneySum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&format!("{}.{:02}", self.0 / 100, self.0 % 100))
+        write_cents(self.0, f)
     }
 }
 
@@ -189,6 +199,12 @@ mod tests {
         assert_eq!(".5".parse::<Money>().unwrap(), Money(50));
         assert_eq!(Money(800).to_string(), "8.00");
         assert_eq!(Money(5).to_string(), "0.05");
+        // Padded when a width asks for it (tables), written straight otherwise.
+        assert_eq!(
+            format!("{:>8}|{:<6}|", Money(1250), Money(5)),
+            "   12.50|0.05  |"
+        );
+        assert_eq!(MoneySum::from(Money(1250)).to_string(), "12.50");
     }
 
     #[test]

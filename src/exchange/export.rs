@@ -516,14 +516,6 @@ impl Cells {
         self.text(if b { "true" } else { "false" });
     }
 
-    /// An amount as [`Money`]'s `Display` writes it (`12.50`), without a `String` per cell.
-    fn money(&mut self, m: Money) {
-        push_u64(&mut self.buf, m.cents() / 100);
-        self.buf.push('.');
-        push_digits(&mut self.buf, (m.cents() % 100) as u32, 2);
-        self.end();
-    }
-
     /// An unsigned number, without `fmt`'s machinery (10M rows: every cell counts).
     fn num(&mut self, n: u64) {
         push_u64(&mut self.buf, n);
@@ -694,7 +686,7 @@ impl Row for EntryRow<'_> {
         c.text(self.subject);
         c.text(self.information_flow.as_str());
         c.text(self.initiated_by.as_str());
-        c.money(self.cost);
+        c.val(self.cost);
         c.num(u64::from(self.duration_min));
         c.text(self.user_id);
         c.text(self.group_code.as_str());
