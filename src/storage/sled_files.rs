@@ -18,8 +18,11 @@
 //! sled's own `snap.*.generating` files: snapshots that were being written when a process was
 //! killed, which sled would otherwise pick as the newest snapshot and then refuse as corrupt.
 //!
-//! The module follows sled 0.34.7 exactly (the version is pinned in `Cargo.toml`); a test
-//! checks its prediction of the recovered position against the snapshot name sled writes.
+//! The module follows the vendored sled exactly: 0.34.7 plus interlog's patches
+//! (`vendor/sled/README.interlog.md`), of which one touches recovery — blob files of messages
+//! below the snapshot's position are not read, since the replay skips those messages anyway.
+//! A test checks its prediction of the recovered position against the snapshot name sled
+//! writes.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
@@ -394,13 +397,16 @@ impl SegBuf {
     }
 }
 
-/// sled's `read_message` over a segment buffer.
+/// sled's `read_message` over a segment buffer; with `read_blob_file == false`, a blob pointer
+/// is taken as read without opening its blob file (vendored sled's
+/// `read_message_checking_blob`, used by its recovery below the snapshot's position).
 fn read_message(
     dir: &Path,
     seg: &SegBuf,
     lid: u64,
     expected_segment: u64,
     segment_size: u64,
+    read_blob_file: bool,
 ) -> Result<LogRead, ReadFailure> {
     let seg_start = lid / segment_size * segment_size;
     if seg_start + SEG_HEADER_LEN > lid || seg_start + segment_size - lid < MAX_MSG_HEADER_LEN {
@@ -482,6 +488,14 @@ fn read_message(
                 ReadFailure::Panic(format!("blob pointer at offset {lid} has {len} bytes"))
             })?;
             let id = i64::from_le_bytes(b);
+            if !read_blob_file {
+                return Ok(LogRead::Data {
+                    kind: k,
+                    pid,
+                    blob: Some(id),
+                    inline_len,
+                });
+            }
             match read_blob(dir, id).map_err(ReadFailure::Error)? {
                 None => LogRead::DanglingBlob(pid, id, inline_len),
                 Some(kb) if Kind::from_byte(kb) != k => {
@@ -594,6 +608,14 @@ struct LogIter<'a> {
     max_lsn: Option<Lsn>,
     cur_lsn: Option<Lsn>,
     last_stage: bool,
+    /// Blob files of messages below this position are not read (sled's recovery skips those
+    /// messages, which its snapshot already holds: `LogIter::verify_blobs_from` in
+    /// vendor/sled).
+    verify_blobs_from: Lsn,
+    /// Blob files read (and checksummed).
+    blobs_read: u64,
+    /// Blob pointers passed below `verify_blobs_from` without reading their files.
+    blobs_not_read: u64,
     skips: Vec<Skip>,
     panic: Option<String>,
 }
@@ -671,7 +693,23 @@ impl LogIter<'_> {
             let seg = self.base.as_ref().expect("read above");
             let lid = seg.offset + (lsn as u64 % self.segment_size);
             let expected = lsn as u64 / self.segment_size;
-            match read_message(self.dir, seg, lid, expected, self.segment_size) {
+            let read_blob_file = lsn >= self.verify_blobs_from;
+            let read = read_message(
+                self.dir,
+                seg,
+                lid,
+                expected,
+                self.segment_size,
+                read_blob_file,
+            );
+            if let Ok(LogRead::Data { blob: Some(_), .. } | LogRead::DanglingBlob(..)) = read {
+                if read_blob_file {
+                    self.blobs_read += 1;
+                } else {
+                    self.blobs_not_read += 1;
+                }
+            }
+            match read {
                 Ok(LogRead::Data {
                     kind,
                     pid,
@@ -748,6 +786,12 @@ pub struct Prediction {
     /// Pointers to blob files sled deleted after their page was rewritten later in the log
     /// (normal; counted for tests and diagnostics).
     pub superseded_blobs: u64,
+    /// Blob files the replay read and checksummed (those of messages at or above the
+    /// snapshot's position; counted for tests and diagnostics).
+    pub blobs_read: u64,
+    /// Blob pointers below the snapshot's position the replay passed without reading their
+    /// files, as the vendored sled does (counted for tests and diagnostics).
+    pub blobs_not_read: u64,
 }
 
 fn scan_headers(
@@ -801,6 +845,8 @@ pub fn predict(dir: &Path, params: Params) -> Result<Prediction, Damage> {
         panic: r.panic,
         max_header_stable_lsn: r.max_header_stable_lsn,
         superseded_blobs: r.superseded_blobs,
+        blobs_read: r.blobs_read,
+        blobs_not_read: r.blobs_not_read,
     };
     if prediction.panic.is_none() {
         check_page_table(dir, &file, params.segment_size, &pt, &prediction)
@@ -826,6 +872,8 @@ struct Replay {
     stable_lsn: Option<Lsn>,
     skips: Vec<Skip>,
     superseded_blobs: u64,
+    blobs_read: u64,
+    blobs_not_read: u64,
     zeroed_segments: Vec<Lsn>,
     panic: Option<String>,
     max_header_stable_lsn: Lsn,
@@ -868,6 +916,9 @@ fn replay(
         max_lsn: missing,
         cur_lsn: None,
         last_stage: false,
+        verify_blobs_from: from,
+        blobs_read: 0,
+        blobs_not_read: 0,
         skips: Vec::new(),
         panic: None,
     };
@@ -877,6 +928,8 @@ fn replay(
             stable_lsn: None,
             skips: Vec::new(),
             superseded_blobs: 0,
+            blobs_read: first.blobs_read,
+            blobs_not_read: first.blobs_not_read,
             zeroed_segments: Vec::new(),
             panic: Some(p),
             max_header_stable_lsn,
@@ -897,6 +950,9 @@ fn replay(
         max_lsn: Some(end_of_last_msg),
         cur_lsn: None,
         last_stage: true,
+        verify_blobs_from: from,
+        blobs_read: 0,
+        blobs_not_read: 0,
         skips: Vec::new(),
         panic: None,
     };
@@ -961,6 +1017,8 @@ fn replay(
         stable_lsn,
         skips,
         superseded_blobs: superseded.len() as u64,
+        blobs_read: first.blobs_read + it.blobs_read,
+        blobs_not_read: first.blobs_not_read + it.blobs_not_read,
         zeroed_segments: it.segments.keys().copied().collect(),
         panic,
         max_header_stable_lsn,

@@ -61,7 +61,13 @@ where
         // or the current value on failure. We want to keep
         // looping as long as it returns true, so we don't need
         // any explicit conversion here.
-        while self.init_mu.compare_and_swap(false, true, SeqCst) {}
+        // interlog patch: yield while another thread initializes. The threadpool's queue is
+        // initialized by spawning its worker threads, which all come here at once and spun
+        // until the spawning finished, taking the CPU the spawning thread needed (on two
+        // cores, a tenth of a small command's run time).
+        while self.init_mu.compare_and_swap(false, true, SeqCst) {
+            std::thread::yield_now();
+        }
 
         {
             let value_ptr = self.value.load(Acquire);

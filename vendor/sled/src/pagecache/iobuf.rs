@@ -512,6 +512,7 @@ impl IoBufs {
             segment_base: None,
             segments,
             last_stage: false,
+            verify_blobs_from: Lsn::MIN,
         }
     }
 

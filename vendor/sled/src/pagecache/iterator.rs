@@ -1,7 +1,7 @@
 use std::{collections::BTreeMap, io};
 
 use super::{
-    pread_exact_or_eof, read_message, read_segment_header, BasedBuf, DiskPtr,
+    pread_exact_or_eof, read_message_checking_blob, read_segment_header, BasedBuf, DiskPtr,
     LogKind, LogOffset, LogRead, Lsn, SegmentHeader, SegmentNumber,
     MAX_MSG_HEADER_LEN, SEG_HEADER_LEN,
 };
@@ -15,6 +15,9 @@ pub struct LogIter {
     pub max_lsn: Option<Lsn>,
     pub cur_lsn: Option<Lsn>,
     pub last_stage: bool,
+    /// interlog patch: blob files of messages below this position are not read (recovery
+    /// skips those messages: they are already in its snapshot). `Lsn::MIN` reads all.
+    pub verify_blobs_from: Lsn,
 }
 
 impl Iterator for LogIter {
@@ -74,11 +77,12 @@ impl Iterator for LogIter {
                     / u64::try_from(self.config.segment_size).unwrap(),
             );
 
-            match read_message(
+            match read_message_checking_blob(
                 &**segment_base,
                 lid,
                 expected_segment_number,
                 &self.config,
+                lsn >= self.verify_blobs_from,
             ) {
                 Ok(LogRead::Blob(header, _buf, blob_ptr, inline_len)) => {
                     trace!("read blob flush in LogIter::next");
@@ -283,6 +287,7 @@ fn valid_entry_offset(lid: LogOffset, segment_len: usize) -> bool {
 // and recover the order of segments, and the highest Lsn.
 fn scan_segment_headers_and_tail(
     min: Lsn,
+    verify_blobs_from: Lsn,
     config: &RunningConfig,
 ) -> Result<(BTreeMap<Lsn, LogOffset>, Lsn)> {
     fn fetch(
@@ -389,6 +394,7 @@ fn scan_segment_headers_and_tail(
         check_contiguity_in_unstable_tail(
             max_header_stable_lsn,
             &ordering,
+            verify_blobs_from,
             config,
         )?;
 
@@ -403,6 +409,7 @@ fn scan_segment_headers_and_tail(
 fn check_contiguity_in_unstable_tail(
     max_header_stable_lsn: Lsn,
     ordering: &BTreeMap<Lsn, LogOffset>,
+    verify_blobs_from: Lsn,
     config: &RunningConfig,
 ) -> Result<Lsn> {
     let segment_size = config.segment_size as Lsn;
@@ -446,6 +453,7 @@ fn check_contiguity_in_unstable_tail(
         max_lsn: missing_item_in_tail,
         cur_lsn: None,
         last_stage: false,
+        verify_blobs_from,
     };
 
     // run the iterator to completion
@@ -475,7 +483,7 @@ pub fn raw_segment_iter_from(
     let normalized_lsn = lsn / segment_len * segment_len;
 
     let (ordering, end_of_last_msg) =
-        scan_segment_headers_and_tail(normalized_lsn, config)?;
+        scan_segment_headers_and_tail(normalized_lsn, lsn, config)?;
 
     // find the last stable tip, to properly handle batch manifests.
     let tip_segment_iter: BTreeMap<_, _> = ordering
@@ -513,5 +521,6 @@ pub fn raw_segment_iter_from(
         segment_base: None,
         segments,
         last_stage: true,
+        verify_blobs_from: lsn,
     })
 }

@@ -707,6 +707,23 @@ pub(crate) fn read_message<R: ReadAt>(
     expected_segment_number: SegmentNumber,
     config: &Config,
 ) -> Result<LogRead> {
+    read_message_checking_blob(file, lid, expected_segment_number, config, true)
+}
+
+/// `read_message`, but with `read_blob == false` a blob pointer is returned as read
+/// without opening its blob file (an empty buffer in `LogRead::Blob`).
+///
+/// interlog patch: recovery re-reads the log from the start of the segment that holds its
+/// snapshot's position, and skips every message below that position; reading (and
+/// checksumming) the blob files of those messages made every open of a store whose last big
+/// write ended in that segment read hundreds of MB (`LogIter::verify_blobs_from`).
+pub(crate) fn read_message_checking_blob<R: ReadAt>(
+    file: &R,
+    lid: LogOffset,
+    expected_segment_number: SegmentNumber,
+    config: &Config,
+    read_blob_file: bool,
+) -> Result<LogRead> {
     let _measure = Measure::new(&M.read);
     let segment_len = config.segment_size;
     let seg_start = lid / segment_len as LogOffset * segment_len as LogOffset;
@@ -797,6 +814,10 @@ pub(crate) fn read_message<R: ReadAt>(
         | MessageKind::BlobNode
         | MessageKind::BlobMeta => {
             let id = arr_to_lsn(&buf);
+
+            if !read_blob_file {
+                return Ok(LogRead::Blob(header, Vec::new(), id, inline_len));
+            }
 
             match read_blob(id, config) {
                 Ok((kind, buf)) => {

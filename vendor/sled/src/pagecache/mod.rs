@@ -34,6 +34,44 @@ use parallel_io_unix::{pread_exact, pread_exact_or_eof, pwrite_all};
 #[cfg(all(windows, not(miri)))]
 use parallel_io_windows::{pread_exact, pread_exact_or_eof, pwrite_all};
 
+/// Writes `len` bytes of `byte` at `offset`, unless the file already holds exactly that
+/// there (then nothing is written: the file's content is the same either way).
+///
+/// interlog patch: recovery fills every free segment, and the rest of the segment its log
+/// ends in, with `MessageKind::Corrupted` bytes at *every* open; on a store of a few hundred
+/// segments that rewrote tens of MB each time, which the next fsync then had to write out.
+pub(crate) fn fill_unless_filled(
+    file: &std::fs::File,
+    byte: u8,
+    len: usize,
+    offset: LogOffset,
+) -> std::io::Result<()> {
+    const CHUNK: usize = 64 * 1024;
+    let mut buf = vec![0_u8; CHUNK.min(len)];
+    let fill = vec![byte; CHUNK.min(len)];
+    let mut done = 0_usize;
+    while done < len {
+        let n = CHUNK.min(len - done);
+        let got = pread_exact_or_eof(
+            file,
+            &mut buf[..n],
+            offset + LogOffset::try_from(done).unwrap(),
+        )?;
+        if got < n || buf[..n] != fill[..n] {
+            break;
+        }
+        done += n;
+    }
+    if done < len {
+        pwrite_all(
+            file,
+            &vec![byte; len - done],
+            offset + LogOffset::try_from(done).unwrap(),
+        )?;
+    }
+    Ok(())
+}
+
 use self::{
     blob_io::{gc_blobs, read_blob, remove_blob, write_blob},
     constants::{
@@ -49,7 +87,7 @@ use self::{
 
 pub(crate) use self::{
     logger::{
-        read_message, read_segment_header, MessageHeader, SegmentHeader,
+        read_message, read_message_checking_blob, read_segment_header, MessageHeader, SegmentHeader,
         SegmentNumber,
     },
     reservation::Reservation,

@@ -635,9 +635,11 @@ impl SegmentAccountant {
         for segment_base in to_free {
             self.free_segment(segment_base)?;
             io_fail!(self.config, "zero garbage segment SA");
-            pwrite_all(
+            // interlog patch: unless it already holds only these bytes.
+            fill_unless_filled(
                 &self.config.file,
-                &*vec![MessageKind::Corrupted.into(); self.config.segment_size],
+                MessageKind::Corrupted.into(),
+                self.config.segment_size,
                 segment_base,
             )?;
         }
