@@ -111,9 +111,9 @@ pub enum StorageError {
     /// A stored value does not decode.
     #[error(transparent)]
     Codec(#[from] CodecError),
-    /// sled failed.
-    #[error("storage engine error: {0}")]
-    Sled(#[from] sled::Error),
+    /// sled failed. (Not a `source`: the message already says everything sled said.)
+    #[error("{}", sled_message(.0))]
+    Sled(sled::Error),
     /// A file-system call failed.
     #[error("{action} {path}: {source}")]
     Io {
@@ -199,6 +199,32 @@ pub enum StorageError {
         /// The store.
         path: PathBuf,
     },
+}
+
+impl From<sled::Error> for StorageError {
+    fn from(e: sled::Error) -> Self {
+        StorageError::Sled(e)
+    }
+}
+
+/// sled's error in a user's words: corrupted data found while reading (a damaged blob file
+/// or log page, met when its page is first read) says what to do; anything else is passed on.
+fn sled_message(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Corruption { at, .. } => {
+            let place = match at {
+                Some(sled::DiskPtr::Blob(_, blob)) => format!("in its blob file blobs/{blob}"),
+                Some(sled::DiskPtr::Inline(offset)) => format!("in its file db at offset {offset}"),
+                None => "in its files".to_string(),
+            };
+            format!(
+                "the store is damaged: the storage engine (sled) read corrupted data {place} \
+                 ({e}). Keep a copy of the store directory as it is, then restore the store \
+                 from a backup (`interlog restore`)"
+            )
+        }
+        e => format!("storage engine error: {e}"),
+    }
 }
 
 /// What a failed change left behind.
