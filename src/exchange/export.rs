@@ -925,30 +925,35 @@ enum Sink<W: Write> {
 struct CsvOut<W: Write> {
     w: W,
     delimiter: u8,
+    /// The bytes that make a field quoted: the delimiter, `"`, `\r`, `\n`.
+    quoted: [bool; 256],
     line: Vec<u8>,
 }
 
 impl<W: Write> CsvOut<W> {
     fn new(w: W, delimiter: u8) -> Self {
+        let mut quoted = [false; 256];
+        for b in [delimiter, b'"', b'\n', b'\r'] {
+            quoted[usize::from(b)] = true;
+        }
         CsvOut {
             w,
             delimiter,
+            quoted,
             line: Vec::with_capacity(512),
         }
     }
 
     /// Writes one record (of at least two fields: a lone empty field would need quotes).
     fn record<F: AsRef<[u8]>>(&mut self, fields: impl Iterator<Item = F>) -> io::Result<()> {
-        let (line, d) = (&mut self.line, self.delimiter);
+        let (line, d, quoted) = (&mut self.line, self.delimiter, &self.quoted);
         line.clear();
         for (i, field) in fields.enumerate() {
             if i > 0 {
                 line.push(d);
             }
             let f = field.as_ref();
-            if f.iter()
-                .any(|&b| b == d || b == b'"' || b == b'\n' || b == b'\r')
-            {
+            if f.iter().any(|&b| quoted[usize::from(b)]) {
                 line.push(b'"');
                 for &b in f {
                     if b == b'"' {
@@ -964,6 +969,28 @@ impl<W: Write> CsvOut<W> {
         line.push(b'\n');
         self.w.write_all(line)
     }
+}
+
+/// Writes `r` as one CSV record through `cells` (cleared first), neutralising formulas
+/// unless `raw`.
+fn csv_record<W: Write, R: Row + ?Sized>(
+    w: &mut CsvOut<W>,
+    cells: &mut Cells,
+    raw: bool,
+    r: &R,
+) -> io::Result<()> {
+    cells.clear();
+    r.cells(cells);
+    w.record(cells.iter().map(|cell| {
+        if raw {
+            Cow::Borrowed(cell.as_bytes())
+        } else {
+            match neutralize_formula(cell) {
+                Cow::Borrowed(c) => Cow::Borrowed(c.as_bytes()),
+                Cow::Owned(c) => Cow::Owned(c.into_bytes()),
+            }
+        }
+    }))
 }
 
 /// Streams rows of one kind to `W` in one format.
@@ -1039,20 +1066,9 @@ impl<'p, W: Write> Exporter<'p, W> {
     fn row<R: Row>(&mut self, r: &R) -> Result<(), ExportError> {
         match &mut self.sink {
             Sink::Csv(w) => {
-                self.cells.clear();
-                r.cells(&mut self.cells);
+                debug_assert!(self.kind.columns().len() > 1);
+                csv_record(w, &mut self.cells, self.raw, r)?;
                 debug_assert_eq!(self.cells.ends.len(), self.kind.columns().len());
-                let raw = self.raw;
-                w.record(self.cells.iter().map(|cell| {
-                    if raw {
-                        Cow::Borrowed(cell.as_bytes())
-                    } else {
-                        match neutralize_formula(cell) {
-                            Cow::Borrowed(c) => Cow::Borrowed(c.as_bytes()),
-                            Cow::Owned(c) => Cow::Owned(c.into_bytes()),
-                        }
-                    }
-                }))?;
             }
             Sink::Json(w) => {
                 w.write_all(if self.rows == 0 { b"\n" } else { b",\n" })?;
@@ -1064,6 +1080,28 @@ impl<'p, W: Write> Exporter<'p, W> {
             }
         }
         self.rows += 1;
+        if self.rows - self.reported >= PROGRESS_STEP {
+            self.progress.advance(self.rows - self.reported);
+            self.reported = self.rows;
+        }
+        Ok(())
+    }
+
+    /// The CSV settings (delimiter, raw) when the sink writes CSV or TSV.
+    fn csv_settings(&self) -> Option<(u8, bool)> {
+        match &self.sink {
+            Sink::Csv(w) => Some((w.delimiter, self.raw)),
+            _ => None,
+        }
+    }
+
+    /// Writes `rows` records formatted elsewhere with [`Exporter::csv_settings`].
+    fn formatted(&mut self, bytes: &[u8], rows: u64) -> Result<(), ExportError> {
+        match &mut self.sink {
+            Sink::Csv(w) => w.w.write_all(bytes)?,
+            _ => unreachable!("formatted rows are CSV"),
+        }
+        self.rows += rows;
         if self.rows - self.reported >= PROGRESS_STEP {
             self.progress.advance(self.rows - self.reported);
             self.reported = self.rows;
@@ -1114,6 +1152,9 @@ pub fn check_entry_filter(store: &Store, filter: &EntryFilter) -> Result<(), OpE
     Ok(())
 }
 
+/// Entry blocks formatted at once by a CSV export (≤ 8192 rows each: ≈ 1.5 MB of CSV).
+const EXPORT_WINDOW: usize = 8;
+
 /// Exports the interaction log entries that pass `filter` (the rules of `interaction list`:
 /// postponed entries are never exported), in entry number order, streaming. The filter is
 /// checked first ([`check_entry_filter`]); nothing is written when it is refused.
@@ -1136,6 +1177,35 @@ pub fn export_entries<W: Write>(
                 Ok(false)
             }
         })?;
+    } else if let Some((delimiter, raw)) = x.csv_settings() {
+        // CSV of a scan of the entry blocks: formatting costs several times reading, so the
+        // blocks are formatted on rayon's threads, `EXPORT_WINDOW` at a time, and written in
+        // entry order (10M entries: BENCHMARKS.md, "Export formatted in parallel").
+        let sel = EntrySelection::listed(filter.clone());
+        store.map_entry_blocks(
+            &sel,
+            EXPORT_WINDOW,
+            |entries| {
+                let mut w = CsvOut::new(Vec::with_capacity(2 << 20), delimiter);
+                let mut cells = Cells::default();
+                let mut n = 0u64;
+                for e in entries {
+                    csv_record(&mut w, &mut cells, raw, &EntryRow::of(&e))?;
+                    n += 1;
+                }
+                Ok((w.w, n))
+            },
+            |formatted: io::Result<(Vec<u8>, u64)>| match formatted
+                .map_err(ExportError::from)
+                .and_then(|(bytes, n)| x.formatted(&bytes, n))
+            {
+                Ok(()) => Ok(true),
+                Err(err) => {
+                    failed = Some(err);
+                    Ok::<bool, OpError>(false)
+                }
+            },
+        )?;
     } else {
         // Everything else is a scan of the entry blocks (as `interactions::for_each` does),
         // rows written from the decoded block in place: one block in memory at a time.

@@ -263,6 +263,40 @@ impl Store {
         stop.finish(visited)
     }
 
+    /// Visits the entries `sel` picks a block at a time: `map` turns the picked entries of one
+    /// block into a `T` on rayon's threads, `window` blocks at once, and `out` receives the
+    /// results in entry order (`Ok(false)` or an error stops the visit). For exports, whose
+    /// per-entry formatting costs far more than reading the blocks: memory stays at `window`
+    /// decoded blocks and their results.
+    pub fn map_entry_blocks<T: Send, E: From<StorageError>>(
+        &self,
+        sel: &EntrySelection,
+        window: usize,
+        map: impl Fn(&mut dyn Iterator<Item = EntryView<'_>>) -> T + Sync,
+        mut out: impl FnMut(T) -> Result<bool, E>,
+    ) -> Result<(), E> {
+        use rayon::prelude::*;
+        let window = window.max(1);
+        let mut stop = super::CallerStop::default();
+        let mut pending: Vec<EntryBlock> = Vec::with_capacity(window);
+        let mut emit = |pending: &mut Vec<EntryBlock>, stop: &mut super::CallerStop<E>| {
+            let mapped: Vec<T> = pending
+                .par_iter()
+                .map(|b| map(&mut b.iter().filter(|e| sel.matches(e))))
+                .collect();
+            pending.clear();
+            mapped.into_iter().all(|t| stop.go_on(out(t)))
+        };
+        let visited = self.for_each_block(sel.from, sel.to, |_, block| {
+            pending.push(block);
+            Ok(pending.len() < window || emit(&mut pending, &mut stop))
+        });
+        if visited.is_ok() && stop.0.is_none() && !pending.is_empty() {
+            emit(&mut pending, &mut stop);
+        }
+        stop.finish(visited)
+    }
+
     /// Reads the visible entries `nos` for update (see [`EntriesForUpdate::missing`] for a
     /// number that is none).
     pub fn entries_for_update(&self, nos: &[EntryNo]) -> Result<EntriesForUpdate, StorageError> {
