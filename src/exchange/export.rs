@@ -926,13 +926,13 @@ struct CsvOut<W: Write> {
     w: W,
     delimiter: u8,
     /// The bytes that make a field quoted: the delimiter, `"`, `\r`, `\n`.
-    quoted: [bool; 256],
+    quoted: Box<[bool; 256]>,
     line: Vec<u8>,
 }
 
 impl<W: Write> CsvOut<W> {
     fn new(w: W, delimiter: u8) -> Self {
-        let mut quoted = [false; 256];
+        let mut quoted = Box::new([false; 256]);
         for b in [delimiter, b'"', b'\n', b'\r'] {
             quoted[usize::from(b)] = true;
         }
