@@ -386,28 +386,9 @@ fn cancelling_an_unknown_campaign_entry_is_refused_and_writes_nothing() {
 
 #[test]
 fn the_cascade_reaches_interactions_across_many_entry_blocks() {
-    use interlog::datagen::{generate, GenOptions};
     const N: u64 = 10_000;
-    let t = TestStore::new();
-    let report = generate(
-        &t.store,
-        &t.ctx,
-        GenOptions {
-            contacts: N,
-            segment_size: N,
-            seed: 5,
-        },
-        &NoProgress,
-    )
-    .unwrap();
-    let out = log_segment(
-        &t.store,
-        &t.ctx,
-        &report.segment_no.unwrap(),
-        LogOptions::default(),
-        &NoProgress,
-    )
-    .unwrap();
+    let (t, no) = TestStore::generated(N, 5);
+    let out = log_segment(&t.store, &t.ctx, &no, LogOptions::default(), &NoProgress).unwrap();
     let ce_no = out.campaign_entries[0];
     // One entry canceled on its own, in the middle of a block.
     interactions::switch_canceled(&t.store, &[EntryNo(5_000)]).unwrap();

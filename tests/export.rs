@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 
 use common::*;
 use interlog::batch::{log_segment, LogOptions};
-use interlog::datagen::{generate, GenOptions};
+
 use interlog::domain::*;
 use interlog::exchange::export::{self, ExportError, ExportKind, Format};
 use interlog::exchange::import::import_file;
@@ -692,19 +692,7 @@ impl Write for Counter {
 #[test]
 fn fifty_thousand_entries_stream_out() {
     const N: u64 = 50_000;
-    let t = TestStore::new();
-    let report = generate(
-        &t.store,
-        &t.ctx,
-        GenOptions {
-            contacts: N,
-            segment_size: N,
-            seed: 5,
-        },
-        &NoProgress,
-    )
-    .unwrap();
-    let no = report.segment_no.unwrap();
+    let (t, no) = TestStore::generated(N, 5);
     log_segment(&t.store, &t.ctx, &no, LogOptions::default(), &NoProgress).unwrap();
     let mut c = Counter::default();
     let r = export::export_entries(
@@ -927,26 +915,8 @@ fn cli_exports_contacts_and_statistics() {
 
 #[test]
 fn cli_a_closed_pipe_is_not_an_error() {
-    let t = TestStore::new();
-    let report = generate(
-        &t.store,
-        &t.ctx,
-        GenOptions {
-            contacts: 3_000,
-            segment_size: 3_000,
-            seed: 3,
-        },
-        &NoProgress,
-    )
-    .unwrap();
-    log_segment(
-        &t.store,
-        &t.ctx,
-        &report.segment_no.unwrap(),
-        LogOptions::default(),
-        &NoProgress,
-    )
-    .unwrap();
+    let (t, no) = TestStore::generated(3_000, 3);
+    log_segment(&t.store, &t.ctx, &no, LogOptions::default(), &NoProgress).unwrap();
     let d = OnDisk::from(t);
     let mut child = Command::new(env!("CARGO_BIN_EXE_interlog"))
         .arg("--store")
@@ -982,19 +952,7 @@ fn cli_a_closed_pipe_is_not_an_error() {
 #[test]
 fn a_csv_export_formatted_in_parallel_keeps_order_and_bytes() {
     const N: u64 = 100_000;
-    let t = TestStore::new();
-    let report = generate(
-        &t.store,
-        &t.ctx,
-        GenOptions {
-            contacts: N,
-            segment_size: N,
-            seed: 9,
-        },
-        &NoProgress,
-    )
-    .unwrap();
-    let no = report.segment_no.unwrap();
+    let (t, no) = TestStore::generated(N, 9);
     log_segment(&t.store, &t.ctx, &no, LogOptions::default(), &NoProgress).unwrap();
     for filter in [
         EntryFilter::default(),

@@ -328,20 +328,9 @@ fn pointers_to_blobs_of_pages_rewritten_later_are_not_damage() {
     use interlog::storage::sled_files;
     let dir = tempfile::TempDir::new().expect("dir");
     let path = dir.path().join("store");
-    let store = master::init(&path).expect("init");
-    interlog::datagen::generate(
-        &store,
-        &ctx(),
-        interlog::datagen::GenOptions {
-            // The smallest size at which sled rewrote pages held in blobs (measured: none at
-            // 200,000, 3 at 400,000).
-            contacts: 400_000,
-            segment_size: 400_000,
-            seed: 7,
-        },
-        &interlog::ops::segments::NoProgress,
-    )
-    .expect("gen");
+    // The smallest size at which sled rewrote pages held in blobs (measured: none at 200,000,
+    // 3 at 400,000).
+    let store = generated_at(&path, 400_000, 7);
     drop(store);
     let params = sled_files::read_conf(&path).expect("conf");
     let p = sled_files::predict(&path, params).expect("predict");
@@ -424,18 +413,7 @@ fn opening_again_reads_no_blob_file_the_snapshot_already_covers() {
     use interlog::storage::sled_files;
     let dir = tempfile::TempDir::new().expect("dir");
     let path = dir.path().join("store");
-    let store = master::init(&path).expect("init");
-    interlog::datagen::generate(
-        &store,
-        &ctx(),
-        interlog::datagen::GenOptions {
-            contacts: 60_000,
-            segment_size: 60_000,
-            seed: 11,
-        },
-        &interlog::ops::segments::NoProgress,
-    )
-    .expect("gen");
+    let store = generated_at(&path, 60_000, 11);
     // A log with follow-up: its entry and line blocks are written as blob files.
     interlog::batch::log_segment::log_segment(
         &store,
@@ -468,4 +446,21 @@ fn opening_again_reads_no_blob_file_the_snapshot_already_covers() {
     );
     let report = interlog::ops::verify::verify(&store).expect("verify");
     assert!(report.is_ok(), "{:#?}", report.problems);
+}
+
+/// A store made at `path` by `init` and `gen` (`n` contacts, a segment of `n` lines).
+fn generated_at(path: &std::path::Path, n: u64, seed: u64) -> Store {
+    let store = master::init(path).expect("init");
+    interlog::datagen::generate(
+        &store,
+        &ctx(),
+        interlog::datagen::GenOptions {
+            contacts: n,
+            segment_size: n,
+            seed,
+        },
+        &interlog::ops::segments::NoProgress,
+    )
+    .expect("gen");
+    store
 }

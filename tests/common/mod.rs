@@ -101,6 +101,25 @@ impl TestStore {
         t
     }
 
+    /// A fresh store filled by `gen`: `n` synthetic contacts and one segment of `n` lines
+    /// (returned), from `seed`.
+    pub fn generated(n: u64, seed: u64) -> (TestStore, SegmentNo) {
+        let t = TestStore::new();
+        let report = interlog::datagen::generate(
+            &t.store,
+            &t.ctx,
+            interlog::datagen::GenOptions {
+                contacts: n,
+                segment_size: n,
+                seed,
+            },
+            &interlog::ops::segments::NoProgress,
+        )
+        .expect("gen");
+        let no = report.segment_no.expect("a generated segment");
+        (t, no)
+    }
+
     /// The store's directory.
     pub fn path(&self) -> PathBuf {
         self.dir.path().join("store")
