@@ -1,6 +1,8 @@
 //! Crash safety with real kills: `interlog segment log … --follow-up` on a generated store is
 //! SIGKILLed at random moments; after reopening (recovery runs on open) the store must show the
-//! segment either fully logged or not logged at all, and logging it (again) must work.
+//! segment either fully logged or not logged at all, and logging it (again) must work. The
+//! cancel of a logged segment too big for one sled transaction, killed again and again, is
+//! all-or-nothing too.
 //!
 //! The normal suite runs a quick count; `cargo test --release --test crash -- --ignored` runs
 //! the long one (`INTERLOG_CRASH_ITERATIONS`, default 200).
@@ -240,4 +242,95 @@ fn a_killed_segment_log_is_all_or_nothing_many_times() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
     run_kills(n);
+}
+
+/// A cancel too big for one sled transaction (more than `LARGE_CHANGE_BYTES` of entry blocks)
+/// is applied block by block after its commit point. SIGKILLed at moments spread over its run,
+/// again and again (each cancel switches the state), the reopened store always shows the logged
+/// segment and all its entries canceled, or none of them — `verify` counts the flags.
+#[test]
+fn a_killed_cancel_of_a_huge_logged_segment_is_all_or_nothing() {
+    const N: u64 = 800_000;
+    let dir = TempDir::new().expect("dir");
+    let path = dir.path().join("store");
+    let run = |args: &[&str]| {
+        let out = Command::new(bin())
+            .arg("--store")
+            .arg(&path)
+            .args(args)
+            .output()
+            .expect("run interlog");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    run(&["init"]);
+    run(&["gen", "--contacts", &N.to_string()]);
+    run(&["segment", "log", "SM00001"]);
+    {
+        let store = Store::open(&path).expect("open");
+        let bytes: usize = store
+            .raw(TreeId::Entries)
+            .all()
+            .expect("entry blocks")
+            .iter()
+            .map(|(_, v)| v.len())
+            .sum();
+        assert!(
+            bytes > interlog::storage::LARGE_CHANGE_BYTES,
+            "{bytes} bytes of entry blocks: the case this test is about does not arise"
+        );
+    }
+    let state = || -> bool {
+        let v: serde_json::Value =
+            serde_json::from_str(&run(&["--json", "logged-segment", "show", "1"])).expect("JSON");
+        let canceled = v["canceled"].as_bool().expect("canceled");
+        let n = v["canceled_entries"].as_u64().expect("canceled_entries");
+        assert_eq!(n, if canceled { N } else { 0 }, "{v}");
+        run(&["verify"]);
+        canceled
+    };
+    let started = Instant::now();
+    run(&["logged-segment", "cancel", "1"]);
+    let full = started.elapsed();
+    assert!(state());
+    let mut landed = 0;
+    let mut after_commit = 0;
+    for i in 1..=8u32 {
+        let before = state();
+        let mut child = Command::new(bin())
+            .arg("--store")
+            .arg(&path)
+            .args(["logged-segment", "cancel", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn cancel");
+        // Kills from a third of the run on, where the commit and the writes into sled are.
+        let at = full / 3 + full * 2 * i / 27;
+        std::thread::sleep(at);
+        if child.try_wait().expect("try_wait").is_none() {
+            landed += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        // A committed change not yet made durable in sled's files is still in the journal.
+        let journaled = std::fs::metadata(path.join("interlog.journal")).map_or(0, |m| m.len());
+        if journaled > 0 {
+            after_commit += 1;
+        }
+        let after = state();
+        eprintln!("kill {i} at {at:?}: canceled {before} -> {after}, journal {journaled} bytes");
+    }
+    assert!(
+        landed >= 4,
+        "only {landed} kills landed while the cancel ran"
+    );
+    assert!(
+        after_commit >= 1,
+        "no kill landed between the commit point and sled's files being durable"
+    );
 }

@@ -576,6 +576,13 @@ fn gate_exclusive() -> std::sync::RwLockWriteGuard<'static, ()> {
 /// Writes above which a committed change is applied to sled in batches, not one transaction.
 const LARGE_CHANGE: usize = 16 * 1024;
 
+/// Bytes above which a committed change is applied to sled write by write, not in one
+/// transaction (sled keeps a transaction's writes in memory many times over): the cancel of a
+/// 10M-entry logged segment rewrites ~1,200 entry blocks (~86 MB) and as one sled transaction
+/// peaked at 989 MiB (50M: 5.2 GiB); write by write at 231 MiB. The change is committed in the
+/// journal before, so a crash half-way is completed at the next open.
+pub const LARGE_CHANGE_BYTES: usize = 4 << 20;
+
 /// Journal size past which the next commit first makes sled durable and empties the journal.
 const JOURNAL_BOUND: u64 = 8 << 20;
 
@@ -1131,7 +1138,8 @@ impl Store {
 
     /// Applies writes to sled in one transaction (visible to readers at once); a single write
     /// goes in by itself, equally atomic. A change of
-    /// more than [`LARGE_CHANGE`] writes (a big import) is applied write by write instead: a
+    /// more than [`LARGE_CHANGE`] writes (a big import) or [`LARGE_CHANGE_BYTES`] bytes (the
+    /// cancel of a huge logged segment) is applied write by write instead: a
     /// sled transaction (and a sled batch) keeps every write of it in memory several times
     /// over, and atomicity does not need it — the change is already committed in the journal,
     /// which the next open replays if the process dies half-way. Only this process (holding
@@ -1139,7 +1147,11 @@ impl Store {
     fn apply_to_sled(&self, items: &[WriteItem]) -> Result<(), StorageError> {
         // One write is atomic in sled by itself; a transaction would add two synchronous
         // writes of sled's log buffers (sled 0.34 seals its buffer around every transaction).
-        if items.len() > LARGE_CHANGE || items.len() == 1 {
+        let bytes: usize = items
+            .iter()
+            .map(|(_, k, v)| k.len() + v.as_ref().map_or(0, Vec::len))
+            .sum();
+        if items.len() > LARGE_CHANGE || bytes > LARGE_CHANGE_BYTES || items.len() == 1 {
             return self.apply_in_batches(items);
         }
         let trees = self.t.all();
