@@ -326,11 +326,13 @@ fn the_model_of_sleds_recovery_predicts_the_snapshot_sled_writes() {
 #[test]
 fn pointers_to_blobs_of_pages_rewritten_later_are_not_damage() {
     use interlog::storage::sled_files;
-    let dir = tempfile::TempDir::new().expect("dir");
-    let path = dir.path().join("store");
     // The smallest size at which sled rewrote pages held in blobs (measured: none at 200,000,
     // 3 at 400,000).
-    let store = generated_at(&path, 400_000, 7);
+    let (t, _) = TestStore::generated(400_000, 7);
+    let path = t.path();
+    let TestStore {
+        dir: _dir, store, ..
+    } = t;
     drop(store);
     let params = sled_files::read_conf(&path).expect("conf");
     let p = sled_files::predict(&path, params).expect("predict");
@@ -411,14 +413,16 @@ fn several_committed_changes_that_never_reached_sled_are_completed_in_commit_ord
 #[test]
 fn opening_again_reads_no_blob_file_the_snapshot_already_covers() {
     use interlog::storage::sled_files;
-    let dir = tempfile::TempDir::new().expect("dir");
-    let path = dir.path().join("store");
-    let store = generated_at(&path, 60_000, 11);
+    let (t, no) = TestStore::generated(60_000, 11);
+    let path = t.path();
+    let TestStore {
+        dir: _dir, store, ..
+    } = t;
     // A log with follow-up: its entry and line blocks are written as blob files.
     interlog::batch::log_segment::log_segment(
         &store,
         &ctx(),
-        &seg("SM00001"),
+        &no,
         interlog::batch::log_segment::LogOptions {
             follow_up: true,
             dry_run: false,
@@ -446,21 +450,4 @@ fn opening_again_reads_no_blob_file_the_snapshot_already_covers() {
     );
     let report = interlog::ops::verify::verify(&store).expect("verify");
     assert!(report.is_ok(), "{:#?}", report.problems);
-}
-
-/// A store made at `path` by `init` and `gen` (`n` contacts, a segment of `n` lines).
-fn generated_at(path: &std::path::Path, n: u64, seed: u64) -> Store {
-    let store = master::init(path).expect("init");
-    interlog::datagen::generate(
-        &store,
-        &ctx(),
-        interlog::datagen::GenOptions {
-            contacts: n,
-            segment_size: n,
-            seed,
-        },
-        &interlog::ops::segments::NoProgress,
-    )
-    .expect("gen");
-    store
 }

@@ -1079,12 +1079,17 @@ impl<'p, W: Write> Exporter<'p, W> {
                 w.write_all(b"\n")?;
             }
         }
-        self.rows += 1;
+        self.counted(1);
+        Ok(())
+    }
+
+    /// Counts `n` more rows written, and shows them every `PROGRESS_STEP`.
+    fn counted(&mut self, n: u64) {
+        self.rows += n;
         if self.rows - self.reported >= PROGRESS_STEP {
             self.progress.advance(self.rows - self.reported);
             self.reported = self.rows;
         }
-        Ok(())
     }
 
     /// The CSV settings (delimiter, raw) when the sink writes CSV or TSV.
@@ -1101,11 +1106,7 @@ impl<'p, W: Write> Exporter<'p, W> {
             Sink::Csv(w) => w.w.write_all(bytes)?,
             _ => unreachable!("formatted rows are CSV"),
         }
-        self.rows += rows;
-        if self.rows - self.reported >= PROGRESS_STEP {
-            self.progress.advance(self.rows - self.reported);
-            self.reported = self.rows;
-        }
+        self.counted(rows);
         Ok(())
     }
 
