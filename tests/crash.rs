@@ -250,26 +250,13 @@ fn a_killed_segment_log_is_all_or_nothing_many_times() {
 /// segment and all its entries canceled, or none of them — `verify` counts the flags.
 #[test]
 fn a_killed_cancel_of_a_huge_logged_segment_is_all_or_nothing() {
+    use common::harness::{interlog, ok, run};
     const N: u64 = 800_000;
     let dir = TempDir::new().expect("dir");
     let path = dir.path().join("store");
-    let run = |args: &[&str]| {
-        let out = Command::new(bin())
-            .arg("--store")
-            .arg(&path)
-            .args(args)
-            .output()
-            .expect("run interlog");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).to_string()
-    };
-    run(&["init"]);
-    run(&["gen", "--contacts", &N.to_string()]);
-    run(&["segment", "log", "SM00001"]);
+    ok(&path, &["init"]);
+    ok(&path, &["gen", "--contacts", &N.to_string()]);
+    ok(&path, &["segment", "log", "SM00001"]);
     {
         let store = Store::open(&path).expect("open");
         let bytes: usize = store
@@ -286,25 +273,23 @@ fn a_killed_cancel_of_a_huge_logged_segment_is_all_or_nothing() {
     }
     let state = || -> bool {
         let v: serde_json::Value =
-            serde_json::from_str(&run(&["--json", "logged-segment", "show", "1"])).expect("JSON");
+            serde_json::from_str(&ok(&path, &["--json", "logged-segment", "show", "1"]))
+                .expect("JSON");
         let canceled = v["canceled"].as_bool().expect("canceled");
         let n = v["canceled_entries"].as_u64().expect("canceled_entries");
         assert_eq!(n, if canceled { N } else { 0 }, "{v}");
-        run(&["verify"]);
+        ok(&path, &["verify"]);
         canceled
     };
-    let started = Instant::now();
-    run(&["logged-segment", "cancel", "1"]);
-    let full = started.elapsed();
+    let first = run(&path, &["logged-segment", "cancel", "1"]);
+    assert!(first.ok(), "{first:?}");
+    let full = first.took;
     assert!(state());
     let mut landed = 0;
     let mut after_commit = 0;
     for i in 1..=8u32 {
         let before = state();
-        let mut child = Command::new(bin())
-            .arg("--store")
-            .arg(&path)
-            .args(["logged-segment", "cancel", "1"])
+        let mut child = interlog(&path, &["logged-segment", "cancel", "1"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
