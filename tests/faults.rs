@@ -1,5 +1,5 @@
 //! Faults under every data-changing command, through the real binary: an injected `ENOSPC` at
-//! the N-th write, `EIO` at the N-th fsync, or a SIGKILL as the N-th write or sync starts
+//! the N-th write, `EIO` at the N-th fsync or hole punch, or a SIGKILL as the N-th write, sync or punch starts
 //! (`strace -e inject=…`), and real SIGKILLs at random instants — of writes and of read-only
 //! commands, whose open writes sled's snapshot.
 //!
@@ -39,10 +39,14 @@ const FAULTS: &[(&str, &str)] = &[
     ("fsync", "EIO"),
     ("fdatasync", "EIO"),
     ("sync_file_range", "EIO"),
+    // sled's recovery punches free log segments into holes (vendor/sled, "Opening"); a failed
+    // punch falls back to writing the zeros.
+    ("fallocate", "EIO"),
     // A kill exactly as the call starts: deterministic kills at every write and sync.
     ("pwrite64", "SIGKILL"),
     ("fsync", "SIGKILL"),
     ("fdatasync", "SIGKILL"),
+    ("fallocate", "SIGKILL"),
 ];
 
 /// How long one faulted command may take before it counts as hung.

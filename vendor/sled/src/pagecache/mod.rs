@@ -46,6 +46,12 @@ pub(crate) fn fill_unless_filled(
     len: usize,
     offset: LogOffset,
 ) -> std::io::Result<()> {
+    #[cfg(all(target_os = "linux", not(miri)))]
+    {
+        if byte == 0 && zeroed_as_hole(file, len, offset)? {
+            return Ok(());
+        }
+    }
     const CHUNK: usize = 64 * 1024;
     let mut buf = vec![0_u8; CHUNK.min(len)];
     let fill = vec![byte; CHUNK.min(len)];
@@ -70,6 +76,63 @@ pub(crate) fn fill_unless_filled(
         )?;
     }
     Ok(())
+}
+
+/// interlog patch: zeroes `len` bytes at `offset` as a hole in the file, where the file system
+/// can. Returns `Ok(true)` when the range reads as zeros afterwards: it already was a hole (found
+/// with `SEEK_DATA`, no byte read), or a hole was punched over it (`FALLOC_FL_PUNCH_HOLE`, a
+/// metadata change made durable by the same fsync as a write would be). Returns `Ok(false)`,
+/// changing nothing, when the range reaches past the end of the file (a write there extends the
+/// file, which a hole does not) or punching failed; the caller then compares and
+/// writes as before. Free segments are filled with `MessageKind::Corrupted`, which is 0, so a
+/// hole is exactly that content: the next open finds it with one `lseek` instead of reading
+/// the segment, and the disk space of free segments is given back.
+#[cfg(all(target_os = "linux", not(miri)))]
+fn zeroed_as_hole(
+    file: &std::fs::File,
+    len: usize,
+    offset: LogOffset,
+) -> std::io::Result<bool> {
+    use std::os::unix::io::AsRawFd;
+    let (Ok(start), Ok(length)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len))
+    else {
+        return Ok(false);
+    };
+    let Some(end) = start.checked_add(length) else {
+        return Ok(false);
+    };
+    if len == 0 {
+        return Ok(true);
+    }
+    let file_len = file.metadata()?.len();
+    if u64::try_from(end).map_or(true, |end| end > file_len) {
+        return Ok(false);
+    }
+    let fd = file.as_raw_fd();
+    // SAFETY: lseek and fallocate on a file descriptor this `File` owns and keeps open for the
+    // duration of the calls; neither touches memory of this process.
+    let next_data = unsafe { libc::lseek(fd, start, libc::SEEK_DATA) };
+    if next_data >= end {
+        return Ok(true);
+    }
+    // no data at or after `start`: the rest of the file is a hole. (Any other failure of
+    // SEEK_DATA: punching may still work.)
+    if next_data < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENXIO) {
+        return Ok(true);
+    }
+    // SAFETY: as above.
+    let punched = unsafe {
+        libc::fallocate(
+            fd,
+            libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+            start,
+            length,
+        )
+    };
+    // Whatever made punching fail (no holes on this file system, no space for the extent
+    // split, an I/O error), the caller's compare-and-write is always correct and reports its
+    // own errors.
+    Ok(punched == 0)
 }
 
 use self::{
