@@ -14,7 +14,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::harness::{dump, fresh_copy, interlog, prepare, verify_clean};
+use common::harness::{dump, fresh_copy, interlog, prepare, run, verify_clean};
+use interlog::storage::{codec, keys, staging, Store, TreeId};
 use tempfile::TempDir;
 
 /// Runs `interlog ARGS` on `store`, SIGKILLed by strace on entering its first `fdatasync`: the
@@ -66,6 +67,9 @@ fn a_kill_at_the_commit_record_leaves_the_store_before_or_after_never_between() 
     let base = dir.path().join("base");
     prepare(&base);
     let before = dump(&base);
+    // Commands whose kill left the staging mark (set before the first staged write; a small
+    // cancel stages nothing).
+    let mut marked = Vec::new();
     for args in STAGING {
         let clean = dir.path().join("clean");
         fresh_copy(&base, &clean);
@@ -75,16 +79,34 @@ fn a_kill_at_the_commit_record_leaves_the_store_before_or_after_never_between() 
         );
         let after = dump(&clean);
         assert_ne!(before, after, "{args:?} changes something");
+        assert!(
+            !staging::is_set(&clean),
+            "{args:?}: a clean run removes the staging mark when it closes the store"
+        );
         let work = dir.path().join("work");
         fresh_copy(&base, &work);
         kill_at_commit_record(&work, args);
+        if staging::is_set(&work) {
+            marked.push(args.join(" "));
+        }
         verify_clean(&work).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert!(
+            !staging::is_set(&work),
+            "{args:?}: the open that searched for leftovers removes the mark"
+        );
         let got = dump(&work);
         assert!(
             got == before || got == after,
             "{args:?} killed at its commit record left a third state"
         );
     }
+    assert!(
+        marked.iter().any(|a| a.starts_with("segment log"))
+            && marked
+                .iter()
+                .any(|a| a.starts_with("segment set-interaction")),
+        "the mark is set before the first staged write, so a kill leaves it: {marked:?}"
+    );
 }
 
 #[test]
@@ -194,5 +216,115 @@ fn a_kill_at_the_commit_record_of_a_bulk_contact_import_leaves_before_or_after()
     assert!(
         got == after,
         "the committed import is completed at the next open"
+    );
+}
+
+/// Puts a copy of the last entry block 1000 numbers above `next_entry`, as a batch killed
+/// while staging leaves it, outside any journal, and without the staging mark.
+fn leave_a_staged_entry_block(store: &Path) {
+    let s = Store::open(store).unwrap();
+    let next: u64 = codec::decode(
+        "counter",
+        &s.raw(TreeId::Meta)
+            .get(keys::meta::NEXT_ENTRY)
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    let (_, block) = s.raw(TreeId::Entries).last().unwrap().unwrap();
+    s.raw(TreeId::Entries)
+        .insert(keys::num(next + 1000), block)
+        .unwrap();
+}
+
+fn set_layout(store: &Path, layout: u32) {
+    let s = Store::open(store).unwrap();
+    s.raw(TreeId::Meta)
+        .insert(
+            keys::meta::LAYOUT,
+            codec::encode("layout", &layout).unwrap(),
+        )
+        .unwrap();
+}
+
+fn layout(store: &Path) -> u32 {
+    let s = Store::open(store).unwrap();
+    codec::decode(
+        "layout",
+        &s.raw(TreeId::Meta)
+            .get(keys::meta::LAYOUT)
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// Opening looks for staged leftovers only where the staging mark says a process may have
+/// left some — and in every store of layout 1, which older builds wrote without the mark: its
+/// first open searches, deletes them, and raises the store to layout 2, which those builds
+/// refuse (they would stage without the mark). A layout this build does not know is refused,
+/// naming what to do.
+#[test]
+fn leftovers_are_searched_where_the_mark_is_and_once_in_a_store_of_an_older_layout() {
+    let dir = TempDir::new().unwrap();
+    let base = dir.path().join("base");
+    prepare(&base);
+    assert!(!staging::is_set(&base));
+    assert_eq!(layout(&base), 2);
+
+    // Without the mark a layout-2 store is not searched: the stray block stays, and verify
+    // (which reads everything) reports it.
+    let unmarked = dir.path().join("unmarked");
+    fresh_copy(&base, &unmarked);
+    leave_a_staged_entry_block(&unmarked);
+    let r = run(&unmarked, &["setup", "show"]);
+    assert!(
+        r.ok() && !r.stderr.contains("staged blocks removed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        verify_clean(&unmarked).is_err(),
+        "verify finds the stray block"
+    );
+
+    // With the mark (what a killed batch leaves), the open deletes it and removes the mark.
+    let marked = dir.path().join("marked");
+    fresh_copy(&base, &marked);
+    leave_a_staged_entry_block(&marked);
+    staging::set(&marked).unwrap();
+    let r = run(&marked, &["setup", "show"]);
+    assert!(
+        r.stderr.contains("staged blocks removed: 1 entry"),
+        "{}",
+        r.stderr
+    );
+    assert!(!staging::is_set(&marked));
+    verify_clean(&marked).unwrap();
+    assert_eq!(dump(&marked), dump(&base));
+
+    // A layout-1 store is searched without the mark, once, and raised to layout 2.
+    let older = dir.path().join("older");
+    fresh_copy(&base, &older);
+    leave_a_staged_entry_block(&older);
+    set_layout(&older, 1);
+    let r = run(&older, &["setup", "show"]);
+    assert!(
+        r.stderr.contains("staged blocks removed: 1 entry"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(layout(&older), 2);
+    verify_clean(&older).unwrap();
+    assert_eq!(dump(&older), dump(&base));
+
+    // A newer layout is refused, with what to do.
+    set_layout(&older, 3);
+    let r = run(&older, &["setup", "show"]);
+    assert!(!r.ok() && !r.crashed(), "{r:?}");
+    assert!(
+        r.stderr.contains("layout version 3") && r.stderr.contains("newer interlog"),
+        "{}",
+        r.stderr
     );
 }

@@ -4,7 +4,7 @@
 //! A store directory holds sled's files — `db`, `conf`, snapshots `snap.<lsn>` (and
 //! `snap.<lsn>.generating` while one is written), and `blobs/` with one file per large value,
 //! named by its log sequence number — plus the files interlog itself keeps there
-//! ([`INTERLOG_FILES`]: its lock, journal and guard record; whoever adds one adds it here, or
+//! ([`INTERLOG_FILES`]: its lock, journal, guard record and staging mark; whoever adds one adds it here, or
 //! `--reset` refuses stores that have it). [`check_store_dir`] refuses a directory holding anything else and names the
 //! first such entry; [`remove_store_dir`] checks the same way and then deletes file by file,
 //! never following a symbolic link and never using a recursive delete, so an entry that
@@ -20,6 +20,7 @@ pub const INTERLOG_FILES: &[&str] = &[
     super::journal::JOURNAL_FILE,
     super::guard::GUARD_FILE,
     "interlog.guard.tmp",
+    super::staging::STAGING_FILE,
 ];
 
 /// Why a directory cannot be deleted as a store.

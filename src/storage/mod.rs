@@ -44,6 +44,7 @@ mod run_cache;
 pub use raw::RawTree;
 pub use records::EncodedRecord;
 pub mod sled_files;
+pub mod staging;
 
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
@@ -58,8 +59,13 @@ use sled::Transactional;
 
 pub use codec::CodecError;
 
-/// Layout version written by `init`; a store with another layout is refused.
-pub const LAYOUT_VERSION: u32 = 1;
+/// Layout version written by `init`. Layout 2 keeps the staging mark ([`staging`]); a store of
+/// layout 1 is searched for staged leftovers at its first open and raised to 2; any other
+/// layout is refused.
+pub const LAYOUT_VERSION: u32 = 2;
+
+/// The layout older builds wrote (the same records, without the staging mark).
+const LAYOUT_VERSION_1: u32 = 1;
 
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +107,7 @@ pub enum StorageError {
         path: PathBuf,
     },
     /// The store was made by an incompatible version.
-    #[error("store {path} has layout version {found}; this build reads layout {LAYOUT_VERSION}")]
+    #[error("store {path} has layout version {found}; this build reads layouts {LAYOUT_VERSION_1} and {LAYOUT_VERSION} — a store of a newer layout was made by a newer interlog: open it with that, or move its data with `interlog dump` there and `interlog load` here")]
     Layout {
         /// Path given.
         path: PathBuf,
@@ -639,6 +645,9 @@ pub struct Store {
     /// makes it durable first, so a commit record never points at staged data a crash could
     /// still take away.
     staged: AtomicBool,
+    /// Set while the staging mark ([`staging`]) is known to be on disk; taken to set it.
+    staging: AtomicBool,
+    staging_lock: Mutex<()>,
     /// Held for the store's whole life; dropped last.
     _lock: lock::StoreLock,
 }
@@ -818,6 +827,8 @@ impl Store {
             broken: AtomicBool::new(false),
             dirty: AtomicBool::new(false),
             staged: AtomicBool::new(false),
+            staging: AtomicBool::new(staging::is_set(path)),
+            staging_lock: Mutex::new(()),
             _lock: lock,
         })
     }
@@ -897,7 +908,7 @@ impl Store {
             durable_lsn: inspection.stable_lsn.or(previous.durable_lsn),
         };
         let mut store = Self::from_db(path, db, lock, known)?;
-        match store.t.meta.get(keys::meta::LAYOUT)? {
+        let layout = match store.t.meta.get(keys::meta::LAYOUT)? {
             None => {
                 return Err(StorageError::NoStore {
                     path: path.to_path_buf(),
@@ -905,14 +916,15 @@ impl Store {
             }
             Some(v) => {
                 let found: u32 = codec::decode("layout", &v)?;
-                if found != LAYOUT_VERSION {
+                if found != LAYOUT_VERSION && found != LAYOUT_VERSION_1 {
                     return Err(StorageError::Layout {
                         path: path.to_path_buf(),
                         found,
                     });
                 }
+                found
             }
-        }
+        };
         let mut report = RecoveryReport {
             unfinished_snapshots: inspection.removed_unfinished_snapshots.len() as u64,
             ..RecoveryReport::default()
@@ -941,7 +953,23 @@ impl Store {
         }
         let staged = {
             let w = store.writer();
-            store.recover(&w)?
+            // Staged leftovers can only be where the mark is, or in a store an older build
+            // wrote; everywhere else only the garbage list is looked at.
+            if layout == LAYOUT_VERSION_1 || store.staging.load(Ordering::SeqCst) {
+                let r = store.recover(&w)?;
+                if layout == LAYOUT_VERSION_1 {
+                    let mut ws = UnitOfWork::new();
+                    ws.put_rec(TreeId::Meta, keys::meta::LAYOUT, "layout", &LAYOUT_VERSION)?;
+                    store.apply(ws)?;
+                }
+                store.clear_staging_mark()?;
+                r
+            } else {
+                RecoveryReport {
+                    garbage_line_blocks: store.collect_garbage(&w)?,
+                    ..RecoveryReport::default()
+                }
+            }
         };
         report.staged_entry_blocks = staged.staged_entry_blocks;
         report.staged_line_blocks = staged.staged_line_blocks;
@@ -1222,8 +1250,35 @@ impl Store {
         value: &[u8],
     ) -> Result<(), StorageError> {
         self.check_not_broken()?;
+        self.mark_staging()?;
         self.unsynced_staged();
         self.t.get(tree).insert(key, value)?;
+        Ok(())
+    }
+
+    /// Makes sure the staging mark is on disk (durably) before the first staged write.
+    fn mark_staging(&self) -> Result<(), StorageError> {
+        if self.staging.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let _one = self.staging_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.staging.load(Ordering::SeqCst) {
+            staging::set(&self.path)
+                .map_err(io_err("create", &self.path.join(staging::STAGING_FILE)))?;
+            self.staging.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// Removes the staging mark: only after [`Store::recover`] found (and durably deleted)
+    /// every staged leftover, with no staged write since.
+    fn clear_staging_mark(&self) -> Result<(), StorageError> {
+        let _one = self.staging_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if self.staging.load(Ordering::SeqCst) {
+            staging::clear(&self.path)
+                .map_err(io_err("remove", &self.path.join(staging::STAGING_FILE)))?;
+            self.staging.store(false, Ordering::SeqCst);
+        }
         Ok(())
     }
 
@@ -1468,6 +1523,15 @@ impl Drop for Store {
     // fields would allow too, at the price of an `expect` at every use of the store.
     #[allow(unsafe_code)]
     fn drop(&mut self) {
+        // A process that staged searches for leftovers once more, so that the next open need
+        // not: after a clean run it finds none, and then the mark goes. Any failure keeps the
+        // mark (the next open searches).
+        if self.staging.load(Ordering::SeqCst) && !self.broken.load(Ordering::SeqCst) {
+            let w = self.writer();
+            if self.recover(&w).is_ok() {
+                let _ = self.clear_staging_mark();
+            }
+        }
         // SAFETY: `db` and `t` are taken exactly once, here, and never used again.
         let (db, trees) = unsafe {
             (
