@@ -18,8 +18,8 @@
 use std::sync::Mutex;
 
 use super::blocks::{
-    EntryBlock, EntryBlockBuilder, LineBlock, LineBlockBuilder, LineBlockReader, SharedArg,
-    FLAG_FAILED,
+    for_each_contact_in_block, EntryBlockBuilder, LineBlock, LineBlockBuilder, LineBlockReader,
+    SharedArg, FLAG_FAILED,
 };
 pub use super::blocks::{EntryShared, LineShared};
 use super::bloom::{Bloom, OrderedBlock};
@@ -290,13 +290,9 @@ impl LogSink<'_> {
             let end = EntryNo(t.first_entry.0 + t.entries);
             self.store
                 .for_each_encoded_block(t.first_entry, end, |_, v| {
-                    let b = EntryBlock::decode(v).map_err(StorageError::from)?;
-                    for e in b.iter() {
-                        run.push(
-                            e.row.contact_no.as_bytes(),
-                            (e.entry_no.0 - t.first_entry.0) as u32,
-                        );
-                    }
+                    for_each_contact_in_block(v, |contact, entry_no| {
+                        run.push(contact.as_bytes(), (entry_no.0 - t.first_entry.0) as u32);
+                    })?;
                     Ok::<bool, StorageError>(true)
                 })?;
             run.finish(t.run_id, t.first_entry, Some(t.logged), None)

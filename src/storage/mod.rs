@@ -12,7 +12,8 @@
 //!   moves the counters past the staged data.
 //! * **Recovery.** On open, anything at or above the committed counters is a leftover of an
 //!   interrupted batch and is deleted; line block generations listed in `garbage` (replaced or
-//!   removed segments) are deleted. Only then can anything read.
+//!   removed segments) are deleted. Only then can anything read. Leftovers are searched for
+//!   only where the staging mark ([`staging`]) says a process may have left some.
 //! * **Durability.** [`Store::apply`] returns only after the transaction is flushed and the
 //!   store's files are fsynced (see [`durable`]).
 

@@ -516,6 +516,22 @@ pub fn contact_entries_in_block(bytes: &[u8], contact: &str) -> Result<Vec<Entry
     Ok(out)
 }
 
+/// Every row's contact number and entry number in an encoded entry block, in row order, read
+/// with the row cursor alone: nothing is decoded into owned rows (a bulk log whose lines are
+/// not in contact order reads its staged blocks back this way to build its index run).
+pub fn for_each_contact_in_block(
+    bytes: &[u8],
+    mut f: impl FnMut(&str, EntryNo),
+) -> Result<(), CodecError> {
+    let p: Parsed<'_, EntryShared, SalespersonCode> = parse(ENTRY_BLOCK, bytes)?;
+    let h = &p.header;
+    let mut cur = RowCursor::new(ENTRY_BLOCK, p.body, h.rows as usize, 1);
+    while cur.next()?.is_some() {
+        f(cur.contact()?, EntryNo(h.first + h.key(cur.row - 1) as u64));
+    }
+    cur.check_end()
+}
+
 /// What [`set_flag_where`] did with an encoded entry block.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FlagFlip {

@@ -96,3 +96,32 @@ fn flipping_flags_in_the_bytes_equals_decoding_and_re_encoding() {
         );
     }
 }
+
+/// Reading a block's contacts with the row cursor alone gives what a whole decode gives.
+#[test]
+fn the_contacts_of_an_entry_block_read_alone_match_a_whole_decode() {
+    let entries: Vec<LogEntry> = (1..=20_000u64)
+        .map(|n| {
+            // Out of contact order, some numbers repeated, lengths varying.
+            let contact = format!("C{:0w$}", (n * 7919) % 1000, w = 1 + (n % 5) as usize);
+            entry(n, &contact, None, &format!("S{n}"), Evaluation::Blank)
+        })
+        .collect();
+    let mut b = EntryBlockBuilder::new();
+    for e in &entries {
+        b.push(e).unwrap();
+    }
+    let mut blocks = 0;
+    for (_, bytes) in b.finish().unwrap() {
+        let want: Vec<(String, EntryNo)> = EntryBlock::decode(&bytes)
+            .unwrap()
+            .iter()
+            .map(|e| (e.row.contact_no.as_str().to_string(), e.entry_no))
+            .collect();
+        let mut got = Vec::new();
+        for_each_contact_in_block(&bytes, |c, n| got.push((c.to_string(), n))).unwrap();
+        assert_eq!(got, want);
+        blocks += 1;
+    }
+    assert!(blocks > 1, "the entries fill more than one block");
+}
