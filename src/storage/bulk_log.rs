@@ -32,9 +32,12 @@ use crate::domain::*;
 pub struct LogTarget {
     /// The line generation of the segment being logged.
     pub lines_gen: u64,
-    /// The segment's line chunks, by their first line number, in order.
+    /// The chunk each build unit reads, by its first line number, in line order (a chunk
+    /// split into several units appears once per unit).
     pub units: Vec<u64>,
-    /// Ordinal of each chunk's first line (prefix sums of the chunk sizes).
+    /// The rows of its chunk each unit builds (positions in the chunk).
+    pub unit_rows: Vec<std::ops::Range<u32>>,
+    /// Ordinal of each unit's first line (prefix sums of the unit sizes).
     pub unit_base: Vec<u64>,
     /// First entry number.
     pub first_entry: EntryNo,
@@ -90,6 +93,8 @@ impl LogTarget {
     ) -> Result<Built, StorageError> {
         let block = LineBlockReader::open(input.0.as_ref())?;
         let base = self.unit_base[i];
+        let rows = self.unit_rows[i].start as usize..self.unit_rows[i].end as usize;
+        let first_row = rows.start;
         let mut entries = EntryBlockBuilder::indexed(rules.entry_shared(block.shared())?);
         let follow_up = rules.follow_up_shared();
         let mut lines = follow_up.map(|s| LineBlockBuilder::with_default(s.clone()));
@@ -111,8 +116,9 @@ impl LogTarget {
         let mut first_contact: Option<String> = None;
         let mut last_contact = String::new();
         let mut sorted = true;
-        block.for_each(|j, _, row| -> Result<(), StorageError> {
-            let ordinal = base + j as u64;
+        let built_rows = rows.len() as u64;
+        block.for_each_in(rows, |j, _, row| -> Result<(), StorageError> {
+            let ordinal = base + (j - first_row) as u64;
             let entry_no = EntryNo(self.first_entry.0 + ordinal);
             let own;
             let shared = match &row.shared {
@@ -164,7 +170,7 @@ impl LogTarget {
                 Some(lb) => lb.finish()?,
                 None => Vec::new(),
             },
-            rows: block.len() as u64,
+            rows: built_rows,
             contact_order: first_contact.map(|f| (f, last_contact, sorted)),
         })
     }

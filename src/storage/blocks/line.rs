@@ -264,12 +264,36 @@ impl<'a> LineBlockReader<'a> {
     /// Calls `f` with each row's position (0-based), line number and row, in order.
     pub fn for_each<E: From<CodecError>>(
         &self,
+        f: impl FnMut(usize, u64, LineRowIn<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.for_each_in(0..self.len(), f)
+    }
+
+    /// [`LineBlockReader::for_each`] for the rows at positions `rows` only: the cursor starts
+    /// at the restart row at or before the first (rows are prefix-compressed from there).
+    pub fn for_each_in<E: From<CodecError>>(
+        &self,
+        rows: std::ops::Range<usize>,
         mut f: impl FnMut(usize, u64, LineRowIn<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let h = &self.parsed.header;
-        let mut cur = RowCursor::new(LINE_BLOCK, self.parsed.body, h.rows as usize, 2);
-        while let Some(raw) = cur.next()? {
+        let n = h.rows as usize;
+        let end = rows.end.min(n);
+        let mut cur = RowCursor::new(LINE_BLOCK, self.parsed.body, n, 2);
+        if rows.start > 0 && rows.start < n {
+            let r = rows.start / RESTART;
+            let at = *h
+                .restarts
+                .get(r)
+                .ok_or_else(|| corrupt(LINE_BLOCK, "restart table too short"))?;
+            cur.seek(r * RESTART, at as usize);
+        }
+        while cur.row < end {
+            let Some(raw) = cur.next()? else { break };
             let i = cur.row - 1;
+            if i < rows.start {
+                continue;
+            }
             let head = read_line_head(LINE_BLOCK, raw.head)?;
             if raw.salesperson as usize >= h.dict.len() {
                 return Err(corrupt(LINE_BLOCK, "salesperson index out of range").into());
@@ -299,7 +323,9 @@ impl<'a> LineBlockReader<'a> {
                 },
             )?;
         }
-        cur.check_end()?;
+        if end == n {
+            cur.check_end()?;
+        }
         Ok(())
     }
 }
