@@ -113,7 +113,12 @@ pub fn tree_size(dir: &Path) -> Result<u64> {
     let mut n = 0;
     for e in std::fs::read_dir(dir).with_context(|| format!("list {}", dir.display()))? {
         let e = e?;
-        let m = e.metadata()?;
+        let m = match e.metadata() {
+            Ok(m) => m,
+            // sled deletes blob files of collected pages on its own threads.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(err.into()),
+        };
         n += if m.is_dir() {
             tree_size(&e.path())?
         } else {
