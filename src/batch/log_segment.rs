@@ -46,8 +46,8 @@ use crate::ops::{Ctx, LineProblem, OpError};
 use crate::progress::Progress;
 pub use crate::storage::bulk_log::Built;
 use crate::storage::bulk_log::{
-    EntryShared, LineShared, LogRules, LogSink, LogTarget, PlannedLine, StagedRun, UniformChunk,
-    UnitInput,
+    self, EntryShared, LineShared, LogRules, LogSink, LogTarget, PlannedLine, StagedRun,
+    UniformChunk, UnitInput,
 };
 use crate::storage::lines::NO_GEN;
 use crate::storage::{Outcome, StorageError, Store, UnitOfWork};
@@ -148,7 +148,7 @@ impl LogOutcome {
 pub struct Plan {
     header: SegmentHeader,
     /// The line block each build unit reads (its key, the block's first line number), in
-    /// order; see [`split_units`].
+    /// order; see [`bulk_log::split_units`].
     units: Vec<u64>,
     /// The rows of its block each unit builds.
     unit_rows: Vec<std::ops::Range<u32>>,
@@ -352,7 +352,7 @@ fn plan(store: &Store, ctx: &Ctx, no: &SegmentNo, opts: LogOptions) -> Result<Pl
             *d = (*d).min(date);
         }
     }
-    let (units, unit_rows, unit_base, n) = split_units(&units, &counts);
+    let (units, unit_rows, unit_base, n) = bulk_log::split_units(&units, &counts);
     if n == 0 {
         return Err(OpError::SegmentEmpty {
             segment: no.clone(),
@@ -507,7 +507,7 @@ pub(crate) fn follow_up_correspondence(
 }
 
 impl Plan {
-    /// Number of build units (line blocks, or parts of them: see `split_units`).
+    /// Number of build units (line blocks, or parts of them: see `bulk_log::split_units`).
     pub fn units(&self) -> usize {
         self.units.len()
     }
@@ -697,52 +697,6 @@ pub fn log_segment(
     Ok(outcome(&plan, timings, false))
 }
 
-/// A segment of fewer line blocks than this has its blocks split into several build units.
-const SPLIT_BELOW_BLOCKS: usize = 4;
-/// Rows of a build unit cut from a split block, at least (and a multiple of the restart
-/// interval, so that a unit's reader starts at a restart row).
-const SPLIT_MIN_ROWS: u64 = 1024;
-/// Units one split block gives, at most.
-const SPLIT_MAX_PARTS: u64 = 4;
-
-/// The build units of a segment whose line blocks (keys `keys`) hold `counts` lines: one
-/// unit per block, except in a segment of fewer than [`SPLIT_BELOW_BLOCKS`] blocks, whose
-/// blocks (up to 8,192 lines each) are cut into up to [`SPLIT_MAX_PARTS`] units of at least
-/// [`SPLIT_MIN_ROWS`] lines, so that the small segments of a nightly job are built on every
-/// core too (a block is otherwise built by one thread). The rule depends on the segment
-/// alone, never on the machine, so a log writes the same bytes everywhere. Returns the
-/// units' blocks, their row ranges, their first ordinals and the number of lines.
-fn split_units(
-    keys: &[u64],
-    counts: &[u64],
-) -> (Vec<u64>, Vec<std::ops::Range<u32>>, Vec<u64>, u64) {
-    let split = keys.len() < SPLIT_BELOW_BLOCKS;
-    let (mut units, mut rows, mut bases) = (Vec::new(), Vec::new(), Vec::new());
-    let mut n = 0u64;
-    for (&key, &count) in keys.iter().zip(counts) {
-        let parts = if split {
-            (count / SPLIT_MIN_ROWS).clamp(1, SPLIT_MAX_PARTS)
-        } else {
-            1
-        };
-        let restart = crate::storage::blocks::RESTART as u64;
-        let size = count.div_ceil(parts).div_ceil(restart) * restart;
-        let mut start = 0u64;
-        while start < count || (start == 0 && count == 0) {
-            let end = (start + size.max(1)).min(count);
-            units.push(key);
-            rows.push(start as u32..end as u32);
-            bases.push(n + start);
-            if end == start {
-                break;
-            }
-            start = end;
-        }
-        n += count;
-    }
-    (units, rows, bases, n)
-}
-
 /// Builds in windows while a writer thread stores the previous window; returns the index run.
 fn write_staged(store: &Store, plan: &Plan, progress: &dyn Progress) -> Result<StagedRun, OpError> {
     progress.start("logging", plan.n);
@@ -864,39 +818,4 @@ fn commit(store: &Store, ctx: &Ctx, plan: &Plan, run: StagedRun) -> Result<(), O
     debug_assert!(h.lines_gen != NO_GEN);
     store.apply(ws)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_units;
-
-    #[test]
-    fn small_segments_are_cut_into_units_that_cover_every_line_once_and_big_ones_are_not() {
-        // One block of 5,500 lines: four units, restart-aligned, covering it exactly.
-        let (units, rows, bases, n) = split_units(&[1], &[5500]);
-        assert_eq!(n, 5500);
-        assert_eq!(units, vec![1, 1, 1, 1]);
-        assert_eq!(rows, vec![0..1376, 1376..2752, 2752..4128, 4128..5500]);
-        assert_eq!(bases, vec![0, 1376, 2752, 4128]);
-        // Two blocks: each cut on its own; bases keep counting across blocks.
-        let (units, rows, bases, n) = split_units(&[1, 8193], &[8192, 1500]);
-        assert_eq!(n, 9692);
-        assert_eq!(units, vec![1, 1, 1, 1, 8193]);
-        assert_eq!(rows[4], 0..1500);
-        assert_eq!(bases, vec![0, 2048, 4096, 6144, 8192]);
-        // Below the minimum: one unit.
-        assert_eq!(split_units(&[1], &[900]).1, vec![0..900]);
-        // Four blocks or more: one unit per block.
-        let (units, rows, _, n) = split_units(&[1, 2, 3, 4], &[8192, 8192, 8192, 10]);
-        assert_eq!((units.len(), n), (4, 24586));
-        assert_eq!(rows[3], 0..10);
-        for (count, parts) in [(1024u64, 1usize), (2048, 2), (3000, 2), (100_000, 4)] {
-            let (_, rows, _, n) = split_units(&[1], &[count]);
-            assert_eq!((rows.len(), n), (parts, count), "{count}");
-            assert!(rows
-                .windows(2)
-                .all(|w| w[0].end == w[1].start && w[1].start % 32 == 0));
-            assert_eq!(rows.last().unwrap().end as u64, count);
-        }
-    }
 }
