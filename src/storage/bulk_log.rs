@@ -177,12 +177,12 @@ impl LogTarget {
 }
 
 /// A segment of fewer line blocks than this has its blocks split into several build units.
-const SPLIT_BELOW_BLOCKS: usize = 4;
+pub const SPLIT_BELOW_BLOCKS: usize = 4;
 /// Rows of a build unit cut from a split block, at least (and a multiple of the restart
 /// interval, so that a unit's reader starts at a restart row).
-const SPLIT_MIN_ROWS: u64 = 1024;
+pub const SPLIT_MIN_ROWS: u64 = 1024;
 /// Units one split block gives, at most.
-const SPLIT_MAX_PARTS: u64 = 4;
+pub const SPLIT_MAX_PARTS: u64 = 4;
 
 /// The build units of a segment whose line blocks (keys `keys`) hold `counts` lines: one
 /// unit per block, except in a segment of fewer than [`SPLIT_BELOW_BLOCKS`] blocks, whose
