@@ -283,6 +283,8 @@ pub struct Listing<T> {
     pending: Vec<u8>,
     /// JSON: spaces before each element's lines.
     indent: usize,
+    /// JSON: the element being formatted (reused).
+    scratch: Vec<u8>,
     /// JSON: what follows the closing bracket.
     close: &'static str,
     items: u64,
@@ -305,6 +307,7 @@ impl<T: Serialize> Listing<T> {
             table: Table::new(headers),
             pending: open.into_bytes(),
             indent,
+            scratch: Vec::new(),
             close,
             items: 0,
             failed: None,
@@ -314,12 +317,23 @@ impl<T: Serialize> Listing<T> {
     /// Adds one item; every [`TABLE_CHUNK`] items, what is pending goes to stdout.
     pub fn push(&mut self, item: &T) -> anyhow::Result<()> {
         let full = if self.json {
-            let pad = " ".repeat(self.indent + 2);
-            let sep = if self.items == 0 { "[\n" } else { ",\n" };
-            let text = indent(&serde_json::to_string_pretty(item)?, self.indent + 2);
-            self.pending.extend_from_slice(sep.as_bytes());
-            self.pending.extend_from_slice(pad.as_bytes());
-            self.pending.extend_from_slice(text.as_bytes());
+            let sep: &[u8] = if self.items == 0 { b"[\n" } else { b",\n" };
+            self.pending.extend_from_slice(sep);
+            // What `indent(to_string_pretty(item))` gives, without its three strings per
+            // item: the pretty text goes to a reused buffer and is copied with every line but
+            // the first indented (a newline in pretty JSON is always layout: strings escape
+            // theirs).
+            self.scratch.clear();
+            serde_json::to_writer_pretty(&mut self.scratch, item)?;
+            let pad = self.indent + 2;
+            self.pending.extend(std::iter::repeat_n(b' ', pad));
+            let mut from = 0;
+            for i in memchr::memchr_iter(b'\n', &self.scratch) {
+                self.pending.extend_from_slice(&self.scratch[from..=i]);
+                self.pending.extend(std::iter::repeat_n(b' ', pad));
+                from = i + 1;
+            }
+            self.pending.extend_from_slice(&self.scratch[from..]);
             (self.items + 1).is_multiple_of(TABLE_CHUNK as u64)
         } else {
             self.table.push((self.row)(item))
@@ -449,6 +463,50 @@ pub fn yes(b: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JSON listing's items are the pretty text of each item, every line after the first
+    /// indented to its depth — what `indent(to_string_pretty(item))` gave — at both depths a
+    /// listing uses, with strings holding newlines, quotes and nested values.
+    #[test]
+    fn json_items_are_pretty_printed_and_indented_line_by_line() {
+        #[derive(Serialize)]
+        struct Item {
+            no: String,
+            lines: Vec<String>,
+            nested: Option<Box<Item>>,
+        }
+        let items = [
+            Item {
+                no: "A\n\"1\"".into(),
+                lines: vec!["x\ny".into(), String::new()],
+                nested: None,
+            },
+            Item {
+                no: "B".into(),
+                lines: Vec::new(),
+                nested: Some(Box::new(Item {
+                    no: "C\r\n".into(),
+                    lines: vec!["z".into()],
+                    nested: None,
+                })),
+            },
+        ];
+        for depth in [0, 2] {
+            let mut l: Listing<Item> =
+                Listing::new(true, &["NO"], |_| Vec::new(), String::new(), depth, "");
+            let mut want = String::new();
+            for (i, item) in items.iter().enumerate() {
+                l.push(item).unwrap();
+                want.push_str(if i == 0 { "[\n" } else { ",\n" });
+                want.push_str(&" ".repeat(depth + 2));
+                want.push_str(&indent(
+                    &serde_json::to_string_pretty(item).unwrap(),
+                    depth + 2,
+                ));
+            }
+            assert_eq!(String::from_utf8(l.pending.clone()).unwrap(), want);
+        }
+    }
 
     #[test]
     fn printable_shows_escapes_and_bidi_controls_as_text() {
