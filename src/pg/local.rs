@@ -221,6 +221,19 @@ impl LocalCluster {
     }
 }
 
+impl LocalCluster {
+    /// Stops every server and deletes the cluster's directory — for a cluster that is never
+    /// dropped (the one a test binary shares lives in a `static`, and statics are not dropped:
+    /// each test binary left its 1.3 GB directory in the temporary directory). Best effort;
+    /// using the cluster afterwards fails.
+    pub fn shutdown(&self) {
+        for i in 0..self.ports.len() {
+            let _ = self.stop_immediate(i);
+        }
+        let _ = std::fs::remove_dir_all(self.dir.path());
+    }
+}
+
 impl Drop for LocalCluster {
     fn drop(&mut self) {
         for i in 0..self.ports.len() {

@@ -10,12 +10,25 @@ use std::sync::OnceLock;
 
 use interlog::pg::local::LocalCluster;
 
-/// The cluster of this test binary (started on first use, stopped when the binary exits).
+static CLUSTER: OnceLock<LocalCluster> = OnceLock::new();
+
+/// Stops the servers and deletes their directory when the test binary exits (a `static` is
+/// never dropped).
+extern "C" fn shut_down_cluster() {
+    if let Some(c) = CLUSTER.get() {
+        let _ = std::panic::catch_unwind(|| c.shutdown());
+    }
+}
+
+/// The cluster of this test binary (started on first use, stopped and deleted when the binary
+/// exits).
 pub fn cluster() -> &'static LocalCluster {
-    static CLUSTER: OnceLock<LocalCluster> = OnceLock::new();
     CLUSTER.get_or_init(|| {
-        LocalCluster::start(3)
-            .unwrap_or_else(|e| panic!("the pg tests need local PostgreSQL servers: {e}"))
+        let c = LocalCluster::start(3)
+            .unwrap_or_else(|e| panic!("the pg tests need local PostgreSQL servers: {e}"));
+        // SAFETY: registers a plain function to run at exit; it only reads the `static`.
+        unsafe { libc::atexit(shut_down_cluster) };
+        c
     })
 }
 
