@@ -205,17 +205,17 @@ pub fn split_units(
             1
         };
         let restart = super::blocks::RESTART as u64;
-        let size = count.div_ceil(parts).div_ceil(restart) * restart;
+        let size = (count.div_ceil(parts).div_ceil(restart) * restart).max(1);
         let mut start = 0u64;
-        while start < count || (start == 0 && count == 0) {
-            let end = (start + size.max(1)).min(count);
+        loop {
+            let end = (start + size).min(count);
             units.push(key);
             rows.push(start as u32..end as u32);
             bases.push(n + start);
-            if end == start {
+            start = end;
+            if start >= count {
                 break;
             }
-            start = end;
         }
         n += count;
     }
@@ -439,8 +439,9 @@ mod tests {
         assert_eq!(units, vec![1, 1, 1, 1, 8193]);
         assert_eq!(rows[4], 0..1500);
         assert_eq!(bases, vec![0, 2048, 4096, 6144, 8192]);
-        // Below the minimum: one unit.
+        // Below the minimum: one unit; an empty block still one (empty) unit.
         assert_eq!(split_units(&[1], &[900]).1, vec![0..900]);
+        assert_eq!(split_units(&[1], &[0]).1, vec![0..0]);
         // Four blocks or more: one unit per block.
         let (units, rows, _, n) = split_units(&[1, 2, 3, 4], &[8192, 8192, 8192, 10]);
         assert_eq!((units.len(), n), (4, 24586));
