@@ -108,24 +108,9 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Bytes of the files under `dir` (like `Store::disk_size`).
+/// Bytes of the files under `dir` (what `Store::disk_size` counts, for a closed store).
 pub fn tree_size(dir: &Path) -> Result<u64> {
-    let mut n = 0;
-    for e in std::fs::read_dir(dir).with_context(|| format!("list {}", dir.display()))? {
-        let e = e?;
-        let m = match e.metadata() {
-            Ok(m) => m,
-            // sled deletes blob files of collected pages on its own threads.
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(err) => return Err(err.into()),
-        };
-        n += if m.is_dir() {
-            tree_size(&e.path())?
-        } else {
-            m.len()
-        };
-    }
-    Ok(n)
+    interlog::storage::files::dir_size(dir).with_context(|| format!("measure {}", dir.display()))
 }
 
 /// Removes a path if it exists.

@@ -1455,27 +1455,9 @@ impl Store {
             .map_err(|e| self.committed_but(e))
     }
 
-    /// Size of the store's files on disk, in bytes. (A file removed while it is measured — sled
-    /// deletes blob files of collected pages on its own threads — counts as gone.)
+    /// Size of the store's files on disk, in bytes ([`files::dir_size`]).
     pub fn disk_size(&self) -> Result<u64, StorageError> {
-        fn walk(p: &Path) -> std::io::Result<u64> {
-            let mut n = 0;
-            for e in std::fs::read_dir(p)? {
-                let e = e?;
-                let m = match e.metadata() {
-                    Ok(m) => m,
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-                    Err(err) => return Err(err),
-                };
-                n += if m.is_dir() {
-                    walk(&e.path())?
-                } else {
-                    m.len()
-                };
-            }
-            Ok(n)
-        }
-        walk(&self.path).map_err(|source| StorageError::Io {
+        files::dir_size(&self.path).map_err(|source| StorageError::Io {
             action: "measure",
             path: self.path.clone(),
             source,
