@@ -81,6 +81,8 @@ fn strace() -> PathBuf {
 struct Op {
     name: &'static str,
     args: Vec<String>,
+    /// Environment the command runs with (its reference run, without it, must end the same).
+    env: Vec<(&'static str, &'static str)>,
 }
 
 impl Op {
@@ -140,30 +142,44 @@ fn world() -> World {
         Op {
             name: "segment log --follow-up",
             args: s(&["segment", "log", "SM00004", "--follow-up"]),
+            env: Vec::new(),
+        },
+        // The same log, writing sled's snapshot when it closes (storage/settle.rs), as every
+        // command that wrote more than 4 MiB does: faults and kills during that step too.
+        Op {
+            name: "segment log --follow-up, settling",
+            args: s(&["segment", "log", "SM00004", "--follow-up"]),
+            env: vec![("INTERLOG_SETTLE_KB", "0")],
         },
         Op {
             name: "logged-segment cancel",
             args: s(&["logged-segment", "cancel", "1"]),
+            env: Vec::new(),
         },
         Op {
             name: "logged-segment cancel --canceled false",
             args: s(&["logged-segment", "cancel", "2", "--canceled", "false"]),
+            env: Vec::new(),
         },
         Op {
             name: "cleanup canceled-logged-segments",
             args: s(&["cleanup", "canceled-logged-segments"]),
+            env: Vec::new(),
         },
         Op {
             name: "cleanup canceled-campaign-entries",
             args: s(&["cleanup", "canceled-campaign-entries"]),
+            env: Vec::new(),
         },
         Op {
             name: "import",
             args: vec!["import".into(), p(&csv)],
+            env: Vec::new(),
         },
         Op {
             name: "batch run",
             args: vec!["--json".into(), "batch".into(), "run".into(), p(&job)],
+            env: Vec::new(),
         },
         Op {
             name: "interaction create",
@@ -175,6 +191,7 @@ fn world() -> World {
                 "--template",
                 "BUS",
             ]),
+            env: Vec::new(),
         },
         Op {
             name: "segment set-interaction (to lines)",
@@ -185,16 +202,19 @@ fn world() -> World {
                 "--template",
                 "ABSTRACT",
             ]),
+            env: Vec::new(),
         },
     ];
     let reads = vec![
         Op {
             name: "contact list",
             args: s(&["contact", "list"]),
+            env: Vec::new(),
         },
         Op {
             name: "verify",
             args: s(&["verify"]),
+            env: Vec::new(),
         },
         Op {
             name: "export entries",
@@ -206,10 +226,12 @@ fn world() -> World {
                 "--out".into(),
                 p(&export),
             ],
+            env: Vec::new(),
         },
         Op {
             name: "logged-segment list",
             args: s(&["logged-segment", "list"]),
+            env: Vec::new(),
         },
     ];
     let work = dir.path().join("ref");
@@ -404,7 +426,8 @@ fn count_calls(w: &World, op: &Op, strace: &Path) -> BTreeMap<&'static str, u32>
         .arg("--store")
         .arg(&path)
         .args(["--work-date", "2025-03-14", "--user", "TESTER"])
-        .args(op.args());
+        .args(op.args())
+        .envs(op.env.iter().copied());
     let r = run_with_timeout(cmd, &w.dir.path().join("count.out"), TIMEOUT);
     assert!(r.ok(), "{} under strace failed: {}", op.name, r.stderr);
     let text = std::fs::read_to_string(&trace).expect("trace");
@@ -462,7 +485,8 @@ fn faulted(strace: &Path, path: &Path, op: &Op, (sc, err, at): (&str, &str, u32)
         .arg("--store")
         .arg(path)
         .args(["--work-date", "2025-03-14", "--user", "TESTER"])
-        .args(op.args());
+        .args(op.args())
+        .envs(op.env.iter().copied());
     run_with_timeout(cmd, &path.with_extension("out"), TIMEOUT)
 }
 
@@ -481,6 +505,7 @@ fn faults_on(args: &[&str], faults: &[(&str, &str, u32)]) -> Vec<(Claim, State)>
     let op = Op {
         name: "single",
         args: s(args),
+        env: Vec::new(),
     };
     let work = dir.path().join("work");
     fresh_copy(&base, &work);
@@ -520,6 +545,7 @@ fn a_full_disk_during_import_is_a_store_failure_with_its_note() {
     let op = Op {
         name: "import",
         args: vec!["import".into(), csv.to_str().expect("utf-8").into()],
+        env: Vec::new(),
     };
     let mut seen = Vec::new();
     for at in 1..=4 {
@@ -738,6 +764,7 @@ fn run_kills(kills: u32) {
         fresh_copy(&w.base, &path);
         let at = Duration::from_micros(rng.below(took.as_micros() as u64 * 6 / 5 + 1));
         let mut child = interlog(&path, &op.args())
+            .envs(op.env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -44,6 +44,7 @@ mod records;
 mod run_cache;
 pub use raw::RawTree;
 pub use records::EncodedRecord;
+pub mod settle;
 pub mod sled_files;
 pub mod staging;
 
@@ -1489,8 +1490,19 @@ impl Store {
         let Ok(end) = sled_files::log_end(&self.path, params, from) else {
             return;
         };
+        let mut snapshot_lsn = newest_snapshot(&self.path).or(self.known.snapshot_lsn);
+        // A process that wrote much writes sled's snapshot now, so that the next open has
+        // nothing to replay ([`settle`]). `log_end` just read back the blob files below `end`,
+        // after `sync_store` made them durable: the snapshot's replay need not read them again.
+        if let Some(end) = end {
+            if settle::worth_settling(&self.path, snapshot_lsn, end, settle::threshold())
+                && settle::write_snapshot(&self.path, end).is_ok()
+            {
+                snapshot_lsn = newest_snapshot(&self.path).or(snapshot_lsn);
+            }
+        }
         let known = sled_files::Known {
-            snapshot_lsn: newest_snapshot(&self.path).or(self.known.snapshot_lsn),
+            snapshot_lsn,
             durable_lsn: end.max(self.known.durable_lsn),
         };
         if known != guard::read(&self.path).ok().flatten().unwrap_or_default() {

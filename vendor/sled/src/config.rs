@@ -354,6 +354,26 @@ impl Config {
         Db::start_inner(config)
     }
 
+    /// interlog patch: does what opening the store does first — replay the log written since
+    /// the last snapshot, write a new snapshot at its end, and clear the log segments that
+    /// snapshot leaves free — without starting the store, so that the next `open` has nothing
+    /// to replay or clear. Returns the new snapshot's position.
+    ///
+    /// The store must be closed (this takes sled's lock on the data file, and fails if another
+    /// handle holds it). Blob files of log messages below `trusted_blobs_below` are not read
+    /// back: pass a position below which the caller has made every blob file durable and
+    /// checked it since it was written (`Lsn::MIN` reads every blob file the replay passes, as
+    /// `open` does). Everything else — torn tails, the segment the log ends in, blob files
+    /// above the log's end — is handled exactly as `open` handles it.
+    pub fn write_snapshot_now(&self, trusted_blobs_below: Lsn) -> Result<Option<Lsn>> {
+        self.validate()?;
+        let mut config = self.clone();
+        config.limit_cache_max_memory();
+        let file = config.open_file()?;
+        let config = RunningConfig { inner: config, file: Arc::new(file) };
+        crate::pagecache::settle(&config, trusted_blobs_below)
+    }
+
     #[doc(hidden)]
     #[deprecated(
         since = "0.31.0",

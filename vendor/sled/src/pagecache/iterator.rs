@@ -475,15 +475,19 @@ fn check_contiguity_in_unstable_tail(
 /// and a set of segments that can be
 /// zeroed after the new snapshot is written,
 /// but no sooner, otherwise it is not crash-safe.
+///
+/// interlog patch: blob files of messages below `verify_blobs_from` are not read (callers pass
+/// at least `lsn`, whose messages the snapshot already holds).
 pub fn raw_segment_iter_from(
     lsn: Lsn,
+    verify_blobs_from: Lsn,
     config: &RunningConfig,
 ) -> Result<LogIter> {
     let segment_len = config.segment_size as Lsn;
     let normalized_lsn = lsn / segment_len * segment_len;
 
     let (ordering, end_of_last_msg) =
-        scan_segment_headers_and_tail(normalized_lsn, lsn, config)?;
+        scan_segment_headers_and_tail(normalized_lsn, verify_blobs_from, config)?;
 
     // find the last stable tip, to properly handle batch manifests.
     let tip_segment_iter: BTreeMap<_, _> = ordering
@@ -521,6 +525,6 @@ pub fn raw_segment_iter_from(
         segment_base: None,
         segments,
         last_stage: true,
-        verify_blobs_from: lsn,
+        verify_blobs_from,
     })
 }

@@ -154,7 +154,10 @@ pub(crate) use self::{
         SegmentNumber,
     },
     reservation::Reservation,
-    snapshot::{read_snapshot_or_default, PageState, Snapshot},
+    snapshot::{
+        read_snapshot_or_default, read_snapshot_trusting_blobs_below, PageState,
+        Snapshot,
+    },
 };
 
 pub use self::{
@@ -165,6 +168,24 @@ pub use self::{
     disk_pointer::DiskPtr,
     logger::{Log, LogRead},
 };
+
+/// interlog patch: the first steps of `PageCache::start` — advance the snapshot to the end of
+/// the log and write it, then start a segment accountant on it, which clears the segments the
+/// snapshot leaves free — and nothing else (see `Config::write_snapshot_now`).
+pub(crate) fn settle(
+    config: &RunningConfig,
+    trusted_blobs_below: Lsn,
+) -> Result<Option<Lsn>> {
+    let snapshot =
+        read_snapshot_trusting_blobs_below(config, trusted_blobs_below)?;
+    let accountant = SegmentAccountant::start(
+        config.clone(),
+        &snapshot,
+        SegmentCleaner::default(),
+    )?;
+    drop(accountant);
+    Ok(snapshot.stable_lsn)
+}
 
 /// The offset of a segment. This equals its `LogOffset` (or the offset of any
 /// item contained inside it) divided by the configured `segment_size`.

@@ -446,12 +446,21 @@ fn advance_snapshot(
 /// Read a `Snapshot` or generate a default, then advance it to
 /// the tip of the data file, if present.
 pub fn read_snapshot_or_default(config: &RunningConfig) -> Result<Snapshot> {
+    read_snapshot_trusting_blobs_below(config, Lsn::MIN)
+}
+
+/// interlog patch: `read_snapshot_or_default`, except that the blob files of messages below
+/// `trusted` are not read back and checksummed (see `Config::write_snapshot_now`).
+pub fn read_snapshot_trusting_blobs_below(
+    config: &RunningConfig,
+    trusted: Lsn,
+) -> Result<Snapshot> {
     // NB we want to error out if the read snapshot was corrupted.
     // We only use a default Snapshot when there is no snapshot found.
     let last_snap = read_snapshot(config)?.unwrap_or_else(Snapshot::default);
 
-    let log_iter =
-        raw_segment_iter_from(last_snap.stable_lsn.unwrap_or(0), config)?;
+    let from = last_snap.stable_lsn.unwrap_or(0);
+    let log_iter = raw_segment_iter_from(from, from.max(trusted), config)?;
 
     let res = advance_snapshot(log_iter, last_snap, config)?;
 

@@ -1,0 +1,226 @@
+//! Settling: a process that wrote much writes sled's snapshot itself when it closes.
+//!
+//! sled writes its snapshot when it *opens* a store: it replays the log written since the last
+//! snapshot and reads back and checksums every blob file that part of the log points to, and
+//! interlog's model of that recovery ([`super::sled_files::inspect`]) reads them once more. So
+//! the first command after a big write paid for the write again (`setup show` 0.18–0.22 s
+//! after a 10M-line log, against 10–18 ms for every later open; BENCHMARKS.md).
+//!
+//! A closing process whose own writes left more than [`threshold`] bytes for the next open to
+//! replay (log bytes since sled's snapshot plus the blob files written since) does that step
+//! itself, after its writes are durable ([`super::durable::sync_store`]) and its log end is
+//! known ([`super::sled_files::log_end`], which read back and checksummed the blob files below
+//! that end): sled's own recovery code writes the snapshot (`Config::write_snapshot_now` in
+//! `vendor/sled`), trusting the blob files below that end instead of reading them a third
+//! time. The next open then replays nothing.
+//!
+//! Nothing here changes what a store holds: the snapshot is what the next open would have
+//! written, and writing it is what that open would have done first. A failure or a kill
+//! part-way leaves what the next open handles anyway (an unfinished `snap.*.generating` file,
+//! removed by `inspect`; an older snapshot, replayed from as before), so settling is best
+//! effort and its errors are not reported: the command's own changes were durable before it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::sled_files::Lsn;
+use super::{guarded, io_err, wait_for_sled_lock, StorageError};
+
+/// Default for [`threshold`]: 4 MiB, whose replay costs an open a few milliseconds.
+pub const DEFAULT_THRESHOLD_KB: u64 = 4096;
+
+/// Bytes left for the next open to replay above which a closing process settles:
+/// `INTERLOG_SETTLE_KB` (KiB; default [`DEFAULT_THRESHOLD_KB`]; 0 settles after any write).
+pub fn threshold() -> u64 {
+    parse_threshold(std::env::var("INTERLOG_SETTLE_KB").ok().as_deref())
+}
+
+fn parse_threshold(kib: Option<&str>) -> u64 {
+    kib.and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(DEFAULT_THRESHOLD_KB)
+        .saturating_mul(1024)
+}
+
+/// The blob files named (by sled: the log position of their message) at or above `from`,
+/// and their bytes in all; files that vanish while listed (sled collects blobs) are skipped.
+fn blob_bytes_from(dir: &Path, from: Lsn) -> std::io::Result<u64> {
+    let mut total = 0u64;
+    let rd = match std::fs::read_dir(dir.join("blobs")) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    for ent in rd {
+        let ent = ent?;
+        let Some(lsn) = ent.file_name().to_str().and_then(|n| n.parse::<Lsn>().ok()) else {
+            continue;
+        };
+        if lsn < from {
+            continue;
+        }
+        match ent.metadata() {
+            Ok(m) => total += m.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(total)
+}
+
+/// True when the next open of `dir` would replay more than `threshold` bytes: the log from
+/// sled's snapshot (`snapshot`, none: the log's start) to `end`, then the blob files written
+/// since the snapshot. The blob directory is listed only when the log alone is below it.
+pub fn worth_settling(dir: &Path, snapshot: Option<Lsn>, end: Lsn, threshold: u64) -> bool {
+    let from = snapshot.unwrap_or(0);
+    let log = u64::try_from(end.saturating_sub(from)).unwrap_or(0);
+    if log > threshold {
+        return true;
+    }
+    if log == 0 {
+        // Nothing written since the snapshot (a read-only command): nothing to replay.
+        return false;
+    }
+    match blob_bytes_from(dir, from) {
+        Ok(blobs) => log.saturating_add(blobs) > threshold,
+        // Cannot tell: leave it to the next open.
+        Err(_) => false,
+    }
+}
+
+/// Writes sled's snapshot of the closed store at `dir` (see the module docs), trusting the
+/// blob files of log messages below `trusted_below`, then fsyncs the store directory so that
+/// the new snapshot's name (and the old one's removal) is durable. Returns the snapshot's
+/// position. The caller holds interlog's lock on the store and has closed sled.
+pub fn write_snapshot(dir: &Path, trusted_below: Lsn) -> Result<Option<Lsn>, StorageError> {
+    // sled's threads may hold its lock on `db` a moment after the last handle was dropped.
+    wait_for_sled_lock(dir, Duration::from_millis(750))?;
+    let lsn = guarded("writing sled's snapshot of", dir, || {
+        sled::Config::new()
+            .path(dir)
+            .write_snapshot_now(trusted_below)
+            .map_err(StorageError::Sled)
+    })?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err("fsync", dir))?;
+    Ok(lsn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_threshold_is_read_in_kib_and_defaults_to_4_mib() {
+        assert_eq!(parse_threshold(None), 4 * 1024 * 1024);
+        assert_eq!(parse_threshold(Some("0")), 0);
+        assert_eq!(parse_threshold(Some(" 16 ")), 16 * 1024);
+        assert_eq!(parse_threshold(Some("lots")), 4 * 1024 * 1024);
+    }
+
+    #[test]
+    fn pending_bytes_count_the_log_since_the_snapshot_and_the_blobs_written_since() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("blobs")).unwrap();
+        std::fs::write(dir.path().join("blobs/100"), vec![0u8; 5000]).unwrap();
+        std::fs::write(dir.path().join("blobs/900"), vec![0u8; 3000]).unwrap();
+        std::fs::write(dir.path().join("blobs/notes"), vec![0u8; 9999]).unwrap();
+        // Nothing written since the snapshot at 1000.
+        assert!(!worth_settling(dir.path(), Some(1000), 1000, 0));
+        // Log alone over the threshold.
+        assert!(worth_settling(dir.path(), Some(1000), 6000, 4000));
+        // 100 log bytes + the blob named 900 (3000 bytes) since the snapshot at 500.
+        assert!(worth_settling(dir.path(), Some(500), 600, 3000));
+        assert!(!worth_settling(dir.path(), Some(500), 600, 3100));
+        // No snapshot yet: every blob counts.
+        assert!(worth_settling(dir.path(), None, 10, 7999));
+        assert!(!worth_settling(dir.path(), None, 10, 8010));
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let target = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy_dir(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), target).unwrap();
+            }
+        }
+    }
+
+    fn snapshots(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("snap."))
+            .map(|e| {
+                let bytes = std::fs::read(e.path()).unwrap();
+                (e.file_name().to_string_lossy().into_owned(), bytes)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn contents(dir: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let db = sled::Config::new().path(dir).open().unwrap();
+        db.iter()
+            .map(|kv| {
+                let (k, v) = kv.unwrap();
+                (k.to_vec(), v.to_vec())
+            })
+            .collect()
+    }
+
+    /// sled's own recovery and the settling step, given the same closed store, write the same
+    /// snapshot — here with no blob file read back at all, over a log in which pages were
+    /// rewritten (so it points to blob files sled has since removed).
+    #[test]
+    fn the_snapshot_written_when_settling_is_the_one_the_next_open_would_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = dir.path().join("opened");
+        let settled = dir.path().join("settled");
+        {
+            let db = sled::Config::new().path(&opened).open().unwrap();
+            for round in 0u8..3 {
+                for i in 0u32..120 {
+                    db.insert(i.to_be_bytes(), vec![round; 40_000]).unwrap();
+                }
+                db.flush().unwrap();
+            }
+            for i in 0u32..30 {
+                db.remove(i.to_be_bytes()).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        let blobs = std::fs::read_dir(opened.join("blobs")).unwrap().count();
+        assert!(blobs > 0, "the store has blob files");
+        copy_dir(&opened, &settled);
+        let before = snapshots(&settled);
+
+        let lsn = write_snapshot(&settled, Lsn::MAX).unwrap();
+        // sled's open writes its snapshot before anything else.
+        drop(sled::Config::new().path(&opened).open().unwrap());
+
+        let written = snapshots(&settled);
+        assert_ne!(written, before, "settling wrote a new snapshot");
+        assert_eq!(
+            written,
+            snapshots(&opened),
+            "the same snapshot, byte for byte"
+        );
+        assert_eq!(
+            lsn,
+            written
+                .first()
+                .and_then(|(n, _)| super::super::sled_files::snapshot_name_lsn(n))
+        );
+        // Opening the settled store replays nothing: it writes no newer snapshot, and holds
+        // what the other holds.
+        assert_eq!(contents(&settled), contents(&opened));
+        assert_eq!(snapshots(&settled), written);
+        assert_eq!(contents(&settled).len(), 90);
+    }
+}
