@@ -108,7 +108,14 @@ pub fn run(store: &Path, args: &[&str]) -> Run {
 
 /// Runs interlog on `store`; the command must succeed. Returns stdout.
 pub fn ok(store: &Path, args: &[&str]) -> String {
-    let r = run(store, args);
+    ok_env(store, args, &[])
+}
+
+/// [`ok`] with environment variables set for the command.
+pub fn ok_env(store: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = interlog(store, args);
+    cmd.envs(env.iter().copied());
+    let r = run_with_timeout(cmd, &store.with_extension("out"), Duration::from_secs(60));
     assert!(
         r.ok(),
         "{args:?} on {} failed ({:?}, hung {}): {}",
