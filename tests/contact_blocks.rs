@@ -409,3 +409,97 @@ fn verify_checks_the_contact_series_against_block_and_delta_contacts_alike() {
         assert!((1..=1000).contains(&warned), "{warned} warnings");
     }
 }
+
+/// Every contact passing `filters`, by a full scan and by the number-range scan.
+fn both_scans(store: &Store, filters: &[&str]) -> (Vec<String>, Vec<String>) {
+    use interlog::domain::filter::{matches_all, FieldFilter};
+    let filters: Vec<FieldFilter> = filters
+        .iter()
+        .map(|f| FieldFilter::parse(f).unwrap())
+        .collect();
+    let full: Vec<String> = store
+        .contacts()
+        .map(|c| c.unwrap())
+        .filter(|c| matches_all(&filters, c))
+        .map(|c| format!("{} {}", c.no, c.name))
+        .collect();
+    let mut ranged = Vec::new();
+    interlog::ops::master::for_each_contact_matching(store, &filters, |c| {
+        ranged.push(format!("{} {}", c.no, c.name));
+        Ok(true)
+    })
+    .unwrap();
+    (full, ranged)
+}
+
+#[test]
+fn a_filter_on_numbers_reads_only_the_blocks_that_can_hold_them_and_misses_nothing() {
+    let b = Bin::init();
+    let big = b.dir().join("contacts.csv");
+    contacts_csv(&big, 0, 4 * BIG, 1, "Bulk");
+    b.ok(&["import", big.to_str().unwrap()]);
+    // Single records over and between the blocks: an edit, one between two block contacts,
+    // one before and one after them all.
+    let small = b.dir().join("few.csv");
+    std::fs::write(
+        &small,
+        "No.,Name,Type,Company No.\n\
+         CB0012007,Edited Person,Person,CB0012000\n\
+         CB0012007A,Between,Person,CB0012000\n\
+         CA0000001,Before,Company,\n\
+         CZ0000001,After,Company,\n",
+    )
+    .unwrap();
+    let file = small.to_str().unwrap();
+    b.ok(&["import", file, "--kind", "contacts", "--mode", "upsert"]);
+    let (blocks, delta) = layout(&b);
+    assert!(blocks >= 3, "several contact blocks ({blocks})");
+    assert_eq!(delta, 4);
+
+    let store = Store::open(b.path()).unwrap();
+    let cases: &[(&[&str], usize)] = &[
+        (&["No.=CB0012000..CB0012009"], 11),
+        (&["No.=CB0012007*"], 2),
+        (&["No.=CB0012007"], 1),
+        (&["No.=<CB0000003"], 4),
+        (&["No.=>CB0019995"], 5),
+        (&["No.=CB0000001|CB0019999|CZ*"], 3),
+        (&["No.=CB001*", "City=Town 3"], 588),
+        (&["No.=CB0012000..CB0012100&<>CB0012050"], 101),
+        (&["No.=CB0015..CB0014"], 0),
+        (&["No.=@cb0000001"], 1),
+        (&["No.=<>CB0000001"], 4 * BIG + 2),
+        (&["City=Town 3"], 1177),
+    ];
+    for (filters, n) in cases {
+        let (full, ranged) = both_scans(&store, filters);
+        assert_eq!(ranged, full, "{filters:?}");
+        assert_eq!(ranged.len(), *n, "{filters:?}");
+    }
+    let (edited, _) = both_scans(&store, &["No.=CB0012007"]);
+    assert_eq!(
+        edited,
+        ["CB0012007 Edited Person"],
+        "the delta's record wins"
+    );
+    drop(store);
+
+    // Through the binary: a listing and a segment built by a range of numbers.
+    let listed = b.json(&["contact", "list", "--filter", "No.=CB0012000..CB0012009"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(11), "{listed}");
+    let seg = b.json(&["segment", "create", "--description", "Range"]);
+    let no = seg["no"].as_str().unwrap().to_string();
+    let added = b.json(&[
+        "segment",
+        "add-contacts",
+        &no,
+        "--filter",
+        "No.=CB0012000..CB0012009",
+    ]);
+    let shown = b.json(&["segment", "show", &no]);
+    assert_eq!(
+        shown["lines"].as_array().map(Vec::len),
+        Some(11),
+        "{added} {shown}"
+    );
+}

@@ -703,10 +703,7 @@ pub fn contact(env: &Env, c: ContactCmd) -> anyhow::Result<()> {
             let mut out = env.out.listing(&CONTACT_HEAD, contact_row);
             let mut left = limit.unwrap_or(u64::MAX);
             if left > 0 {
-                master::for_each_contact(&store, |c| {
-                    if !interlog::domain::filter::matches_all(&filters, &c) {
-                        return Ok(true);
-                    }
+                master::for_each_contact_matching(&store, &filters, |c| {
                     left -= 1;
                     Ok(out.visit(&c) && left > 0)
                 })?;

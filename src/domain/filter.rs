@@ -55,6 +55,7 @@
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::fmt;
+use std::ops::Bound;
 use std::str::FromStr;
 
 use crate::domain::enums::{ContactKind, CorrespondenceType as Correspondence};
@@ -610,6 +611,237 @@ impl fmt::Display for FieldFilter {
 /// All filters must match (AND) — empty slice matches everything.
 pub fn matches_all(filters: &[FieldFilter], c: &Contact) -> bool {
     filters.iter().all(|f| f.matches(c))
+}
+
+/// A range of values in byte order (the order of UTF-8 text, the order contacts are stored
+/// in) that holds every value a filter can pass: what a scan may skip, never what it must
+/// return — the filter itself still decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueRange {
+    /// Lower end.
+    pub from: Bound<Vec<u8>>,
+    /// Upper end.
+    pub to: Bound<Vec<u8>>,
+}
+
+impl ValueRange {
+    /// Every value.
+    pub fn all() -> ValueRange {
+        ValueRange {
+            from: Bound::Unbounded,
+            to: Bound::Unbounded,
+        }
+    }
+
+    /// True when the range holds every value (nothing to skip).
+    pub fn is_all(&self) -> bool {
+        matches!((&self.from, &self.to), (Bound::Unbounded, Bound::Unbounded))
+    }
+
+    /// True when `v` lies below the range.
+    pub fn is_below(&self, v: &[u8]) -> bool {
+        match &self.from {
+            Bound::Included(f) => v < f.as_slice(),
+            Bound::Excluded(f) => v <= f.as_slice(),
+            Bound::Unbounded => false,
+        }
+    }
+
+    /// True when `v` lies above the range.
+    pub fn is_above(&self, v: &[u8]) -> bool {
+        match &self.to {
+            Bound::Included(t) => v > t.as_slice(),
+            Bound::Excluded(t) => v >= t.as_slice(),
+            Bound::Unbounded => false,
+        }
+    }
+
+    /// True when `v` lies in the range.
+    pub fn contains(&self, v: &[u8]) -> bool {
+        !self.is_below(v) && !self.is_above(v)
+    }
+
+    /// True when no value lies in the range.
+    pub fn is_empty(&self) -> bool {
+        match (&self.from, &self.to) {
+            (Bound::Unbounded, _) | (_, Bound::Unbounded) => false,
+            (Bound::Included(f), Bound::Included(t)) => f > t,
+            (Bound::Included(f) | Bound::Excluded(f), Bound::Excluded(t))
+            | (Bound::Excluded(f), Bound::Included(t)) => f >= t,
+        }
+    }
+
+    fn exactly(v: &str) -> ValueRange {
+        ValueRange {
+            from: Bound::Included(v.as_bytes().to_vec()),
+            to: Bound::Included(v.as_bytes().to_vec()),
+        }
+    }
+
+    /// The smallest range holding both (for `|`).
+    fn hull(self, o: ValueRange) -> ValueRange {
+        ValueRange {
+            from: looser_from(self.from, o.from),
+            to: looser_to(self.to, o.to),
+        }
+    }
+
+    /// The values in both (for `&`, and for several filters on one field).
+    pub fn meet(self, o: ValueRange) -> ValueRange {
+        ValueRange {
+            from: tighter_from(self.from, o.from),
+            to: tighter_to(self.to, o.to),
+        }
+    }
+}
+
+/// Of two lower ends, the one that lets more values in.
+fn looser_from(a: Bound<Vec<u8>>, b: Bound<Vec<u8>>) -> Bound<Vec<u8>> {
+    match (a, b) {
+        (Bound::Unbounded, _) | (_, Bound::Unbounded) => Bound::Unbounded,
+        (a, b) => {
+            if tighter_from(a.clone(), b.clone()) == a {
+                b
+            } else {
+                a
+            }
+        }
+    }
+}
+
+/// Of two lower ends, the one that lets fewer values in.
+fn tighter_from(a: Bound<Vec<u8>>, b: Bound<Vec<u8>>) -> Bound<Vec<u8>> {
+    match (a, b) {
+        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
+        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.max(y)),
+        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.max(y)),
+        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
+            if i > e {
+                Bound::Included(i)
+            } else {
+                Bound::Excluded(e)
+            }
+        }
+    }
+}
+
+/// Of two upper ends, the one that lets more values in.
+fn looser_to(a: Bound<Vec<u8>>, b: Bound<Vec<u8>>) -> Bound<Vec<u8>> {
+    match (a, b) {
+        (Bound::Unbounded, _) | (_, Bound::Unbounded) => Bound::Unbounded,
+        (a, b) => {
+            if tighter_to(a.clone(), b.clone()) == a {
+                b
+            } else {
+                a
+            }
+        }
+    }
+}
+
+/// Of two upper ends, the one that lets fewer values in.
+fn tighter_to(a: Bound<Vec<u8>>, b: Bound<Vec<u8>>) -> Bound<Vec<u8>> {
+    match (a, b) {
+        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
+        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.min(y)),
+        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.min(y)),
+        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
+            if i < e {
+                Bound::Included(i)
+            } else {
+                Bound::Excluded(e)
+            }
+        }
+    }
+}
+
+/// The range of contact numbers `filters` (all must match) can pass: the meet of their
+/// filters on `No.`; every number when there is none.
+pub fn contact_no_range(filters: &[FieldFilter]) -> ValueRange {
+    filters
+        .iter()
+        .filter(|f| f.field == ContactField::No)
+        .fold(ValueRange::all(), |r, f| r.meet(f.expr.value_range()))
+}
+
+impl FilterExpr {
+    /// A range holding every value this expression passes ([`ValueRange`]).
+    pub fn value_range(&self) -> ValueRange {
+        self.root.value_range()
+    }
+}
+
+impl Node {
+    fn value_range(&self) -> ValueRange {
+        match self {
+            Node::Any(nodes) => {
+                let mut it = nodes.iter().map(Node::value_range);
+                let first = it.next().unwrap_or_else(ValueRange::all);
+                it.fold(first, ValueRange::hull)
+            }
+            Node::All(nodes) => nodes
+                .iter()
+                .map(Node::value_range)
+                .fold(ValueRange::all(), ValueRange::meet),
+            // Lower-cased comparisons do not follow the stored order.
+            Node::Term(t) if t.ignore_case => ValueRange::all(),
+            Node::Term(t) => t.test.value_range(),
+        }
+    }
+}
+
+impl Test {
+    fn value_range(&self) -> ValueRange {
+        let b = |s: &String| s.as_bytes().to_vec();
+        match self {
+            Test::Equal(x) => ValueRange::exactly(x),
+            Test::Less(x) => ValueRange {
+                from: Bound::Unbounded,
+                to: Bound::Excluded(b(x)),
+            },
+            Test::LessOrEqual(x) => ValueRange {
+                from: Bound::Unbounded,
+                to: Bound::Included(b(x)),
+            },
+            Test::Greater(x) => ValueRange {
+                from: Bound::Excluded(b(x)),
+                to: Bound::Unbounded,
+            },
+            Test::GreaterOrEqual(x) => ValueRange {
+                from: Bound::Included(b(x)),
+                to: Bound::Unbounded,
+            },
+            Test::Range { from, to } => ValueRange {
+                from: from
+                    .as_ref()
+                    .map_or(Bound::Unbounded, |f| Bound::Included(b(f))),
+                to: to
+                    .as_ref()
+                    .map_or(Bound::Unbounded, |t| Bound::Included(b(t))),
+            },
+            // A pattern with a literal start passes only values with that prefix.
+            Test::Like(Pattern(segs)) => match segs.first() {
+                Some(Segment::Text(t)) if !t.is_empty() => ValueRange {
+                    from: Bound::Included(b(t)),
+                    to: prefix_end(t.as_bytes()),
+                },
+                _ => ValueRange::all(),
+            },
+            Test::NotEqual(_) | Test::NotLike(_) => ValueRange::all(),
+        }
+    }
+}
+
+/// The first byte string above every string that starts with `prefix`.
+fn prefix_end(prefix: &[u8]) -> Bound<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Bound::Excluded(end);
+        }
+    }
+    Bound::Unbounded
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1727,5 +1959,87 @@ mod tests {
         let e = expr_error("A|\t|B");
         assert_points_at(&e, 1, 1);
         assert!(e.to_string().contains("\n  A| |B\n"), "{e}");
+    }
+
+    fn range_of(expr: &str) -> ValueRange {
+        FilterExpr::parse(expr).unwrap().value_range()
+    }
+
+    fn inc(v: &str) -> Bound<Vec<u8>> {
+        Bound::Included(v.as_bytes().to_vec())
+    }
+
+    fn exc(v: &str) -> Bound<Vec<u8>> {
+        Bound::Excluded(v.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn value_ranges_bound_what_an_expression_can_pass() {
+        let r = |from, to| ValueRange { from, to };
+        use Bound::Unbounded as U;
+        assert_eq!(range_of("CT100..CT200"), r(inc("CT100"), inc("CT200")));
+        assert_eq!(range_of("CT1*"), r(inc("CT1"), exc("CT2")));
+        assert_eq!(range_of("CT100|CT300"), r(inc("CT100"), inc("CT300")));
+        assert_eq!(range_of(">CT1&<CT5"), r(exc("CT1"), exc("CT5")));
+        assert_eq!(range_of(">=CT1&<=CT5&CT3*"), r(inc("CT3"), exc("CT4")));
+        assert_eq!(range_of("..CT5"), r(U, inc("CT5")));
+        assert!(range_of("<>CT1").is_all());
+        assert!(range_of("*1").is_all());
+        assert!(
+            range_of("@ct1").is_all(),
+            "case-insensitive terms do not follow byte order"
+        );
+        assert!(range_of("CT1|<>CT2").is_all());
+        assert!(range_of("CT5..CT1").is_empty());
+        assert!(range_of("CT1&CT2").is_empty());
+        assert!(!range_of("CT1..CT1").is_empty());
+        // Several filters on No. meet; filters on other fields leave the range alone.
+        let fs = [
+            FieldFilter::parse("No.=CT1*").unwrap(),
+            FieldFilter::parse("City=London").unwrap(),
+            FieldFilter::parse("No.=>=CT15").unwrap(),
+        ];
+        assert_eq!(contact_no_range(&fs), r(inc("CT15"), exc("CT2")));
+        assert!(contact_no_range(&fs[1..2]).is_all());
+    }
+
+    proptest::proptest! {
+        /// Whatever the expression, every value it passes lies in its range.
+        #[test]
+        fn every_value_an_expression_passes_lies_in_its_range(
+            terms in proptest::collection::vec(
+                (0usize..9, "[A-C]{0,3}", "[A-C]{0,3}", proptest::bool::ANY), 1..4),
+            values in proptest::collection::vec("[A-C]{0,4}", 1..30),
+        ) {
+            let term = |(op, a, b, wild): &(usize, String, String, bool)| {
+                let a = if a.is_empty() { "A".to_string() } else { a.clone() };
+                let b = if b.is_empty() { "C".to_string() } else { b.clone() };
+                match op {
+                    0 => a,
+                    1 => format!("<>{a}"),
+                    2 => format!("<{a}"),
+                    3 => format!("<={a}"),
+                    4 => format!(">{a}"),
+                    5 => format!(">={a}"),
+                    6 => format!("{a}..{b}"),
+                    7 => if *wild { format!("{a}*") } else { format!("{a}?") },
+                    _ => format!("@{a}"),
+                }
+            };
+            let mut expr = String::new();
+            for (i, t) in terms.iter().enumerate() {
+                if i > 0 {
+                    expr.push(if t.3 { '|' } else { '&' });
+                }
+                expr.push_str(&term(t));
+            }
+            let e = FilterExpr::parse(&expr).unwrap();
+            let r = e.value_range();
+            for v in &values {
+                if e.matches(v) {
+                    proptest::prop_assert!(r.contains(v.as_bytes()), "{expr:?} passes {v:?} outside {r:?}");
+                }
+            }
+        }
     }
 }

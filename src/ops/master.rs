@@ -14,6 +14,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{number_for, setup, Ctx, OpError, SeriesDraws};
+use crate::domain::filter::{contact_no_range, matches_all, FieldFilter};
 use crate::domain::*;
 use crate::storage::{Store, UnitOfWork};
 
@@ -786,6 +787,23 @@ pub fn for_each_contact(
     f: impl FnMut(Contact) -> Result<bool, OpError>,
 ) -> Result<(), OpError> {
     store.for_each_contact(f)
+}
+
+/// Visits, in number order, every contact that passes all of `filters` until `f` returns
+/// `false`. Filters on `No.` narrow the scan to the contact blocks that can hold such numbers
+/// (`No.=CT1*` or `No.=CT100..CT200` reads a few blocks of a store of millions).
+pub fn for_each_contact_matching(
+    store: &Store,
+    filters: &[FieldFilter],
+    mut f: impl FnMut(Contact) -> Result<bool, OpError>,
+) -> Result<(), OpError> {
+    for c in store.contacts_in(&contact_no_range(filters)) {
+        let c = c?;
+        if matches_all(filters, &c) && !f(c)? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// One salesperson.

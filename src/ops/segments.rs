@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::logged::{logged_contacts, OutcomeFilter};
 use super::master::Added;
 use super::{number_for, setup, Ctx, OpError, SeriesDraws};
-use crate::domain::filter::{matches_all, ContactField, FieldFilter};
+use crate::domain::filter::{ContactField, FieldFilter};
 use crate::domain::*;
 use crate::storage::lines::{GenWriter, NO_GEN};
 use crate::storage::{Store, UnitOfWork, WriterGuard};
@@ -511,10 +511,10 @@ pub(crate) fn add_contacts_locked(
     let mut companies: BTreeSet<ContactNo> = BTreeSet::new(); // to expand into their persons
     let mut related: BTreeSet<ContactNo> = BTreeSet::new(); // companies of matching persons
     progress.start("selecting contacts", store.contact_count() as u64);
-    for_each_contact(store, |c| {
+    super::master::for_each_contact_matching(store, filters, |c| {
         progress.advance(1);
-        if !matches_all(filters, &c) || !eligible(&c) {
-            return;
+        if !eligible(&c) {
+            return Ok(true);
         }
         match c.kind {
             ContactKind::Company if options.expand_companies => {
@@ -528,6 +528,7 @@ pub(crate) fn add_contacts_locked(
             _ => {}
         }
         chosen.insert(c.no.clone(), LineContact::from(&c));
+        Ok(true)
     })?;
     progress.finish();
     if !companies.is_empty() {
@@ -610,13 +611,12 @@ fn matcher(
 ) -> Result<impl Fn(&ContactNo, Option<&ContactNo>) -> bool, OpError> {
     let mut hit: HashSet<ContactNo> = HashSet::new();
     let mut hit_companies: HashSet<ContactNo> = HashSet::new();
-    for_each_contact(store, |c| {
-        if matches_all(filters, &c) {
-            if let Some(co) = &c.company_no {
-                hit_companies.insert(co.clone());
-            }
-            hit.insert(c.no);
+    super::master::for_each_contact_matching(store, filters, |c| {
+        if let Some(co) = &c.company_no {
+            hit_companies.insert(co.clone());
         }
+        hit.insert(c.no);
+        Ok(true)
     })?;
     Ok(move |contact: &ContactNo, company: Option<&ContactNo>| {
         hit.contains(contact)

@@ -40,6 +40,7 @@ use super::blocks::{check_contact_block, decode_contact_block, ContactBlockBuild
 use super::{
     bad_value, codec, keys, StorageError, Store, TreeId, UnitOfWork, UntilErrorExt, WriterGuard,
 };
+use crate::domain::filter::ValueRange;
 use crate::domain::{Contact, ContactKind, ContactNo};
 
 /// An import or load of more contacts than this goes through the bulk write.
@@ -355,14 +356,35 @@ impl Store {
     /// Every contact in number order, decoded one block at a time (memory stays flat for
     /// millions of contacts); stops after the first error.
     pub fn contacts(&self) -> ContactIter<'_> {
+        self.contacts_in(&ValueRange::all())
+    }
+
+    /// The contacts whose numbers lie in `range` (byte order, the order they are stored in),
+    /// in number order: only the contact blocks that can hold such numbers are read.
+    pub fn contacts_in(&self, range: &ValueRange) -> ContactIter<'_> {
         let (state, err) = match self.contact_state() {
             Ok(s) => (s, None),
             Err(e) => (Arc::new(ContactState::default()), Some(e)),
         };
+        let empty = range.is_empty();
+        // The first block whose last number is not below the range.
+        let first_block = state
+            .dir
+            .blocks
+            .partition_point(|b| range.is_below(b.last.as_bytes()));
+        let bounds = (
+            range.from.as_ref().map(Vec::as_slice),
+            range.to.as_ref().map(Vec::as_slice),
+        );
+        let delta_records = if empty {
+            None
+        } else {
+            Some(self.t.contacts.range::<&[u8], _>(bounds))
+        };
         let delta: Box<dyn Iterator<Item = Result<Contact, StorageError>> + '_> = Box::new(
-            self.t
-                .contacts
-                .iter()
+            delta_records
+                .into_iter()
+                .flatten()
                 .map(|kv| {
                     let (k, v) = kv?;
                     codec::decode("contact", &v).map_err(|e| bad_value(TreeId::Contacts, &k, e))
@@ -372,13 +394,14 @@ impl Store {
         ContactIter {
             store: self,
             state,
-            next_block: 0,
+            next_block: first_block,
             block: Vec::new().into_iter(),
             b_head: None,
             delta,
             d_head: None,
             err,
-            done: false,
+            done: empty,
+            range: range.clone(),
         }
     }
 
@@ -757,6 +780,8 @@ pub struct ContactIter<'s> {
     d_head: Option<Contact>,
     err: Option<StorageError>,
     done: bool,
+    /// Numbers outside are skipped; the first above it ends the iteration.
+    range: ValueRange,
 }
 
 impl ContactIter<'_> {
@@ -782,6 +807,25 @@ impl Iterator for ContactIter<'_> {
     type Item = Result<Contact, StorageError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let out = self.next_any();
+            if let Some(Ok(c)) = &out {
+                if self.range.is_below(c.no.as_bytes()) {
+                    continue;
+                }
+                if self.range.is_above(c.no.as_bytes()) {
+                    self.done = true;
+                    return None;
+                }
+            }
+            return out;
+        }
+    }
+}
+
+impl ContactIter<'_> {
+    /// The next contact in number order, blocks and delta merged (the delta wins).
+    fn next_any(&mut self) -> Option<Result<Contact, StorageError>> {
         if self.done {
             return None;
         }
