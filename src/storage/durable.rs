@@ -74,6 +74,14 @@ impl SyncState {
     }
 }
 
+impl SyncState {
+    /// The blob files' names as of the last sync (every blob file, once a sync has listed the
+    /// directory after the last one was created).
+    pub fn blob_names(&self) -> impl Iterator<Item = &std::ffi::OsStr> {
+        self.synced.iter().map(|n| n.as_os_str())
+    }
+}
+
 /// fsyncs the store's files; see the module docs.
 pub fn sync_store(dir: &Path, state: &mut SyncState) -> std::io::Result<()> {
     fsync_path(&dir.join("db"))?;

@@ -1495,7 +1495,8 @@ impl Store {
         // nothing to replay ([`settle`]). `log_end` just read back the blob files below `end`,
         // after `sync_store` made them durable: the snapshot's replay need not read them again.
         if let Some(end) = end {
-            if settle::worth_settling(&self.path, snapshot_lsn, end, settle::threshold())
+            let blobs = st.blob_names();
+            if settle::worth_settling(&self.path, snapshot_lsn, end, settle::threshold(), blobs)
                 && settle::write_snapshot(&self.path, end).is_ok()
             {
                 snapshot_lsn = newest_snapshot(&self.path).or(snapshot_lsn);

@@ -20,6 +20,7 @@
 //! removed by `inspect`; an older snapshot, replayed from as before), so settling is best
 //! effort and its errors are not reported: the command's own changes were durable before it.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -41,24 +42,23 @@ fn parse_threshold(kib: Option<&str>) -> u64 {
         .saturating_mul(1024)
 }
 
-/// The blob files named (by sled: the log position of their message) at or above `from`,
-/// and their bytes in all; files that vanish while listed (sled collects blobs) are skipped.
-fn blob_bytes_from(dir: &Path, from: Lsn) -> std::io::Result<u64> {
+/// The bytes of the blob files among `names` named (by sled: the log position of their
+/// message) at or above `from`; files that vanished (sled collects blobs) count nothing.
+fn blob_bytes_from<'a>(
+    dir: &Path,
+    from: Lsn,
+    names: impl Iterator<Item = &'a OsStr>,
+) -> std::io::Result<u64> {
+    let blobs = dir.join("blobs");
     let mut total = 0u64;
-    let rd = match std::fs::read_dir(dir.join("blobs")) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e),
-    };
-    for ent in rd {
-        let ent = ent?;
-        let Some(lsn) = ent.file_name().to_str().and_then(|n| n.parse::<Lsn>().ok()) else {
+    for name in names {
+        let Some(lsn) = name.to_str().and_then(|n| n.parse::<Lsn>().ok()) else {
             continue;
         };
         if lsn < from {
             continue;
         }
-        match ent.metadata() {
+        match std::fs::metadata(blobs.join(name)) {
             Ok(m) => total += m.len(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
@@ -69,8 +69,16 @@ fn blob_bytes_from(dir: &Path, from: Lsn) -> std::io::Result<u64> {
 
 /// True when the next open of `dir` would replay more than `threshold` bytes: the log from
 /// sled's snapshot (`snapshot`, none: the log's start) to `end`, then the blob files written
-/// since the snapshot. The blob directory is listed only when the log alone is below it.
-pub fn worth_settling(dir: &Path, snapshot: Option<Lsn>, end: Lsn, threshold: u64) -> bool {
+/// since the snapshot, found among `blob_names` (the names the last sync listed, so that a
+/// small command's close lists nothing again). Blob sizes are looked up only when the log
+/// alone is below the threshold.
+pub fn worth_settling<'a>(
+    dir: &Path,
+    snapshot: Option<Lsn>,
+    end: Lsn,
+    threshold: u64,
+    blob_names: impl Iterator<Item = &'a OsStr>,
+) -> bool {
     let from = snapshot.unwrap_or(0);
     let log = u64::try_from(end.saturating_sub(from)).unwrap_or(0);
     if log > threshold {
@@ -80,7 +88,7 @@ pub fn worth_settling(dir: &Path, snapshot: Option<Lsn>, end: Lsn, threshold: u6
         // Nothing written since the snapshot (a read-only command): nothing to replay.
         return false;
     }
-    match blob_bytes_from(dir, from) {
+    match blob_bytes_from(dir, from, blob_names) {
         Ok(blobs) => log.saturating_add(blobs) > threshold,
         // Cannot tell: leave it to the next open.
         Err(_) => false,
@@ -125,15 +133,20 @@ mod tests {
         std::fs::write(dir.path().join("blobs/100"), vec![0u8; 5000]).unwrap();
         std::fs::write(dir.path().join("blobs/900"), vec![0u8; 3000]).unwrap();
         std::fs::write(dir.path().join("blobs/notes"), vec![0u8; 9999]).unwrap();
+        // "950" was listed but has been collected since.
+        let names = ["100", "900", "notes", "950"].map(OsStr::new);
+        let worth = |snap, end, threshold| {
+            worth_settling(dir.path(), snap, end, threshold, names.iter().copied())
+        };
         // Nothing written since the snapshot at 1000.
-        assert!(!worth_settling(dir.path(), Some(1000), 1000, 0));
+        assert!(!worth(Some(1000), 1000, 0));
         // Log alone over the threshold.
-        assert!(worth_settling(dir.path(), Some(1000), 6000, 4000));
+        assert!(worth(Some(1000), 6000, 4000));
         // 100 log bytes + the blob named 900 (3000 bytes) since the snapshot at 500.
-        assert!(worth_settling(dir.path(), Some(500), 600, 3000));
-        assert!(!worth_settling(dir.path(), Some(500), 600, 3100));
+        assert!(worth(Some(500), 600, 3000));
+        assert!(!worth(Some(500), 600, 3100));
         // No snapshot yet: every blob counts.
-        assert!(worth_settling(dir.path(), None, 10, 7999));
-        assert!(!worth_settling(dir.path(), None, 10, 8010));
+        assert!(worth(None, 10, 7999));
+        assert!(!worth(None, 10, 8010));
     }
 }
