@@ -17,11 +17,16 @@ fn next_open(store: &Path) -> Prediction {
     predict(store, read_conf(store).expect("conf")).expect("prediction")
 }
 
-fn snapshot_files(store: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(store)
-        .expect("store dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| snapshot_name_lsn(n).is_some() || n.starts_with("snap."))
+/// The store's snapshot files, by name, with their bytes.
+fn snapshots(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("snap."))
+        .map(|e| {
+            let bytes = std::fs::read(e.path()).unwrap();
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
         .collect();
     v.sort();
     v
@@ -62,10 +67,10 @@ fn a_process_that_wrote_more_than_the_threshold_leaves_nothing_to_replay() {
     assert!(p.skips.is_empty() && p.panic.is_none(), "{p:?}");
 
     // Settling changed nothing the store holds, and the next open writes no new snapshot.
-    let before = snapshot_files(&settled);
+    let before = snapshots(&settled);
     assert_eq!(dump(&settled), dump(&left));
     verify_clean(&settled).expect("verify");
-    assert_eq!(snapshot_files(&settled), before);
+    assert_eq!(snapshots(&settled), before);
     assert_eq!(before.len(), 1, "one snapshot file: {before:?}");
 }
 
@@ -96,20 +101,6 @@ fn a_small_write_under_the_default_threshold_is_left_to_the_next_open() {
     // The next command replays it, and everything is there.
     let listed = ok(&store, &["interaction", "list", "--contact", "CT100239"]);
     assert!(listed.contains("BUS"), "{listed}");
-}
-
-fn snapshots(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("snap."))
-        .map(|e| {
-            let bytes = std::fs::read(e.path()).unwrap();
-            (e.file_name().to_string_lossy().into_owned(), bytes)
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 fn contents(dir: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {

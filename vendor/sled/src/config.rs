@@ -340,6 +340,12 @@ impl Config {
 
     /// Opens a `Db` based on the provided config.
     pub fn open(&self) -> Result<Db> {
+        Db::start_inner(self.running()?)
+    }
+
+    /// Validates, sets up the directory and opens (and locks) the data file, once.
+    /// (interlog patch: shared by `open` and `write_snapshot_now`.)
+    fn running(&self) -> Result<RunningConfig> {
         // only validate, setup directory, and open file once
         self.validate()?;
 
@@ -349,9 +355,7 @@ impl Config {
         let file = config.open_file()?;
 
         // seal config in a Config
-        let config = RunningConfig { inner: config, file: Arc::new(file) };
-
-        Db::start_inner(config)
+        Ok(RunningConfig { inner: config, file: Arc::new(file) })
     }
 
     /// interlog patch: does what opening the store does first — replay the log written since
@@ -366,12 +370,7 @@ impl Config {
     /// `open` does). Everything else — torn tails, the segment the log ends in, blob files
     /// above the log's end — is handled exactly as `open` handles it.
     pub fn write_snapshot_now(&self, trusted_blobs_below: Lsn) -> Result<Option<Lsn>> {
-        self.validate()?;
-        let mut config = self.clone();
-        config.limit_cache_max_memory();
-        let file = config.open_file()?;
-        let config = RunningConfig { inner: config, file: Arc::new(file) };
-        crate::pagecache::settle(&config, trusted_blobs_below)
+        crate::pagecache::settle(&self.running()?, trusted_blobs_below)
     }
 
     #[doc(hidden)]
