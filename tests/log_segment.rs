@@ -730,6 +730,51 @@ fn the_contact_history_merges_logged_and_single_interactions_in_order() {
         .is_empty());
 }
 
+/// A contact's history takes the entries of runs in contact order from the blocks its lookup
+/// reads; it must equal the entries found by number one by one, whatever mix of single
+/// interactions, runs in contact order, runs out of it and canceled entries the store holds.
+#[test]
+fn the_contact_history_equals_its_entries_read_one_by_one() {
+    let t = TestStore::demo();
+    let people = ["CT100001", "CT100124", "CT100125", "CT100134", "CT100147"];
+    single(&t, "CT100125");
+    let ordered = mailing(&t, &people);
+    log(&t, &ordered);
+    // Lines out of contact order: the run gets its own sorted index blocks.
+    let shuffled = mailing(&t, &["CT100134", "CT100125", "CT100124", "CT100147"]);
+    let out = log(&t, &shuffled);
+    single(&t, "CT100147");
+    interactions::switch_canceled(&t.store, &[out.first_entry_no]).unwrap();
+    let runs = t.store.runs().unwrap();
+    assert!(
+        runs.iter().any(|r| r.order.is_some()),
+        "a run in contact order"
+    );
+    assert!(
+        runs.iter().any(|r| r.order.is_none()),
+        "a run out of contact order"
+    );
+    for c in people.iter().chain(&["CT100002"]) {
+        let history = t.store.contact_entries(&contact(c)).unwrap();
+        let one_by_one: Vec<LogEntry> = t
+            .store
+            .contact_entry_nos(&contact(c))
+            .unwrap()
+            .into_iter()
+            .filter_map(|n| t.store.entry(n).unwrap())
+            .collect();
+        assert_eq!(history, one_by_one, "{c}");
+    }
+    assert_eq!(
+        t.store.contact_entries(&contact("CT100125")).unwrap().len(),
+        3
+    );
+    assert!(
+        t.store.contact_entries(&contact("CT100134")).unwrap()[1].canceled,
+        "the canceled entry is read as it is now"
+    );
+}
+
 #[test]
 fn the_contact_history_survives_reopening_the_store() {
     let t = TestStore::demo();

@@ -105,12 +105,13 @@ impl Store {
                 out.push(EntryNo(n));
             }
         }
+        let probe = index::ContactProbe::new(contact);
         for run in self.runs()?.iter() {
             index::lookup_run(
                 &self.t.entries,
                 &self.t.index_run_blocks,
                 run,
-                contact,
+                &probe,
                 &mut out,
             )?;
         }
@@ -120,16 +121,53 @@ impl Store {
         Ok(out)
     }
 
-    /// The visible entries of `contact`, ascending by number.
+    /// The visible entries of `contact`, ascending by number. Entries of entry-ordered runs
+    /// are taken from the blocks the lookup reads anyway; the others (per-entry index keys,
+    /// classic runs) are read by number.
     pub fn contact_entries(&self, contact: &ContactNo) -> Result<Vec<LogEntry>, StorageError> {
         let horizon = self.entry_horizon()?;
-        let nos = self.contact_entry_nos(contact)?;
-        let mut out = Vec::with_capacity(nos.len());
+        let mut nos = Vec::new();
+        let prefix = keys::contact_prefix(contact.as_bytes());
+        for k in self.t.contact_index.scan_prefix(&prefix).keys() {
+            let k = k?;
+            if let Some(n) = keys::read_num(&k[prefix.len()..]) {
+                nos.push(EntryNo(n));
+            }
+        }
+        let mut out = Vec::new();
+        let probe = index::ContactProbe::new(contact);
+        for run in self.runs()?.iter() {
+            if !index::ordered_run_entries(&self.t.entries, run, &probe, &mut out)? {
+                index::lookup_run(
+                    &self.t.entries,
+                    &self.t.index_run_blocks,
+                    run,
+                    &probe,
+                    &mut nos,
+                )?;
+            }
+        }
+        out.retain(|e| e.entry_no < horizon);
+        out.sort_by_key(|e| e.entry_no);
+        out.dedup_by_key(|e| e.entry_no);
+        nos.retain(|e| *e < horizon);
+        nos.sort_unstable();
+        nos.dedup();
+        let from_runs = out.len();
         for n in nos {
+            if out[..from_runs]
+                .binary_search_by_key(&n, |e| e.entry_no)
+                .is_ok()
+            {
+                continue;
+            }
             // An index item whose entry was deleted by a clean-up is skipped.
             if let Some(e) = self.entry_below(n, horizon)? {
                 out.push(e);
             }
+        }
+        if out.len() > from_runs {
+            out.sort_by_key(|e| e.entry_no);
         }
         Ok(out)
     }

@@ -8,7 +8,7 @@
 //!   records are fixed width — the contact's bytes zero-padded to the run's widest contact, then
 //!   the entry's offset from the run's base as `u32` big-endian — so byte order is (contact,
 //!   entry) order. Records are packed into blocks of ≤ 96 KiB keyed by
-//!   `run id ++ first record`. Each run carries a Bloom filter (10 bits per contact, 7 hashes)
+//!   `run id ++ first record`. Each run carries a Bloom filter (16 bits per contact, 7 hashes)
 //!   that lookups consult first, so a lookup over 1,000 runs only seeks the runs that can hold
 //!   the contact. Run infos (with their filters) are cached in memory by the store.
 //!
@@ -238,32 +238,49 @@ fn trim_zeros(b: &[u8]) -> &[u8] {
     &b[..end]
 }
 
-/// Finds the entries of `contact` in an entry-ordered run: through its sparse list of block
-/// boundaries to the entry blocks that may hold the contact.
-fn lookup_ordered(
+/// A contact being looked up in many runs: its Bloom hashes are computed once.
+#[derive(Debug, Clone, Copy)]
+pub struct ContactProbe<'a> {
+    contact: &'a ContactNo,
+    hashes: (u64, u64),
+}
+
+impl<'a> ContactProbe<'a> {
+    /// A probe for `contact`.
+    pub fn new(contact: &'a ContactNo) -> Self {
+        ContactProbe {
+            contact,
+            hashes: super::bloom::bloom_hashes(contact.as_bytes()),
+        }
+    }
+
+    fn may_be_in(&self, bloom: &Bloom) -> bool {
+        bloom.may_contain_hashes(self.hashes.0, self.hashes.1)
+    }
+}
+
+/// Visits the entry blocks of an entry-ordered run that may hold `contact`: through its
+/// sparse list of block boundaries and each block's Bloom filter.
+fn candidate_blocks(
     entries: &sled::Tree,
     run: &RunInfo,
     order: &[OrderedBlock],
-    contact: &ContactNo,
-    out: &mut Vec<EntryNo>,
+    probe: &ContactProbe<'_>,
+    mut f: impl FnMut(&[u8]) -> Result<(), super::StorageError>,
 ) -> Result<(), super::StorageError> {
-    let c = contact.as_str();
+    let contact = probe.contact.as_str();
     let end = run.base.0 + run.count;
     // The last block starting before the contact may hold its first entries.
     let mut i = order
-        .partition_point(|b| b.first_contact.as_str() < c)
+        .partition_point(|b| b.first_contact.as_str() < contact)
         .saturating_sub(1);
-    while i < order.len() && order[i].first_contact.as_str() <= c {
-        if order[i].bloom.may_contain(c.as_bytes()) {
+    while i < order.len() && order[i].first_contact.as_str() <= contact {
+        if probe.may_be_in(&order[i].bloom) {
             let from = order[i].key;
             let to = order.get(i + 1).map_or(end, |b| b.key);
             for kv in entries.range(keys::num(from).as_slice()..keys::num(to).as_slice()) {
                 let (_, v) = kv?;
-                for e in super::blocks::contact_entries_in_block(&v, c)? {
-                    if e.0 >= run.base.0 && e.0 < end {
-                        out.push(e);
-                    }
-                }
+                f(&v)?;
             }
         }
         i += 1;
@@ -271,19 +288,62 @@ fn lookup_ordered(
     Ok(())
 }
 
+/// Finds the entries of `contact` in an entry-ordered run.
+fn lookup_ordered(
+    entries: &sled::Tree,
+    run: &RunInfo,
+    order: &[OrderedBlock],
+    probe: &ContactProbe<'_>,
+    out: &mut Vec<EntryNo>,
+) -> Result<(), super::StorageError> {
+    let (base, end) = (run.base.0, run.base.0 + run.count);
+    candidate_blocks(entries, run, order, probe, |v| {
+        for e in super::blocks::contact_entries_in_block(v, probe.contact.as_str())? {
+            if e.0 >= base && e.0 < end {
+                out.push(e);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The entries of `contact` in `run` read straight from the blocks the lookup finds them in,
+/// when the run is entry-ordered (its entry blocks are its index); `false`, and nothing read,
+/// for a classic run (use [`lookup_run`] and read the entries by number).
+pub fn ordered_run_entries(
+    entries: &sled::Tree,
+    run: &RunInfo,
+    probe: &ContactProbe<'_>,
+    out: &mut Vec<crate::domain::LogEntry>,
+) -> Result<bool, super::StorageError> {
+    let Some(order) = &run.order else {
+        return Ok(false);
+    };
+    let (base, end) = (run.base.0, run.base.0 + run.count);
+    candidate_blocks(entries, run, order, probe, |v| {
+        for e in super::blocks::contact_rows_in_block(v, probe.contact.as_str())? {
+            if e.entry_no.0 >= base && e.entry_no.0 < end {
+                out.push(e);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(true)
+}
+
 /// Finds the entries of `contact` in one run.
 pub fn lookup_run(
     entries: &sled::Tree,
     blocks: &sled::Tree,
     run: &RunInfo,
-    contact: &ContactNo,
+    probe: &ContactProbe<'_>,
     out: &mut Vec<EntryNo>,
 ) -> Result<(), super::StorageError> {
     if let Some(order) = &run.order {
-        return lookup_ordered(entries, run, order, contact, out);
+        return lookup_ordered(entries, run, order, probe, out);
     }
-    let c = contact.as_bytes();
-    if c.len() > run.width as usize || !run.bloom.may_contain(c) {
+    let c = probe.contact.as_bytes();
+    if c.len() > run.width as usize || !probe.may_be_in(&run.bloom) {
         return Ok(());
     }
     let r = run.record_len();

@@ -145,7 +145,13 @@ impl Store {
         contact: &ContactNo,
         out: &mut Vec<EntryNo>,
     ) -> Result<(), StorageError> {
-        index::lookup_run(&self.t.entries, &self.t.index_run_blocks, run, contact, out)
+        index::lookup_run(
+            &self.t.entries,
+            &self.t.index_run_blocks,
+            run,
+            &index::ContactProbe::new(contact),
+            out,
+        )
     }
 
     /// The keys of a run's own blocks (none for an entry-ordered run).

@@ -475,9 +475,18 @@ impl EntryBlockBuilder {
     }
 }
 
-/// The entries of `contact` in an encoded entry block whose rows are in contact order: a binary
-/// search over the restart rows (which hold whole contact numbers), then a short scan.
-pub fn contact_entries_in_block(bytes: &[u8], contact: &str) -> Result<Vec<EntryNo>, CodecError> {
+/// Visits the rows of `contact` in an encoded entry block (the rows of an entry-ordered run's
+/// block are in contact order): a binary search over the restart points, then the rows from
+/// the restart group that may hold the contact's first row.
+fn visit_contact_rows(
+    bytes: &[u8],
+    contact: &str,
+    mut f: impl FnMut(
+        &Parsed<'_, EntryShared, SalespersonCode>,
+        &RawRow<'_>,
+        &RowCursor<'_>,
+    ) -> Result<(), CodecError>,
+) -> Result<(), CodecError> {
     let p: Parsed<'_, EntryShared, SalespersonCode> = parse(ENTRY_BLOCK, bytes)?;
     let h = &p.header;
     let n = h.rows as usize;
@@ -501,18 +510,48 @@ pub fn contact_entries_in_block(bytes: &[u8], contact: &str) -> Result<Vec<Entry
         }
     }
     let start = lo.saturating_sub(1);
-    let mut out = Vec::new();
     if start < h.restarts.len() {
         cur.seek(start * RESTART, h.restarts[start] as usize);
-        while cur.next()?.is_some() {
+        while let Some(raw) = cur.next()? {
             let c = cur.contact()?;
             if c == contact {
-                out.push(EntryNo(h.first + h.key(cur.row - 1) as u64));
+                f(&p, &raw, &cur)?;
             } else if c > contact {
                 break;
             }
         }
     }
+    Ok(())
+}
+
+/// The entry numbers of `contact` in an encoded entry block of an entry-ordered run.
+pub fn contact_entries_in_block(bytes: &[u8], contact: &str) -> Result<Vec<EntryNo>, CodecError> {
+    let mut out = Vec::new();
+    visit_contact_rows(bytes, contact, |p, _, cur| {
+        out.push(EntryNo(p.header.first + p.header.key(cur.row - 1) as u64));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The entries of `contact` in an encoded entry block of an entry-ordered run, materialized
+/// (what a contact's history needs, without finding each entry's block again).
+pub fn contact_rows_in_block(bytes: &[u8], contact: &str) -> Result<Vec<LogEntry>, CodecError> {
+    let mut out = Vec::new();
+    visit_contact_rows(bytes, contact, |p, raw, cur| {
+        let row = entry_row(ENTRY_BLOCK, raw, cur, p.header.dict.len())?;
+        let shared = row.shared.as_deref().unwrap_or(&p.header.shared);
+        out.push(
+            EntryRef {
+                entry_no: EntryNo(p.header.first + p.header.key(cur.row - 1) as u64),
+                row: &row,
+                shared,
+                salesperson: &p.header.dict[row.salesperson as usize],
+            }
+            .to_entry(),
+        );
+        Ok(())
+    })?;
     Ok(out)
 }
 
