@@ -93,11 +93,12 @@ impl Store {
         Ok(())
     }
 
-    /// Numbers of the visible entries of `contact`, ascending: per-entry index keys merged
-    /// with every index run that may hold the contact.
-    pub fn contact_entry_nos(&self, contact: &ContactNo) -> Result<Vec<EntryNo>, StorageError> {
-        let horizon = self.entry_horizon()?;
-        let mut out = Vec::new();
+    /// Appends the entry numbers of `contact`'s per-entry index keys (single interactions).
+    fn per_entry_index_nos(
+        &self,
+        contact: &ContactNo,
+        out: &mut Vec<EntryNo>,
+    ) -> Result<(), StorageError> {
         let prefix = keys::contact_prefix(contact.as_bytes());
         for k in self.t.contact_index.scan_prefix(&prefix).keys() {
             let k = k?;
@@ -105,6 +106,15 @@ impl Store {
                 out.push(EntryNo(n));
             }
         }
+        Ok(())
+    }
+
+    /// Numbers of the visible entries of `contact`, ascending: per-entry index keys merged
+    /// with every index run that may hold the contact.
+    pub fn contact_entry_nos(&self, contact: &ContactNo) -> Result<Vec<EntryNo>, StorageError> {
+        let horizon = self.entry_horizon()?;
+        let mut out = Vec::new();
+        self.per_entry_index_nos(contact, &mut out)?;
         let probe = index::ContactProbe::new(contact);
         for run in self.runs()?.iter() {
             index::lookup_run(
@@ -127,13 +137,7 @@ impl Store {
     pub fn contact_entries(&self, contact: &ContactNo) -> Result<Vec<LogEntry>, StorageError> {
         let horizon = self.entry_horizon()?;
         let mut nos = Vec::new();
-        let prefix = keys::contact_prefix(contact.as_bytes());
-        for k in self.t.contact_index.scan_prefix(&prefix).keys() {
-            let k = k?;
-            if let Some(n) = keys::read_num(&k[prefix.len()..]) {
-                nos.push(EntryNo(n));
-            }
-        }
+        self.per_entry_index_nos(contact, &mut nos)?;
         let mut out = Vec::new();
         let probe = index::ContactProbe::new(contact);
         for run in self.runs()?.iter() {
