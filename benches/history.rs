@@ -2,9 +2,11 @@
 //! sorted index run with a Bloom filter, and a lookup merges the per-entry index keys with the
 //! runs that may hold the contact. Default: 1M contacts, 100 logged segments of 10k lines (1M
 //! entries); `INTERLOG_BENCH_HISTORY=full` builds 1,000 logged segments (10M entries) — the
-//! issue's target case (≈ 1 minute of setup). `create_durable` then creates one interaction
-//! at a time on that store (checks, one transaction, flush and fsync), to show that its
-//! latency does not grow with the store (compare `interaction/create_durable/1000`).
+//! issue's target case (≈ 10–15 minutes of setup on 2 cores, mostly decoding contact blocks
+//! to check each segment's 10k contacts, which are spread over all 1M). `create_durable` then
+//! creates one interaction at a time on that store (checks, one transaction, flush and
+//! fsync), to show that its latency does not grow with the store (compare
+//! `interaction/create_durable/1000`).
 
 #[path = "common.rs"]
 mod common;
