@@ -176,7 +176,7 @@ fn an_ordered_index_run_whose_filters_miss_its_contacts_is_found() {
     let t = consistent();
     let (k, mut info) = ordered_run(&t.store);
     for b in info.order.as_mut().unwrap() {
-        b.bloom = Bloom::with_capacity(1); // holds nothing
+        b.bloom = Bloom::with_capacity(1, 16); // holds nothing
     }
     put_run(&t.store, k, &info);
     let r = problems(&t.store);

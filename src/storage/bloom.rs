@@ -7,12 +7,30 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Bits per key of a new filter. Readers take a filter's size from its bytes, so filters
-/// written with another size (10 before 2026-12-04) keep working; the number of hashes is
-/// part of the format and cannot change. 16 bits and 7 hashes in 512-bit blocks: 0.21 %
-/// false positives (10 bits: 1.1 %; test `sixteen_bits_a_key_cut_false_positives_fivefold`),
-/// so a lookup over 1,000 runs reads ~2 blocks it did not need instead of ~11.
-const BLOOM_BITS_PER_KEY: usize = 16;
+/// Bits per key of the filters of a run of at most [`LARGE_RUN`] entries. Readers take a
+/// filter's size from its bytes, so filters written with another size (10 for every run
+/// before 2026-12-04) keep working; the number of hashes is part of the format and cannot
+/// change. 16 bits and 7 hashes in 512-bit blocks: 0.21 % false positives (10 bits: 1.1 %;
+/// test `sixteen_bits_a_key_cut_false_positives_fivefold`), so a lookup over 1,000 runs reads
+/// ~2 blocks it did not need instead of ~11.
+const SMALL_RUN_BITS: usize = 16;
+/// Bits per key of the filters of a larger run.
+const LARGE_RUN_BITS: usize = 10;
+/// Runs of more entries than this get [`LARGE_RUN_BITS`].
+pub const LARGE_RUN: u64 = 1_000_000;
+
+/// Bits per key for the filters of a run of `entries` entries. A lookup checks one filter per
+/// run, so what false positives cost grows with the number of runs, not with their size: small
+/// runs, which a store may hold thousands of, get 16 bits; runs of over 1M entries, which a
+/// store holds few of, keep 10 — their filters are held in memory while the run is committed,
+/// and at 16 bits the 10M-line log's peak RSS grew by ~20 MiB.
+pub fn bits_per_key(run_entries: u64) -> usize {
+    if run_entries > LARGE_RUN {
+        LARGE_RUN_BITS
+    } else {
+        SMALL_RUN_BITS
+    }
+}
 const BLOOM_HASHES: u32 = 7;
 
 /// A Bloom filter over contact numbers. Deterministic (same contacts, same bits).
@@ -57,8 +75,8 @@ pub fn bloom_hashes(key: &[u8]) -> (u64, u64) {
 
 impl Bloom {
     /// A filter holding the keys whose [`bloom_hashes`] are given.
-    pub fn from_hashes(hashes: &[(u64, u64)]) -> Self {
-        let mut b = Bloom::with_capacity(hashes.len());
+    pub fn from_hashes(hashes: &[(u64, u64)], bits_per_key: usize) -> Self {
+        let mut b = Bloom::with_capacity(hashes.len(), bits_per_key);
         for &(h1, h2) in hashes {
             b.insert_hashes(h1, h2);
         }
@@ -71,8 +89,8 @@ impl Bloom {
     }
 
     /// An empty filter sized for `n` keys (a whole number of 64-byte blocks).
-    pub fn with_capacity(n: usize) -> Self {
-        let blocks = (n.max(1) * BLOOM_BITS_PER_KEY).div_ceil(BLOCK_BITS as usize);
+    pub fn with_capacity(n: usize, bits_per_key: usize) -> Self {
+        let blocks = (n.max(1) * bits_per_key.max(1)).div_ceil(BLOCK_BITS as usize);
         Bloom {
             bits: vec![0; blocks * 64],
         }
@@ -135,16 +153,16 @@ mod tests {
     fn a_filter_from_hashes_equals_one_filled_by_key() {
         let keys: Vec<String> = (0..500).map(|i| format!("CT{i:06}")).collect();
         let hashes: Vec<(u64, u64)> = keys.iter().map(|k| bloom_hashes(k.as_bytes())).collect();
-        let mut plain = Bloom::with_capacity(500);
+        let mut plain = Bloom::with_capacity(500, SMALL_RUN_BITS);
         for k in &keys {
             plain.insert(k.as_bytes());
         }
-        assert_eq!(Bloom::from_hashes(&hashes), plain);
+        assert_eq!(Bloom::from_hashes(&hashes, SMALL_RUN_BITS), plain);
     }
 
     #[test]
     fn bloom_has_no_false_negatives() {
-        let mut b = Bloom::with_capacity(1000);
+        let mut b = Bloom::with_capacity(1000, SMALL_RUN_BITS);
         for i in 0..1000 {
             b.insert(format!("CT{i:06}").as_bytes());
         }
@@ -175,9 +193,10 @@ mod tests {
         let keys: Vec<(u64, u64)> = (0..n)
             .map(|i| bloom_hashes(format!("CT{i:07}").as_bytes()))
             .collect();
-        let new = Bloom::from_hashes(&keys);
-        assert_eq!(new, sized(&keys, BLOOM_BITS_PER_KEY));
+        let new = Bloom::from_hashes(&keys, bits_per_key(10_000));
+        assert_eq!(new, sized(&keys, 16));
         let old = sized(&keys, 10);
+        assert_eq!(old, Bloom::from_hashes(&keys, bits_per_key(LARGE_RUN + 1)));
         let fp = |b: &Bloom| {
             (n..n + 200_000)
                 .filter(|i| b.may_contain(format!("CT{i:07}").as_bytes()))
@@ -196,7 +215,7 @@ mod tests {
             .map(|i| bloom_hashes(format!("KT{i:05}").as_bytes()))
             .collect();
         let old = sized(&keys, 10);
-        assert!(old.bits.len() < Bloom::with_capacity(keys.len()).bits.len());
+        assert!(old.bits.len() < Bloom::with_capacity(keys.len(), SMALL_RUN_BITS).bits.len());
         for &(h1, h2) in &keys {
             assert!(old.may_contain_hashes(h1, h2));
         }

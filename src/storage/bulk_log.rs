@@ -95,7 +95,10 @@ impl LogTarget {
         let base = self.unit_base[i];
         let rows = self.unit_rows[i].start as usize..self.unit_rows[i].end as usize;
         let first_row = rows.start;
-        let mut entries = EntryBlockBuilder::indexed(rules.entry_shared(block.shared())?);
+        let mut entries = EntryBlockBuilder::indexed(
+            rules.entry_shared(block.shared())?,
+            super::bloom::bits_per_key(self.entries),
+        );
         let follow_up = rules.follow_up_shared();
         let mut lines = follow_up.map(|s| LineBlockBuilder::with_default(s.clone()));
         // Per dictionary entry: the entry's salesperson and the follow-up line's.

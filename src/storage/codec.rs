@@ -32,8 +32,8 @@ pub const FORMAT_VERSION_1: u8 = 1;
 const CRC_LEN: usize = 4;
 
 /// Largest value the codec decodes or encodes. Far above any real value (entry blocks are
-/// ≤ 96 KiB; the largest values are index run infos, whose Bloom filter takes 2 MB per
-/// million contacts), it keeps a damaged length prefix from asking for an absurd allocation.
+/// ≤ 96 KiB; the largest values are index run infos, whose Bloom filter takes 1.25 MB per
+/// million contacts in a run that big), it keeps a damaged length prefix from asking for an absurd allocation.
 pub const MAX_VALUE_BYTES: usize = 256 << 20;
 
 type Config = bincode::config::Configuration<

@@ -8,7 +8,7 @@
 //!   records are fixed width — the contact's bytes zero-padded to the run's widest contact, then
 //!   the entry's offset from the run's base as `u32` big-endian — so byte order is (contact,
 //!   entry) order. Records are packed into blocks of ≤ 96 KiB keyed by
-//!   `run id ++ first record`. Each run carries a Bloom filter (16 bits per contact, 7 hashes)
+//!   `run id ++ first record`. Each run carries a Bloom filter (16 bits per contact, 10 in runs of over 1M entries; 7 hashes)
 //!   that lookups consult first, so a lookup over 1,000 runs only seeks the runs that can hold
 //!   the contact. Run infos (with their filters) are cached in memory by the store.
 //!
@@ -197,7 +197,7 @@ impl RunBuilder {
         let bloom = match bloom {
             Some(b) => b,
             None => {
-                let mut bloom = Bloom::with_capacity(n);
+                let mut bloom = Bloom::with_capacity(n, super::bloom::bits_per_key(n as u64));
                 let mut prev: Option<&[u8]> = None;
                 for rec in self.recs.chunks_exact(r) {
                     let contact = trim_zeros(&rec[..self.width]);

@@ -359,10 +359,12 @@ impl EntryBlockBuilder {
     }
 
     /// Like [`EntryBlockBuilder::with_default`], also recording per block what an
-    /// entry-ordered index run keeps (see [`EntryBlockBuilder::finish_indexed`]).
-    pub fn indexed(shared: EntryShared) -> Self {
+    /// entry-ordered index run keeps (see [`EntryBlockBuilder::finish_indexed`]), with Bloom
+    /// filters of `bloom_bits` bits a key ([`crate::storage::bloom::bits_per_key`] of the run).
+    pub fn indexed(shared: EntryShared, bloom_bits: usize) -> Self {
         let mut b = BlockBuilder::new(ENTRY_BLOCK, Some(shared), true);
         b.indexed = Some(Vec::new());
+        b.bloom_bits = bloom_bits;
         EntryBlockBuilder { b }
     }
 

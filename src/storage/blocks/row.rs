@@ -508,6 +508,8 @@ pub(super) struct BlockBuilder<S, D: Eq + std::hash::Hash + Clone> {
     /// When set, what an entry-ordered index run keeps of each finished block (its first
     /// contact and a Bloom filter of its contacts), in `done` order.
     pub(super) indexed: Option<Vec<crate::storage::bloom::OrderedBlock>>,
+    /// Bits per key of those filters ([`crate::storage::bloom::bits_per_key`]).
+    pub(super) bloom_bits: usize,
     pub(super) block_first_contact: String,
     /// Bloom hashes of the open block's distinct contacts (when `indexed`).
     pub(super) block_hashes: Vec<(u64, u64)>,
@@ -536,6 +538,7 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
             has_prev_company: false,
             done: Vec::new(),
             indexed: None,
+            bloom_bits: crate::storage::bloom::bits_per_key(0),
             block_first_contact: String::new(),
             block_hashes: Vec::new(),
         }
@@ -722,7 +725,10 @@ impl<S: Clone + PartialEq + Serialize, D: Eq + std::hash::Hash + Clone + Seriali
                     ix.push(crate::storage::bloom::OrderedBlock {
                         first_contact: std::mem::take(&mut self.block_first_contact),
                         key: first,
-                        bloom: crate::storage::bloom::Bloom::from_hashes(&self.block_hashes),
+                        bloom: crate::storage::bloom::Bloom::from_hashes(
+                            &self.block_hashes,
+                            self.bloom_bits,
+                        ),
                     });
                 }
             }
