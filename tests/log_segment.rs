@@ -739,12 +739,14 @@ fn the_contact_history_equals_its_entries_read_one_by_one() {
     let people = ["CT100001", "CT100124", "CT100125", "CT100134", "CT100147"];
     single(&t, "CT100125");
     let ordered = mailing(&t, &people);
-    log(&t, &ordered);
+    let first = log(&t, &ordered);
     // Lines out of contact order: the run gets its own sorted index blocks.
     let shuffled = mailing(&t, &["CT100134", "CT100125", "CT100124", "CT100147"]);
     let out = log(&t, &shuffled);
     single(&t, "CT100147");
     interactions::switch_canceled(&t.store, &[out.first_entry_no]).unwrap();
+    // Line 2 of the ordered run is CT100124's entry.
+    interactions::switch_canceled(&t.store, &[EntryNo(first.first_entry_no.0 + 1)]).unwrap();
     let runs = t.store.runs().unwrap();
     assert!(
         runs.iter().any(|r| r.order.is_some()),
@@ -772,6 +774,11 @@ fn the_contact_history_equals_its_entries_read_one_by_one() {
     assert!(
         t.store.contact_entries(&contact("CT100134")).unwrap()[1].canceled,
         "the canceled entry is read as it is now"
+    );
+    let ct100124 = t.store.contact_entries(&contact("CT100124")).unwrap();
+    assert!(
+        ct100124[0].canceled && !ct100124[1].canceled,
+        "{ct100124:?}"
     );
 }
 

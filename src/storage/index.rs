@@ -10,7 +10,8 @@
 //!   entry) order. Records are packed into blocks of ≤ 96 KiB keyed by
 //!   `run id ++ first record`. Each run carries a Bloom filter (16 bits per contact, 10 in
 //!   runs of over 1M entries; 7 hashes) that lookups consult first, so a lookup over 1,000
-//!   runs only seeks the runs that can hold the contact. Run infos (with their filters) are cached in memory by the store.
+//!   runs only seeks the runs that can hold the contact. Run infos (with their filters) are
+//!   cached in memory by the store.
 //!
 //! A run becomes visible when its info is stored, which happens in the batch's commit
 //! transaction; blocks of runs at or above the `next_run` counter are staged leftovers that
