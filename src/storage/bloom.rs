@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 const SMALL_RUN_BITS: usize = 16;
 /// Bits per key of the filters of a larger run.
 const LARGE_RUN_BITS: usize = 10;
-/// Runs of more entries than this get [`LARGE_RUN_BITS`].
+/// Runs of more entries than this get filters of 10 bits a key ([`bits_per_key`]).
 pub const LARGE_RUN: u64 = 1_000_000;
 
 /// Bits per key for the filters of a run of `entries` entries. A lookup checks one filter per
