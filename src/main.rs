@@ -9,8 +9,9 @@ use std::process::ExitCode;
 /// glibc gives each thread that allocates its own arena, and memory freed in one arena is not
 /// reused by another: a 10M-line `segment log --follow-up` (rayon workers, sled's threads)
 /// peaked at ~200 MiB of RSS for ~117 MiB of live heap (heaptrack). With one arena per core it
-/// peaks ~40 MiB lower and takes as long (BENCHMARKS.md, "Malloc arenas"). A
-/// `MALLOC_ARENA_MAX` set by the user wins. Called first, before any thread exists.
+/// peaks ~40 MiB lower and takes as long (BENCHMARKS.md, "Contact history under a bounded
+/// cache, and malloc arenas"). A `MALLOC_ARENA_MAX` set by the user wins. Called first,
+/// before any thread exists.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn cap_malloc_arenas() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
